@@ -1,0 +1,287 @@
+//! A Rust client for a Hubbub hub: REST (join, tokens, info) and one WebSocket with typed frames.
+//! Used by the black-box tests, and meant for the benchmark and command-line tools.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use hubbub_protocol::{
+    ApiError, ClientFrame, HubInfo, JoinRequest, JoinResponse, OnlineUsersResponse, ServerFrame,
+    StatusResponse, UserInfo, WsTokenResponse,
+};
+use reqwest::header::AUTHORIZATION;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub use tokio_tungstenite::tungstenite;
+
+/// The socket type under a [`Connection`].
+pub type WebSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens a socket with a hand-built request (custom headers such as `Authorization` or `Cookie`).
+pub async fn connect_request(
+    req: tungstenite::handshake::client::Request,
+) -> Result<(WebSocket, tungstenite::handshake::client::Response)> {
+    Ok(tokio_tungstenite::connect_async(req).await?)
+}
+
+/// What can go wrong talking to a hub.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("http: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("hub answered {status}: {} ({})", .body.message, .body.code)]
+    Api { status: u16, body: ApiError },
+    #[error("websocket: {0}")]
+    Ws(#[from] tungstenite::Error),
+    #[error("undecodable frame {text:?}: {source}")]
+    Decode {
+        text: String,
+        source: serde_json::Error,
+    },
+    #[error("connection closed (code {code:?}, reason {reason:?})")]
+    Closed { code: Option<u16>, reason: String },
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// A hub reachable at a base URL such as `http://127.0.0.1:7470`.
+#[derive(Debug, Clone)]
+pub struct HubClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// A joined user: who they are and their session secret.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: UserInfo,
+    pub secret: String,
+}
+
+async fn json_or_error<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp.json().await?);
+    }
+    let body = resp.json::<ApiError>().await?;
+    Err(ClientError::Api {
+        status: status.as_u16(),
+        body,
+    })
+}
+
+impl HubClient {
+    pub fn new(base: impl Into<String>) -> HubClient {
+        HubClient {
+            base: base.into().trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `ws://` URL of the socket for a token.
+    pub fn ws_url(&self, token: &str) -> String {
+        let ws = self.base.replacen("http", "ws", 1);
+        format!("{ws}/ws?token={token}")
+    }
+
+    pub async fn info(&self) -> Result<HubInfo> {
+        json_or_error(
+            self.http
+                .get(format!("{}/api/info", self.base))
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    pub async fn status(&self) -> Result<StatusResponse> {
+        json_or_error(
+            self.http
+                .get(format!("{}/api/status", self.base))
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    /// `POST /api/join`.
+    pub async fn join(&self, display_name: &str, pin: Option<&str>) -> Result<Session> {
+        let req = JoinRequest {
+            display_name: display_name.to_owned(),
+            pin: pin.map(str::to_owned),
+        };
+        let resp = self
+            .http
+            .post(format!("{}/api/join", self.base))
+            .json(&req)
+            .send()
+            .await?;
+        let body: JoinResponse = json_or_error(resp).await?;
+        Ok(Session {
+            user: body.user,
+            secret: body.session,
+        })
+    }
+
+    pub async fn online_users(&self, session: &Session) -> Result<OnlineUsersResponse> {
+        let resp = self
+            .http
+            .get(format!("{}/api/users/online", self.base))
+            .header(AUTHORIZATION, format!("Bearer {}", session.secret))
+            .send()
+            .await?;
+        json_or_error(resp).await
+    }
+
+    /// `GET /api/auth/ws-token` for a session.
+    pub async fn ws_token(&self, session: &Session) -> Result<String> {
+        let resp = self
+            .http
+            .get(format!("{}/api/auth/ws-token", self.base))
+            .header(AUTHORIZATION, format!("Bearer {}", session.secret))
+            .send()
+            .await?;
+        Ok(json_or_error::<WsTokenResponse>(resp).await?.token)
+    }
+
+    /// Fetches a token and opens the socket with it.
+    pub async fn connect(&self, session: &Session) -> Result<Connection> {
+        let token = self.ws_token(session).await?;
+        Connection::open(&self.ws_url(&token)).await
+    }
+}
+
+/// One open socket to a hub.
+#[derive(Debug)]
+pub struct Connection {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What a socket delivered next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Frame(ServerFrame),
+    Closed { code: Option<u16>, reason: String },
+}
+
+impl Connection {
+    /// Opens a socket at a full `ws://` URL.
+    pub async fn open(url: &str) -> Result<Connection> {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        Ok(Connection { ws })
+    }
+
+    /// Wraps an already-open socket (e.g. one opened with custom headers).
+    pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Connection {
+        Connection { ws }
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) -> Result<()> {
+        let text = serde_json::to_string(frame).expect("client frames serialize");
+        self.send_text(text).await
+    }
+
+    /// Sends raw text, valid or not.
+    pub async fn send_text(&mut self, text: impl Into<String>) -> Result<()> {
+        Ok(self.ws.send(Message::Text(text.into().into())).await?)
+    }
+
+    /// Sends a raw message (binary, oversized...).
+    pub async fn send_raw(&mut self, msg: Message) -> Result<()> {
+        Ok(self.ws.send(msg).await?)
+    }
+
+    /// The next frame or the close, waiting at most `wait`.
+    pub async fn next_event(&mut self, wait: Duration) -> Result<Event> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .map_err(|_| ClientError::Timeout(wait))?;
+            match msg {
+                None => {
+                    return Ok(Event::Closed {
+                        code: None,
+                        reason: String::new(),
+                    });
+                }
+                Some(Err(
+                    tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed,
+                )) => {
+                    return Ok(Event::Closed {
+                        code: None,
+                        reason: String::new(),
+                    });
+                }
+                Some(Err(e)) => return Err(e.into()),
+                Some(Ok(Message::Text(t))) => {
+                    let frame =
+                        serde_json::from_str(t.as_str()).map_err(|source| ClientError::Decode {
+                            text: t.as_str().to_owned(),
+                            source,
+                        })?;
+                    return Ok(Event::Frame(frame));
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = match frame {
+                        Some(CloseFrame { code, reason }) => {
+                            (Some(u16::from(code)), reason.as_str().to_owned())
+                        }
+                        None => (None, String::new()),
+                    };
+                    return Ok(Event::Closed { code, reason });
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// The next frame; a close is an error.
+    pub async fn next_frame(&mut self, wait: Duration) -> Result<ServerFrame> {
+        match self.next_event(wait).await? {
+            Event::Frame(f) => Ok(f),
+            Event::Closed { code, reason } => Err(ClientError::Closed { code, reason }),
+        }
+    }
+
+    /// Skips frames until one matches `pred`, within `wait` in all.
+    pub async fn recv_until(
+        &mut self,
+        wait: Duration,
+        mut pred: impl FnMut(&ServerFrame) -> bool,
+    ) -> Result<ServerFrame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self.next_frame(left).await?;
+            if pred(&frame) {
+                return Ok(frame);
+            }
+        }
+    }
+
+    /// Skips frames until the hub closes the socket; returns the close code and reason.
+    pub async fn expect_close(&mut self, wait: Duration) -> Result<(Option<u16>, String)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if let Event::Closed { code, reason } = self.next_event(left).await? {
+                return Ok((code, reason));
+            }
+        }
+    }
+
+    /// Closes the socket normally.
+    pub async fn close(mut self) -> Result<()> {
+        Ok(self.ws.close(None).await?)
+    }
+}

@@ -1,0 +1,132 @@
+//! WebSocket close codes and the error codes carried by `error` frames and REST error bodies.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Close codes the hub uses. A browser can read all of them from `CloseEvent.code`.
+pub mod close {
+    /// Normal closure (the client or the hub ended the session on purpose).
+    pub const NORMAL: u16 = 1000;
+    /// The hub is shutting down; reconnect with backoff.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The peer broke the WebSocket protocol.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A frame was larger than the hub accepts.
+    pub const TOO_BIG: u16 = 1009;
+    /// The hub hit an internal error.
+    pub const INTERNAL: u16 = 1011;
+    /// Nothing was heard from the peer within the idle timeout (no frame, no pong).
+    pub const IDLE_TIMEOUT: u16 = 4000;
+    /// The client did not read its frames fast enough and its bounded queue filled up.
+    pub const TOO_SLOW: u16 = 4008;
+    /// Missing, invalid or expired credentials. Fetch a new token once, then stop.
+    pub const UNAUTHENTICATED: u16 = 4401;
+    /// Authenticated, but not allowed here. Do not reconnect.
+    pub const FORBIDDEN: u16 = 4403;
+    /// No such channel or party.
+    pub const NOT_FOUND: u16 = 4404;
+    /// Too many requests; back off before reconnecting.
+    pub const RATE_LIMITED: u16 = 4429;
+}
+
+/// Stable machine code of an error, in `error` frames and in REST error bodies (`{"code","message"}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A frame or a request body was not valid JSON.
+    InvalidJson,
+    /// A frame's `type` is not one the hub knows.
+    UnknownType,
+    /// A frame has a known `type` but missing or mistyped fields.
+    InvalidFrame,
+    /// A display name is empty, too long, or contains control characters.
+    InvalidDisplayName,
+    /// The hub needs a PIN to join and none was given.
+    PinRequired,
+    /// The PIN given does not match.
+    WrongPin,
+    /// No valid session or token.
+    Unauthenticated,
+    /// The user may not do this.
+    Forbidden,
+    /// The channel name is malformed or the channel does not exist.
+    NoSuchChannel,
+    /// A command names a channel the connection is not subscribed to.
+    NotSubscribed,
+    /// A message body is empty after trimming.
+    MessageEmpty,
+    /// A message body is longer than the hub accepts.
+    MessageTooLong,
+    /// `client_message_id` is missing, empty or too long.
+    InvalidClientMessageId,
+    /// Too many requests in a short time.
+    RateLimited,
+    /// The route does not exist.
+    NotFound,
+    /// The hub is overloaded or shutting down; retry later.
+    Unavailable,
+    /// Something failed inside the hub; details are in its log, not here.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire, e.g. `"invalid_json"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "invalid_json",
+            Self::UnknownType => "unknown_type",
+            Self::InvalidFrame => "invalid_frame",
+            Self::InvalidDisplayName => "invalid_display_name",
+            Self::PinRequired => "pin_required",
+            Self::WrongPin => "wrong_pin",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NoSuchChannel => "no_such_channel",
+            Self::NotSubscribed => "not_subscribed",
+            Self::MessageEmpty => "message_empty",
+            Self::MessageTooLong => "message_too_long",
+            Self::InvalidClientMessageId => "invalid_client_message_id",
+            Self::RateLimited => "rate_limited",
+            Self::NotFound => "not_found",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_str_matches_serde() {
+        for code in [
+            ErrorCode::InvalidJson,
+            ErrorCode::UnknownType,
+            ErrorCode::InvalidFrame,
+            ErrorCode::InvalidDisplayName,
+            ErrorCode::PinRequired,
+            ErrorCode::WrongPin,
+            ErrorCode::Unauthenticated,
+            ErrorCode::Forbidden,
+            ErrorCode::NoSuchChannel,
+            ErrorCode::NotSubscribed,
+            ErrorCode::MessageEmpty,
+            ErrorCode::MessageTooLong,
+            ErrorCode::InvalidClientMessageId,
+            ErrorCode::RateLimited,
+            ErrorCode::NotFound,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! WebSocket frames: JSON text, `{"type": "...", ...}`, snake_case and flat.
+//!
+//! A client command may carry `ref`; the hub answers it with `ack` or `error` carrying the same `ref`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::codes::ErrorCode;
+use crate::model::{ChatMessage, HubInfo, OnlineUser, StreamPosition, UserInfo};
+
+/// A frame sent by a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Application-level keepalive; answered by `pong`.
+    Ping {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+    },
+    /// Subscribe to a channel; answered by `subscribed` (with a snapshot) or `error`.
+    Subscribe {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+        /// Where the client left off; the hub replays what came after it when it can.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        since: Option<StreamPosition>,
+    },
+    /// Stop receiving a channel's events; answered by `unsubscribed`.
+    Unsubscribe {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+    },
+    /// Post a chat message; answered by `ack` once it is stored, or `error`.
+    SendMessage {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+        /// Idempotency key chosen by the client; a resend with the same key is stored once.
+        client_message_id: String,
+        body: String,
+    },
+}
+
+impl ClientFrame {
+    /// The `type` names a client may send, for telling an unknown type from a malformed frame.
+    pub const TYPES: &'static [&'static str] =
+        &["ping", "subscribe", "unsubscribe", "send_message"];
+
+    /// The frame's `ref`, if any.
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            ClientFrame::Ping { r#ref }
+            | ClientFrame::Subscribe { r#ref, .. }
+            | ClientFrame::Unsubscribe { r#ref, .. }
+            | ClientFrame::SendMessage { r#ref, .. } => r#ref.as_deref(),
+        }
+    }
+}
+
+/// A frame sent by the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// First frame on every connection.
+    ConnectionEstablished {
+        /// Id of this connection, unique within the hub's run.
+        #[ts(type = "number")]
+        connection_id: u64,
+        user: UserInfo,
+        hub: HubInfo,
+        /// Unix time in milliseconds on the hub.
+        #[ts(type = "number")]
+        server_time: i64,
+        /// How often the hub pings; it drops the connection after a few missed beats.
+        heartbeat_ms: u32,
+        /// Channels the hub subscribed this connection to; a `subscribed` frame follows for each.
+        channels: Vec<String>,
+    },
+    /// Answer to `ping`.
+    Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        #[ts(type = "number")]
+        server_time: i64,
+    },
+    /// A command succeeded. For `send_message` it carries the stored message's id and offset.
+    Ack {
+        r#ref: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        channel: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        message_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        offset: Option<i64>,
+        /// True when the command repeated an earlier one (same `client_message_id`) and changed nothing.
+        #[serde(default)]
+        duplicate: bool,
+    },
+    /// A command failed, or a frame could not be understood. The connection stays open.
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        code: ErrorCode,
+        message: String,
+    },
+    /// The connection now receives a channel's events; carries the channel's snapshot.
+    Subscribed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+        /// Persisted channels: the history epoch; offsets are comparable only within one epoch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        epoch: Option<String>,
+        /// Persisted channels: the offset of the newest event at subscribe time (0 when empty).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        last_offset: Option<i64>,
+        /// Persisted channels: true when `messages` holds exactly what followed `since`;
+        /// false when it is a fresh snapshot of the newest messages instead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        recovered: Option<bool>,
+        /// Persisted channels: messages in offset order.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        messages: Option<Vec<ChatMessage>>,
+        /// `presence`: everyone online now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        users: Option<Vec<OnlineUser>>,
+    },
+    /// The connection no longer receives a channel's events.
+    Unsubscribed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+    },
+    /// A new chat message in a subscribed channel.
+    Message(ChatMessage),
+    /// Changes to the `presence` channel since the last snapshot or diff.
+    PresenceDiff {
+        /// Users who came online, or whose entry changed.
+        joins: Vec<OnlineUser>,
+        /// Ids of users who went offline.
+        #[ts(type = "number[]")]
+        leaves: Vec<i64>,
+    },
+}
+
+impl ServerFrame {
+    /// An `error` frame.
+    pub fn error(r#ref: Option<String>, code: ErrorCode, message: impl Into<String>) -> Self {
+        ServerFrame::Error {
+            r#ref,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_parse_from_documented_json() {
+        let f: ClientFrame = serde_json::from_str(
+            r#"{"type":"send_message","ref":"r1","channel":"room:lobby","client_message_id":"c1","body":"hi"}"#,
+        )
+        .unwrap();
+        assert_eq!(f.reference(), Some("r1"));
+        let f: ClientFrame = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
+        assert_eq!(f, ClientFrame::Ping { r#ref: None });
+        for t in ClientFrame::TYPES {
+            let v = serde_json::json!({"type": t});
+            // Every listed type is recognised (it may still miss fields).
+            let err = serde_json::from_value::<ClientFrame>(v)
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                err.as_ref().is_none_or(|e| !e.contains("unknown variant")),
+                "{t}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn server_frames_are_flat() {
+        let f = ServerFrame::Message(ChatMessage {
+            id: 1,
+            channel: "room:lobby".into(),
+            offset: 1,
+            sender_id: 2,
+            sender_name: "Ann".into(),
+            client_message_id: "c".into(),
+            body: "hi".into(),
+            created_at: 0,
+        });
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(v["type"], "message");
+        assert_eq!(v["body"], "hi");
+        let e = ServerFrame::error(Some("x".into()), ErrorCode::InvalidJson, "bad");
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"type":"error","ref":"x","code":"invalid_json","message":"bad"}"#
+        );
+    }
+}

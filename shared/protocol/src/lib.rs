@@ -1,0 +1,28 @@
+//! Hubbub's wire protocol: every frame, REST body, close code and error code, defined once.
+//!
+//! # Layout
+//! - [`model`]: the values frames carry (users, hub info, chat messages, presence entries).
+//! - [`frames`]: [`ClientFrame`] (client to hub) and [`ServerFrame`] (hub to client), JSON tagged by `type`.
+//! - [`rest`]: request and response bodies of the `/api/` routes.
+//! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
+//! - [`channel`]: parsing and printing channel names such as `room:lobby`.
+//! - [`typescript`]: renders the TypeScript declarations the web client imports.
+//!
+//! Wire types evolve additively: new fields are optional (`#[serde(default)]`) so an older client or
+//! hub keeps working, and [`PROTOCOL_VERSION`] changes only when that is impossible.
+
+pub mod channel;
+pub mod codes;
+pub mod frames;
+pub mod model;
+pub mod rest;
+pub mod typescript;
+
+pub use channel::Channel;
+pub use codes::{ErrorCode, close};
+pub use frames::{ClientFrame, ServerFrame};
+pub use model::*;
+pub use rest::*;
+
+/// Version of the wire protocol; reported by `GET /api/info` and in `connection_established`.
+pub const PROTOCOL_VERSION: u32 = 1;

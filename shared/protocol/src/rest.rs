@@ -1,0 +1,68 @@
+//! Request and response bodies of the `/api/` routes.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::codes::ErrorCode;
+use crate::model::{OnlineUser, UserInfo};
+
+/// Body of every REST error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// `POST /api/join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct JoinRequest {
+    pub display_name: String,
+    /// Required when the hub has a PIN (`GET /api/info` says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pin: Option<String>,
+}
+
+/// Answer to `POST /api/join`. The session is also set as an HttpOnly cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct JoinResponse {
+    pub user: UserInfo,
+    /// The session secret: send it as `Authorization: Bearer` from non-browser clients.
+    pub session: String,
+}
+
+/// Answer to `GET /api/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MeResponse {
+    pub user: UserInfo,
+}
+
+/// Answer to `GET /api/auth/ws-token`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WsTokenResponse {
+    /// A short-lived token for `GET /ws?token=`.
+    pub token: String,
+    /// Seconds until it expires.
+    pub expires_in: u32,
+}
+
+/// Answer to `GET /api/status`: public health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StatusResponse {
+    pub status: String,
+    pub version: String,
+    #[ts(type = "number")]
+    pub uptime_secs: u64,
+    /// Open WebSocket connections.
+    #[ts(type = "number")]
+    pub connections: u64,
+}
+
+/// Answer to `GET /api/users/online`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OnlineUsersResponse {
+    pub users: Vec<OnlineUser>,
+    pub total_count: u32,
+    #[ts(type = "number")]
+    pub timestamp: i64,
+}

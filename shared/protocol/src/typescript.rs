@@ -1,0 +1,99 @@
+//! Renders every wire type as TypeScript, for the web client's `ui/src/lib/protocol.ts`.
+//!
+//! The file is checked in; the test below fails when it no longer matches these types. Regenerate it
+//! with `UPDATE_PROTOCOL_TS=1 cargo test -p hubbub-protocol`.
+
+use ts_rs::{Config, TS};
+
+use crate::codes::ErrorCode;
+use crate::frames::{ClientFrame, ServerFrame};
+use crate::model::{ChatMessage, HubInfo, OnlineUser, StreamPosition, UserInfo};
+use crate::rest::{
+    ApiError, JoinRequest, JoinResponse, MeResponse, OnlineUsersResponse, StatusResponse,
+    WsTokenResponse,
+};
+
+/// Where the generated file lives, relative to the workspace root.
+pub const TS_PATH: &str = "ui/src/lib/protocol.ts";
+
+fn decl<T: TS>(cfg: &Config) -> String {
+    format!("export {}\n", T::decl(cfg))
+}
+
+/// The whole TypeScript module: close codes, then one declaration per wire type.
+pub fn render() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from shared/protocol by `UPDATE_PROTOCOL_TS=1 cargo test -p hubbub-protocol`.\n\
+         // Do not edit: a test fails when this file and the Rust types disagree.\n\n",
+    );
+    out.push_str(&format!(
+        "export const PROTOCOL_VERSION = {};\n\n",
+        crate::PROTOCOL_VERSION
+    ));
+    out.push_str("export const CloseCode = {\n");
+    for (name, code) in close_codes() {
+        out.push_str(&format!("  {name}: {code},\n"));
+    }
+    out.push_str("} as const;\n\n");
+    for d in [
+        decl::<ErrorCode>(&cfg),
+        decl::<UserInfo>(&cfg),
+        decl::<HubInfo>(&cfg),
+        decl::<ChatMessage>(&cfg),
+        decl::<OnlineUser>(&cfg),
+        decl::<StreamPosition>(&cfg),
+        decl::<ClientFrame>(&cfg),
+        decl::<ServerFrame>(&cfg),
+        decl::<ApiError>(&cfg),
+        decl::<JoinRequest>(&cfg),
+        decl::<JoinResponse>(&cfg),
+        decl::<MeResponse>(&cfg),
+        decl::<WsTokenResponse>(&cfg),
+        decl::<StatusResponse>(&cfg),
+        decl::<OnlineUsersResponse>(&cfg),
+    ] {
+        out.push_str(&d);
+        out.push('\n');
+    }
+    out
+}
+
+fn close_codes() -> [(&'static str, u16); 11] {
+    use crate::codes::close::*;
+    [
+        ("NORMAL", NORMAL),
+        ("GOING_AWAY", GOING_AWAY),
+        ("PROTOCOL_ERROR", PROTOCOL_ERROR),
+        ("TOO_BIG", TOO_BIG),
+        ("INTERNAL", INTERNAL),
+        ("IDLE_TIMEOUT", IDLE_TIMEOUT),
+        ("TOO_SLOW", TOO_SLOW),
+        ("UNAUTHENTICATED", UNAUTHENTICATED),
+        ("FORBIDDEN", FORBIDDEN),
+        ("NOT_FOUND", NOT_FOUND),
+        ("RATE_LIMITED", RATE_LIMITED),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn checked_in_typescript_matches_the_rust_types() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(super::TS_PATH);
+        let want = super::render();
+        if std::env::var_os("UPDATE_PROTOCOL_TS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale; regenerate it with `UPDATE_PROTOCOL_TS=1 cargo test -p hubbub-protocol`",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! The REST error type: a status, a stable code and a message; internals are logged, never sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hubbub_protocol::{ApiError as ApiErrorBody, ErrorCode};
+
+use crate::store::StoreError;
+
+/// An error answer of the REST API.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with the status that fits its code.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        let status = match code {
+            ErrorCode::InvalidJson
+            | ErrorCode::InvalidFrame
+            | ErrorCode::InvalidDisplayName
+            | ErrorCode::MessageEmpty
+            | ErrorCode::MessageTooLong
+            | ErrorCode::InvalidClientMessageId
+            | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,
+            ErrorCode::PinRequired | ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::WrongPin | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NoSuchChannel | ErrorCode::NotSubscribed | ErrorCode::NotFound => {
+                StatusCode::NOT_FOUND
+            }
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store error in a request");
+        match e {
+            StoreError::Closed => ApiError::new(ErrorCode::Unavailable, "the hub is shutting down"),
+            _ => ApiError::new(ErrorCode::Internal, "internal error; see the hub's log"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ApiErrorBody {
+                code: self.code,
+                message: self.message,
+            }),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,15 @@
+//! Who is asking: session secrets, the session extractor for REST, WebSocket tokens, Origin checks.
+//!
+//! A session is a random 256-bit secret handed to the guest once (body and HttpOnly cookie) and
+//! stored only as its SHA-256. WebSocket tokens are short-lived HS256 JWTs naming the session.
+
+mod origin;
+mod session;
+mod token;
+
+pub use origin::origin_allowed;
+pub use session::{
+    SESSION_COOKIE, SecretSource, SessionUser, lookup, new_secret, session_cookie,
+    session_from_headers,
+};
+pub use token::{Claims, TokenKeys};

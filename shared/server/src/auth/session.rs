@@ -1,0 +1,108 @@
+//! Sessions: new secrets, the cookie, and the extractor that turns a request into its user.
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hubbub_protocol::ErrorCode;
+use rand::Rng;
+
+use crate::api::ApiError;
+use crate::hub::Hub;
+use crate::store::{SessionRecord, find_session, hash_secret};
+
+/// Name of the HttpOnly cookie that carries the session secret.
+pub const SESSION_COOKIE: &str = "hubbub_session";
+
+/// A new random 256-bit session secret, URL-safe base64.
+pub fn new_secret() -> String {
+    URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>())
+}
+
+/// The `Set-Cookie` value for a session: HttpOnly, SameSite=Lax, for a year.
+pub fn session_cookie(secret: &str) -> String {
+    format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age=31536000")
+}
+
+/// Where a request's session secret came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretSource {
+    Bearer,
+    Cookie,
+}
+
+/// The session secret in a request: `Authorization: Bearer` first, then the cookie.
+pub fn session_from_headers(headers: &HeaderMap) -> Option<(String, SecretSource)> {
+    if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(secret) = v
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            return Some((secret.to_owned(), SecretSource::Bearer));
+        }
+    }
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, v)| *k == SESSION_COOKIE && !v.is_empty())
+        .map(|(_, v)| (v.to_owned(), SecretSource::Cookie))
+}
+
+/// Looks a session secret up in the store.
+pub async fn lookup(hub: &Hub, secret: &str) -> Result<Option<SessionRecord>, ApiError> {
+    let hash = hash_secret(secret);
+    Ok(hub
+        .store
+        .read(move |conn| find_session(conn, &hash))
+        .await?)
+}
+
+/// The signed-in user of a REST request (bearer or cookie); 401 otherwise.
+#[derive(Debug, Clone)]
+pub struct SessionUser(pub SessionRecord);
+
+impl FromRequestParts<Hub> for SessionUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Hub) -> Result<Self, Self::Rejection> {
+        let unauthenticated = || {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "no valid session: join the hub first",
+            )
+        };
+        let (secret, _) = session_from_headers(&parts.headers).ok_or_else(unauthenticated)?;
+        lookup(hub, &secret)
+            .await?
+            .map(SessionUser)
+            .ok_or_else(unauthenticated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_wins_over_cookie_and_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, "a=1; hubbub_session=abc; b=2".parse().unwrap());
+        assert_eq!(
+            session_from_headers(&h),
+            Some(("abc".into(), SecretSource::Cookie))
+        );
+        h.insert(AUTHORIZATION, "Bearer xyz".parse().unwrap());
+        assert_eq!(
+            session_from_headers(&h),
+            Some(("xyz".into(), SecretSource::Bearer))
+        );
+        assert_ne!(new_secret(), new_secret());
+        assert_eq!(new_secret().len(), 43);
+    }
+}

@@ -1,0 +1,158 @@
+//! The channel registry: who is subscribed to what, and fan-out of one encoded frame to them all.
+//!
+//! **Architecture invariant:** a fan-out serializes its frame once ([`crate::conn::encode`]) and
+//! hands every subscriber a reference-counted copy of the same bytes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::Utf8Bytes;
+use hubbub_protocol::Channel;
+
+use crate::conn::ConnHandle;
+
+/// Subscribers per channel. Cheap operations under one short-held lock; nothing here awaits.
+#[derive(Debug, Default)]
+pub struct Registry {
+    channels: Mutex<HashMap<Channel, HashMap<u64, Arc<ConnHandle>>>>,
+}
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Channel, HashMap<u64, Arc<ConnHandle>>>> {
+        self.channels.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds `conn` to `channel`; returns false if it was already subscribed.
+    pub fn subscribe(&self, channel: &Channel, conn: &Arc<ConnHandle>) -> bool {
+        let added = self
+            .lock()
+            .entry(channel.clone())
+            .or_default()
+            .insert(conn.id, Arc::clone(conn))
+            .is_none();
+        if added {
+            conn.channels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(channel.clone());
+        }
+        added
+    }
+
+    /// Removes `conn` from `channel`; returns false if it was not subscribed.
+    pub fn unsubscribe(&self, channel: &Channel, conn: &ConnHandle) -> bool {
+        let removed = {
+            let mut map = self.lock();
+            let removed = map
+                .get_mut(channel)
+                .and_then(|subs| subs.remove(&conn.id))
+                .is_some();
+            if map.get(channel).is_some_and(HashMap::is_empty) {
+                map.remove(channel);
+            }
+            removed
+        };
+        if removed {
+            conn.channels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|c| c != channel);
+        }
+        removed
+    }
+
+    /// Whether `conn` is subscribed to `channel`.
+    pub fn is_subscribed(&self, channel: &Channel, conn_id: u64) -> bool {
+        self.lock()
+            .get(channel)
+            .is_some_and(|subs| subs.contains_key(&conn_id))
+    }
+
+    /// Removes a closing connection from every channel it was in.
+    pub fn remove_connection(&self, conn: &ConnHandle) {
+        let channels =
+            std::mem::take(&mut *conn.channels.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut map = self.lock();
+        for channel in channels {
+            if let Some(subs) = map.get_mut(&channel) {
+                subs.remove(&conn.id);
+                if subs.is_empty() {
+                    map.remove(&channel);
+                }
+            }
+        }
+    }
+
+    /// Queues `frame` for every subscriber of `channel`, skipping `except`; returns how many got it.
+    pub fn publish(&self, channel: &Channel, frame: &Utf8Bytes, except: Option<u64>) -> usize {
+        let map = self.lock();
+        let Some(subs) = map.get(channel) else {
+            return 0;
+        };
+        subs.values()
+            .filter(|c| Some(c.id) != except)
+            .filter(|c| c.send(frame.clone()))
+            .count()
+    }
+
+    /// How many connections are subscribed to `channel`.
+    pub fn subscriber_count(&self, channel: &Channel) -> usize {
+        self.lock().get(channel).map_or(0, HashMap::len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubbub_protocol::UserInfo;
+
+    fn conn(id: u64, cap: usize) -> (Arc<ConnHandle>, tokio::sync::mpsc::Receiver<Utf8Bytes>) {
+        let (h, rx) = ConnHandle::new(
+            id,
+            UserInfo {
+                id: id as i64,
+                display_name: format!("u{id}"),
+            },
+            cap,
+        );
+        (Arc::new(h), rx)
+    }
+
+    #[test]
+    fn publish_reaches_subscribers_once_and_cleanup_is_complete() {
+        let reg = Registry::default();
+        let (a, mut arx) = conn(1, 8);
+        let (b, mut brx) = conn(2, 8);
+        let lobby = Channel::lobby();
+        assert!(reg.subscribe(&lobby, &a));
+        assert!(!reg.subscribe(&lobby, &a));
+        assert!(reg.subscribe(&lobby, &b));
+        assert_eq!(
+            reg.publish(&lobby, &Utf8Bytes::from_static("x"), Some(2)),
+            1
+        );
+        assert_eq!(arx.try_recv().unwrap().as_str(), "x");
+        assert!(brx.try_recv().is_err());
+        reg.remove_connection(&a);
+        assert!(!reg.is_subscribed(&lobby, 1));
+        assert_eq!(reg.subscriber_count(&lobby), 1);
+        assert!(reg.unsubscribe(&lobby, &b));
+        assert_eq!(reg.subscriber_count(&lobby), 0);
+    }
+
+    #[test]
+    fn a_full_queue_closes_the_slow_connection() {
+        let reg = Registry::default();
+        let (a, _arx) = conn(1, 1);
+        reg.subscribe(&Channel::Presence, &a);
+        assert_eq!(
+            reg.publish(&Channel::Presence, &Utf8Bytes::from_static("1"), None),
+            1
+        );
+        assert_eq!(
+            reg.publish(&Channel::Presence, &Utf8Bytes::from_static("2"), None),
+            0
+        );
+        assert!(a.is_closing());
+    }
+}

@@ -1,0 +1,233 @@
+//! Hub configuration: defaults, an optional TOML file, environment variables and flags, in rising priority.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The port a hub listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 7470;
+
+/// Everything a running hub needs to know. Build one with [`Config::default`] and adjust, or let the
+/// command line do it ([`crate::cli`]).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// Where the SQLite database lives.
+    pub data_dir: PathBuf,
+    /// The hub's name, shown to guests and on the network.
+    pub name: String,
+    /// A PIN guests must give to join, if any.
+    pub pin: Option<String>,
+    /// Advertise the hub over mDNS.
+    pub discovery: bool,
+    /// How often the hub pings each connection.
+    pub heartbeat: Duration,
+    /// A connection that sends nothing (not even a pong) for this long is dropped.
+    pub idle_timeout: Duration,
+    /// Largest frame a client may send, in bytes; larger ones close the connection with 1009.
+    pub max_frame_bytes: usize,
+    /// Frames a connection may have queued for sending before it counts as too slow (4008).
+    pub send_queue: usize,
+    /// Lifetime of WebSocket tokens from `GET /api/auth/ws-token`.
+    pub token_ttl: Duration,
+    /// Origins (besides the hub's own) allowed to open a socket with cookie authentication.
+    pub allowed_origins: Vec<String>,
+    /// Make every acknowledged write survive a power loss (`PRAGMA synchronous=FULL`).
+    pub sync_full: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)),
+            data_dir: default_data_dir(),
+            name: default_name(),
+            pin: None,
+            discovery: true,
+            heartbeat: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(45),
+            max_frame_bytes: 64 * 1024,
+            send_queue: 256,
+            token_ttl: Duration::from_secs(60),
+            allowed_origins: Vec::new(),
+            sync_full: true,
+        }
+    }
+}
+
+/// The OS data directory (`~/.local/share/hubbub` on Linux), or `./hubbub-data` if there is none.
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "hubbub")
+        .map(|d| d.data_dir().to_owned())
+        .unwrap_or_else(|| PathBuf::from("hubbub-data"))
+}
+
+fn default_name() -> String {
+    "Hubbub".to_owned()
+}
+
+/// The optional TOML file. Every key is optional; unknown keys are an error, so typos are caught.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub name: Option<String>,
+    pub pin: Option<String>,
+    pub discovery: Option<bool>,
+    pub heartbeat_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
+    pub max_frame_bytes: Option<usize>,
+    pub send_queue: Option<usize>,
+    pub token_ttl_secs: Option<u64>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub sync_full: Option<bool>,
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid setting {key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+impl FileConfig {
+    /// Reads and parses a TOML config file.
+    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Applies the file's settings over `config`.
+    pub fn apply(self, config: &mut Config) {
+        let secs = Duration::from_secs;
+        if let Some(v) = self.bind {
+            config.bind = v;
+        }
+        if let Some(v) = self.data_dir {
+            config.data_dir = v;
+        }
+        if let Some(v) = self.name {
+            config.name = v;
+        }
+        if let Some(v) = self.pin {
+            config.pin = Some(v);
+        }
+        if let Some(v) = self.discovery {
+            config.discovery = v;
+        }
+        if let Some(v) = self.heartbeat_secs {
+            config.heartbeat = secs(v);
+        }
+        if let Some(v) = self.idle_timeout_secs {
+            config.idle_timeout = secs(v);
+        }
+        if let Some(v) = self.max_frame_bytes {
+            config.max_frame_bytes = v;
+        }
+        if let Some(v) = self.send_queue {
+            config.send_queue = v;
+        }
+        if let Some(v) = self.token_ttl_secs {
+            config.token_ttl = secs(v);
+        }
+        if let Some(v) = self.allowed_origins {
+            config.allowed_origins = v;
+        }
+        if let Some(v) = self.sync_full {
+            config.sync_full = v;
+        }
+    }
+}
+
+impl Config {
+    /// Checks values that would make the hub misbehave rather than fail loudly.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                reason: reason.to_owned(),
+            })
+        };
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return invalid(
+                "name",
+                "must be 1 to 64 characters with no control characters",
+            );
+        }
+        if let Some(pin) = &self.pin {
+            if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_control) {
+                return invalid(
+                    "pin",
+                    "must be 1 to 32 characters with no control characters",
+                );
+            }
+        }
+        if self.heartbeat.is_zero() || self.idle_timeout <= self.heartbeat {
+            return invalid(
+                "idle_timeout",
+                "must be longer than the heartbeat, which must be non-zero",
+            );
+        }
+        if self.max_frame_bytes < 1024 {
+            return invalid("max_frame_bytes", "must be at least 1024");
+        }
+        if self.send_queue == 0 {
+            return invalid("send_queue", "must be at least 1");
+        }
+        if self.token_ttl.is_zero() {
+            return invalid("token_ttl_secs", "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_settings_apply_and_typos_are_refused() {
+        let file: FileConfig =
+            toml::from_str("name = \"Attic\"\nheartbeat_secs = 5\npin = \"42\"").unwrap();
+        let mut c = Config::default();
+        file.apply(&mut c);
+        assert_eq!(c.name, "Attic");
+        assert_eq!(c.heartbeat, Duration::from_secs(5));
+        assert_eq!(c.pin.as_deref(), Some("42"));
+        assert!(toml::from_str::<FileConfig>("nmae = \"x\"").is_err());
+    }
+
+    #[test]
+    fn validation_catches_bad_values() {
+        let mut c = Config::default();
+        assert!(c.validate().is_ok());
+        c.idle_timeout = c.heartbeat;
+        assert!(c.validate().is_err());
+        let c = Config {
+            name: " ".into(),
+            ..Config::default()
+        };
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! The hub's handle on one open connection: its bounded send queue and its close switch.
+//!
+//! **Architecture invariant:** every queue is bounded. A frame that does not fit in a connection's
+//! queue closes that connection with 4008 (too slow); the hub never buffers more for it.
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use axum::extract::ws::Utf8Bytes;
+use hubbub_protocol::{Channel, ServerFrame, UserInfo};
+use tokio::sync::{Notify, mpsc};
+
+/// Why and how a connection should end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Send this close frame (after flushing what is queued when `flush` is set).
+    Send {
+        code: u16,
+        reason: Cow<'static, str>,
+        flush: bool,
+    },
+    /// The peer is gone or already closed: stop without sending anything.
+    Quiet,
+}
+
+/// One open connection, shared by the registry (to fan out) and the connection's own tasks.
+#[derive(Debug)]
+pub struct ConnHandle {
+    pub id: u64,
+    pub user: UserInfo,
+    tx: mpsc::Sender<Utf8Bytes>,
+    close: Mutex<Option<CloseReason>>,
+    close_notify: Notify,
+    /// Channels this connection is subscribed to, so it can leave them all when it ends.
+    pub(crate) channels: Mutex<Vec<Channel>>,
+}
+
+/// Serializes a frame once; the result is cheap to clone for every subscriber.
+pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
+    match serde_json::to_string(frame) {
+        Ok(s) => Utf8Bytes::from(s),
+        Err(e) => {
+            tracing::error!(error = %e, "frame failed to serialize");
+            Utf8Bytes::from_static(
+                r#"{"type":"error","code":"internal","message":"frame encoding failed"}"#,
+            )
+        }
+    }
+}
+
+impl ConnHandle {
+    /// A handle and the receiving end of its send queue (`capacity` frames).
+    pub fn new(
+        id: u64,
+        user: UserInfo,
+        capacity: usize,
+    ) -> (ConnHandle, mpsc::Receiver<Utf8Bytes>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let handle = ConnHandle {
+            id,
+            user,
+            tx,
+            close: Mutex::new(None),
+            close_notify: Notify::new(),
+            channels: Mutex::new(Vec::new()),
+        };
+        (handle, rx)
+    }
+
+    /// Queues an encoded frame. A full queue closes the connection as too slow; returns whether queued.
+    pub fn send(&self, frame: Utf8Bytes) -> bool {
+        match self.tx.try_send(frame) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(CloseReason::Send {
+                    code: hubbub_protocol::close::TOO_SLOW,
+                    reason: Cow::Borrowed("too slow: send queue full"),
+                    flush: false,
+                });
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Encodes and queues one frame for this connection only.
+    pub fn send_frame(&self, frame: &ServerFrame) -> bool {
+        self.send(encode(frame))
+    }
+
+    /// Asks the connection to end. The first reason wins; later calls change nothing.
+    pub fn close(&self, reason: CloseReason) {
+        let mut slot = self.close.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(reason);
+            drop(slot);
+            self.close_notify.notify_one();
+        }
+    }
+
+    /// Waits until [`ConnHandle::close`] is called and returns the reason.
+    pub async fn closed(&self) -> CloseReason {
+        loop {
+            if let Some(r) = self.close.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+                return r;
+            }
+            self.close_notify.notified().await;
+        }
+    }
+
+    /// Whether the connection has been asked to end.
+    pub fn is_closing(&self) -> bool {
+        self.close
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+}

@@ -1,0 +1,127 @@
+//! The hub's shared state: a cheap-to-clone handle whose fields say who owns what.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use hubbub_protocol::{HubInfo, PROTOCOL_VERSION};
+use rand::Rng;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::TokenKeys;
+use crate::channels::Registry;
+use crate::config::Config;
+use crate::presence::Presence;
+use crate::store::{Store, StoreError, StoreOptions};
+use crate::time::now_ms;
+
+/// Handle to a running hub. Clones share everything.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+/// What a hub is made of.
+pub struct HubInner {
+    /// Settings, fixed for the hub's life.
+    pub config: Config,
+    /// What the hub says about itself; its id is kept in the database.
+    pub info: HubInfo,
+    /// The only way to the database.
+    pub store: Store,
+    /// Channel subscriptions of every open connection.
+    pub registry: Registry,
+    /// Who is online; owns the `presence` channel's snapshot-and-diff order.
+    pub presence: Presence,
+    /// Signs and checks WebSocket tokens, with the hub's own secret from the database.
+    pub tokens: TokenKeys,
+    /// When the hub started, for `/api/status`.
+    pub started: Instant,
+    /// Open WebSocket connections.
+    pub connections: AtomicU64,
+    next_connection_id: AtomicU64,
+    /// Cancelled when the hub begins to shut down; every connection watches it.
+    pub shutdown: CancellationToken,
+    /// Every connection task, so shutdown can wait for them to close their sockets.
+    pub tasks: TaskTracker,
+}
+
+impl std::ops::Deref for Hub {
+    type Target = HubInner;
+    fn deref(&self) -> &HubInner {
+        &self.inner
+    }
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_bytes<const N: usize>() -> Vec<u8> {
+    rand::rng().random::<[u8; N]>().to_vec()
+}
+
+impl Hub {
+    /// Opens the store in the configured data directory and prepares the hub's state.
+    pub async fn open(config: Config) -> Result<Hub, StoreError> {
+        let store = Store::open(
+            &config.data_dir,
+            &StoreOptions {
+                synchronous_full: config.sync_full,
+                ..StoreOptions::default()
+            },
+        )?;
+        let (hub_id, secret) = store
+            .write_wait(|conn| {
+                use crate::store::{ensure_channel, meta_get_or_init};
+                let id = meta_get_or_init(conn, "hub_id", random_bytes::<16>)?;
+                let secret = meta_get_or_init(conn, "token_secret", random_bytes::<32>)?;
+                ensure_channel(
+                    conn,
+                    &hubbub_protocol::Channel::lobby().to_string(),
+                    now_ms(),
+                )?;
+                Ok((id, secret))
+            })
+            .await?;
+        let hub_id: String = hub_id.iter().map(|b| format!("{b:02x}")).collect();
+        let info = HubInfo {
+            hub_id,
+            name: config.name.trim().to_owned(),
+            protocol_version: PROTOCOL_VERSION,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            pin_required: config.pin.is_some(),
+        };
+        let tokens = TokenKeys::new(&secret, config.token_ttl);
+        Ok(Hub {
+            inner: Arc::new(HubInner {
+                config,
+                info,
+                store,
+                registry: Registry::default(),
+                presence: Presence::default(),
+                tokens,
+                started: Instant::now(),
+                connections: AtomicU64::new(0),
+                next_connection_id: AtomicU64::new(1),
+                shutdown: CancellationToken::new(),
+                tasks: TaskTracker::new(),
+            }),
+        })
+    }
+
+    /// A fresh connection id.
+    pub fn next_connection_id(&self) -> u64 {
+        self.next_connection_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Open WebSocket connections now.
+    pub fn connection_count(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+}

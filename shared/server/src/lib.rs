@@ -1,0 +1,88 @@
+//! The Hubbub hub: one WebSocket per client carrying many channels, a SQLite store, presence, and the
+//! embedded web client. The `hubbub` binary and the desktop app both run it through [`serve`].
+//!
+//! # Layout
+//! - [`config`]: settings from defaults, a TOML file, the environment and flags ([`cli`]).
+//! - [`hub`]: the shared state handle every handler gets.
+//! - [`store`]: SQLite, with a group-committing writer thread and reader threads.
+//! - [`auth`]: sessions, WebSocket tokens, Origin checks.
+//! - [`api`]: the REST routes under `/api/`.
+//! - [`ws`]: `GET /ws`: upgrade, connection tasks, client commands.
+//! - [`conn`], [`channels`], [`presence`], [`chat`]: connections, channel fan-out, who is online, chat.
+//! - [`web`]: the embedded web client. [`lan`], [`discovery`]: join URLs, QR codes, mDNS.
+
+pub mod api;
+pub mod auth;
+pub mod channels;
+pub mod chat;
+pub mod cli;
+pub mod config;
+pub mod conn;
+pub mod discovery;
+pub mod hub;
+pub mod lan;
+pub mod presence;
+pub mod store;
+pub mod time;
+pub mod web;
+pub mod ws;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+
+pub use config::Config;
+pub use hub::Hub;
+
+/// Every route of the hub. `/ws` sits outside the compression layer.
+pub fn router(hub: Hub) -> Router {
+    let http = Router::new()
+        .nest("/api", api::routes())
+        .fallback(web::serve)
+        .layer(CompressionLayer::new());
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .merge(http)
+        .with_state(hub)
+}
+
+/// How long shutdown waits for connections to flush and close before giving up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves `hub` on an already bound `listener` until `shutdown` completes. Then it stops accepting,
+/// closes every socket with 1001 after flushing what was queued for it, and waits for the store to
+/// commit everything already acknowledged or queued.
+pub async fn serve(
+    listener: TcpListener,
+    hub: Hub,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let signal_hub = hub.clone();
+    let result = axum::serve(listener, router(hub.clone()))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            signal_hub.shutdown.cancel();
+        })
+        .await;
+    hub.shutdown.cancel();
+    hub.tasks.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, hub.tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = hub.tasks.len(),
+            "connections still open after the shutdown grace period"
+        );
+    }
+    // A no-op write waits for every write queued before it to commit.
+    if let Err(e) = hub.store.write_wait(|_| Ok(())).await {
+        tracing::warn!(error = %e, "store did not flush cleanly");
+    }
+    result
+}

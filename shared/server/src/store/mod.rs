@@ -1,0 +1,163 @@
+//! The SQLite store: one writer thread with group commit, a small pool of reader threads.
+//!
+//! **Architecture invariant:** SQLite is touched only here, and never on a tokio worker thread.
+//! Writes are closures queued to the writer thread, which runs a batch of them in one transaction
+//! (each inside its own savepoint, so one failing job does not undo its neighbours), commits, and only
+//! then runs each job's completion in queue order. Completions are where acks are sent and events are
+//! fanned out, so a channel's events leave the hub in offset order and never before they are durable.
+
+mod messages;
+mod reader;
+mod schema;
+mod users;
+mod writer;
+
+pub use messages::{HISTORY_LIMIT, InsertOutcome, Snapshot};
+pub use messages::{channel_state, ensure_channel, insert_message, snapshot};
+pub use users::{
+    SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
+    meta_get_or_init, rename_user,
+};
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use thiserror::Error;
+
+use reader::ReaderPool;
+use writer::Writer;
+
+/// Why a store operation failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the store is closed")]
+    Closed,
+    #[error("the batch this write was in failed: {0}")]
+    BatchFailed(String),
+    #[error("no such channel: {0}")]
+    NoSuchChannel(String),
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A cheap-to-clone handle to the store. Dropping every handle stops the threads.
+#[derive(Clone)]
+pub struct Store {
+    writer: Writer,
+    readers: ReaderPool,
+}
+
+/// How a write job ended, as seen by its completion: the job's own result, or the commit's error.
+pub type Committed<T> = StoreResult<T>;
+
+/// Tuning of the store's threads and queues.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Most jobs the writer folds into one transaction.
+    pub max_batch: usize,
+    /// Capacity of the writer's queue; senders wait when it is full.
+    pub writer_queue: usize,
+    /// Reader threads, each with its own connection.
+    pub readers: usize,
+    /// `PRAGMA synchronous`: `FULL` makes every acknowledged write survive power loss.
+    pub synchronous_full: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_batch: 512,
+            writer_queue: 4096,
+            readers: 2,
+            synchronous_full: true,
+        }
+    }
+}
+
+/// The database file inside a data directory.
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("hubbub.db")
+}
+
+fn open_connection(path: &Path, opts: &StoreOptions) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(
+        None,
+        "synchronous",
+        if opts.synchronous_full {
+            "FULL"
+        } else {
+            "NORMAL"
+        },
+    )?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir`, runs migrations, starts the threads.
+    pub fn open(data_dir: &Path, opts: &StoreOptions) -> StoreResult<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = db_path(data_dir);
+        let mut conn = open_connection(&path, opts)?;
+        schema::migrate(&mut conn)?;
+        let writer = Writer::start(conn, opts)?;
+        let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
+        for _ in 0..opts.readers.max(1) {
+            let c = open_connection(&path, opts)?;
+            c.pragma_update(None, "query_only", "ON")?;
+            reader_conns.push(c);
+        }
+        let readers = ReaderPool::start(reader_conns)?;
+        Ok(Store { writer, readers })
+    }
+
+    /// Runs `job` on the writer thread inside the next group-committed transaction, then runs
+    /// `done` on the writer thread with the outcome, in queue order, after the commit.
+    ///
+    /// Waits only for room in the writer's queue, not for the commit: `done` delivers the result.
+    pub async fn write<T, J, D>(&self, job: J, done: D) -> StoreResult<()>
+    where
+        T: Send + 'static,
+        J: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        D: FnOnce(Committed<T>) + Send + 'static,
+    {
+        self.writer.submit(job, done).await
+    }
+
+    /// Like [`Store::write`], but waits for the committed result.
+    pub async fn write_wait<T, J>(&self, job: J) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        J: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .submit(job, move |r| {
+                let _ = tx.send(r);
+            })
+            .await?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs a read-only `job` on a reader thread (it sees everything committed before it starts).
+    pub async fn read<T, J>(&self, job: J) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        J: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.readers.run(job).await
+    }
+}

@@ -1,0 +1,59 @@
+//! Reader threads: each owns a read-only connection and takes jobs from one bounded queue.
+
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{StoreError, StoreResult};
+
+type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+
+#[derive(Clone)]
+pub(super) struct ReaderPool {
+    tx: mpsc::Sender<ReadJob>,
+}
+
+impl ReaderPool {
+    pub(super) fn start(conns: Vec<Connection>) -> StoreResult<ReaderPool> {
+        let (tx, rx) = mpsc::channel::<ReadJob>(1024);
+        let rx = Arc::new(Mutex::new(rx));
+        for (i, conn) in conns.into_iter().enumerate() {
+            let rx = Arc::clone(&rx);
+            thread::Builder::new()
+                .name(format!("hubbub-store-reader-{i}"))
+                .spawn(move || {
+                    loop {
+                        // Only the idle reader waiting for the next job holds the lock.
+                        let job = match rx.lock() {
+                            Ok(mut rx) => rx.blocking_recv(),
+                            Err(_) => None,
+                        };
+                        match job {
+                            Some(job) => job(&conn),
+                            None => break,
+                        }
+                    }
+                })
+                .map_err(|e| StoreError::DataDir {
+                    path: "reader thread".into(),
+                    source: e,
+                })?;
+        }
+        Ok(ReaderPool { tx })
+    }
+
+    pub(super) async fn run<T, J>(&self, job: J) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        J: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: ReadJob = Box::new(move |conn| {
+            let _ = tx.send(job(conn));
+        });
+        self.tx.send(job).await.map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}

@@ -1,0 +1,212 @@
+//! One connection: a writer task draining the bounded queue, a reader loop handling commands.
+//!
+//! The writer owns the socket's sending half: it batches queued frames into one flush, pings on the
+//! heartbeat, and on close flushes (when asked) and sends the close frame. The reader owns the
+//! receiving half and drops peers that stay silent past the idle timeout.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use hubbub_protocol::{Channel, ErrorCode, ServerFrame, UserInfo, close};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, interval_at, timeout};
+
+use super::commands;
+use crate::chat;
+use crate::conn::{CloseReason, ConnHandle};
+use crate::hub::Hub;
+use crate::time::now_ms;
+
+/// Longest the writer waits for the socket to take one batch before it gives the peer up.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most queued frames written before one flush.
+const MAX_BATCH: usize = 64;
+
+/// Runs an authenticated connection until it ends, then removes every trace of it.
+pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo) {
+    let (handle, rx) = ConnHandle::new(
+        hub.next_connection_id(),
+        user.clone(),
+        hub.config.send_queue,
+    );
+    let conn = Arc::new(handle);
+    hub.connections.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(conn = conn.id, user = user.id, "connection opened");
+
+    let personal = Channel::User(user.id);
+    conn.send_frame(&ServerFrame::ConnectionEstablished {
+        connection_id: conn.id,
+        user: user.clone(),
+        hub: hub.info.clone(),
+        server_time: now_ms(),
+        heartbeat_ms: u32::try_from(hub.config.heartbeat.as_millis()).unwrap_or(u32::MAX),
+        channels: vec![
+            personal.to_string(),
+            Channel::Presence.to_string(),
+            Channel::lobby().to_string(),
+        ],
+    });
+    commands::subscribe_personal(&hub, &conn, None);
+    hub.presence.connect(&user, &hub.registry);
+    hub.presence.subscribe(&conn, &hub.registry, None);
+    chat::subscribe(&hub, &conn, Channel::lobby(), None, None).await;
+
+    let (sink, stream) = socket.split();
+    let mut writer = tokio::spawn(write_loop(sink, rx, Arc::clone(&conn), hub.clone()));
+    let read = read_loop(stream, hub.clone(), Arc::clone(&conn));
+    tokio::pin!(read);
+    tokio::select! {
+        reason = &mut read => {
+            conn.close(reason);
+            if timeout(Duration::from_secs(3), &mut writer).await.is_err() {
+                writer.abort();
+            }
+        }
+        _ = &mut writer => {
+            // We sent a close (or the socket failed): let the peer answer it, briefly.
+            let _ = timeout(Duration::from_secs(1), &mut read).await;
+        }
+    }
+
+    hub.registry.remove_connection(&conn);
+    hub.presence.disconnect(user.id, &hub.registry);
+    hub.connections.fetch_sub(1, Ordering::Relaxed);
+    tracing::debug!(conn = conn.id, "connection closed");
+}
+
+async fn read_loop(
+    mut stream: SplitStream<WebSocket>,
+    hub: Hub,
+    conn: Arc<ConnHandle>,
+) -> CloseReason {
+    loop {
+        let next = match timeout(hub.config.idle_timeout, stream.next()).await {
+            Ok(next) => next,
+            Err(_) => {
+                tracing::debug!(conn = conn.id, "idle timeout");
+                return CloseReason::Send {
+                    code: close::IDLE_TIMEOUT,
+                    reason: Cow::Borrowed("idle timeout"),
+                    flush: false,
+                };
+            }
+        };
+        match next {
+            None | Some(Ok(Message::Close(_))) => return CloseReason::Quiet,
+            Some(Err(e)) => return read_error(&e),
+            Some(Ok(Message::Text(text))) => commands::handle(&hub, &conn, text.as_str()).await,
+            Some(Ok(Message::Binary(_))) => {
+                conn.send_frame(&ServerFrame::error(
+                    None,
+                    ErrorCode::InvalidFrame,
+                    "binary frames are not supported; send JSON text",
+                ));
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+        }
+    }
+}
+
+/// An oversized frame closes with 1009; any other read error means the peer is gone.
+fn read_error(e: &axum::Error) -> CloseReason {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = err.downcast_ref::<tungstenite::Error>() {
+            return CloseReason::Send {
+                code: close::TOO_BIG,
+                reason: Cow::Borrowed("frame too large"),
+                flush: false,
+            };
+        }
+        source = err.source();
+    }
+    tracing::debug!(error = %e, "socket read failed");
+    CloseReason::Quiet
+}
+
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Utf8Bytes>,
+    conn: Arc<ConnHandle>,
+    hub: Hub,
+) {
+    let beat = hub.config.heartbeat;
+    let mut heartbeat = interval_at(Instant::now() + beat, beat);
+    loop {
+        tokio::select! {
+            biased;
+            reason = conn.closed() => {
+                finish(&mut sink, &mut rx, reason).await;
+                return;
+            }
+            () = hub.shutdown.cancelled() => {
+                conn.close(CloseReason::Send {
+                    code: close::GOING_AWAY,
+                    reason: Cow::Borrowed("hub shutting down"),
+                    flush: true,
+                });
+            }
+            frame = rx.recv() => {
+                let Some(frame) = frame else { return };
+                if !matches!(timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut rx, frame)).await, Ok(Ok(()))) {
+                    conn.close(CloseReason::Quiet);
+                }
+            }
+            _ = heartbeat.tick() => {
+                if !matches!(timeout(WRITE_TIMEOUT, sink.send(Message::Ping(Default::default()))).await, Ok(Ok(()))) {
+                    conn.close(CloseReason::Quiet);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `first` and whatever else is already queued (up to [`MAX_BATCH`]), then flushes once.
+async fn write_batch(
+    sink: &mut SplitSink<WebSocket, Message>,
+    rx: &mut mpsc::Receiver<Utf8Bytes>,
+    first: Utf8Bytes,
+) -> Result<(), axum::Error> {
+    sink.feed(Message::Text(first)).await?;
+    for _ in 1..MAX_BATCH {
+        match rx.try_recv() {
+            Ok(frame) => sink.feed(Message::Text(frame)).await?,
+            Err(_) => break,
+        }
+    }
+    sink.flush().await
+}
+
+async fn finish(
+    sink: &mut SplitSink<WebSocket, Message>,
+    rx: &mut mpsc::Receiver<Utf8Bytes>,
+    reason: CloseReason,
+) {
+    let CloseReason::Send {
+        code,
+        reason,
+        flush,
+    } = reason
+    else {
+        return;
+    };
+    let _ = timeout(Duration::from_secs(2), async {
+        if flush {
+            rx.close();
+            while let Some(frame) = rx.recv().await {
+                sink.feed(Message::Text(frame)).await?;
+            }
+        }
+        sink.send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.as_ref().into(),
+        })))
+        .await
+    })
+    .await;
+}

@@ -1,0 +1,109 @@
+// Typed calls to the hub's REST API under /api (session cookie, JSON errors as ApiError).
+
+import type {
+  ApiError,
+  ErrorCode,
+  HubInfo,
+  JoinRequest,
+  JoinResponse,
+  MeResponse,
+  OnlineUsersResponse,
+  WsTokenResponse,
+} from './protocol';
+
+/** A failed API call: the hub's error code and message, or `unavailable` when the hub could not be reached. */
+export class ApiRequestError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+
+  constructor(status: number, code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ApiRequestError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function isApiError(value: unknown): value is ApiError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ApiError).code === 'string' &&
+    typeof (value as ApiError).message === 'string'
+  );
+}
+
+function fallbackCode(status: number): ErrorCode {
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'rate_limited';
+  if (status === 502 || status === 503 || status === 504) return 'unavailable';
+  return 'internal';
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiRequestError(0, 'unavailable', 'The hub cannot be reached. Check your Wi-Fi connection.');
+  }
+  let payload: unknown = null;
+  const text = await response.text().catch(() => '');
+  if (text) {
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      payload = null;
+    }
+  }
+  if (!response.ok) {
+    if (isApiError(payload)) throw new ApiRequestError(response.status, payload.code, payload.message);
+    throw new ApiRequestError(
+      response.status,
+      fallbackCode(response.status),
+      `The hub answered ${response.status} ${response.statusText}`.trim(),
+    );
+  }
+  if (payload === null) {
+    throw new ApiRequestError(response.status, 'internal', 'The hub sent an unreadable answer.');
+  }
+  return payload as T;
+}
+
+/** `GET /api/info`: the hub's name and whether joining needs a PIN. */
+export function getInfo(): Promise<HubInfo> {
+  return request<HubInfo>('GET', '/api/info');
+}
+
+/** `GET /api/me`: the signed-in user, or null when this browser has no (valid) session. */
+export async function getMe(): Promise<MeResponse | null> {
+  try {
+    return await request<MeResponse>('GET', '/api/me');
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+/** `POST /api/join`: creates a session; the hub sets it as an HttpOnly cookie. */
+export function join(req: JoinRequest): Promise<JoinResponse> {
+  return request<JoinResponse>('POST', '/api/join', req);
+}
+
+/** `GET /api/auth/ws-token`: a short-lived token for `/ws?token=`. */
+export function getWsToken(): Promise<WsTokenResponse> {
+  return request<WsTokenResponse>('GET', '/api/auth/ws-token');
+}
+
+/** `GET /api/users/online`: who is online, for when the socket is down. */
+export function getOnlineUsers(): Promise<OnlineUsersResponse> {
+  return request<OnlineUsersResponse>('GET', '/api/users/online');
+}

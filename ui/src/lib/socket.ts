@@ -1,0 +1,314 @@
+// The one WebSocket to the hub: fresh token per connect, reconnect with backoff, heartbeat, close-code policy.
+
+import { ApiRequestError } from './api';
+import { Backoff, type BackoffOptions } from './backoff';
+import { CloseCode, type ClientFrame, type ServerFrame } from './protocol';
+
+/** Where the connection stands, for the badge and for callers deciding whether to send. */
+export type ConnectionState =
+  | { status: 'connecting'; attempt: number }
+  | { status: 'online'; since: number }
+  | { status: 'reconnecting'; attempt: number; retryAt: number; reason: string }
+  | { status: 'offline'; reason: StopReason; message: string };
+
+/** Why the socket stopped for good: the session is gone, the hub refused us, or the app stopped it. */
+export type StopReason = 'unauthenticated' | 'forbidden' | 'stopped';
+
+export interface HubSocketOptions {
+  /** Fetches a fresh ws token; an ApiRequestError with status 401 means the session is gone. */
+  fetchToken: () => Promise<string>;
+  /** Called for every frame the hub sends. */
+  onFrame: (frame: ServerFrame) => void;
+  /** Called whenever the connection state changes. */
+  onState: (state: ConnectionState) => void;
+  /** Builds the socket URL; defaults to `/ws?token=` on this page's host. */
+  url?: (token: string) => string;
+  backoff?: BackoffOptions;
+  /** A connection open this long resets the backoff. */
+  healthyAfterMs?: number;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 15_000 };
+const DEFAULT_HEARTBEAT_MS = 25_000;
+const MIN_HEARTBEAT_MS = 5_000;
+
+function defaultUrl(token: string): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`;
+}
+
+function describeClose(code: number, reason: string): string {
+  if (reason) return reason;
+  switch (code) {
+    case CloseCode.GOING_AWAY:
+      return 'The hub is restarting';
+    case CloseCode.IDLE_TIMEOUT:
+      return 'The connection went idle';
+    case CloseCode.TOO_SLOW:
+      return 'The connection was too slow';
+    case CloseCode.RATE_LIMITED:
+      return 'Too many connections, slowing down';
+    case CloseCode.TOO_BIG:
+      return 'A frame was too large';
+    case 1006:
+      return 'The connection dropped';
+    default:
+      return `The connection closed (${code})`;
+  }
+}
+
+/**
+ * Owns one WebSocket at a time. After `start()` it keeps reconnecting until the hub says the
+ * session is gone (4401 twice in a row), refuses us (4403), or `stop()` is called.
+ */
+export class HubSocket {
+  private readonly opts: HubSocketOptions;
+  private readonly backoff: Backoff;
+  private ws: WebSocket | null = null;
+  private state: ConnectionState = { status: 'offline', reason: 'stopped', message: 'Not started' };
+  private running = false;
+  /** Bumped on every connect attempt so late async results of an older attempt are ignored. */
+  private generation = 0;
+  /** Whether the one "fetch a new token and retry" after a 4401 has been used. */
+  private authRetried = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private healthyTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  private lastFrameAt = 0;
+  private probeSentAt = 0;
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(opts: HubSocketOptions) {
+    this.opts = opts;
+    this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF);
+  }
+
+  get connection(): ConnectionState {
+    return this.state;
+  }
+
+  get isOnline(): boolean {
+    return this.state.status === 'online' && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.authRetried = false;
+    this.backoff.reset();
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', this.onBrowserOnline);
+      document.addEventListener('visibilitychange', this.onVisibilityChange);
+    }
+    void this.connect();
+  }
+
+  stop(message = 'Disconnected'): void {
+    this.halt('stopped', message);
+  }
+
+  /** Sends a frame if the socket is open; returns false otherwise (the caller keeps it for later). */
+  send(frame: ClientFrame): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.state.status !== 'online') return false;
+    try {
+      ws.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Skips the rest of a backoff wait (e.g. the user pressed "retry" or the network came back). */
+  retryNow(): void {
+    if (!this.running || this.state.status !== 'reconnecting') return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    void this.connect();
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    this.opts.onState(state);
+  }
+
+  private async connect(): Promise<void> {
+    const gen = ++this.generation;
+    this.setState({ status: 'connecting', attempt: this.backoff.attempts });
+    let token: string;
+    try {
+      token = await this.opts.fetchToken();
+    } catch (err) {
+      if (gen !== this.generation || !this.running) return;
+      if (err instanceof ApiRequestError && err.status === 401) {
+        this.halt('unauthenticated', err.message);
+      } else if (err instanceof ApiRequestError && err.status === 403) {
+        this.halt('forbidden', err.message);
+      } else {
+        this.scheduleReconnect(err instanceof Error ? err.message : 'Could not get a connection token');
+      }
+      return;
+    }
+    if (gen !== this.generation || !this.running) return;
+
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket((this.opts.url ?? defaultUrl)(token));
+    } catch (err) {
+      this.scheduleReconnect(err instanceof Error ? err.message : 'Could not open the connection');
+      return;
+    }
+    this.ws = ws;
+    this.lastFrameAt = Date.now();
+    ws.onmessage = (ev: MessageEvent) => {
+      if (this.ws !== ws) return;
+      this.lastFrameAt = Date.now();
+      if (typeof ev.data !== 'string') return;
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(ev.data) as ServerFrame;
+      } catch {
+        return;
+      }
+      if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') return;
+      if (frame.type === 'connection_established') this.onEstablished(frame.heartbeat_ms);
+      this.opts.onFrame(frame);
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.onClosed(ev.code, ev.reason);
+    };
+    // An error is always followed by a close event, which does the work.
+    ws.onerror = () => {};
+  }
+
+  private onEstablished(heartbeatMs: number): void {
+    this.authRetried = false;
+    this.setState({ status: 'online', since: Date.now() });
+    clearTimeout(this.healthyTimer);
+    this.healthyTimer = setTimeout(() => this.backoff.reset(), this.opts.healthyAfterMs ?? 10_000);
+    this.probeSentAt = 0;
+    this.heartbeatMs = Math.max(MIN_HEARTBEAT_MS, heartbeatMs > 0 ? heartbeatMs : DEFAULT_HEARTBEAT_MS);
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatMs);
+  }
+
+  /** Pings the hub each beat; a ping left unanswered for a whole beat means the socket is dead. */
+  private heartbeat(): void {
+    if (!this.ws || this.state.status !== 'online') return;
+    if (this.probeSentAt > 0 && this.lastFrameAt < this.probeSentAt) {
+      this.dropSocket('No answer from the hub');
+      return;
+    }
+    this.probe();
+  }
+
+  /** Sends a ping and remembers when, so the next check can tell whether anything came back. */
+  private probe(): void {
+    this.probeSentAt = Date.now();
+    this.send({ type: 'ping' });
+  }
+
+  /** Abandons the current socket without waiting for its close handshake, then reconnects. */
+  private dropSocket(reason: string): void {
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onclose = null;
+      ws.onmessage = null;
+      try {
+        ws.close();
+      } catch {
+        // Already closing.
+      }
+    }
+    this.onClosed(1006, reason);
+  }
+
+  private onClosed(code: number, reason: string): void {
+    this.clearConnectionTimers();
+    if (!this.running) return;
+    switch (code) {
+      case CloseCode.UNAUTHENTICATED:
+        if (!this.authRetried) {
+          // The token may just have expired: fetch a new one once, right away.
+          this.authRetried = true;
+          void this.connect();
+        } else {
+          this.halt('unauthenticated', reason || 'The hub no longer accepts this session');
+        }
+        return;
+      case CloseCode.FORBIDDEN:
+        this.halt('forbidden', reason || 'The hub refused this connection');
+        return;
+      default:
+        this.scheduleReconnect(describeClose(code, reason));
+    }
+  }
+
+  private scheduleReconnect(reason: string): void {
+    clearTimeout(this.retryTimer);
+    const attempt = this.backoff.attempts;
+    const delay = this.backoff.next();
+    this.setState({ status: 'reconnecting', attempt, retryAt: Date.now() + delay, reason });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private halt(reason: StopReason, message: string): void {
+    this.running = false;
+    this.generation++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.clearConnectionTimers();
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', this.onBrowserOnline);
+      document.removeEventListener('visibilitychange', this.onVisibilityChange);
+    }
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onclose = null;
+      ws.onmessage = null;
+      try {
+        ws.close(CloseCode.NORMAL);
+      } catch {
+        // Already closing.
+      }
+    }
+    this.setState({ status: 'offline', reason, message });
+  }
+
+  private clearConnectionTimers(): void {
+    clearTimeout(this.healthyTimer);
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    this.healthyTimer = undefined;
+    this.heartbeatTimer = undefined;
+  }
+
+  private readonly onBrowserOnline = (): void => {
+    this.retryNow();
+  };
+
+  private readonly onVisibilityChange = (): void => {
+    if (document.visibilityState !== 'visible') return;
+    if (this.state.status === 'reconnecting') {
+      this.retryNow();
+    } else if (this.state.status === 'online' && this.ws) {
+      // After a phone sleep the socket may be dead without a close event: check it now.
+      const ws = this.ws;
+      this.probe();
+      const sentAt = this.probeSentAt;
+      clearTimeout(this.probeTimer);
+      this.probeTimer = setTimeout(() => {
+        if (this.ws === ws && this.lastFrameAt < sentAt) this.dropSocket('No answer from the hub');
+      }, 5_000);
+    }
+  };
+}
