@@ -66,6 +66,7 @@ pub struct TestHub {
     _tmp: Option<tempfile::TempDir>,
     args: Vec<String>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl TestHub {
@@ -106,11 +107,14 @@ impl TestHub {
         });
         let (tx, rx) = mpsc::channel();
         let out = child.stdout.take().expect("stdout");
+        let stdout = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let printed = std::sync::Arc::clone(&stdout);
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix("listening on ") {
                     let _ = tx.send(url.to_owned());
                 }
+                printed.lock().unwrap().push_str(&(line + "\n"));
             }
         });
         let url = match rx.recv_timeout(Duration::from_secs(30)) {
@@ -130,12 +134,18 @@ impl TestHub {
             _tmp: None,
             args,
             stderr,
+            stdout,
         }
     }
 
     /// A client for this hub.
     pub fn client(&self) -> HubClient {
         HubClient::new(self.url.clone())
+    }
+
+    /// What the hub printed on stdout so far.
+    pub fn printed(&self) -> String {
+        self.stdout.lock().unwrap().clone()
     }
 
     /// What the hub logged so far.
@@ -178,6 +188,7 @@ impl TestHub {
         self.child = next.child.take();
         self.url = std::mem::take(&mut next.url);
         self.stderr = std::sync::Arc::clone(&next.stderr);
+        self.stdout = std::sync::Arc::clone(&next.stdout);
     }
 }
 

@@ -74,45 +74,34 @@ pub fn rename_user(conn: &Connection, user_id: i64, display_name: &str) -> Store
     Ok(())
 }
 
+const SELECT_SESSION: &str =
+    "SELECT s.id, u.id, u.display_name FROM sessions s JOIN users u ON u.id = s.user_id";
+
+fn row_to_session(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        session_id: r.get(0)?,
+        user: UserInfo {
+            id: r.get(1)?,
+            display_name: r.get(2)?,
+        },
+    })
+}
+
 /// Finds the session whose secret hashes to `secret_hash`.
 pub fn find_session(conn: &Connection, secret_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
     Ok(conn
-        .query_row(
-            "SELECT s.id, u.id, u.display_name FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.secret_hash = ?1",
-            [secret_hash],
-            |r| {
-                Ok(SessionRecord {
-                    session_id: r.get(0)?,
-                    user: UserInfo {
-                        id: r.get(1)?,
-                        display_name: r.get(2)?,
-                    },
-                })
-            },
-        )
+        .prepare_cached(&format!("{SELECT_SESSION} WHERE s.secret_hash = ?1"))?
+        .query_row([secret_hash], row_to_session)
         .optional()?)
 }
 
-/// Finds a session by id (for tokens, which carry the session id).
+/// Finds a session by id (tokens carry the session id).
 pub fn find_session_by_id(
     conn: &Connection,
     session_id: i64,
 ) -> StoreResult<Option<SessionRecord>> {
     Ok(conn
-        .query_row(
-            "SELECT s.id, u.id, u.display_name FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id = ?1",
-            [session_id],
-            |r| {
-                Ok(SessionRecord {
-                    session_id: r.get(0)?,
-                    user: UserInfo {
-                        id: r.get(1)?,
-                        display_name: r.get(2)?,
-                    },
-                })
-            },
-        )
+        .prepare_cached(&format!("{SELECT_SESSION} WHERE s.id = ?1"))?
+        .query_row([session_id], row_to_session)
         .optional()?)
 }
