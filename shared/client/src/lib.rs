@@ -87,10 +87,53 @@ impl HubClient {
         &self.base
     }
 
-    /// `ws://` URL of the socket for a token.
+    /// `ws://` URL of the main socket for a token.
     pub fn ws_url(&self, token: &str) -> String {
+        self.ws_path_url("/ws", token)
+    }
+
+    /// `ws://` URL of the socket at `path` (e.g. `/notifications/ws`) for a token.
+    pub fn ws_path_url(&self, path: &str, token: &str) -> String {
         let ws = self.base.replacen("http", "ws", 1);
-        format!("{ws}/ws?token={token}")
+        format!("{ws}{path}?token={token}")
+    }
+
+    /// Fetches a token and opens the socket at `path`.
+    pub async fn connect_path(&self, session: &Session, path: &str) -> Result<Connection> {
+        let token = self.ws_token(session).await?;
+        Connection::open(&self.ws_path_url(path, &token)).await
+    }
+
+    /// `POST {path}` with the session and a JSON body; the JSON answer or the hub's error.
+    pub async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        session: &Session,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(AUTHORIZATION, format!("Bearer {}", session.secret))
+            .json(body)
+            .send()
+            .await?;
+        json_or_error(resp).await
+    }
+
+    /// `GET {path}` with the session; the JSON answer or the hub's error.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        session: &Session,
+        path: &str,
+    ) -> Result<T> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(AUTHORIZATION, format!("Bearer {}", session.secret))
+            .send()
+            .await?;
+        json_or_error(resp).await
     }
 
     pub async fn info(&self) -> Result<HubInfo> {

@@ -8,8 +8,10 @@ use std::str::FromStr;
 pub enum Channel {
     /// The personal channel of one user: notifications, pings, DM requests.
     User(i64),
-    /// Who is online on this hub.
+    /// Who is online on this hub, as a snapshot and then diffs.
     Presence,
+    /// Who is online on this hub, as a whole list after every change (`online_users_update`).
+    OnlineUsers,
     /// A chat room, by its slug (the default room is `lobby`).
     Room(String),
     /// A direct-message thread.
@@ -57,8 +59,10 @@ impl FromStr for Channel {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || BadChannel(s.to_owned());
-        if s == "presence" {
-            return Ok(Channel::Presence);
+        match s {
+            "presence" => return Ok(Channel::Presence),
+            "online_users" => return Ok(Channel::OnlineUsers),
+            _ => {}
         }
         let (kind, id) = s.split_once(':').ok_or_else(bad)?;
         match kind {
@@ -76,6 +80,7 @@ impl fmt::Display for Channel {
         match self {
             Channel::User(id) => write!(f, "user:{id}"),
             Channel::Presence => f.write_str("presence"),
+            Channel::OnlineUsers => f.write_str("online_users"),
             Channel::Room(id) => write!(f, "room:{id}"),
             Channel::Dm(id) => write!(f, "dm:{id}"),
             Channel::Party(code) => write!(f, "party:{code}"),
@@ -89,7 +94,14 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for s in ["user:7", "presence", "room:lobby", "dm:12", "party:ABCD"] {
+        for s in [
+            "user:7",
+            "presence",
+            "online_users",
+            "room:lobby",
+            "dm:12",
+            "party:ABCD",
+        ] {
             let c: Channel = s.parse().unwrap();
             assert_eq!(c.to_string(), s);
         }

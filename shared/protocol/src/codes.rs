@@ -59,6 +59,12 @@ pub enum ErrorCode {
     MessageTooLong,
     /// `client_message_id` is missing, empty or too long.
     InvalidClientMessageId,
+    /// A status line is too long or contains control characters.
+    InvalidStatus,
+    /// A `join_url` is not an http(s) URL of at most 512 characters.
+    InvalidJoinUrl,
+    /// The user to ping is not online.
+    UserOffline,
     /// Too many requests in a short time.
     RateLimited,
     /// The route does not exist.
@@ -86,6 +92,9 @@ impl ErrorCode {
             Self::MessageEmpty => "message_empty",
             Self::MessageTooLong => "message_too_long",
             Self::InvalidClientMessageId => "invalid_client_message_id",
+            Self::InvalidStatus => "invalid_status",
+            Self::InvalidJoinUrl => "invalid_join_url",
+            Self::UserOffline => "user_offline",
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::Unavailable => "unavailable",
@@ -120,6 +129,9 @@ mod tests {
             ErrorCode::MessageEmpty,
             ErrorCode::MessageTooLong,
             ErrorCode::InvalidClientMessageId,
+            ErrorCode::InvalidStatus,
+            ErrorCode::InvalidJoinUrl,
+            ErrorCode::UserOffline,
             ErrorCode::RateLimited,
             ErrorCode::NotFound,
             ErrorCode::Unavailable,

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::codes::ErrorCode;
-use crate::model::{ChatMessage, HubInfo, OnlineUser, StreamPosition, UserInfo};
+use crate::model::{
+    ChatMessage, HubInfo, Notification, OnlineUser, PresenceStatus, StreamPosition, UserInfo,
+};
 
 /// A frame sent by a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -46,12 +48,58 @@ pub enum ClientFrame {
         client_message_id: String,
         body: String,
     },
+    /// Set the status others see (`online` clears a chosen `away` or `busy`) and the status line.
+    SetStatus {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        status: PresenceStatus,
+        /// A custom status line, at most 80 characters; absent or empty clears it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        text: Option<String>,
+    },
+    /// Tell the hub whether this connection's tab is idle or hidden (the automatic `away`).
+    SetActivity {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        idle: bool,
+    },
+    /// Ping an online user, optionally inviting them somewhere with `join_url`.
+    PingUser {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        #[ts(type = "number")]
+        user_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        join_url: Option<String>,
+    },
+    /// Mark inbox entries read: the listed `ids`, or all of them when `ids` is absent.
+    MarkNotificationsRead {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number[]")]
+        ids: Option<Vec<i64>>,
+    },
 }
 
 impl ClientFrame {
     /// The `type` names a client may send, for telling an unknown type from a malformed frame.
-    pub const TYPES: &'static [&'static str] =
-        &["ping", "subscribe", "unsubscribe", "send_message"];
+    pub const TYPES: &'static [&'static str] = &[
+        "ping",
+        "subscribe",
+        "unsubscribe",
+        "send_message",
+        "set_status",
+        "set_activity",
+        "ping_user",
+        "mark_notifications_read",
+    ];
 
     /// The frame's `ref`, if any.
     pub fn reference(&self) -> Option<&str> {
@@ -59,7 +107,11 @@ impl ClientFrame {
             ClientFrame::Ping { r#ref }
             | ClientFrame::Subscribe { r#ref, .. }
             | ClientFrame::Unsubscribe { r#ref, .. }
-            | ClientFrame::SendMessage { r#ref, .. } => r#ref.as_deref(),
+            | ClientFrame::SendMessage { r#ref, .. }
+            | ClientFrame::SetStatus { r#ref, .. }
+            | ClientFrame::SetActivity { r#ref, .. }
+            | ClientFrame::PingUser { r#ref, .. }
+            | ClientFrame::MarkNotificationsRead { r#ref, .. } => r#ref.as_deref(),
         }
     }
 }
@@ -138,10 +190,14 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         messages: Option<Vec<ChatMessage>>,
-        /// `presence`: everyone online now.
+        /// `presence`: everyone online now. A room: its members online now (room presence).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         users: Option<Vec<OnlineUser>>,
+        /// `user:{id}`: how many inbox entries are unread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        unread_notifications: Option<u32>,
     },
     /// The connection no longer receives a channel's events.
     Unsubscribed {
@@ -152,13 +208,49 @@ pub enum ServerFrame {
     },
     /// A new chat message in a subscribed channel.
     Message(ChatMessage),
-    /// Changes to the `presence` channel since the last snapshot or diff.
+    /// Changes to who is online since the last snapshot or diff, coalesced over a short window.
+    /// Entries are whole states, so applying a diff twice changes nothing.
     PresenceDiff {
+        /// `presence` for the whole hub, or a room (`room:lobby`) for that room's presence.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        channel: Option<String>,
         /// Users who came online, or whose entry changed.
         joins: Vec<OnlineUser>,
         /// Ids of users who went offline.
         #[ts(type = "number[]")]
         leaves: Vec<i64>,
+    },
+    /// `online_users` channel and `/users/online/ws`: the whole online list, after every change.
+    OnlineUsersUpdate {
+        users: Vec<OnlineUser>,
+        total_count: u32,
+        #[ts(type = "number")]
+        timestamp: i64,
+    },
+    /// A new inbox entry, on the user's personal channel.
+    Notification {
+        notification: Notification,
+        unread_count: u32,
+    },
+    /// Inbox entries were marked read (on any of the user's devices).
+    NotificationsRead {
+        /// The entries marked; absent when all were.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number[]")]
+        ids: Option<Vec<i64>>,
+        unread_count: u32,
+    },
+    /// Someone pinged you (seed-compatible shape); a `notification` with the inbox entry follows.
+    Ping {
+        #[ts(type = "number")]
+        from_user_id: i64,
+        from_username: String,
+        #[ts(type = "number")]
+        timestamp: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        join_url: Option<String>,
     },
 }
 

@@ -48,6 +48,30 @@ pub struct ChatMessage {
     pub created_at: i64,
 }
 
+/// A user's or a device's availability.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    #[default]
+    Online,
+    Away,
+    Busy,
+}
+
+/// One connection (tab, device) of an online user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DevicePresence {
+    #[ts(type = "number")]
+    pub connection_id: u64,
+    /// A label for the device, e.g. `Android` or what the client called itself.
+    pub device: String,
+    /// `away` while that tab is hidden or idle, `online` otherwise.
+    pub status: PresenceStatus,
+    /// Unix time in milliseconds when this connection opened.
+    #[ts(type = "number")]
+    pub since: i64,
+}
+
 /// One online user in the presence list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct OnlineUser {
@@ -59,6 +83,66 @@ pub struct OnlineUser {
     /// Unix time in milliseconds since when the user has been online.
     #[ts(type = "number")]
     pub since: i64,
+    /// The status others see: the one the user chose (`away`, `busy`), else `online` while any of
+    /// their devices is active and `away` when all are idle.
+    #[serde(default)]
+    pub status: PresenceStatus,
+    /// A custom status line ("at the snack table").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub status_text: Option<String>,
+    /// Each open connection.
+    #[serde(default)]
+    pub devices: Vec<DevicePresence>,
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone wrote `@your name` in a room.
+    Mention,
+    /// Someone pinged you (with a `join_url`, it is an invitation).
+    Ping,
+    /// Someone wants to start a direct conversation.
+    DmRequest,
+    /// A direct message arrived while you were not looking at it.
+    DmMessage,
+    /// An invitation to a party session.
+    PartyInvite,
+    /// The host nudged you.
+    HostPing,
+    /// The host announced something to everyone.
+    Announcement,
+}
+
+/// One entry of a user's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Notification {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub kind: NotificationKind,
+    /// Who caused it, if anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub from_user_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub from_username: Option<String>,
+    /// A one-line summary for people, e.g. the message that mentioned you.
+    pub text: String,
+    /// Where it happened, e.g. `room:lobby`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub channel: Option<String>,
+    /// Where to go, e.g. a party's join link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub join_url: Option<String>,
+    /// Unix time in milliseconds.
+    #[ts(type = "number")]
+    pub created_at: i64,
+    pub read: bool,
 }
 
 /// A position in a channel's history, for catching up after a reconnect.

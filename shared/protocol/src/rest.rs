@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::codes::ErrorCode;
-use crate::model::{OnlineUser, UserInfo};
+use crate::model::{Notification, OnlineUser, UserInfo};
 
 /// Body of every REST error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -65,4 +65,43 @@ pub struct OnlineUsersResponse {
     pub total_count: u32,
     #[ts(type = "number")]
     pub timestamp: i64,
+}
+
+/// Answer to `GET /api/notifications`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NotificationsResponse {
+    pub notifications: Vec<Notification>,
+    pub unread_count: u32,
+}
+
+/// `POST /api/notifications/read`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct MarkReadRequest {
+    /// The entries to mark read; absent marks all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number[]")]
+    pub ids: Option<Vec<i64>>,
+}
+
+/// Answer to `POST /api/notifications/read`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MarkReadResponse {
+    pub unread_count: u32,
+}
+
+/// `POST /api/users/{id}/ping`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct PingRequest {
+    /// An http(s) link to invite the user to, e.g. a party's join URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub join_url: Option<String>,
+}
+
+/// Answer to `POST /api/users/{id}/ping`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PingResponse {
+    /// The inbox entry the ping created for the recipient.
+    #[ts(type = "number")]
+    pub notification_id: i64,
 }

@@ -7,9 +7,13 @@ use ts_rs::{Config, TS};
 
 use crate::codes::ErrorCode;
 use crate::frames::{ClientFrame, ServerFrame};
-use crate::model::{ChatMessage, HubInfo, OnlineUser, StreamPosition, UserInfo};
+use crate::model::{
+    ChatMessage, DevicePresence, HubInfo, Notification, NotificationKind, OnlineUser,
+    PresenceStatus, StreamPosition, UserInfo,
+};
 use crate::rest::{
-    ApiError, JoinRequest, JoinResponse, MeResponse, OnlineUsersResponse, StatusResponse,
+    ApiError, JoinRequest, JoinResponse, MarkReadRequest, MarkReadResponse, MeResponse,
+    NotificationsResponse, OnlineUsersResponse, PingRequest, PingResponse, StatusResponse,
     WsTokenResponse,
 };
 
@@ -41,7 +45,11 @@ pub fn render() -> String {
         decl::<UserInfo>(&cfg),
         decl::<HubInfo>(&cfg),
         decl::<ChatMessage>(&cfg),
+        decl::<PresenceStatus>(&cfg),
+        decl::<DevicePresence>(&cfg),
         decl::<OnlineUser>(&cfg),
+        decl::<NotificationKind>(&cfg),
+        decl::<Notification>(&cfg),
         decl::<StreamPosition>(&cfg),
         decl::<ClientFrame>(&cfg),
         decl::<ServerFrame>(&cfg),
@@ -52,6 +60,11 @@ pub fn render() -> String {
         decl::<WsTokenResponse>(&cfg),
         decl::<StatusResponse>(&cfg),
         decl::<OnlineUsersResponse>(&cfg),
+        decl::<NotificationsResponse>(&cfg),
+        decl::<MarkReadRequest>(&cfg),
+        decl::<MarkReadResponse>(&cfg),
+        decl::<PingRequest>(&cfg),
+        decl::<PingResponse>(&cfg),
     ] {
         out.push_str(&d);
         out.push('\n');

@@ -113,6 +113,7 @@ mod tests {
                 id: id as i64,
                 display_name: format!("u{id}"),
             },
+            "test".into(),
             cap,
         );
         (Arc::new(h), rx)

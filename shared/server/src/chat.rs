@@ -11,6 +11,7 @@ use hubbub_protocol::{Channel, ErrorCode, ServerFrame, StreamPosition};
 
 use crate::conn::{ConnHandle, encode};
 use crate::hub::Hub;
+use crate::notify;
 use crate::store::{StoreError, insert_message, snapshot};
 use crate::time::now_ms;
 
@@ -57,16 +58,20 @@ pub async fn subscribe(
             move |db| snapshot(db, &name, since.as_ref()),
             move |outcome| match outcome {
                 Ok(s) => {
-                    conn2.send_frame(&ServerFrame::Subscribed {
-                        r#ref: ref2,
-                        channel: channel.to_string(),
-                        epoch: Some(s.epoch),
-                        last_offset: Some(s.last_offset),
-                        recovered: s.recovered,
-                        messages: Some(s.messages),
-                        users: None,
-                    });
-                    hub2.registry.subscribe(&channel, &conn2);
+                    // Enters the room's presence, sends the snapshot and subscribes, in one step.
+                    hub2.presence
+                        .enter_room(&channel, &conn2, &hub2.registry, |users| {
+                            ServerFrame::Subscribed {
+                                r#ref: ref2,
+                                channel: channel.to_string(),
+                                epoch: Some(s.epoch),
+                                last_offset: Some(s.last_offset),
+                                recovered: s.recovered,
+                                messages: Some(s.messages),
+                                users: Some(users),
+                                unread_notifications: None,
+                            }
+                        });
                 }
                 Err(e) => {
                     conn2.send_frame(&store_error_frame(ref2, &e));
@@ -104,8 +109,8 @@ fn check_message(client_message_id: &str, body: &str) -> Result<(), (ErrorCode, 
     Ok(())
 }
 
-/// Stores a message (once per `client_message_id`), acks the sender after the commit, and fans the
-/// message out to the channel's subscribers.
+/// Stores a message (once per `client_message_id`) with a `mention` entry for each user it names,
+/// acks the sender after the commit, fans the message out, and notifies the mentioned users.
 pub async fn send(
     hub: &Hub,
     conn: &Arc<ConnHandle>,
@@ -135,9 +140,18 @@ pub async fn send(
     let queued = hub
         .store
         .write(
-            move |db| insert_message(db, &name, sender, &client_message_id, &body, now_ms()),
+            move |db| {
+                let stored =
+                    insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
+                let mentions = if stored.duplicate {
+                    Vec::new()
+                } else {
+                    notify::store_mentions(db, &stored.message)?
+                };
+                Ok((stored, mentions))
+            },
             move |outcome| match outcome {
-                Ok(stored) => {
+                Ok((stored, mentions)) => {
                     if let Some(r#ref) = ref2 {
                         conn2.send_frame(&ServerFrame::Ack {
                             r#ref,
@@ -150,6 +164,9 @@ pub async fn send(
                     if !stored.duplicate {
                         let frame = encode(&ServerFrame::Message(stored.message));
                         hub2.registry.publish(&channel, &frame, None);
+                    }
+                    for (user_id, notification, unread) in mentions {
+                        notify::publish_notification(&hub2, user_id, notification, unread);
                     }
                 }
                 Err(e) => {

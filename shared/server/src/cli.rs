@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// Lifetime of WebSocket tokens, in seconds. [default: 60]
     #[arg(long, env = "HUBBUB_TOKEN_TTL_SECS")]
     pub token_ttl_secs: Option<u64>,
+    /// Milliseconds a user stays online after their last connection closed. [default: 10000]
+    #[arg(long, env = "HUBBUB_PRESENCE_GRACE_MS")]
+    pub presence_grace_ms: Option<u64>,
 }
 
 impl ServeArgs {
@@ -72,6 +75,7 @@ impl ServeArgs {
             heartbeat_secs: self.heartbeat_secs,
             idle_timeout_secs: self.idle_timeout_secs,
             token_ttl_secs: self.token_ttl_secs,
+            presence_grace_ms: self.presence_grace_ms,
             ..FileConfig::default()
         }
         .apply(&mut config);

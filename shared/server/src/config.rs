@@ -37,6 +37,10 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Make every acknowledged write survive a power loss (`PRAGMA synchronous=FULL`).
     pub sync_full: bool,
+    /// How long a user whose last connection closed still counts as online (no flicker on reconnect).
+    pub presence_grace: Duration,
+    /// Presence changes are gathered over this window and sent as one diff.
+    pub presence_window: Duration,
 }
 
 impl Default for Config {
@@ -54,6 +58,8 @@ impl Default for Config {
             token_ttl: Duration::from_secs(60),
             allowed_origins: Vec::new(),
             sync_full: true,
+            presence_grace: Duration::from_secs(10),
+            presence_window: Duration::from_millis(100),
         }
     }
 }
@@ -85,6 +91,8 @@ pub struct FileConfig {
     pub token_ttl_secs: Option<u64>,
     pub allowed_origins: Option<Vec<String>>,
     pub sync_full: Option<bool>,
+    pub presence_grace_ms: Option<u64>,
+    pub presence_window_ms: Option<u64>,
 }
 
 /// Why a configuration was refused.
@@ -156,6 +164,12 @@ impl FileConfig {
         if let Some(v) = self.sync_full {
             config.sync_full = v;
         }
+        if let Some(v) = self.presence_grace_ms {
+            config.presence_grace = Duration::from_millis(v);
+        }
+        if let Some(v) = self.presence_window_ms {
+            config.presence_window = Duration::from_millis(v);
+        }
     }
 }
 
@@ -194,6 +208,9 @@ impl Config {
         }
         if self.send_queue == 0 {
             return invalid("send_queue", "must be at least 1");
+        }
+        if self.presence_window.is_zero() || self.presence_window > Duration::from_secs(5) {
+            return invalid("presence_window_ms", "must be between 1 and 5000");
         }
         if self.token_ttl.is_zero() {
             return invalid("token_ttl_secs", "must be at least 1");

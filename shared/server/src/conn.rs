@@ -28,6 +28,8 @@ pub enum CloseReason {
 pub struct ConnHandle {
     pub id: u64,
     pub user: UserInfo,
+    /// How this connection's device is shown in presence (e.g. `Android`).
+    pub device: String,
     tx: mpsc::Sender<Utf8Bytes>,
     close: Mutex<Option<CloseReason>>,
     close_notify: Notify,
@@ -53,12 +55,14 @@ impl ConnHandle {
     pub fn new(
         id: u64,
         user: UserInfo,
+        device: String,
         capacity: usize,
     ) -> (ConnHandle, mpsc::Receiver<Utf8Bytes>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let handle = ConnHandle {
             id,
             user,
+            device,
             tx,
             close: Mutex::new(None),
             close_notify: Notify::new(),

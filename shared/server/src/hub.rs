@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hubbub_protocol::{HubInfo, PROTOCOL_VERSION};
 use rand::Rng;
@@ -13,6 +13,7 @@ use crate::auth::TokenKeys;
 use crate::channels::Registry;
 use crate::config::Config;
 use crate::presence::Presence;
+use crate::ratelimit::RateLimiter;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::time::now_ms;
 
@@ -32,8 +33,10 @@ pub struct HubInner {
     pub store: Store,
     /// Channel subscriptions of every open connection.
     pub registry: Registry,
-    /// Who is online; owns the `presence` channel's snapshot-and-diff order.
+    /// Who is online, hub-wide and per room; owns the order of presence snapshots and diffs.
     pub presence: Presence,
+    /// Pings per sender: at most 5 in 10 seconds.
+    pub ping_limit: RateLimiter,
     /// Signs and checks WebSocket tokens, with the hub's own secret from the database.
     pub tokens: TokenKeys,
     /// When the hub started, for `/api/status`.
@@ -98,13 +101,15 @@ impl Hub {
             pin_required: config.pin.is_some(),
         };
         let tokens = TokenKeys::new(&secret, config.token_ttl);
+        let presence = Presence::new(config.presence_grace);
         Ok(Hub {
             inner: Arc::new(HubInner {
                 config,
                 info,
                 store,
                 registry: Registry::default(),
-                presence: Presence::default(),
+                presence,
+                ping_limit: RateLimiter::new(5, Duration::from_secs(10)),
                 tokens,
                 started: Instant::now(),
                 connections: AtomicU64::new(0),

@@ -9,6 +9,7 @@
 //! - [`api`]: the REST routes under `/api/`.
 //! - [`ws`]: `GET /ws`: upgrade, connection tasks, client commands.
 //! - [`conn`], [`channels`], [`presence`], [`chat`]: connections, channel fan-out, who is online, chat.
+//! - [`notify`], [`ratelimit`]: the notification inbox, pings and mentions; per-user rate limits.
 //! - [`web`]: the embedded web client. [`lan`], [`discovery`]: join URLs, QR codes, mDNS.
 
 pub mod api;
@@ -21,7 +22,9 @@ pub mod conn;
 pub mod discovery;
 pub mod hub;
 pub mod lan;
+pub mod notify;
 pub mod presence;
+pub mod ratelimit;
 pub mod store;
 pub mod time;
 pub mod web;
@@ -31,7 +34,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
@@ -44,10 +46,19 @@ pub fn router(hub: Hub) -> Router {
         .nest("/api", api::routes())
         .fallback(web::serve)
         .layer(CompressionLayer::new());
-    Router::new()
-        .route("/ws", get(ws::upgrade))
-        .merge(http)
-        .with_state(hub)
+    ws::routes().merge(http).with_state(hub)
+}
+
+/// Flushes presence diffs once per window, and forgets stale rate-limit entries.
+async fn presence_ticker(hub: Hub) {
+    let mut tick = tokio::time::interval(hub.config.presence_window);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = std::time::Instant::now();
+        hub.presence.flush(now, &hub.registry);
+        hub.ping_limit.prune(now);
+    }
 }
 
 /// How long shutdown waits for connections to flush and close before giving up on them.
@@ -61,6 +72,7 @@ pub async fn serve(
     hub: Hub,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let signal_hub = hub.clone();
     let result = axum::serve(listener, router(hub.clone()))
         .with_graceful_shutdown(async move {
@@ -70,6 +82,7 @@ pub async fn serve(
         })
         .await;
     hub.shutdown.cancel();
+    ticker.abort();
     hub.tasks.close();
     if tokio::time::timeout(SHUTDOWN_GRACE, hub.tasks.wait())
         .await

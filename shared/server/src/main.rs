@@ -16,6 +16,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Every connection is a file descriptor; take all the kernel allows (the soft limit is often 1024).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(limit = n, "open file limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open file limit"),
+    }
     let args = match cli.command {
         Some(Command::Serve(args)) => args,
         None => ServeArgs::default(),

@@ -17,7 +17,7 @@ export const CloseCode = {
   RATE_LIMITED: 4429,
 } as const;
 
-export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "rate_limited" | "not_found" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "rate_limited" | "not_found" | "unavailable" | "internal";
 
 export type UserInfo = { id: number, display_name: string, };
 
@@ -65,6 +65,22 @@ client_message_id: string, body: string,
  */
 created_at: number, };
 
+export type PresenceStatus = "online" | "away" | "busy";
+
+export type DevicePresence = { connection_id: number, 
+/**
+ * A label for the device, e.g. `Android` or what the client called itself.
+ */
+device: string, 
+/**
+ * `away` while that tab is hidden or idle, `online` otherwise.
+ */
+status: PresenceStatus, 
+/**
+ * Unix time in milliseconds when this connection opened.
+ */
+since: number, };
+
 export type OnlineUser = { user_id: number, display_name: string, 
 /**
  * How many open connections (tabs, devices) the user has.
@@ -73,7 +89,44 @@ connections: number,
 /**
  * Unix time in milliseconds since when the user has been online.
  */
-since: number, };
+since: number, 
+/**
+ * The status others see: the one the user chose (`away`, `busy`), else `online` while any of
+ * their devices is active and `away` when all are idle.
+ */
+status: PresenceStatus, 
+/**
+ * A custom status line ("at the snack table").
+ */
+status_text?: string, 
+/**
+ * Each open connection.
+ */
+devices: Array<DevicePresence>, };
+
+export type NotificationKind = "mention" | "ping" | "dm_request" | "dm_message" | "party_invite" | "host_ping" | "announcement";
+
+export type Notification = { id: number, kind: NotificationKind, 
+/**
+ * Who caused it, if anyone.
+ */
+from_user_id?: number, from_username?: string, 
+/**
+ * A one-line summary for people, e.g. the message that mentioned you.
+ */
+text: string, 
+/**
+ * Where it happened, e.g. `room:lobby`.
+ */
+channel?: string, 
+/**
+ * Where to go, e.g. a party's join link.
+ */
+join_url?: string, 
+/**
+ * Unix time in milliseconds.
+ */
+created_at: number, read: boolean, };
 
 export type StreamPosition = { 
 /**
@@ -93,7 +146,11 @@ since?: StreamPosition, } | { "type": "unsubscribe", ref?: string, channel: stri
 /**
  * Idempotency key chosen by the client; a resend with the same key is stored once.
  */
-client_message_id: string, body: string, };
+client_message_id: string, body: string, } | { "type": "set_status", ref?: string, status: PresenceStatus, 
+/**
+ * A custom status line, at most 80 characters; absent or empty clears it.
+ */
+text?: string, } | { "type": "set_activity", ref?: string, idle: boolean, } | { "type": "ping_user", ref?: string, user_id: number, join_url?: string, } | { "type": "mark_notifications_read", ref?: string, ids?: number[], };
 
 export type ServerFrame = { "type": "connection_established", 
 /**
@@ -134,9 +191,17 @@ recovered?: boolean,
  */
 messages?: Array<ChatMessage>, 
 /**
- * `presence`: everyone online now.
+ * `presence`: everyone online now. A room: its members online now (room presence).
  */
-users?: Array<OnlineUser>, } | { "type": "unsubscribed", ref?: string, channel: string, } | { "type": "message" } & ChatMessage | { "type": "presence_diff", 
+users?: Array<OnlineUser>, 
+/**
+ * `user:{id}`: how many inbox entries are unread.
+ */
+unread_notifications?: number, } | { "type": "unsubscribed", ref?: string, channel: string, } | { "type": "message" } & ChatMessage | { "type": "presence_diff", 
+/**
+ * `presence` for the whole hub, or a room (`room:lobby`) for that room's presence.
+ */
+channel?: string, 
 /**
  * Users who came online, or whose entry changed.
  */
@@ -144,7 +209,11 @@ joins: Array<OnlineUser>,
 /**
  * Ids of users who went offline.
  */
-leaves: number[], };
+leaves: number[], } | { "type": "online_users_update", users: Array<OnlineUser>, total_count: number, timestamp: number, } | { "type": "notification", notification: Notification, unread_count: number, } | { "type": "notifications_read", 
+/**
+ * The entries marked; absent when all were.
+ */
+ids?: number[], unread_count: number, } | { "type": "ping", from_user_id: number, from_username: string, timestamp: number, join_url?: string, };
 
 export type ApiError = { code: ErrorCode, message: string, };
 
@@ -179,4 +248,26 @@ export type StatusResponse = { status: string, version: string, uptime_secs: num
 connections: number, };
 
 export type OnlineUsersResponse = { users: Array<OnlineUser>, total_count: number, timestamp: number, };
+
+export type NotificationsResponse = { notifications: Array<Notification>, unread_count: number, };
+
+export type MarkReadRequest = { 
+/**
+ * The entries to mark read; absent marks all.
+ */
+ids?: number[], };
+
+export type MarkReadResponse = { unread_count: number, };
+
+export type PingRequest = { 
+/**
+ * An http(s) link to invite the user to, e.g. a party's join URL.
+ */
+join_url?: string, };
+
+export type PingResponse = { 
+/**
+ * The inbox entry the ping created for the recipient.
+ */
+notification_id: number, };
 

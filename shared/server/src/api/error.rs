@@ -25,12 +25,15 @@ impl ApiError {
             | ErrorCode::MessageEmpty
             | ErrorCode::MessageTooLong
             | ErrorCode::InvalidClientMessageId
+            | ErrorCode::InvalidStatus
+            | ErrorCode::InvalidJoinUrl
             | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,
             ErrorCode::PinRequired | ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::WrongPin | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NoSuchChannel | ErrorCode::NotSubscribed | ErrorCode::NotFound => {
                 StatusCode::NOT_FOUND
             }
+            ErrorCode::UserOffline => StatusCode::CONFLICT,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

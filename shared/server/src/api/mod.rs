@@ -2,6 +2,7 @@
 
 mod error;
 mod join;
+mod notifications;
 mod status;
 
 pub use error::ApiError;
@@ -22,5 +23,8 @@ pub fn routes() -> Router<Hub> {
         .route("/status", get(status::status))
         .route("/info", get(status::info))
         .route("/users/online", get(status::online_users))
+        .route("/users/{id}/ping", post(notifications::ping))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_read))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such API route") })
 }

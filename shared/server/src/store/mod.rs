@@ -7,6 +7,7 @@
 //! fanned out, so a channel's events leave the hub in offset order and never before they are durable.
 
 mod messages;
+mod notifications;
 mod reader;
 mod schema;
 mod users;
@@ -14,6 +15,10 @@ mod writer;
 
 pub use messages::{HISTORY_LIMIT, InsertOutcome, Snapshot};
 pub use messages::{channel_state, ensure_channel, insert_message, snapshot};
+pub use notifications::{
+    INBOX_PAGE, NewNotification, insert_notification, list_notifications, mark_read, unread_count,
+    users_named,
+};
 pub use users::{
     SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
     meta_get_or_init, rename_user,

@@ -42,6 +42,22 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (channel, sender_id, client_message_id)
     ) STRICT;
     "#,
+    // 2: the notification inbox.
+    r#"
+    CREATE TABLE notifications (
+        id           INTEGER PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES users(id),
+        kind         TEXT NOT NULL,
+        from_user_id INTEGER REFERENCES users(id),
+        text         TEXT NOT NULL,
+        channel      TEXT,
+        join_url     TEXT,
+        created_at   INTEGER NOT NULL,
+        read_at      INTEGER
+    ) STRICT;
+    CREATE INDEX notifications_by_user ON notifications (user_id, id);
+    CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

@@ -2,12 +2,33 @@
 
 use std::sync::Arc;
 
-use hubbub_protocol::{Channel, ClientFrame, ErrorCode, ServerFrame};
+use hubbub_protocol::{Channel, ClientFrame, ErrorCode, ServerFrame, StreamPosition};
 
 use crate::chat;
 use crate::conn::ConnHandle;
 use crate::hub::Hub;
+use crate::notify;
+use crate::store::unread_count;
 use crate::time::now_ms;
+
+/// Longest custom status line, in characters.
+pub const MAX_STATUS_TEXT: usize = 80;
+
+fn ack(r#ref: Option<String>) -> Option<ServerFrame> {
+    r#ref.map(|r#ref| ServerFrame::Ack {
+        r#ref,
+        channel: None,
+        message_id: None,
+        offset: None,
+        duplicate: false,
+    })
+}
+
+fn reply(conn: &ConnHandle, frame: Option<ServerFrame>) {
+    if let Some(frame) = frame {
+        conn.send_frame(&frame);
+    }
+}
 
 /// Handles one text frame from the client.
 pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
@@ -30,17 +51,8 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
             channel,
             since,
         } => match channel.parse::<Channel>() {
-            Ok(Channel::Presence) => hub.presence.subscribe(conn, &hub.registry, r#ref),
-            Ok(Channel::User(id)) if id == conn.user.id => subscribe_personal(hub, conn, r#ref),
-            Ok(Channel::User(_)) => {
-                conn.send_frame(&ServerFrame::error(
-                    r#ref,
-                    ErrorCode::Forbidden,
-                    "that is another user's channel",
-                ));
-            }
-            Ok(room @ Channel::Room(_)) => chat::subscribe(hub, conn, room, since, r#ref).await,
-            Ok(Channel::Dm(_) | Channel::Party(_)) | Err(_) => {
+            Ok(c) => subscribe(hub, conn, c, since, r#ref).await,
+            Err(_) => {
                 conn.send_frame(&ServerFrame::error(
                     r#ref,
                     ErrorCode::NoSuchChannel,
@@ -49,9 +61,13 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
             }
         },
         ClientFrame::Unsubscribe { r#ref, channel } => {
-            let removed = channel
-                .parse::<Channel>()
-                .is_ok_and(|c| hub.registry.unsubscribe(&c, conn));
+            let parsed = channel.parse::<Channel>().ok();
+            let removed = parsed
+                .as_ref()
+                .is_some_and(|c| hub.registry.unsubscribe(c, conn));
+            if let Some(room @ Channel::Room(_)) = parsed.as_ref().filter(|_| removed) {
+                hub.presence.leave_room(room, conn);
+            }
             conn.send_frame(&if removed {
                 ServerFrame::Unsubscribed { r#ref, channel }
             } else {
@@ -70,22 +86,148 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
         } => {
             chat::send(hub, conn, r#ref, &channel, client_message_id, body).await;
         }
+        ClientFrame::SetStatus {
+            r#ref,
+            status,
+            text,
+        } => {
+            let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+            if text.as_ref().is_some_and(|t| {
+                t.chars().count() > MAX_STATUS_TEXT || t.chars().any(char::is_control)
+            }) {
+                conn.send_frame(&ServerFrame::error(
+                    r#ref,
+                    ErrorCode::InvalidStatus,
+                    format!("a status line is at most {MAX_STATUS_TEXT} characters, with no control characters"),
+                ));
+                return;
+            }
+            hub.presence.set_status(conn.user.id, status, text);
+            reply(conn, ack(r#ref));
+        }
+        ClientFrame::SetActivity { r#ref, idle } => {
+            hub.presence.set_activity(conn, idle);
+            reply(conn, ack(r#ref));
+        }
+        ClientFrame::PingUser {
+            r#ref,
+            user_id,
+            join_url,
+        } => ping_user(hub, conn, r#ref, user_id, join_url).await,
+        ClientFrame::MarkNotificationsRead { r#ref, ids } => {
+            let conn2 = Arc::clone(conn);
+            let ref2 = r#ref.clone();
+            let queued = notify::mark_notifications_read(hub, conn.user.id, ids, move |outcome| {
+                reply(
+                    &conn2,
+                    match outcome {
+                        Ok(_) => ack(ref2),
+                        Err(e) => Some(notify::store_error(ref2, &e)),
+                    },
+                );
+            })
+            .await;
+            if let Err(e) = queued {
+                conn.send_frame(&notify::store_error(r#ref, &e));
+            }
+        }
     }
 }
 
-/// Subscribes a connection to its own user's channel.
-pub fn subscribe_personal(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<String>) {
-    let channel = Channel::User(conn.user.id);
-    hub.registry.subscribe(&channel, conn);
-    conn.send_frame(&ServerFrame::Subscribed {
-        r#ref,
-        channel: channel.to_string(),
-        epoch: None,
-        last_offset: None,
-        recovered: None,
-        messages: None,
-        users: None,
-    });
+async fn ping_user(
+    hub: &Hub,
+    conn: &Arc<ConnHandle>,
+    r#ref: Option<String>,
+    to: i64,
+    join_url: Option<String>,
+) {
+    if let Err((code, message)) = notify::check_ping(hub, &conn.user, to, join_url.as_deref()) {
+        conn.send_frame(&ServerFrame::error(r#ref, code, message));
+        return;
+    }
+    let conn2 = Arc::clone(conn);
+    let ref2 = r#ref.clone();
+    let queued = notify::send_ping(hub, &conn.user, to, join_url, move |outcome| {
+        reply(
+            &conn2,
+            match outcome {
+                Ok(_) => ack(ref2),
+                Err(e) => Some(notify::store_error(ref2, &e)),
+            },
+        );
+    })
+    .await;
+    if let Err(e) = queued {
+        conn.send_frame(&notify::store_error(r#ref, &e));
+    }
+}
+
+/// Subscribes a connection to a channel and sends its snapshot, or an `error`.
+pub async fn subscribe(
+    hub: &Hub,
+    conn: &Arc<ConnHandle>,
+    channel: Channel,
+    since: Option<StreamPosition>,
+    r#ref: Option<String>,
+) {
+    match channel {
+        Channel::Presence => hub.presence.subscribe(conn, &hub.registry, r#ref),
+        Channel::OnlineUsers => hub
+            .presence
+            .subscribe_online_users(conn, &hub.registry, r#ref),
+        Channel::User(id) if id == conn.user.id => subscribe_personal(hub, conn, r#ref).await,
+        Channel::User(_) => {
+            conn.send_frame(&ServerFrame::error(
+                r#ref,
+                ErrorCode::Forbidden,
+                "that is another user's channel",
+            ));
+        }
+        room @ Channel::Room(_) => chat::subscribe(hub, conn, room, since, r#ref).await,
+        other @ (Channel::Dm(_) | Channel::Party(_)) => {
+            conn.send_frame(&ServerFrame::error(
+                r#ref,
+                ErrorCode::NoSuchChannel,
+                format!("no such channel: {other}"),
+            ));
+        }
+    }
+}
+
+/// Subscribes a connection to its own user's channel, with the unread count. Notifications are
+/// published from the store's writer thread, so reading the count and subscribing happen there too:
+/// no notification can fall between the count and the subscription.
+async fn subscribe_personal(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<String>) {
+    let user_id = conn.user.id;
+    let (hub2, conn2, ref2) = (hub.clone(), Arc::clone(conn), r#ref.clone());
+    let queued = hub
+        .store
+        .write(
+            move |db| unread_count(db, user_id),
+            move |outcome| match outcome {
+                Ok(unread) => {
+                    let channel = Channel::User(user_id);
+                    conn2.send_frame(&ServerFrame::Subscribed {
+                        r#ref: ref2,
+                        channel: channel.to_string(),
+                        epoch: None,
+                        last_offset: None,
+                        recovered: None,
+                        messages: None,
+                        users: None,
+                        unread_notifications: Some(unread),
+                    });
+                    hub2.registry.subscribe(&channel, &conn2);
+                }
+                Err(e) => {
+                    conn2.send_frame(&notify::store_error(ref2, &e));
+                }
+            },
+        )
+        .await;
+    if let Err(e) = queued {
+        conn.send_frame(&notify::store_error(r#ref, &e));
+    }
 }
 
 /// The `error` frame for a frame that did not parse: not JSON, no type, unknown type, or bad fields.
@@ -132,6 +274,10 @@ mod tests {
         assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
         assert_eq!(
             code(r#"{"type":"send_message","channel":"room:lobby"}"#),
+            ErrorCode::InvalidFrame
+        );
+        assert_eq!(
+            code(r#"{"type":"set_status","status":"sleepy"}"#),
             ErrorCode::InvalidFrame
         );
     }

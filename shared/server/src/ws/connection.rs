@@ -17,7 +17,6 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, interval_at, timeout};
 
 use super::commands;
-use crate::chat;
 use crate::conn::{CloseReason, ConnHandle};
 use crate::hub::Hub;
 use crate::time::now_ms;
@@ -27,34 +26,49 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most queued frames written before one flush.
 const MAX_BATCH: usize = 64;
 
+/// What a socket is for, which decides what it is subscribed to from the start.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// `/ws`: counts in presence; the personal channel, `presence` and the Lobby.
+    Main { device: String },
+    /// `/notifications/ws`, `/ws/user/{id}`: the personal channel only.
+    Personal,
+    /// `/users/online/ws`: `online_users` only.
+    OnlineUsers,
+}
+
 /// Runs an authenticated connection until it ends, then removes every trace of it.
-pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo) {
-    let (handle, rx) = ConnHandle::new(
-        hub.next_connection_id(),
-        user.clone(),
-        hub.config.send_queue,
-    );
+pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
+    let device = match &kind {
+        Kind::Main { device } => device.clone(),
+        Kind::Personal | Kind::OnlineUsers => String::new(),
+    };
+    let id = hub.next_connection_id();
+    let (handle, rx) = ConnHandle::new(id, user.clone(), device, hub.config.send_queue);
     let conn = Arc::new(handle);
     hub.connections.fetch_add(1, Ordering::Relaxed);
-    tracing::debug!(conn = conn.id, user = user.id, "connection opened");
+    tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
 
     let personal = Channel::User(user.id);
+    let channels = match kind {
+        Kind::Main { .. } => vec![personal, Channel::Presence, Channel::lobby()],
+        Kind::Personal => vec![personal],
+        Kind::OnlineUsers => vec![Channel::OnlineUsers],
+    };
     conn.send_frame(&ServerFrame::ConnectionEstablished {
         connection_id: conn.id,
         user: user.clone(),
         hub: hub.info.clone(),
         server_time: now_ms(),
         heartbeat_ms: u32::try_from(hub.config.heartbeat.as_millis()).unwrap_or(u32::MAX),
-        channels: vec![
-            personal.to_string(),
-            Channel::Presence.to_string(),
-            Channel::lobby().to_string(),
-        ],
+        channels: channels.iter().map(ToString::to_string).collect(),
     });
-    commands::subscribe_personal(&hub, &conn, None);
-    hub.presence.connect(&user, &hub.registry);
-    hub.presence.subscribe(&conn, &hub.registry, None);
-    chat::subscribe(&hub, &conn, Channel::lobby(), None, None).await;
+    if matches!(kind, Kind::Main { .. }) {
+        hub.presence.connect(&conn);
+    }
+    for channel in channels {
+        commands::subscribe(&hub, &conn, channel, None, None).await;
+    }
 
     let (sink, stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, rx, Arc::clone(&conn), hub.clone()));
@@ -74,7 +88,7 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo) {
     }
 
     hub.registry.remove_connection(&conn);
-    hub.presence.disconnect(user.id, &hub.registry);
+    hub.presence.disconnect(&conn);
     hub.connections.fetch_sub(1, Ordering::Relaxed);
     tracing::debug!(conn = conn.id, "connection closed");
 }

@@ -1,4 +1,10 @@
-//! `GET /ws`: authenticates the upgrade, then runs the connection; refusals are closes a browser can read.
+//! WebSocket routes: authenticate the upgrade, then run the connection; refusals are closes a browser
+//! can read.
+//!
+//! `GET /ws` is the main socket (presence, chat, personal channel). The seed-style path sockets use
+//! the same machinery, each pre-subscribed to one channel and not counted in presence:
+//! `/notifications/ws` and `/ws/user/{id}` (the personal channel; the latter refused with 4403 unless
+//! `{id}` is the token's user) and `/users/online/ws` (`online_users_update` snapshots).
 //!
 //! Credentials, in order: `?token=` (a JWT from `/api/auth/ws-token`), `Authorization: Bearer
 //! <session>`, the session cookie (only from the hub's own or an allowed Origin). A refused socket is
@@ -9,7 +15,7 @@ mod connection;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hubbub_protocol::{ErrorCode, close};
@@ -31,6 +37,87 @@ const MAX_WRITE_BUFFER: usize = 256 * 1024;
 #[derive(Debug, Deserialize)]
 pub struct WsQuery {
     token: Option<String>,
+    /// How the client wants its device shown in presence; otherwise guessed from the User-Agent.
+    device: Option<String>,
+}
+
+pub use connection::Kind;
+
+/// The WebSocket routes.
+pub fn routes() -> axum::Router<Hub> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/ws", get(main_socket))
+        .route("/notifications/ws", get(notifications_socket))
+        .route("/users/online/ws", get(online_users_socket))
+        .route("/ws/user/{id}", get(user_socket))
+}
+
+type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
+
+async fn main_socket(
+    State(hub): State<Hub>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
+    let device = device_label(q.device.as_deref(), &headers);
+    accept(hub, q, headers, ws, Kind::Main { device }, None).await
+}
+
+async fn notifications_socket(
+    State(hub): State<Hub>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
+    accept(hub, q, headers, ws, Kind::Personal, None).await
+}
+
+async fn online_users_socket(
+    State(hub): State<Hub>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
+    accept(hub, q, headers, ws, Kind::OnlineUsers, None).await
+}
+
+async fn user_socket(
+    State(hub): State<Hub>,
+    Path(id): Path<String>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
+    let only = id
+        .parse::<i64>()
+        .map_err(|_| (close::NOT_FOUND, "no such user channel"));
+    accept(hub, q, headers, ws, Kind::Personal, Some(only)).await
+}
+
+/// A device label from the client's own `?device=` or a guess from its User-Agent.
+fn device_label(given: Option<&str>, headers: &HeaderMap) -> String {
+    if let Some(d) = given.map(str::trim).filter(|d| !d.is_empty()) {
+        return d.chars().filter(|c| !c.is_control()).take(40).collect();
+    }
+    let ua = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let guess = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Macintosh", "Mac"),
+        ("CrOS", "Chromebook"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map_or("Other", |(_, label)| label);
+    guess.to_owned()
 }
 
 /// Why an upgrade is refused: the close code and a reason for the client's log.
@@ -70,12 +157,15 @@ async fn authenticate(
         .ok_or(unauthenticated)
 }
 
-/// The `/ws` handler.
-pub async fn upgrade(
-    State(hub): State<Hub>,
-    Query(query): Query<WsQuery>,
+/// Authenticates, sizes the socket's buffers, and runs the connection or refuses it.
+/// `only_user`: the path names a user channel, which must be the token's own.
+async fn accept(
+    hub: Hub,
+    query: WsQuery,
     headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    ws: Upgrade,
+    kind: Kind,
+    only_user: Option<Result<i64, Refusal>>,
 ) -> Response {
     let ws = match ws {
         Ok(ws) => ws,
@@ -95,12 +185,21 @@ pub async fn upgrade(
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(limit)
         .max_frame_size(limit);
-    let auth = authenticate(&hub, query.token.as_deref(), &headers).await;
+    let auth = match authenticate(&hub, query.token.as_deref(), &headers).await {
+        Ok(record) => match only_user {
+            Some(Err(refusal)) => Err(refusal),
+            Some(Ok(id)) if id != record.user.id => {
+                Err((close::FORBIDDEN, "that is another user's channel"))
+            }
+            _ => Ok(record),
+        },
+        Err(refusal) => Err(refusal),
+    };
     let tasks = hub.tasks.clone();
     ws.on_upgrade(move |socket| {
         tasks.track_future(async move {
             match auth {
-                Ok(record) => connection::run(socket, hub, record.user).await,
+                Ok(record) => connection::run(socket, hub, record.user, kind).await,
                 Err((code, reason)) => refuse(socket, code, reason).await,
             }
         })

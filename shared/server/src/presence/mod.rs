@@ -1,0 +1,402 @@
+//! Who is online, hub-wide and per room: entries per connection, chosen and automatic statuses, a
+//! grace period before anyone goes offline, and diffs coalesced over a short window.
+//!
+//! Every change and every presence subscription happens under one lock, and changes reach
+//! subscribers only from [`Presence::flush`], as whole entries. A subscriber's snapshot may already
+//! contain a change that a later diff repeats; applying an entry twice changes nothing, so snapshot
+//! and diffs never disagree. With N clients reconnecting at once, each subscriber gets one frame per
+//! window, not N.
+
+mod set;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use hubbub_protocol::{Channel, DevicePresence, OnlineUser, PresenceStatus, ServerFrame};
+pub use set::PresenceSet;
+
+use crate::channels::Registry;
+use crate::conn::{ConnHandle, encode};
+use crate::time::now_ms;
+
+/// What a user chose for themselves; kept while they are present anywhere.
+#[derive(Debug, Clone)]
+struct Profile {
+    display_name: String,
+    chosen: Option<PresenceStatus>,
+    text: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    profiles: HashMap<i64, Profile>,
+    /// `Channel::Presence` for the hub, `Channel::Room` for rooms.
+    sets: HashMap<Channel, PresenceSet>,
+}
+
+impl Book {
+    fn entry(&self, scope: &Channel, user_id: i64) -> Option<OnlineUser> {
+        let (devices, since) = self.sets.get(scope)?.devices(user_id)?;
+        let profile = self.profiles.get(&user_id)?;
+        let active = devices.iter().any(|d| d.status == PresenceStatus::Online);
+        Some(OnlineUser {
+            user_id,
+            display_name: profile.display_name.clone(),
+            connections: u32::try_from(devices.len()).unwrap_or(u32::MAX),
+            since,
+            status: profile.chosen.unwrap_or(if active {
+                PresenceStatus::Online
+            } else {
+                PresenceStatus::Away
+            }),
+            status_text: profile.text.clone(),
+            devices,
+        })
+    }
+
+    fn snapshot(&self, scope: &Channel) -> Vec<OnlineUser> {
+        let Some(set) = self.sets.get(scope) else {
+            return Vec::new();
+        };
+        let mut users: Vec<_> = set
+            .user_ids()
+            .filter_map(|id| self.entry(scope, id))
+            .collect();
+        users.sort_by(|a, b| {
+            a.display_name
+                .to_lowercase()
+                .cmp(&b.display_name.to_lowercase())
+                .then(a.user_id.cmp(&b.user_id))
+        });
+        users
+    }
+}
+
+/// Presence of the whole hub and of each room.
+#[derive(Debug)]
+pub struct Presence {
+    book: Mutex<Book>,
+    grace: Duration,
+}
+
+impl Presence {
+    /// `grace`: how long a user whose last connection closed still counts as online.
+    pub fn new(grace: Duration) -> Presence {
+        Presence {
+            book: Mutex::new(Book::default()),
+            grace,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn device(conn: &ConnHandle) -> DevicePresence {
+        DevicePresence {
+            connection_id: conn.id,
+            device: conn.device.clone(),
+            status: PresenceStatus::Online,
+            since: now_ms(),
+        }
+    }
+
+    fn join(book: &mut Book, scope: &Channel, conn: &ConnHandle) {
+        let profile = book
+            .profiles
+            .entry(conn.user.id)
+            .or_insert_with(|| Profile {
+                display_name: conn.user.display_name.clone(),
+                chosen: None,
+                text: None,
+            });
+        profile.display_name.clone_from(&conn.user.display_name);
+        book.sets
+            .entry(scope.clone())
+            .or_default()
+            .join(conn.user.id, Self::device(conn));
+    }
+
+    /// A connection comes online: it counts in the hub's presence.
+    pub fn connect(&self, conn: &ConnHandle) {
+        Self::join(&mut self.lock(), &Channel::Presence, conn);
+    }
+
+    /// A connection closed: it leaves the hub's presence and every room's.
+    pub fn disconnect(&self, conn: &ConnHandle) {
+        let now = Instant::now();
+        let mut book = self.lock();
+        for set in book.sets.values_mut() {
+            set.leave(conn.user.id, conn.id, now, self.grace);
+        }
+    }
+
+    /// Sends `conn` the hub's online list and subscribes it to the `presence` diffs.
+    pub fn subscribe(&self, conn: &Arc<ConnHandle>, registry: &Registry, r#ref: Option<String>) {
+        let book = self.lock();
+        conn.send_frame(&ServerFrame::Subscribed {
+            r#ref,
+            channel: Channel::Presence.to_string(),
+            epoch: None,
+            last_offset: None,
+            recovered: None,
+            messages: None,
+            users: Some(book.snapshot(&Channel::Presence)),
+            unread_notifications: None,
+        });
+        registry.subscribe(&Channel::Presence, conn);
+    }
+
+    /// Subscribes `conn` to `online_users`: the whole list now and after every change.
+    pub fn subscribe_online_users(
+        &self,
+        conn: &Arc<ConnHandle>,
+        registry: &Registry,
+        r#ref: Option<String>,
+    ) {
+        let book = self.lock();
+        conn.send_frame(&ServerFrame::Subscribed {
+            r#ref,
+            channel: Channel::OnlineUsers.to_string(),
+            epoch: None,
+            last_offset: None,
+            recovered: None,
+            messages: None,
+            users: None,
+            unread_notifications: None,
+        });
+        conn.send_frame(&online_users_update(book.snapshot(&Channel::Presence)));
+        registry.subscribe(&Channel::OnlineUsers, conn);
+    }
+
+    /// Enters `conn` into a room's presence and sends the frame `subscribed` builds from the room's
+    /// members online, then subscribes `conn` to the room; all in one step, so no diff is missed.
+    pub fn enter_room(
+        &self,
+        room: &Channel,
+        conn: &Arc<ConnHandle>,
+        registry: &Registry,
+        subscribed: impl FnOnce(Vec<OnlineUser>) -> ServerFrame,
+    ) {
+        let mut book = self.lock();
+        Self::join(&mut book, room, conn);
+        conn.send_frame(&subscribed(book.snapshot(room)));
+        registry.subscribe(room, conn);
+    }
+
+    /// Takes `conn` out of a room's presence (it unsubscribed).
+    pub fn leave_room(&self, room: &Channel, conn: &ConnHandle) {
+        if let Some(set) = self.lock().sets.get_mut(room) {
+            set.leave(conn.user.id, conn.id, Instant::now(), self.grace);
+        }
+    }
+
+    /// A user chose a status (`online` clears a chosen one) and a status line.
+    pub fn set_status(&self, user_id: i64, status: PresenceStatus, text: Option<String>) {
+        let mut book = self.lock();
+        let Some(profile) = book.profiles.get_mut(&user_id) else {
+            return;
+        };
+        profile.chosen = (status != PresenceStatus::Online).then_some(status);
+        profile.text = text;
+        for set in book.sets.values_mut() {
+            set.touch(user_id);
+        }
+    }
+
+    /// A connection's tab went idle (or came back).
+    pub fn set_activity(&self, conn: &ConnHandle, idle: bool) {
+        let status = if idle {
+            PresenceStatus::Away
+        } else {
+            PresenceStatus::Online
+        };
+        for set in self.lock().sets.values_mut() {
+            set.set_device_status(conn.user.id, conn.id, status);
+        }
+    }
+
+    /// Whether a user is online (connected, or within the grace period).
+    pub fn is_online(&self, user_id: i64) -> bool {
+        self.lock()
+            .sets
+            .get(&Channel::Presence)
+            .is_some_and(|s| s.contains(user_id))
+    }
+
+    /// Everyone online on the hub, by name.
+    pub fn snapshot(&self) -> Vec<OnlineUser> {
+        self.lock().snapshot(&Channel::Presence)
+    }
+
+    /// Ends grace periods that ran out by `now` and sends each scope's subscribers one diff with
+    /// everything that changed since the last flush. Returns how many diff frames were published.
+    pub fn flush(&self, now: Instant, registry: &Registry) -> usize {
+        let mut book = self.lock();
+        let mut frames = 0;
+        let scopes: Vec<Channel> = book.sets.keys().cloned().collect();
+        for scope in scopes {
+            let Some(set) = book.sets.get_mut(&scope) else {
+                continue;
+            };
+            set.expire(now);
+            let (changed, leaves) = set.take_changes();
+            if changed.is_empty() && leaves.is_empty() {
+                if set.is_idle() && scope != Channel::Presence {
+                    book.sets.remove(&scope);
+                }
+                continue;
+            }
+            let joins = changed
+                .into_iter()
+                .filter_map(|id| book.entry(&scope, id))
+                .collect();
+            let frame = ServerFrame::PresenceDiff {
+                channel: Some(scope.to_string()),
+                joins,
+                leaves,
+            };
+            registry.publish(&scope, &encode(&frame), None);
+            frames += 1;
+            if scope == Channel::Presence && registry.subscriber_count(&Channel::OnlineUsers) > 0 {
+                let update = online_users_update(book.snapshot(&Channel::Presence));
+                registry.publish(&Channel::OnlineUsers, &encode(&update), None);
+            }
+        }
+        let Book { profiles, sets } = &mut *book;
+        profiles.retain(|id, _| sets.values().any(|s| s.contains(*id)));
+        frames
+    }
+}
+
+fn online_users_update(users: Vec<OnlineUser>) -> ServerFrame {
+    ServerFrame::OnlineUsersUpdate {
+        total_count: u32::try_from(users.len()).unwrap_or(u32::MAX),
+        users,
+        timestamp: now_ms(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubbub_protocol::UserInfo;
+
+    fn conn(
+        id: u64,
+        user: i64,
+    ) -> (
+        Arc<ConnHandle>,
+        tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>,
+    ) {
+        let (h, rx) = ConnHandle::new(
+            id,
+            UserInfo {
+                id: user,
+                display_name: format!("u{user}"),
+            },
+            "test".into(),
+            64,
+        );
+        (Arc::new(h), rx)
+    }
+
+    fn frames(
+        rx: &mut tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>,
+    ) -> Vec<serde_json::Value> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|f| serde_json::from_str(f.as_str()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn many_joins_in_one_window_are_one_diff_per_subscriber() {
+        let presence = Presence::new(Duration::from_secs(10));
+        let registry = Registry::default();
+        let (watcher, mut rx) = conn(1, 1);
+        presence.connect(&watcher);
+        presence.subscribe(&watcher, &registry, None);
+        let others: Vec<_> = (2..=101).map(|i| conn(i, i as i64).0).collect();
+        for c in &others {
+            presence.connect(c);
+        }
+        assert_eq!(presence.flush(Instant::now(), &registry), 1);
+        let got = frames(&mut rx);
+        assert_eq!(got.len(), 2, "the snapshot, then one diff");
+        assert_eq!(got[1]["type"], "presence_diff");
+        assert_eq!(got[1]["joins"].as_array().unwrap().len(), 101);
+        assert_eq!(
+            presence.flush(Instant::now(), &registry),
+            0,
+            "nothing new, nothing sent"
+        );
+    }
+
+    #[test]
+    fn chosen_status_wins_and_idle_devices_make_away() {
+        let presence = Presence::new(Duration::from_secs(10));
+        let (a, _) = conn(1, 1);
+        let (b, _) = conn(2, 1);
+        presence.connect(&a);
+        presence.connect(&b);
+        presence.set_activity(&a, true);
+        assert_eq!(
+            presence.snapshot()[0].status,
+            PresenceStatus::Online,
+            "one tab still active"
+        );
+        presence.set_activity(&b, true);
+        assert_eq!(presence.snapshot()[0].status, PresenceStatus::Away);
+        presence.set_status(1, PresenceStatus::Busy, Some("in a game".into()));
+        let me = &presence.snapshot()[0];
+        assert_eq!(
+            (me.status, me.status_text.as_deref(), me.connections),
+            (PresenceStatus::Busy, Some("in a game"), 2)
+        );
+        presence.set_status(1, PresenceStatus::Online, None);
+        assert_eq!(
+            presence.snapshot()[0].status,
+            PresenceStatus::Away,
+            "back to automatic"
+        );
+    }
+
+    #[test]
+    fn room_presence_is_separate_and_follows_its_members() {
+        let presence = Presence::new(Duration::ZERO);
+        let registry = Registry::default();
+        let lobby = Channel::lobby();
+        let (a, mut arx) = conn(1, 1);
+        let (b, _) = conn(2, 2);
+        presence.connect(&a);
+        presence.connect(&b);
+        presence.enter_room(&lobby, &a, &registry, |users| {
+            assert_eq!(users.len(), 1);
+            ServerFrame::Unsubscribed {
+                r#ref: None,
+                channel: "x".into(),
+            }
+        });
+        presence.enter_room(&lobby, &b, &registry, |users| {
+            assert_eq!(users.len(), 2);
+            ServerFrame::Unsubscribed {
+                r#ref: None,
+                channel: "x".into(),
+            }
+        });
+        presence.flush(Instant::now(), &registry);
+        presence.leave_room(&lobby, &b);
+        presence.flush(Instant::now(), &registry);
+        let got = frames(&mut arx);
+        let last = got.last().unwrap();
+        assert_eq!(
+            (last["channel"].as_str(), last["leaves"][0].as_i64()),
+            (Some("room:lobby"), Some(2))
+        );
+        assert!(
+            presence.is_online(2),
+            "leaving a room is not leaving the hub"
+        );
+    }
+}

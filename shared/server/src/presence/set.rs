@@ -1,0 +1,221 @@
+//! One presence scope (the hub, or one room): who is in it, through which connections, and what
+//! changed since the last flush. Pure state with explicit time, so its rules are tested directly.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use hubbub_protocol::{DevicePresence, PresenceStatus};
+
+/// A user in a scope: their live connections, or the last ones seen while a grace period runs.
+#[derive(Debug, Clone)]
+struct Member {
+    conns: BTreeMap<u64, DevicePresence>,
+    /// Unix milliseconds when the user entered the scope.
+    since: i64,
+    /// Set when the last connection left: until the deadline the user still counts as present,
+    /// shown with the devices they had, so a quick reconnect changes nothing others can see.
+    grace: Option<(Instant, Vec<DevicePresence>)>,
+}
+
+/// Who is in one scope, plus the users whose visible entry changed since [`PresenceSet::take_changes`].
+#[derive(Debug, Default)]
+pub struct PresenceSet {
+    members: HashMap<i64, Member>,
+    changed: BTreeSet<i64>,
+    left: BTreeSet<i64>,
+}
+
+impl PresenceSet {
+    /// A connection of `user_id` enters the scope.
+    pub fn join(&mut self, user_id: i64, device: DevicePresence) {
+        let member = self.members.entry(user_id).or_insert_with(|| Member {
+            conns: BTreeMap::new(),
+            since: device.since,
+            grace: None,
+        });
+        member.grace = None;
+        member.conns.insert(device.connection_id, device);
+        self.left.remove(&user_id);
+        self.changed.insert(user_id);
+    }
+
+    /// A connection leaves. When it was the user's last, they stay present until `now + grace`.
+    pub fn leave(&mut self, user_id: i64, connection_id: u64, now: Instant, grace: Duration) {
+        let Some(member) = self.members.get_mut(&user_id) else {
+            return;
+        };
+        let before: Vec<_> = member.conns.values().cloned().collect();
+        if member.conns.remove(&connection_id).is_none() {
+            return;
+        }
+        if member.conns.is_empty() {
+            member.grace = Some((now + grace, before));
+        } else {
+            self.changed.insert(user_id);
+        }
+    }
+
+    /// A connection's own status (its tab went idle or came back). Returns whether it changed.
+    pub fn set_device_status(
+        &mut self,
+        user_id: i64,
+        connection_id: u64,
+        status: PresenceStatus,
+    ) -> bool {
+        let Some(device) = self
+            .members
+            .get_mut(&user_id)
+            .and_then(|m| m.conns.get_mut(&connection_id))
+        else {
+            return false;
+        };
+        if device.status == status {
+            return false;
+        }
+        device.status = status;
+        self.changed.insert(user_id);
+        true
+    }
+
+    /// Marks a user's entry as changed (their name or chosen status changed).
+    pub fn touch(&mut self, user_id: i64) {
+        if self.members.contains_key(&user_id) {
+            self.changed.insert(user_id);
+        }
+    }
+
+    /// Removes members whose grace period ended by `now`.
+    pub fn expire(&mut self, now: Instant) {
+        let expired: Vec<i64> = self
+            .members
+            .iter()
+            .filter(|(_, m)| {
+                m.grace
+                    .as_ref()
+                    .is_some_and(|(deadline, _)| *deadline <= now)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.members.remove(&id);
+            self.changed.remove(&id);
+            self.left.insert(id);
+        }
+    }
+
+    /// Users whose entry changed and users who left, since the last call; both sorted.
+    pub fn take_changes(&mut self) -> (Vec<i64>, Vec<i64>) {
+        let changed = std::mem::take(&mut self.changed)
+            .into_iter()
+            .filter(|id| self.members.contains_key(id));
+        (
+            changed.collect(),
+            std::mem::take(&mut self.left).into_iter().collect(),
+        )
+    }
+
+    /// Whether the user is present (connected, or within their grace period).
+    pub fn contains(&self, user_id: i64) -> bool {
+        self.members.contains_key(&user_id)
+    }
+
+    /// Whether one of the user's live connections is `connection_id`.
+    pub fn has_connection(&self, user_id: i64, connection_id: u64) -> bool {
+        self.members
+            .get(&user_id)
+            .is_some_and(|m| m.conns.contains_key(&connection_id))
+    }
+
+    /// Everyone present.
+    pub fn user_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.members.keys().copied()
+    }
+
+    /// The devices others see for a user (the last known ones during a grace period) and since when.
+    pub fn devices(&self, user_id: i64) -> Option<(Vec<DevicePresence>, i64)> {
+        let m = self.members.get(&user_id)?;
+        let devices = match &m.grace {
+            Some((_, last)) if m.conns.is_empty() => last.clone(),
+            _ => m.conns.values().cloned().collect(),
+        };
+        Some((devices, m.since))
+    }
+
+    /// Nobody present and nothing left to report.
+    pub fn is_idle(&self) -> bool {
+        self.members.is_empty() && self.changed.is_empty() && self.left.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(connection_id: u64) -> DevicePresence {
+        DevicePresence {
+            connection_id,
+            device: "test".into(),
+            status: PresenceStatus::Online,
+            since: 5,
+        }
+    }
+
+    const GRACE: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn two_tabs_are_one_member_and_closing_one_keeps_them() {
+        let mut set = PresenceSet::default();
+        let t0 = Instant::now();
+        set.join(1, device(10));
+        set.join(1, device(11));
+        assert_eq!(set.take_changes(), (vec![1], vec![]));
+        set.leave(1, 10, t0, GRACE);
+        assert_eq!(set.take_changes(), (vec![1], vec![]));
+        assert_eq!(set.devices(1).unwrap().0.len(), 1);
+        set.expire(t0 + GRACE * 2);
+        assert!(set.contains(1));
+    }
+
+    #[test]
+    fn a_reconnect_within_the_grace_period_shows_no_leave() {
+        let mut set = PresenceSet::default();
+        let t0 = Instant::now();
+        set.join(1, device(10));
+        set.take_changes();
+        set.leave(1, 10, t0, GRACE);
+        // Nothing visible changed: the entry keeps its last devices during the grace period.
+        assert_eq!(set.take_changes(), (vec![], vec![]));
+        assert_eq!(set.devices(1).unwrap().0[0].connection_id, 10);
+        set.expire(t0 + GRACE / 2);
+        set.join(1, device(12));
+        set.expire(t0 + GRACE * 2);
+        assert_eq!(set.take_changes(), (vec![1], vec![]));
+        assert!(set.contains(1));
+    }
+
+    #[test]
+    fn the_last_connection_leaving_ends_presence_after_the_grace_period() {
+        let mut set = PresenceSet::default();
+        let t0 = Instant::now();
+        set.join(1, device(10));
+        set.leave(1, 10, t0, GRACE);
+        set.expire(t0 + GRACE - Duration::from_millis(1));
+        assert!(set.contains(1));
+        set.expire(t0 + GRACE);
+        assert!(!set.contains(1));
+        // The join that was never flushed is dropped; only the leave is reported.
+        assert_eq!(set.take_changes(), (vec![], vec![1]));
+        assert!(set.is_idle());
+    }
+
+    #[test]
+    fn device_status_changes_are_reported_once() {
+        let mut set = PresenceSet::default();
+        set.join(1, device(10));
+        set.take_changes();
+        assert!(set.set_device_status(1, 10, PresenceStatus::Away));
+        assert!(!set.set_device_status(1, 10, PresenceStatus::Away));
+        assert!(!set.set_device_status(1, 99, PresenceStatus::Away));
+        assert_eq!(set.take_changes(), (vec![1], vec![]));
+    }
+}

@@ -1,0 +1,156 @@
+//! A reconnect storm: 1,000 clients drop and come back at once. Presence must stay exact (the right
+//! list everywhere, nobody shown offline) and cheap (diffs coalesced per window, not one per client).
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use hubbub_protocol::{OnlineUser, ServerFrame};
+use hubbub_tests::{Connection, HubClient, Session, TestHub, connect_ready};
+
+const CLIENTS: usize = 1000;
+const OBSERVERS: usize = 5;
+/// The hub's presence window in this test (the default).
+const WINDOW: Duration = Duration::from_millis(100);
+
+/// Applies presence frames of the hub-wide channel to a list; returns whether `frame` was one.
+fn apply(list: &mut BTreeSet<i64>, frame: &ServerFrame) -> bool {
+    match frame {
+        ServerFrame::Subscribed {
+            channel,
+            users: Some(users),
+            ..
+        } if channel == "presence" => {
+            *list = users.iter().map(|u: &OnlineUser| u.user_id).collect();
+            true
+        }
+        ServerFrame::PresenceDiff {
+            channel: Some(c),
+            joins,
+            leaves,
+        } if c == "presence" => {
+            list.extend(joins.iter().map(|u| u.user_id));
+            for id in leaves {
+                list.remove(id);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Reads until the socket has been quiet for `quiet`, applying presence to `list`; returns the list, the number of
+/// presence frames (any channel), and whether any hub-wide diff carried a leave.
+async fn settle(
+    mut conn: Connection,
+    quiet: Duration,
+    mut list: BTreeSet<i64>,
+) -> (BTreeSet<i64>, usize, bool, Connection) {
+    let (mut frames, mut left) = (0, false);
+    while let Ok(frame) = conn.next_frame(quiet).await {
+        if matches!(&frame, ServerFrame::PresenceDiff { .. }) {
+            frames += 1;
+        }
+        if let ServerFrame::PresenceDiff {
+            channel: Some(c),
+            leaves,
+            ..
+        } = &frame
+        {
+            left |= c == "presence" && !leaves.is_empty();
+        }
+        apply(&mut list, &frame);
+    }
+    (list, frames, left, conn)
+}
+
+async fn connect_all(client: &HubClient, sessions: &[Session]) -> Vec<Connection> {
+    let mut conns = Vec::with_capacity(sessions.len());
+    for chunk in sessions.chunks(100) {
+        conns.extend(
+            join_all(chunk.iter().map(|s| client.connect(s)))
+                .await
+                .into_iter()
+                .map(|c| c.expect("connect")),
+        );
+    }
+    conns
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_clients_reconnecting_at_once_get_coalesced_exact_presence() {
+    rlimit::increase_nofile_limit(u64::MAX).expect("raise the open file limit");
+    // A grace period long enough that the whole storm fits in it even on a slow, shared machine.
+    let hub = TestHub::start(&["--presence-grace-ms", "30000"]);
+    let client = hub.client();
+    let mut sessions = Vec::with_capacity(CLIENTS);
+    let names: Vec<String> = (0..CLIENTS).map(|i| format!("guest {i}")).collect();
+    for chunk in names.chunks(100) {
+        let joined = join_all(chunk.iter().map(|name| client.join(name, None))).await;
+        sessions.extend(joined.into_iter().map(|s| s.expect("join")));
+    }
+    let mut observers = Vec::new();
+    let mut everyone: BTreeSet<i64> = sessions.iter().map(|s| s.user.id).collect();
+    for i in 0..OBSERVERS {
+        let s = client.join(&format!("observer {i}"), None).await.unwrap();
+        everyone.insert(s.user.id);
+        observers.push(connect_ready(&client, &s).await);
+    }
+
+    // Everyone connects; let presence settle, then drain what the observers got so far.
+    let conns = connect_all(&client, &sessions).await;
+    let settled = join_all(
+        observers
+            .into_iter()
+            .map(|o| settle(o, Duration::from_millis(800), BTreeSet::new())),
+    )
+    .await;
+    let mut observers = Vec::new();
+    for (list, _, _, conn) in settled {
+        assert_eq!(list, everyone, "an observer's list before the storm");
+        observers.push((conn, list));
+    }
+    assert_eq!(
+        hub.client().status().await.unwrap().connections as usize,
+        CLIENTS + OBSERVERS
+    );
+
+    // The storm: all 1,000 sockets vanish at once (no close frame) and reconnect at once.
+    let storm = Instant::now();
+    drop(conns);
+    let conns = connect_all(&client, &sessions).await;
+    let reconnect_took = storm.elapsed();
+
+    let quiet = Duration::from_millis(1500);
+    let watched = join_all(
+        observers
+            .into_iter()
+            .map(|(o, list)| settle(o, quiet, list)),
+    )
+    .await;
+    let storm_took = storm.elapsed() - quiet;
+    let reconnected = join_all(conns.into_iter().map(|c| settle(c, quiet, BTreeSet::new()))).await;
+
+    // Two presence scopes reach an observer (the hub and the Lobby): at most two frames per window.
+    let bound = 2 * (storm_took.as_millis() / WINDOW.as_millis() + 2) as usize;
+    for (list, frames, left, _) in &watched {
+        assert_eq!(list, &everyone, "an observer's list after the storm");
+        assert!(
+            !left,
+            "nobody went offline: every reconnect came within the grace period"
+        );
+        assert!(
+            *frames <= bound,
+            "{frames} presence frames for {CLIENTS} reconnects; bound {bound}"
+        );
+    }
+    for (list, _, _, _) in &reconnected {
+        assert_eq!(list, &everyone, "a reconnected client's list");
+    }
+    let most = watched.iter().map(|w| w.1).max().unwrap_or(0);
+    println!(
+        "storm: {CLIENTS} reconnects in {reconnect_took:?}; observers got at most {most} presence frames \
+         (bound {bound}, uncoalesced it would be {} or more)",
+        2 * CLIENTS
+    );
+}
