@@ -6,8 +6,13 @@ import type {
   HubInfo,
   JoinRequest,
   JoinResponse,
+  MarkReadRequest,
+  MarkReadResponse,
   MeResponse,
+  NotificationsResponse,
   OnlineUsersResponse,
+  PingRequest,
+  PingResponse,
   WsTokenResponse,
 } from './protocol';
 
@@ -42,7 +47,13 @@ function fallbackCode(status: number): ErrorCode {
   return 'internal';
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+/** An abort signal that fires after `ms`, where the browser has `AbortSignal.timeout`. */
+function timeoutSignal(ms: number | undefined): AbortSignal | undefined {
+  if (ms === undefined || typeof AbortSignal === 'undefined' || typeof AbortSignal.timeout !== 'function') return undefined;
+  return AbortSignal.timeout(ms);
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -51,6 +62,7 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
       headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
+      signal: timeoutSignal(timeoutMs),
     });
   } catch {
     throw new ApiRequestError(0, 'unavailable', 'The hub cannot be reached. Check your Wi-Fi connection.');
@@ -103,7 +115,22 @@ export function getWsToken(): Promise<WsTokenResponse> {
   return request<WsTokenResponse>('GET', '/api/auth/ws-token');
 }
 
-/** `GET /api/users/online`: who is online, for when the socket is down. */
-export function getOnlineUsers(): Promise<OnlineUsersResponse> {
-  return request<OnlineUsersResponse>('GET', '/api/users/online');
+/** `GET /api/users/online`: who is online, for when the socket is down; gives up after `timeoutMs`. */
+export function getOnlineUsers(timeoutMs?: number): Promise<OnlineUsersResponse> {
+  return request<OnlineUsersResponse>('GET', '/api/users/online', undefined, timeoutMs);
+}
+
+/** `GET /api/notifications`: this user's inbox, newest first, and how many entries are unread. */
+export function getNotifications(): Promise<NotificationsResponse> {
+  return request<NotificationsResponse>('GET', '/api/notifications');
+}
+
+/** `POST /api/notifications/read`: marks the listed entries read, or all of them without `ids`. */
+export function markNotificationsRead(req: MarkReadRequest): Promise<MarkReadResponse> {
+  return request<MarkReadResponse>('POST', '/api/notifications/read', req);
+}
+
+/** `POST /api/users/{id}/ping`: pings an online user, optionally with an invite link. */
+export function pingUser(userId: number, req: PingRequest): Promise<PingResponse> {
+  return request<PingResponse>('POST', `/api/users/${encodeURIComponent(String(userId))}/ping`, req);
 }
