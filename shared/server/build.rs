@@ -11,11 +11,7 @@ const PLACEHOLDER: &str = "This hub was built without its web client.";
 fn newest(path: &Path) -> Option<SystemTime> {
     let meta = std::fs::metadata(path).ok()?;
     if meta.is_dir() {
-        std::fs::read_dir(path)
-            .ok()?
-            .flatten()
-            .filter_map(|e| newest(&e.path()))
-            .max()
+        std::fs::read_dir(path).ok()?.flatten().filter_map(|e| newest(&e.path())).max()
     } else {
         meta.modified().ok()
     }
@@ -25,10 +21,7 @@ fn npm(ui: &Path, args: &[&str]) {
     let status = Command::new("npm").args(args).current_dir(ui).status();
     match status {
         Ok(s) if s.success() => {}
-        Ok(s) => panic!(
-            "`npm {}` in ui/ failed ({s}); see its output above",
-            args.join(" ")
-        ),
+        Ok(s) => panic!("`npm {}` in ui/ failed ({s}); see its output above", args.join(" ")),
         Err(e) => panic!(
             "cannot run npm ({e}): building the web client needs Node.js 20+ and npm. Install them, or set \
              HUBBUB_SKIP_UI_BUILD=1 to build the hub without its web client."
@@ -39,21 +32,11 @@ fn npm(ui: &Path, args: &[&str]) {
 fn main() {
     let ui = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../ui");
     let dist = ui.join("dist");
-    let sources = [
-        "src",
-        "index.html",
-        "package.json",
-        "package-lock.json",
-        "vite.config.ts",
-        "public",
-    ];
+    let sources = ["src", "index.html", "package.json", "package-lock.json", "vite.config.ts", "public"];
     for s in sources {
         println!("cargo:rerun-if-changed={}", ui.join(s).display());
     }
-    println!(
-        "cargo:rerun-if-changed={}",
-        dist.join("index.html").display()
-    );
+    println!("cargo:rerun-if-changed={}", dist.join("index.html").display());
     println!("cargo:rerun-if-env-changed=HUBBUB_SKIP_UI_BUILD");
 
     if std::env::var_os("HUBBUB_SKIP_UI_BUILD").is_some() || !ui.join("package.json").exists() {
@@ -68,11 +51,7 @@ fn main() {
         return;
     }
     let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
-    let built = if index.contains(PLACEHOLDER) {
-        None
-    } else {
-        newest(&dist.join("index.html"))
-    };
+    let built = if index.contains(PLACEHOLDER) { None } else { newest(&dist.join("index.html")) };
     let source = sources.iter().filter_map(|s| newest(&ui.join(s))).max();
     if built.is_some() && built >= source {
         return;

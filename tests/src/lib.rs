@@ -24,28 +24,13 @@ pub fn hub_binary() -> PathBuf {
         }
         // The test runs as <target>/<profile>/deps/<test>-<hash>; the binary is <target>/<profile>/hubbub.
         let exe = std::env::current_exe().expect("test executable path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile> directory");
+        let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile> directory");
         let target_dir = profile_dir.parent().expect("target directory");
-        let profile = profile_dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("debug");
+        let profile = profile_dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug");
         let profile = if profile == "debug" { "dev" } else { profile };
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "hubbub-server",
-                "--bin",
-                "hubbub",
-                "--profile",
-                profile,
-            ])
+            .args(["build", "--quiet", "-p", "hubbub-server", "--bin", "hubbub", "--profile", profile])
             .arg("--target-dir")
             .arg(target_dir)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -83,14 +68,7 @@ impl TestHub {
     fn spawn(data_dir: PathBuf, args: Vec<String>) -> TestHub {
         let mut child = Command::new(hub_binary())
             .arg("serve")
-            .args([
-                "--bind",
-                "127.0.0.1:0",
-                "--no-discovery",
-                "--name",
-                "Test Hub",
-                "--data-dir",
-            ])
+            .args(["--bind", "127.0.0.1:0", "--no-discovery", "--name", "Test Hub", "--data-dir"])
             .arg(&data_dir)
             .args(&args)
             .env("HUBBUB_LOG", "hubbub_server=debug,info")
@@ -122,21 +100,10 @@ impl TestHub {
             Ok(url) => url,
             Err(_) => {
                 let _ = child.kill();
-                panic!(
-                    "hub did not print its address; stderr:\n{}",
-                    stderr.lock().unwrap()
-                );
+                panic!("hub did not print its address; stderr:\n{}", stderr.lock().unwrap());
             }
         };
-        TestHub {
-            child: Some(child),
-            url,
-            data_dir,
-            _tmp: None,
-            args,
-            stderr,
-            stdout,
-        }
+        TestHub { child: Some(child), url, data_dir, _tmp: None, args, stderr, stdout }
     }
 
     /// A client for this hub.
@@ -159,10 +126,7 @@ impl TestHub {
         let Some(mut child) = self.child.take() else {
             return false;
         };
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
         for _ in 0..200 {
             if let Ok(Some(status)) = child.try_wait() {
                 return status.success();
@@ -257,9 +221,7 @@ async fn pump(
 impl FreezingProxy {
     /// Starts forwarding connections made to [`FreezingProxy::addr`] to `target`.
     pub async fn start(target: std::net::SocketAddr) -> FreezingProxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind proxy");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         let frozen = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&frozen);
@@ -281,4 +243,22 @@ impl FreezingProxy {
     pub fn freeze(&self) {
         self.frozen.store(true, Ordering::SeqCst);
     }
+}
+
+/// Reads frames until each predicate has matched one of them, in any order; returns the matches in
+/// the order of the predicates. For events whose relative order the protocol does not promise.
+pub async fn expect_all(
+    conn: &mut Connection,
+    preds: &[&dyn Fn(&hubbub_protocol::ServerFrame) -> bool],
+) -> Vec<hubbub_protocol::ServerFrame> {
+    let mut found: Vec<Option<hubbub_protocol::ServerFrame>> = vec![None; preds.len()];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while found.iter().any(Option::is_none) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let frame = conn.next_frame(left).await.expect("the expected frames");
+        if let Some(i) = (0..preds.len()).find(|&i| found[i].is_none() && preds[i](&frame)) {
+            found[i] = Some(frame);
+        }
+    }
+    found.into_iter().flatten().collect()
 }

@@ -25,10 +25,7 @@ async fn join_gives_a_session_that_works_by_bearer_and_by_cookie() {
         .unwrap();
     assert_eq!(resp.status(), 201);
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["user"]["display_name"], "Ann");
     let secret = body["session"].as_str().unwrap().to_owned();
@@ -59,11 +56,7 @@ async fn join_gives_a_session_that_works_by_bearer_and_by_cookie() {
     assert_eq!(again["user"]["display_name"], "Annie");
 
     // No session: 401 with a JSON body.
-    let resp = http
-        .get(format!("{}/api/me", hub.url))
-        .send()
-        .await
-        .unwrap();
+    let resp = http.get(format!("{}/api/me", hub.url)).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     let err: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(err["code"], "unauthenticated");
@@ -94,22 +87,14 @@ async fn a_pin_protected_hub_needs_the_right_pin() {
     let hub = TestHub::start(&["--pin", "4321"]);
     let client = hub.client();
     assert!(client.info().await.unwrap().pin_required);
-    assert_eq!(
-        api_code(client.join("Bo", None).await.unwrap_err()),
-        (401, ErrorCode::PinRequired)
-    );
-    assert_eq!(
-        api_code(client.join("Bo", Some("1111")).await.unwrap_err()),
-        (403, ErrorCode::WrongPin)
-    );
+    assert_eq!(api_code(client.join("Bo", None).await.unwrap_err()), (401, ErrorCode::PinRequired));
+    assert_eq!(api_code(client.join("Bo", Some("1111")).await.unwrap_err()), (403, ErrorCode::WrongPin));
     let s = client.join("Bo", Some("4321")).await.unwrap();
     assert_eq!(s.user.display_name, "Bo");
 }
 
 async fn expect_refused(url: &str, code: u16) {
-    let mut conn = Connection::open(url)
-        .await
-        .expect("the upgrade itself is accepted");
+    let mut conn = Connection::open(url).await.expect("the upgrade itself is accepted");
     let (got, reason) = conn.expect_close(WAIT).await.unwrap();
     assert_eq!(got, Some(code), "reason: {reason}");
 }
@@ -125,19 +110,12 @@ async fn bad_missing_or_expired_tokens_close_with_4401() {
     let other = TestHub::start(&[]);
     let foreign = other.client();
     let s = foreign.join("Eve", None).await.unwrap();
-    expect_refused(
-        &client.ws_url(&foreign.ws_token(&s).await.unwrap()),
-        close::UNAUTHENTICATED,
-    )
-    .await;
+    expect_refused(&client.ws_url(&foreign.ws_token(&s).await.unwrap()), close::UNAUTHENTICATED).await;
 
     let s = client.join("Ann", None).await.unwrap();
     let token = client.ws_token(&s).await.unwrap();
     let mut ok = Connection::open(&client.ws_url(&token)).await.unwrap();
-    assert!(matches!(
-        ok.next_frame(WAIT).await.unwrap(),
-        ServerFrame::ConnectionEstablished { .. }
-    ));
+    assert!(matches!(ok.next_frame(WAIT).await.unwrap(), ServerFrame::ConnectionEstablished { .. }));
     tokio::time::sleep(Duration::from_millis(2100)).await;
     expect_refused(&client.ws_url(&token), close::UNAUTHENTICATED).await;
 }
@@ -163,27 +141,17 @@ async fn bearer_and_cookie_upgrades_and_the_origin_check() {
     };
 
     let mut bearer = open_with(vec![("authorization", format!("Bearer {}", s.secret))]).await;
-    assert!(matches!(
-        bearer.next_frame(WAIT).await.unwrap(),
-        ServerFrame::ConnectionEstablished { .. }
-    ));
+    assert!(matches!(bearer.next_frame(WAIT).await.unwrap(), ServerFrame::ConnectionEstablished { .. }));
 
     let cookie = format!("hubbub_session={}", s.secret);
-    let mut same_origin = open_with(vec![
-        ("cookie", cookie.clone()),
-        ("origin", format!("http://{host}")),
-    ])
-    .await;
+    let mut same_origin =
+        open_with(vec![("cookie", cookie.clone()), ("origin", format!("http://{host}"))]).await;
     match same_origin.next_frame(WAIT).await.unwrap() {
         ServerFrame::ConnectionEstablished { user, .. } => assert_eq!(user.id, s.user.id),
         other => panic!("{other:?}"),
     }
 
-    let mut cross_site = open_with(vec![
-        ("cookie", cookie),
-        ("origin", "http://evil.example".into()),
-    ])
-    .await;
+    let mut cross_site = open_with(vec![("cookie", cookie), ("origin", "http://evil.example".into())]).await;
     let (code, _) = cross_site.expect_close(WAIT).await.unwrap();
     assert_eq!(code, Some(close::FORBIDDEN));
 
@@ -195,9 +163,6 @@ async fn bearer_and_cookie_upgrades_and_the_origin_check() {
 
 async fn tokio_tungstenite_connect(
     req: hubbub_client::tungstenite::handshake::client::Request,
-) -> (
-    hubbub_client::WebSocket,
-    hubbub_client::tungstenite::handshake::client::Response,
-) {
+) -> (hubbub_client::WebSocket, hubbub_client::tungstenite::handshake::client::Response) {
     hubbub_client::connect_request(req).await.expect("upgrade")
 }

@@ -20,30 +20,13 @@ async fn two_guests_chat_in_the_lobby() {
     let (_bo, mut b) = join_and_connect(&client, "Bo").await;
 
     a.send(&send("r1", "m-1", "hello Bo")).await.unwrap();
-    let ack = a
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. }))
-        .await
-        .unwrap();
-    let ServerFrame::Ack {
-        r#ref,
-        message_id,
-        offset,
-        duplicate,
-        channel,
-    } = ack
-    else {
-        unreachable!()
-    };
+    let ack = a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. })).await.unwrap();
+    let ServerFrame::Ack { r#ref, message_id, offset, duplicate, channel } = ack else { unreachable!() };
     assert_eq!((r#ref.as_str(), offset, duplicate), ("r1", Some(1), false));
     assert_eq!(channel.as_deref(), Some("room:lobby"));
 
-    let got = b
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Message(_)))
-        .await
-        .unwrap();
-    let ServerFrame::Message(m) = got else {
-        unreachable!()
-    };
+    let got = b.recv_until(WAIT, |f| matches!(f, ServerFrame::Message(_))).await.unwrap();
+    let ServerFrame::Message(m) = got else { unreachable!() };
     assert_eq!(
         (m.body.as_str(), m.sender_id, m.offset, Some(m.id)),
         ("hello Bo", ann.user.id, 1, message_id)
@@ -51,16 +34,9 @@ async fn two_guests_chat_in_the_lobby() {
     assert_eq!(m.sender_name, "Ann");
 
     b.send(&send("r9", "b-1", "hi Ann")).await.unwrap();
-    let got = a
-        .recv_until(
-            WAIT,
-            |f| matches!(f, ServerFrame::Message(m) if m.body == "hi Ann"),
-        )
-        .await
-        .unwrap();
-    let ServerFrame::Message(m) = got else {
-        unreachable!()
-    };
+    let got =
+        a.recv_until(WAIT, |f| matches!(f, ServerFrame::Message(m) if m.body == "hi Ann")).await.unwrap();
+    let ServerFrame::Message(m) = got else { unreachable!() };
     assert_eq!(m.offset, 2);
 }
 
@@ -76,33 +52,20 @@ async fn a_resent_client_message_id_is_stored_once() {
     a.send(&send("r3", "next", "twice")).await.unwrap();
     let mut acks = Vec::new();
     while acks.len() < 3 {
-        if let ServerFrame::Ack {
-            r#ref,
-            offset,
-            duplicate,
-            ..
-        } = a
-            .recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. }))
-            .await
-            .unwrap()
+        if let ServerFrame::Ack { r#ref, offset, duplicate, .. } =
+            a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. })).await.unwrap()
         {
             acks.push((r#ref, offset, duplicate));
         }
     }
     assert_eq!(
         acks,
-        vec![
-            ("r1".into(), Some(1), false),
-            ("r2".into(), Some(1), true),
-            ("r3".into(), Some(2), false)
-        ]
+        vec![("r1".into(), Some(1), false), ("r2".into(), Some(1), true), ("r3".into(), Some(2), false)]
     );
     // Bo sees offset 1 and then offset 2: the resend produced no second message.
     for want in [1, 2] {
-        let ServerFrame::Message(m) = b
-            .recv_until(WAIT, |f| matches!(f, ServerFrame::Message(_)))
-            .await
-            .unwrap()
+        let ServerFrame::Message(m) =
+            b.recv_until(WAIT, |f| matches!(f, ServerFrame::Message(_))).await.unwrap()
         else {
             unreachable!()
         };
@@ -116,33 +79,16 @@ async fn a_resent_client_message_id_is_stored_once() {
 
 #[tokio::test]
 async fn subscribers_get_the_last_50_messages_and_history_survives_a_restart() {
-    let mut hub = TestHub::start(&[]);
+    let mut hub = TestHub::start(&["--message-rate", "0"]);
     let client = hub.client();
     let (ann, mut a) = join_and_connect(&client, "Ann").await;
     for i in 1..=60 {
-        a.send(&send(
-            &format!("r{i}"),
-            &format!("c{i}"),
-            &format!("message {i}"),
-        ))
-        .await
-        .unwrap();
+        a.send(&send(&format!("r{i}"), &format!("c{i}"), &format!("message {i}"))).await.unwrap();
     }
-    a.recv_until(
-        WAIT,
-        |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "r60"),
-    )
-    .await
-    .unwrap();
+    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "r60")).await.unwrap();
 
     let check = |frame: ServerFrame| {
-        let ServerFrame::Subscribed {
-            messages: Some(messages),
-            last_offset,
-            epoch,
-            ..
-        } = frame
-        else {
+        let ServerFrame::Subscribed { messages: Some(messages), last_offset, epoch, .. } = frame else {
             panic!("expected the lobby snapshot, got {frame:?}")
         };
         assert_eq!(last_offset, Some(60));
@@ -153,10 +99,7 @@ async fn subscribers_get_the_last_50_messages_and_history_survives_a_restart() {
     };
     let (_bo, b) = join_and_connect(&client, "Bo").await;
     drop(b);
-    let mut b = client
-        .connect(&client.join("Bo2", None).await.unwrap())
-        .await
-        .unwrap();
+    let mut b = client.connect(&client.join("Bo2", None).await.unwrap()).await.unwrap();
     check(
         b.recv_until(
             WAIT,
@@ -169,10 +112,7 @@ async fn subscribers_get_the_last_50_messages_and_history_survives_a_restart() {
     assert!(hub.terminate(), "hub exits 0 on SIGTERM");
     hub.restart();
     let client = hub.client();
-    let mut a = client
-        .connect(&ann)
-        .await
-        .expect("the session survives a restart");
+    let mut a = client.connect(&ann).await.expect("the session survives a restart");
     check(
         a.recv_until(
             WAIT,
@@ -182,41 +122,11 @@ async fn subscribers_get_the_last_50_messages_and_history_survives_a_restart() {
         .unwrap(),
     );
     // Offsets continue after the restart, and the old client_message_id is still known.
-    a.send(&send("again", "c60", "dup after restart"))
-        .await
-        .unwrap();
-    let ack = a
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. }))
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            ack,
-            ServerFrame::Ack {
-                offset: Some(60),
-                duplicate: true,
-                ..
-            }
-        ),
-        "{ack:?}"
-    );
-    a.send(&send("new", "c61", "new after restart"))
-        .await
-        .unwrap();
-    let ack = a
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. }))
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            ack,
-            ServerFrame::Ack {
-                offset: Some(61),
-                duplicate: false,
-                ..
-            }
-        ),
-        "{ack:?}"
-    );
+    a.send(&send("again", "c60", "dup after restart")).await.unwrap();
+    let ack = a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. })).await.unwrap();
+    assert!(matches!(ack, ServerFrame::Ack { offset: Some(60), duplicate: true, .. }), "{ack:?}");
+    a.send(&send("new", "c61", "new after restart")).await.unwrap();
+    let ack = a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. })).await.unwrap();
+    assert!(matches!(ack, ServerFrame::Ack { offset: Some(61), duplicate: false, .. }), "{ack:?}");
     let _ = connect_ready(&client, &ann).await;
 }

@@ -18,15 +18,9 @@ async fn startup_prints_the_address_join_urls_and_a_qr_code() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut lines = printed.lines();
-    assert_eq!(
-        lines.next(),
-        Some(format!("listening on {}", hub.url).as_str())
-    );
+    assert_eq!(lines.next(), Some(format!("listening on {}", hub.url).as_str()));
     assert!(printed.contains(&format!("  {}/", hub.url)), "{printed}");
-    let qr_rows = printed
-        .lines()
-        .filter(|l| l.contains('█') || l.contains('▀') || l.contains('▄'))
-        .count();
+    let qr_rows = printed.lines().filter(|l| l.contains('█') || l.contains('▀') || l.contains('▄')).count();
     assert!(qr_rows >= 10, "a QR code of at least 10 rows:\n{printed}");
 }
 
@@ -45,11 +39,7 @@ async fn settings_come_from_the_config_file_and_flags_win() {
 }
 
 fn run_and_fail(args: &[&str]) -> String {
-    let out = Command::new(hub_binary())
-        .args(args)
-        .env("HUBBUB_LOG", "warn")
-        .output()
-        .expect("run hubbub");
+    let out = Command::new(hub_binary()).args(args).env("HUBBUB_LOG", "warn").output().expect("run hubbub");
     assert!(!out.status.success(), "hubbub {args:?} should fail");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -74,20 +64,10 @@ fn bad_settings_and_a_taken_port_fail_with_clear_messages() {
     let bad_toml = dir.path().join("bad.toml");
     std::fs::write(&bad_toml, "nmae = \"typo\"").unwrap();
     let err = run_and_fail(&["serve", "--config", bad_toml.to_str().unwrap()]);
-    assert!(
-        err.contains("invalid config file") && err.contains("nmae"),
-        "{err}"
-    );
+    assert!(err.contains("invalid config file") && err.contains("nmae"), "{err}");
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let err = run_and_fail(&[
-        "serve",
-        "--no-discovery",
-        "--data-dir",
-        data,
-        "--bind",
-        &addr,
-    ]);
+    let err = run_and_fail(&["serve", "--no-discovery", "--data-dir", data, "--bind", &addr]);
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
 }

@@ -1,25 +1,17 @@
 //! The inbox, pings, mentions and the seed path sockets, against the real hub.
 
 use hubbub_protocol::{
-    ClientFrame, ErrorCode, MarkReadRequest, MarkReadResponse, NotificationKind,
-    NotificationsResponse, PingRequest, PingResponse, ServerFrame, close,
+    ClientFrame, ErrorCode, MarkReadRequest, MarkReadResponse, NotificationKind, NotificationsResponse,
+    PingRequest, PingResponse, ServerFrame, close,
 };
 use hubbub_tests::{ClientError, Connection, TestHub, WAIT, connect_ready, join_and_connect};
 
 fn ping(to: i64, join_url: Option<&str>, r: &str) -> ClientFrame {
-    ClientFrame::PingUser {
-        r#ref: Some(r.into()),
-        user_id: to,
-        join_url: join_url.map(Into::into),
-    }
+    ClientFrame::PingUser { r#ref: Some(r.into()), user_id: to, join_url: join_url.map(Into::into) }
 }
 
 async fn error_code(conn: &mut Connection) -> ErrorCode {
-    match conn
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Error { .. }))
-        .await
-        .unwrap()
-    {
+    match conn.recv_until(WAIT, |f| matches!(f, ServerFrame::Error { .. })).await.unwrap() {
         ServerFrame::Error { code, .. } => code,
         _ => unreachable!(),
     }
@@ -39,30 +31,14 @@ async fn a_ping_with_a_join_link_reaches_every_tab_and_the_inbox() {
     let (ann, mut a) = join_and_connect(&client, "Ann").await;
     let (bo, mut b) = join_and_connect(&client, "Bo").await;
     let mut bell = client.connect_path(&bo, "/notifications/ws").await.unwrap();
-    bell.recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { .. }))
-        .await
-        .unwrap();
+    bell.recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { .. })).await.unwrap();
 
     let link = "http://127.0.0.1:7470/party/ABCD";
     a.send(&ping(bo.user.id, Some(link), "p1")).await.unwrap();
-    a.recv_until(
-        WAIT,
-        |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "p1"),
-    )
-    .await
-    .unwrap();
+    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "p1")).await.unwrap();
     for conn in [&mut b, &mut bell] {
-        let frame = conn
-            .recv_until(WAIT, |f| matches!(f, ServerFrame::Ping { .. }))
-            .await
-            .unwrap();
-        let ServerFrame::Ping {
-            from_user_id,
-            from_username,
-            join_url,
-            timestamp,
-        } = frame
-        else {
+        let frame = conn.recv_until(WAIT, |f| matches!(f, ServerFrame::Ping { .. })).await.unwrap();
+        let ServerFrame::Ping { from_user_id, from_username, join_url, timestamp } = frame else {
             unreachable!()
         };
         assert_eq!(
@@ -70,17 +46,8 @@ async fn a_ping_with_a_join_link_reaches_every_tab_and_the_inbox() {
             (ann.user.id, "Ann", Some(link))
         );
         assert!(timestamp > 0);
-        let frame = conn
-            .recv_until(WAIT, |f| matches!(f, ServerFrame::Notification { .. }))
-            .await
-            .unwrap();
-        let ServerFrame::Notification {
-            notification,
-            unread_count,
-        } = frame
-        else {
-            unreachable!()
-        };
+        let frame = conn.recv_until(WAIT, |f| matches!(f, ServerFrame::Notification { .. })).await.unwrap();
+        let ServerFrame::Notification { notification, unread_count } = frame else { unreachable!() };
         assert_eq!(unread_count, 1);
         assert_eq!(notification.kind, NotificationKind::Ping);
         assert_eq!(notification.join_url.as_deref(), Some(link));
@@ -104,30 +71,19 @@ async fn bad_pings_get_specific_errors_on_the_socket_and_over_rest() {
     assert_eq!(error_code(&mut a).await, ErrorCode::Forbidden);
     a.send(&ping(gone.user.id, None, "off")).await.unwrap();
     assert_eq!(error_code(&mut a).await, ErrorCode::UserOffline);
-    a.send(&ping(bo.user.id, Some("javascript:alert(1)"), "js"))
-        .await
-        .unwrap();
+    a.send(&ping(bo.user.id, Some("javascript:alert(1)"), "js")).await.unwrap();
     assert_eq!(error_code(&mut a).await, ErrorCode::InvalidJoinUrl);
 
     let req = PingRequest { join_url: None };
-    let err = client
-        .post_json::<_, PingResponse>(&ann, &format!("/api/users/{}/ping", gone.user.id), &req)
-        .await;
+    let err =
+        client.post_json::<_, PingResponse>(&ann, &format!("/api/users/{}/ping", gone.user.id), &req).await;
     assert_eq!(api_error(err.unwrap_err()), (409, ErrorCode::UserOffline));
-    let err = client
-        .post_json::<_, PingResponse>(&ann, "/api/users/xyz/ping", &req)
-        .await;
+    let err = client.post_json::<_, PingResponse>(&ann, "/api/users/xyz/ping", &req).await;
     assert_eq!(api_error(err.unwrap_err()), (404, ErrorCode::NotFound));
-    let bad = PingRequest {
-        join_url: Some("ftp://x".into()),
-    };
-    let err = client
-        .post_json::<_, PingResponse>(&ann, &format!("/api/users/{}/ping", bo.user.id), &bad)
-        .await;
-    assert_eq!(
-        api_error(err.unwrap_err()),
-        (400, ErrorCode::InvalidJoinUrl)
-    );
+    let bad = PingRequest { join_url: Some("ftp://x".into()) };
+    let err =
+        client.post_json::<_, PingResponse>(&ann, &format!("/api/users/{}/ping", bo.user.id), &bad).await;
+    assert_eq!(api_error(err.unwrap_err()), (400, ErrorCode::InvalidJoinUrl));
 
     // Five pings in ten seconds are fine; the sixth is refused, and it is not a disconnect.
     let path = format!("/api/users/{}/ping", bo.user.id);
@@ -140,9 +96,7 @@ async fn bad_pings_get_specific_errors_on_the_socket_and_over_rest() {
     a.send(&ping(bo.user.id, None, "sixth")).await.unwrap();
     assert_eq!(error_code(&mut a).await, ErrorCode::RateLimited);
     a.send(&ClientFrame::Ping { r#ref: None }).await.unwrap();
-    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Pong { .. }))
-        .await
-        .unwrap();
+    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Pong { .. })).await.unwrap();
 }
 
 #[tokio::test]
@@ -159,21 +113,9 @@ async fn mentions_and_pings_stay_in_the_inbox_across_restarts_until_read() {
     })
     .await
     .unwrap();
-    let frame = b
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Notification { .. }))
-        .await
-        .unwrap();
-    let ServerFrame::Notification {
-        notification,
-        unread_count,
-    } = frame
-    else {
-        unreachable!()
-    };
-    assert_eq!(
-        (notification.kind, unread_count),
-        (NotificationKind::Mention, 1)
-    );
+    let frame = b.recv_until(WAIT, |f| matches!(f, ServerFrame::Notification { .. })).await.unwrap();
+    let ServerFrame::Notification { notification, unread_count } = frame else { unreachable!() };
+    assert_eq!((notification.kind, unread_count), (NotificationKind::Mention, 1));
     assert_eq!(notification.channel.as_deref(), Some("room:lobby"));
     assert_eq!(notification.text, "snacks are here, @bo lee!");
     // Resending the same message mentions nobody twice.
@@ -185,30 +127,12 @@ async fn mentions_and_pings_stay_in_the_inbox_across_restarts_until_read() {
     })
     .await
     .unwrap();
-    a.recv_until(
-        WAIT,
-        |f| matches!(f, ServerFrame::Ack { r#ref, duplicate: true, .. } if r#ref == "again"),
-    )
-    .await
-    .unwrap();
+    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, duplicate: true, .. } if r#ref == "again"))
+        .await
+        .unwrap();
     a.send(&ping(bo.user.id, None, "p")).await.unwrap();
-    a.recv_until(
-        WAIT,
-        |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "p"),
-    )
-    .await
-    .unwrap();
-    b.recv_until(WAIT, |f| {
-        matches!(
-            f,
-            ServerFrame::Notification {
-                unread_count: 2,
-                ..
-            }
-        )
-    })
-    .await
-    .unwrap();
+    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "p")).await.unwrap();
+    b.recv_until(WAIT, |f| matches!(f, ServerFrame::Notification { unread_count: 2, .. })).await.unwrap();
     drop((a, b));
 
     hub.kill();
@@ -217,61 +141,35 @@ async fn mentions_and_pings_stay_in_the_inbox_across_restarts_until_read() {
     let inbox: NotificationsResponse = client.get_json(&bo, "/api/notifications").await.unwrap();
     assert_eq!(inbox.unread_count, 2);
     let kinds: Vec<_> = inbox.notifications.iter().map(|n| n.kind).collect();
-    assert_eq!(
-        kinds,
-        vec![NotificationKind::Ping, NotificationKind::Mention],
-        "newest first"
-    );
+    assert_eq!(kinds, vec![NotificationKind::Ping, NotificationKind::Mention], "newest first");
     assert_eq!(inbox.notifications[1].from_user_id, Some(ann.user.id));
 
     // The personal channel's snapshot carries the count; reading on one tab updates the others.
     let mut tab1 = client.connect(&bo).await.unwrap();
     let frame = tab1
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { channel, .. } if channel.starts_with("user:")))
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            frame,
-            ServerFrame::Subscribed {
-                unread_notifications: Some(2),
-                ..
-            }
-        ),
-        "{frame:?}"
-    );
-    let mut tab2 = connect_ready(&client, &bo).await;
-    let mention_id = inbox.notifications[1].id;
-    tab1.send(&ClientFrame::MarkNotificationsRead {
-        r#ref: Some("r".into()),
-        ids: Some(vec![mention_id]),
-    })
-    .await
-    .unwrap();
-    let frame = tab2
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::NotificationsRead { .. }))
-        .await
-        .unwrap();
-    assert!(
-        matches!(frame, ServerFrame::NotificationsRead { unread_count: 1, ids: Some(ref ids) } if ids == &vec![mention_id])
-    );
-    let done: MarkReadResponse = client
-        .post_json(
-            &bo,
-            "/api/notifications/read",
-            &MarkReadRequest { ids: None },
+        .recv_until(
+            WAIT,
+            |f| matches!(f, ServerFrame::Subscribed { channel, .. } if channel.starts_with("user:")),
         )
         .await
         .unwrap();
+    assert!(matches!(frame, ServerFrame::Subscribed { unread_notifications: Some(2), .. }), "{frame:?}");
+    let mut tab2 = connect_ready(&client, &bo).await;
+    let mention_id = inbox.notifications[1].id;
+    tab1.send(&ClientFrame::MarkNotificationsRead { r#ref: Some("r".into()), ids: Some(vec![mention_id]) })
+        .await
+        .unwrap();
+    let frame = tab2.recv_until(WAIT, |f| matches!(f, ServerFrame::NotificationsRead { .. })).await.unwrap();
+    assert!(
+        matches!(frame, ServerFrame::NotificationsRead { unread_count: 1, ids: Some(ref ids) } if ids == &vec![mention_id])
+    );
+    let done: MarkReadResponse =
+        client.post_json(&bo, "/api/notifications/read", &MarkReadRequest { ids: None }).await.unwrap();
     assert_eq!(done.unread_count, 0);
 
     hub.kill();
     hub.restart();
-    let inbox: NotificationsResponse = hub
-        .client()
-        .get_json(&bo, "/api/notifications")
-        .await
-        .unwrap();
+    let inbox: NotificationsResponse = hub.client().get_json(&bo, "/api/notifications").await.unwrap();
     assert_eq!(inbox.unread_count, 0);
     assert!(inbox.notifications.iter().all(|n| n.read));
 }
@@ -283,68 +181,34 @@ async fn seed_path_sockets_are_the_same_machinery() {
     let (ann, _a) = join_and_connect(&client, "Ann").await;
 
     let mut online = client.connect_path(&ann, "/users/online/ws").await.unwrap();
-    let frame = online
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::OnlineUsersUpdate { .. }))
-        .await
-        .unwrap();
-    let ServerFrame::OnlineUsersUpdate {
-        users, total_count, ..
-    } = frame
-    else {
-        unreachable!()
-    };
+    let frame =
+        online.recv_until(WAIT, |f| matches!(f, ServerFrame::OnlineUsersUpdate { .. })).await.unwrap();
+    let ServerFrame::OnlineUsersUpdate { users, total_count, .. } = frame else { unreachable!() };
     assert_eq!((total_count, users[0].user_id), (1, ann.user.id));
     let (bo, b) = join_and_connect(&client, "Bo").await;
     online
-        .recv_until(WAIT, |f| {
-            matches!(f, ServerFrame::OnlineUsersUpdate { total_count: 2, .. })
-        })
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::OnlineUsersUpdate { total_count: 2, .. }))
         .await
         .unwrap();
     b.close().await.unwrap();
     online
-        .recv_until(WAIT, |f| {
-            matches!(f, ServerFrame::OnlineUsersUpdate { total_count: 1, .. })
-        })
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::OnlineUsersUpdate { total_count: 1, .. }))
         .await
         .unwrap();
 
     // /ws/user/{id}: only your own.
-    let mut mine = client
-        .connect_path(&ann, &format!("/ws/user/{}", ann.user.id))
-        .await
-        .unwrap();
-    let frame = mine
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { .. }))
-        .await
-        .unwrap();
+    let mut mine = client.connect_path(&ann, &format!("/ws/user/{}", ann.user.id)).await.unwrap();
+    let frame = mine.recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { .. })).await.unwrap();
     assert!(
         matches!(frame, ServerFrame::Subscribed { ref channel, .. } if *channel == format!("user:{}", ann.user.id))
     );
-    let mut theirs = client
-        .connect_path(&ann, &format!("/ws/user/{}", bo.user.id))
-        .await
-        .unwrap();
-    assert_eq!(
-        theirs.expect_close(WAIT).await.unwrap().0,
-        Some(close::FORBIDDEN)
-    );
-    let mut junk = client
-        .connect_path(&ann, "/ws/user/not-a-number")
-        .await
-        .unwrap();
-    assert_eq!(
-        junk.expect_close(WAIT).await.unwrap().0,
-        Some(close::NOT_FOUND)
-    );
+    let mut theirs = client.connect_path(&ann, &format!("/ws/user/{}", bo.user.id)).await.unwrap();
+    assert_eq!(theirs.expect_close(WAIT).await.unwrap().0, Some(close::FORBIDDEN));
+    let mut junk = client.connect_path(&ann, "/ws/user/not-a-number").await.unwrap();
+    assert_eq!(junk.expect_close(WAIT).await.unwrap().0, Some(close::NOT_FOUND));
     let token = client.ws_token(&ann).await.unwrap();
-    let mut bad = Connection::open(&client.ws_path_url("/notifications/ws", "nope"))
-        .await
-        .unwrap();
-    assert_eq!(
-        bad.expect_close(WAIT).await.unwrap().0,
-        Some(close::UNAUTHENTICATED)
-    );
+    let mut bad = Connection::open(&client.ws_path_url("/notifications/ws", "nope")).await.unwrap();
+    assert_eq!(bad.expect_close(WAIT).await.unwrap().0, Some(close::UNAUTHENTICATED));
     drop(token);
 
     // Path sockets are watchers, not presence: Ann's count stays 1 with three sockets open.

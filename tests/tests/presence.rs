@@ -6,21 +6,13 @@ use hubbub_protocol::{ClientFrame, ErrorCode, OnlineUser, PresenceStatus, Server
 use hubbub_tests::{Connection, FreezingProxy, TestHub, WAIT, connect_ready, join_and_connect};
 
 /// Reads frames for `dur` and returns the presence diffs of `channel` among them.
-async fn diffs_for(
-    conn: &mut Connection,
-    channel: &str,
-    dur: Duration,
-) -> Vec<(Vec<OnlineUser>, Vec<i64>)> {
+async fn diffs_for(conn: &mut Connection, channel: &str, dur: Duration) -> Vec<(Vec<OnlineUser>, Vec<i64>)> {
     let deadline = tokio::time::Instant::now() + dur;
     let mut out = Vec::new();
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match conn.next_frame(left).await {
-            Ok(ServerFrame::PresenceDiff {
-                channel: Some(c),
-                joins,
-                leaves,
-            }) if c == channel => {
+            Ok(ServerFrame::PresenceDiff { channel: Some(c), joins, leaves }) if c == channel => {
                 out.push((joins, leaves));
             }
             Ok(_) => {}
@@ -30,11 +22,7 @@ async fn diffs_for(
     }
 }
 
-async fn until_diff(
-    conn: &mut Connection,
-    channel: &str,
-    pred: impl Fn(&[OnlineUser], &[i64]) -> bool,
-) {
+async fn until_diff(conn: &mut Connection, channel: &str, pred: impl Fn(&[OnlineUser], &[i64]) -> bool) {
     conn.recv_until(WAIT, |f| {
         matches!(f, ServerFrame::PresenceDiff { channel: Some(c), joins, leaves } if c == channel && pred(joins, leaves))
     })
@@ -48,33 +36,20 @@ async fn tabs_count_as_one_user_and_the_rest_list_agrees() {
     let client = hub.client();
     let (ann, mut a) = join_and_connect(&client, "Ann").await;
     let (bo, b1) = join_and_connect(&client, "Bo").await;
-    until_diff(&mut a, "presence", |j, _| {
-        j.iter().any(|u| u.user_id == bo.user.id)
-    })
-    .await;
+    until_diff(&mut a, "presence", |j, _| j.iter().any(|u| u.user_id == bo.user.id)).await;
     let b2 = connect_ready(&client, &bo).await;
-    until_diff(&mut a, "presence", |j, _| {
-        j.iter()
-            .any(|u| u.user_id == bo.user.id && u.connections == 2)
-    })
-    .await;
+    until_diff(&mut a, "presence", |j, _| j.iter().any(|u| u.user_id == bo.user.id && u.connections == 2))
+        .await;
     let online = client.online_users(&ann).await.unwrap();
     assert_eq!(online.total_count, 2);
-    let entry = online
-        .users
-        .iter()
-        .find(|u| u.user_id == bo.user.id)
-        .unwrap();
+    let entry = online.users.iter().find(|u| u.user_id == bo.user.id).unwrap();
     assert_eq!((entry.connections, entry.devices.len()), (2, 2));
     assert_eq!(client.status().await.unwrap().connections, 3);
 
     // Closing one tab keeps Bo online with one device; closing both makes him leave after the grace.
     b1.close().await.unwrap();
-    until_diff(&mut a, "presence", |j, _| {
-        j.iter()
-            .any(|u| u.user_id == bo.user.id && u.connections == 1)
-    })
-    .await;
+    until_diff(&mut a, "presence", |j, _| j.iter().any(|u| u.user_id == bo.user.id && u.connections == 1))
+        .await;
     assert_eq!(client.online_users(&ann).await.unwrap().total_count, 2);
     b2.close().await.unwrap();
     until_diff(&mut a, "presence", |_, l| l.contains(&bo.user.id)).await;
@@ -87,54 +62,33 @@ async fn a_reconnect_within_the_grace_period_never_shows_offline() {
     let client = hub.client();
     let (_ann, mut a) = join_and_connect(&client, "Ann").await;
     let (bo, b) = join_and_connect(&client, "Bo").await;
-    until_diff(&mut a, "presence", |j, _| {
-        j.iter().any(|u| u.user_id == bo.user.id)
-    })
-    .await;
+    until_diff(&mut a, "presence", |j, _| j.iter().any(|u| u.user_id == bo.user.id)).await;
     b.close().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _b = connect_ready(&client, &bo).await;
     // Well past the grace period of the first connection: no leave for Bo, ever.
     let seen = diffs_for(&mut a, "presence", Duration::from_millis(4000)).await;
+    assert!(seen.iter().all(|(_, leaves)| !leaves.contains(&bo.user.id)), "{seen:?}");
     assert!(
-        seen.iter().all(|(_, leaves)| !leaves.contains(&bo.user.id)),
-        "{seen:?}"
-    );
-    assert!(
-        seen.iter()
-            .any(|(joins, _)| joins.iter().any(|u| u.user_id == bo.user.id)),
+        seen.iter().any(|(joins, _)| joins.iter().any(|u| u.user_id == bo.user.id)),
         "the new device shows"
     );
 }
 
 #[tokio::test]
 async fn a_half_open_connection_is_removed_within_idle_timeout_plus_grace() {
-    let hub = TestHub::start(&[
-        "--heartbeat-secs",
-        "1",
-        "--idle-timeout-secs",
-        "2",
-        "--presence-grace-ms",
-        "500",
-    ]);
+    let hub =
+        TestHub::start(&["--heartbeat-secs", "1", "--idle-timeout-secs", "2", "--presence-grace-ms", "500"]);
     let client = hub.client();
     let (_ann, mut a) = join_and_connect(&client, "Ann").await;
     let bo = client.join("Bo", None).await.unwrap();
     let proxy = FreezingProxy::start(hub.url.trim_start_matches("http://").parse().unwrap()).await;
     let token = client.ws_token(&bo).await.unwrap();
-    let mut b = Connection::open(&format!("ws://{}/ws?token={token}", proxy.addr))
+    let mut b = Connection::open(&format!("ws://{}/ws?token={token}", proxy.addr)).await.unwrap();
+    b.recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { channel, .. } if channel == "room:lobby"))
         .await
         .unwrap();
-    b.recv_until(
-        WAIT,
-        |f| matches!(f, ServerFrame::Subscribed { channel, .. } if channel == "room:lobby"),
-    )
-    .await
-    .unwrap();
-    until_diff(&mut a, "presence", |j, _| {
-        j.iter().any(|u| u.user_id == bo.user.id)
-    })
-    .await;
+    until_diff(&mut a, "presence", |j, _| j.iter().any(|u| u.user_id == bo.user.id)).await;
 
     let frozen_at = Instant::now();
     proxy.freeze();
@@ -143,10 +97,7 @@ async fn a_half_open_connection_is_removed_within_idle_timeout_plus_grace() {
     let took = frozen_at.elapsed();
     // Documented bound: idle timeout (2 s) + grace (0.5 s) + one presence window, plus scheduling slack.
     assert!(took < Duration::from_secs(6), "took {took:?}");
-    assert!(
-        took >= Duration::from_millis(2000),
-        "not before the idle timeout: {took:?}"
-    );
+    assert!(took >= Duration::from_millis(2000), "not before the idle timeout: {took:?}");
     drop(b);
 }
 
@@ -159,38 +110,21 @@ async fn room_presence_is_a_snapshot_then_diffs_on_the_room() {
     let bo = client.join("Bo", None).await.unwrap();
     let mut b = client.connect(&bo).await.unwrap();
     let frame = b
-        .recv_until(
-            WAIT,
-            |f| matches!(f, ServerFrame::Subscribed { channel, .. } if channel == "room:lobby"),
-        )
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { channel, .. } if channel == "room:lobby"))
         .await
         .unwrap();
-    let ServerFrame::Subscribed {
-        users: Some(users), ..
-    } = frame
-    else {
-        panic!("room snapshot")
-    };
+    let ServerFrame::Subscribed { users: Some(users), .. } = frame else { panic!("room snapshot") };
     let mut ids: Vec<i64> = users.iter().map(|u| u.user_id).collect();
     ids.sort();
     assert_eq!(ids, vec![ann.user.id, bo.user.id]);
-    until_diff(&mut a, "room:lobby", |j, _| {
-        j.iter().any(|u| u.user_id == bo.user.id)
-    })
-    .await;
+    until_diff(&mut a, "room:lobby", |j, _| j.iter().any(|u| u.user_id == bo.user.id)).await;
 
-    b.send(&ClientFrame::Unsubscribe {
-        r#ref: Some("u".into()),
-        channel: "room:lobby".into(),
-    })
-    .await
-    .unwrap();
+    b.send(&ClientFrame::Unsubscribe { r#ref: Some("u".into()), channel: "room:lobby".into() })
+        .await
+        .unwrap();
     until_diff(&mut a, "room:lobby", |_, l| l.contains(&bo.user.id)).await;
     let online = client.online_users(&ann).await.unwrap();
-    assert!(
-        online.users.iter().any(|u| u.user_id == bo.user.id),
-        "still online on the hub"
-    );
+    assert!(online.users.iter().any(|u| u.user_id == bo.user.id), "still online on the hub");
 }
 
 #[tokio::test]
@@ -206,12 +140,7 @@ async fn chosen_status_and_idle_tabs_show_to_others() {
     })
     .await
     .unwrap();
-    b.recv_until(
-        WAIT,
-        |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "s"),
-    )
-    .await
-    .unwrap();
+    b.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "s")).await.unwrap();
     until_diff(&mut a, "presence", |j, _| {
         j.iter().any(|u| {
             u.user_id == bo.user.id
@@ -220,34 +149,18 @@ async fn chosen_status_and_idle_tabs_show_to_others() {
         })
     })
     .await;
-    b.send(&ClientFrame::SetStatus {
-        r#ref: None,
-        status: PresenceStatus::Online,
-        text: None,
-    })
-    .await
-    .unwrap();
-    b.send(&ClientFrame::SetActivity {
-        r#ref: None,
-        idle: true,
-    })
-    .await
-    .unwrap();
-    until_diff(&mut a, "presence", |j, _| {
-        j.iter().any(|u| {
-            u.user_id == bo.user.id && u.status == PresenceStatus::Away && u.status_text.is_none()
-        })
-    })
-    .await;
-    b.send(&ClientFrame::SetActivity {
-        r#ref: None,
-        idle: false,
-    })
-    .await
-    .unwrap();
+    b.send(&ClientFrame::SetStatus { r#ref: None, status: PresenceStatus::Online, text: None })
+        .await
+        .unwrap();
+    b.send(&ClientFrame::SetActivity { r#ref: None, idle: true }).await.unwrap();
     until_diff(&mut a, "presence", |j, _| {
         j.iter()
-            .any(|u| u.user_id == bo.user.id && u.status == PresenceStatus::Online)
+            .any(|u| u.user_id == bo.user.id && u.status == PresenceStatus::Away && u.status_text.is_none())
+    })
+    .await;
+    b.send(&ClientFrame::SetActivity { r#ref: None, idle: false }).await.unwrap();
+    until_diff(&mut a, "presence", |j, _| {
+        j.iter().any(|u| u.user_id == bo.user.id && u.status == PresenceStatus::Online)
     })
     .await;
 
@@ -258,37 +171,11 @@ async fn chosen_status_and_idle_tabs_show_to_others() {
     })
     .await
     .unwrap();
-    let err = b
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Error { .. }))
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            err,
-            ServerFrame::Error {
-                code: ErrorCode::InvalidStatus,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    b.send_text(r#"{"type":"set_status","status":"sleepy"}"#)
-        .await
-        .unwrap();
-    let err = b
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Error { .. }))
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            err,
-            ServerFrame::Error {
-                code: ErrorCode::InvalidFrame,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = b.recv_until(WAIT, |f| matches!(f, ServerFrame::Error { .. })).await.unwrap();
+    assert!(matches!(err, ServerFrame::Error { code: ErrorCode::InvalidStatus, .. }), "{err:?}");
+    b.send_text(r#"{"type":"set_status","status":"sleepy"}"#).await.unwrap();
+    let err = b.recv_until(WAIT, |f| matches!(f, ServerFrame::Error { .. })).await.unwrap();
+    assert!(matches!(err, ServerFrame::Error { code: ErrorCode::InvalidFrame, .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -301,9 +188,5 @@ async fn a_restarted_hub_starts_with_nobody_online() {
     hub.kill();
     hub.restart();
     let client = hub.client();
-    assert_eq!(
-        client.online_users(&ann).await.unwrap().total_count,
-        0,
-        "no ghosts from the last run"
-    );
+    assert_eq!(client.online_users(&ann).await.unwrap().total_count, 0, "no ghosts from the last run");
 }

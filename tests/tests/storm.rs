@@ -16,19 +16,11 @@ const WINDOW: Duration = Duration::from_millis(100);
 /// Applies presence frames of the hub-wide channel to a list; returns whether `frame` was one.
 fn apply(list: &mut BTreeSet<i64>, frame: &ServerFrame) -> bool {
     match frame {
-        ServerFrame::Subscribed {
-            channel,
-            users: Some(users),
-            ..
-        } if channel == "presence" => {
+        ServerFrame::Subscribed { channel, users: Some(users), .. } if channel == "presence" => {
             *list = users.iter().map(|u: &OnlineUser| u.user_id).collect();
             true
         }
-        ServerFrame::PresenceDiff {
-            channel: Some(c),
-            joins,
-            leaves,
-        } if c == "presence" => {
+        ServerFrame::PresenceDiff { channel: Some(c), joins, leaves } if c == "presence" => {
             list.extend(joins.iter().map(|u| u.user_id));
             for id in leaves {
                 list.remove(id);
@@ -51,12 +43,7 @@ async fn settle(
         if matches!(&frame, ServerFrame::PresenceDiff { .. }) {
             frames += 1;
         }
-        if let ServerFrame::PresenceDiff {
-            channel: Some(c),
-            leaves,
-            ..
-        } = &frame
-        {
+        if let ServerFrame::PresenceDiff { channel: Some(c), leaves, .. } = &frame {
             left |= c == "presence" && !leaves.is_empty();
         }
         apply(&mut list, &frame);
@@ -68,10 +55,7 @@ async fn connect_all(client: &HubClient, sessions: &[Session]) -> Vec<Connection
     let mut conns = Vec::with_capacity(sessions.len());
     for chunk in sessions.chunks(100) {
         conns.extend(
-            join_all(chunk.iter().map(|s| client.connect(s)))
-                .await
-                .into_iter()
-                .map(|c| c.expect("connect")),
+            join_all(chunk.iter().map(|s| client.connect(s))).await.into_iter().map(|c| c.expect("connect")),
         );
     }
     conns
@@ -99,21 +83,14 @@ async fn a_thousand_clients_reconnecting_at_once_get_coalesced_exact_presence() 
 
     // Everyone connects; let presence settle, then drain what the observers got so far.
     let conns = connect_all(&client, &sessions).await;
-    let settled = join_all(
-        observers
-            .into_iter()
-            .map(|o| settle(o, Duration::from_millis(800), BTreeSet::new())),
-    )
-    .await;
+    let settled =
+        join_all(observers.into_iter().map(|o| settle(o, Duration::from_millis(800), BTreeSet::new()))).await;
     let mut observers = Vec::new();
     for (list, _, _, conn) in settled {
         assert_eq!(list, everyone, "an observer's list before the storm");
         observers.push((conn, list));
     }
-    assert_eq!(
-        hub.client().status().await.unwrap().connections as usize,
-        CLIENTS + OBSERVERS
-    );
+    assert_eq!(hub.client().status().await.unwrap().connections as usize, CLIENTS + OBSERVERS);
 
     // The storm: all 1,000 sockets vanish at once (no close frame) and reconnect at once.
     let storm = Instant::now();
@@ -122,12 +99,7 @@ async fn a_thousand_clients_reconnecting_at_once_get_coalesced_exact_presence() 
     let reconnect_took = storm.elapsed();
 
     let quiet = Duration::from_millis(1500);
-    let watched = join_all(
-        observers
-            .into_iter()
-            .map(|(o, list)| settle(o, quiet, list)),
-    )
-    .await;
+    let watched = join_all(observers.into_iter().map(|(o, list)| settle(o, quiet, list))).await;
     let storm_took = storm.elapsed() - quiet;
     let reconnected = join_all(conns.into_iter().map(|c| settle(c, quiet, BTreeSet::new()))).await;
 
@@ -135,14 +107,8 @@ async fn a_thousand_clients_reconnecting_at_once_get_coalesced_exact_presence() 
     let bound = 2 * (storm_took.as_millis() / WINDOW.as_millis() + 2) as usize;
     for (list, frames, left, _) in &watched {
         assert_eq!(list, &everyone, "an observer's list after the storm");
-        assert!(
-            !left,
-            "nobody went offline: every reconnect came within the grace period"
-        );
-        assert!(
-            *frames <= bound,
-            "{frames} presence frames for {CLIENTS} reconnects; bound {bound}"
-        );
+        assert!(!left, "nobody went offline: every reconnect came within the grace period");
+        assert!(*frames <= bound, "{frames} presence frames for {CLIENTS} reconnects; bound {bound}");
     }
     for (list, _, _, _) in &reconnected {
         assert_eq!(list, &everyone, "a reconnected client's list");

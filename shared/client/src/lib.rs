@@ -36,10 +36,7 @@ pub enum ClientError {
     #[error("websocket: {0}")]
     Ws(#[from] tungstenite::Error),
     #[error("undecodable frame {text:?}: {source}")]
-    Decode {
-        text: String,
-        source: serde_json::Error,
-    },
+    Decode { text: String, source: serde_json::Error },
     #[error("connection closed (code {code:?}, reason {reason:?})")]
     Closed { code: Option<u16>, reason: String },
     #[error("timed out after {0:?}")]
@@ -68,18 +65,12 @@ async fn json_or_error<T: serde::de::DeserializeOwned>(resp: reqwest::Response) 
         return Ok(resp.json().await?);
     }
     let body = resp.json::<ApiError>().await?;
-    Err(ClientError::Api {
-        status: status.as_u16(),
-        body,
-    })
+    Err(ClientError::Api { status: status.as_u16(), body })
 }
 
 impl HubClient {
     pub fn new(base: impl Into<String>) -> HubClient {
-        HubClient {
-            base: base.into().trim_end_matches('/').to_owned(),
-            http: reqwest::Client::new(),
-        }
+        HubClient { base: base.into().trim_end_matches('/').to_owned(), http: reqwest::Client::new() }
     }
 
     /// The base URL, without a trailing slash.
@@ -121,12 +112,29 @@ impl HubClient {
         json_or_error(resp).await
     }
 
-    /// `GET {path}` with the session; the JSON answer or the hub's error.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(
+    /// `POST {path}` with the session and a JSON body, for routes that answer `204 No Content`.
+    pub async fn post_no_content<B: serde::Serialize>(
         &self,
         session: &Session,
         path: &str,
-    ) -> Result<T> {
+        body: &B,
+    ) -> Result<u16> {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(AUTHORIZATION, format!("Bearer {}", session.secret))
+            .json(body)
+            .send()
+            .await?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(status.as_u16());
+        }
+        Err(ClientError::Api { status: status.as_u16(), body: resp.json::<ApiError>().await? })
+    }
+
+    /// `GET {path}` with the session; the JSON answer or the hub's error.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, session: &Session, path: &str) -> Result<T> {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -137,42 +145,19 @@ impl HubClient {
     }
 
     pub async fn info(&self) -> Result<HubInfo> {
-        json_or_error(
-            self.http
-                .get(format!("{}/api/info", self.base))
-                .send()
-                .await?,
-        )
-        .await
+        json_or_error(self.http.get(format!("{}/api/info", self.base)).send().await?).await
     }
 
     pub async fn status(&self) -> Result<StatusResponse> {
-        json_or_error(
-            self.http
-                .get(format!("{}/api/status", self.base))
-                .send()
-                .await?,
-        )
-        .await
+        json_or_error(self.http.get(format!("{}/api/status", self.base)).send().await?).await
     }
 
     /// `POST /api/join`.
     pub async fn join(&self, display_name: &str, pin: Option<&str>) -> Result<Session> {
-        let req = JoinRequest {
-            display_name: display_name.to_owned(),
-            pin: pin.map(str::to_owned),
-        };
-        let resp = self
-            .http
-            .post(format!("{}/api/join", self.base))
-            .json(&req)
-            .send()
-            .await?;
+        let req = JoinRequest { display_name: display_name.to_owned(), pin: pin.map(str::to_owned) };
+        let resp = self.http.post(format!("{}/api/join", self.base)).json(&req).send().await?;
         let body: JoinResponse = json_or_error(resp).await?;
-        Ok(Session {
-            user: body.user,
-            secret: body.session,
-        })
+        Ok(Session { user: body.user, secret: body.session })
     }
 
     pub async fn online_users(&self, session: &Session) -> Result<OnlineUsersResponse> {
@@ -252,26 +237,15 @@ impl Connection {
                 .map_err(|_| ClientError::Timeout(wait))?;
             match msg {
                 None => {
-                    return Ok(Event::Closed {
-                        code: None,
-                        reason: String::new(),
-                    });
+                    return Ok(Event::Closed { code: None, reason: String::new() });
                 }
-                Some(Err(
-                    tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed,
-                )) => {
-                    return Ok(Event::Closed {
-                        code: None,
-                        reason: String::new(),
-                    });
+                Some(Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed)) => {
+                    return Ok(Event::Closed { code: None, reason: String::new() });
                 }
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(Message::Text(t))) => {
-                    let frame =
-                        serde_json::from_str(t.as_str()).map_err(|source| ClientError::Decode {
-                            text: t.as_str().to_owned(),
-                            source,
-                        })?;
+                    let frame = serde_json::from_str(t.as_str())
+                        .map_err(|source| ClientError::Decode { text: t.as_str().to_owned(), source })?;
                     return Ok(Event::Frame(frame));
                 }
                 Some(Ok(Message::Close(frame))) => {

@@ -65,6 +65,14 @@ pub enum ErrorCode {
     InvalidJoinUrl,
     /// The user to ping is not online.
     UserOffline,
+    /// No message with that id in that channel.
+    NoSuchMessage,
+    /// A room name is empty, too long or has control characters; or the name is taken.
+    InvalidRoom,
+    /// An emoji is empty or longer than 16 bytes.
+    InvalidEmoji,
+    /// The direct conversation is not accepted yet (or was declined or blocked).
+    DmNotAccepted,
     /// Too many requests in a short time.
     RateLimited,
     /// The route does not exist.
@@ -95,6 +103,10 @@ impl ErrorCode {
             Self::InvalidStatus => "invalid_status",
             Self::InvalidJoinUrl => "invalid_join_url",
             Self::UserOffline => "user_offline",
+            Self::NoSuchMessage => "no_such_message",
+            Self::InvalidRoom => "invalid_room",
+            Self::InvalidEmoji => "invalid_emoji",
+            Self::DmNotAccepted => "dm_not_accepted",
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::Unavailable => "unavailable",
@@ -132,6 +144,10 @@ mod tests {
             ErrorCode::InvalidStatus,
             ErrorCode::InvalidJoinUrl,
             ErrorCode::UserOffline,
+            ErrorCode::NoSuchMessage,
+            ErrorCode::InvalidRoom,
+            ErrorCode::InvalidEmoji,
+            ErrorCode::DmNotAccepted,
             ErrorCode::RateLimited,
             ErrorCode::NotFound,
             ErrorCode::Unavailable,

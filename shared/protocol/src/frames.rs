@@ -7,7 +7,8 @@ use ts_rs::TS;
 
 use crate::codes::ErrorCode;
 use crate::model::{
-    ChatMessage, HubInfo, Notification, OnlineUser, PresenceStatus, StreamPosition, UserInfo,
+    ChatMessage, DmThread, HubInfo, Notification, OnlineUser, PresenceStatus, ReadMark, Room, StreamPosition,
+    UserInfo,
 };
 
 /// A frame sent by a client.
@@ -77,6 +78,47 @@ pub enum ClientFrame {
         #[ts(optional)]
         join_url: Option<String>,
     },
+    /// Change the text of one of your messages; answered by `ack` with the event's offset.
+    EditMessage {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+        #[ts(type = "number")]
+        message_id: i64,
+        body: String,
+    },
+    /// Delete one of your messages; answered by `ack` with the event's offset.
+    DeleteMessage {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+        #[ts(type = "number")]
+        message_id: i64,
+    },
+    /// Add your reaction with `emoji` to a message, or take it back if you had; `ack` with the offset.
+    React {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+        #[ts(type = "number")]
+        message_id: i64,
+        emoji: String,
+    },
+    /// You have read the channel up to `offset`; the hub stores it and sends `read_receipt`.
+    MarkRead {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        channel: String,
+        #[ts(type = "number")]
+        offset: i64,
+    },
+    /// You started (`true`) or stopped typing in a channel. Not stored, not acknowledged; repeat it
+    /// every few seconds while typing, as it expires after 10 s.
+    Typing { channel: String, typing: bool },
     /// Mark inbox entries read: the listed `ids`, or all of them when `ids` is absent.
     MarkNotificationsRead {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,6 +141,11 @@ impl ClientFrame {
         "set_activity",
         "ping_user",
         "mark_notifications_read",
+        "edit_message",
+        "delete_message",
+        "react",
+        "mark_read",
+        "typing",
     ];
 
     /// The frame's `ref`, if any.
@@ -111,7 +158,12 @@ impl ClientFrame {
             | ClientFrame::SetStatus { r#ref, .. }
             | ClientFrame::SetActivity { r#ref, .. }
             | ClientFrame::PingUser { r#ref, .. }
-            | ClientFrame::MarkNotificationsRead { r#ref, .. } => r#ref.as_deref(),
+            | ClientFrame::MarkNotificationsRead { r#ref, .. }
+            | ClientFrame::EditMessage { r#ref, .. }
+            | ClientFrame::DeleteMessage { r#ref, .. }
+            | ClientFrame::React { r#ref, .. }
+            | ClientFrame::MarkRead { r#ref, .. } => r#ref.as_deref(),
+            ClientFrame::Typing { .. } => None,
         }
     }
 }
@@ -186,10 +238,17 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         recovered: Option<bool>,
-        /// Persisted channels: messages in offset order.
+        /// Persisted channels, fresh snapshot (`recovered` absent or false): the newest messages as
+        /// they are now, in offset order.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         messages: Option<Vec<ChatMessage>>,
+        /// Persisted channels, catch-up (`recovered: true`): every event after `since`, in offset
+        /// order, as the frames a live subscriber got (`message`, `message_edited`,
+        /// `message_deleted`, `reaction`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        events: Option<Vec<ServerFrame>>,
         /// `presence`: everyone online now. A room: its members online now (room presence).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
@@ -198,6 +257,18 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         unread_notifications: Option<u32>,
+        /// Persisted channels: this user's read mark.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        last_read: Option<i64>,
+        /// Persisted channels: messages from others after `last_read`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        unread: Option<u32>,
+        /// Persisted channels: every member's read mark (read receipts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        read_marks: Option<Vec<ReadMark>>,
     },
     /// The connection no longer receives a channel's events.
     Unsubscribed {
@@ -221,6 +292,59 @@ pub enum ServerFrame {
         #[ts(type = "number[]")]
         leaves: Vec<i64>,
     },
+    /// A message was edited (an event with its own offset).
+    MessageEdited {
+        channel: String,
+        #[ts(type = "number")]
+        offset: i64,
+        #[ts(type = "number")]
+        message_id: i64,
+        body: String,
+        #[ts(type = "number")]
+        edited_at: i64,
+    },
+    /// A message was deleted (an event with its own offset).
+    MessageDeleted {
+        channel: String,
+        #[ts(type = "number")]
+        offset: i64,
+        #[ts(type = "number")]
+        message_id: i64,
+        #[ts(type = "number")]
+        deleted_at: i64,
+    },
+    /// A reaction was added or taken back (an event with its own offset).
+    Reaction {
+        channel: String,
+        #[ts(type = "number")]
+        offset: i64,
+        #[ts(type = "number")]
+        message_id: i64,
+        emoji: String,
+        #[ts(type = "number")]
+        user_id: i64,
+        added: bool,
+    },
+    /// A member read the channel up to `offset` (not an event: no offset of its own).
+    ReadReceipt {
+        channel: String,
+        #[ts(type = "number")]
+        user_id: i64,
+        #[ts(type = "number")]
+        offset: i64,
+    },
+    /// Someone started or stopped typing (sent to the others in the channel).
+    Typing {
+        channel: String,
+        #[ts(type = "number")]
+        user_id: i64,
+        display_name: String,
+        typing: bool,
+    },
+    /// On `user:{id}`: a room you are in, or were invited to, changed (joined, left, renamed).
+    RoomUpdate { room: Room },
+    /// On `user:{id}`: a direct conversation changed (requested, accepted, declined, blocked).
+    DmUpdate { thread: DmThread },
     /// `online_users` channel and `/users/online/ws`: the whole online list, after every change.
     OnlineUsersUpdate {
         users: Vec<OnlineUser>,
@@ -229,10 +353,7 @@ pub enum ServerFrame {
         timestamp: i64,
     },
     /// A new inbox entry, on the user's personal channel.
-    Notification {
-        notification: Notification,
-        unread_count: u32,
-    },
+    Notification { notification: Notification, unread_count: u32 },
     /// Inbox entries were marked read (on any of the user's devices).
     NotificationsRead {
         /// The entries marked; absent when all were.
@@ -257,11 +378,7 @@ pub enum ServerFrame {
 impl ServerFrame {
     /// An `error` frame.
     pub fn error(r#ref: Option<String>, code: ErrorCode, message: impl Into<String>) -> Self {
-        ServerFrame::Error {
-            r#ref,
-            code,
-            message: message.into(),
-        }
+        ServerFrame::Error { r#ref, code, message: message.into() }
     }
 }
 
@@ -281,13 +398,8 @@ mod tests {
         for t in ClientFrame::TYPES {
             let v = serde_json::json!({"type": t});
             // Every listed type is recognised (it may still miss fields).
-            let err = serde_json::from_value::<ClientFrame>(v)
-                .err()
-                .map(|e| e.to_string());
-            assert!(
-                err.as_ref().is_none_or(|e| !e.contains("unknown variant")),
-                "{t}: {err:?}"
-            );
+            let err = serde_json::from_value::<ClientFrame>(v).err().map(|e| e.to_string());
+            assert!(err.as_ref().is_none_or(|e| !e.contains("unknown variant")), "{t}: {err:?}");
         }
     }
 
@@ -302,6 +414,9 @@ mod tests {
             client_message_id: "c".into(),
             body: "hi".into(),
             created_at: 0,
+            edited_at: None,
+            deleted_at: None,
+            reactions: None,
         });
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(v["type"], "message");

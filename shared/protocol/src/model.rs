@@ -46,6 +46,105 @@ pub struct ChatMessage {
     /// Unix time in milliseconds when the hub stored it.
     #[ts(type = "number")]
     pub created_at: i64,
+    /// When the author last edited it (`body` is then the edited text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub edited_at: Option<i64>,
+    /// When it was deleted (`body` is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub deleted_at: Option<i64>,
+    /// Reactions, one entry per emoji; absent when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reactions: Option<Vec<ReactionSummary>>,
+}
+
+/// Who reacted to a message with one emoji.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReactionSummary {
+    pub emoji: String,
+    #[ts(type = "number[]")]
+    pub user_ids: Vec<i64>,
+}
+
+/// How people get into a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// Anyone on the hub can join.
+    Open,
+    /// Members and people they invite.
+    Closed,
+    /// Like closed, and nothing of it is ever written to disk: it lives while the hub runs.
+    Ephemeral,
+}
+
+/// A room as one user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Room {
+    /// The slug, e.g. `lobby`; the channel is `room:{id}`.
+    pub id: String,
+    pub channel: String,
+    pub name: String,
+    pub topic: String,
+    pub kind: RoomKind,
+    pub member_count: u32,
+    /// Whether the user is a member (and so subscribed on connect).
+    pub member: bool,
+    /// Newest offset in the room.
+    #[ts(type = "number")]
+    pub last_offset: i64,
+    /// The user's read mark: the last offset they have read.
+    #[ts(type = "number")]
+    pub last_read: i64,
+    /// Messages from others after `last_read`.
+    pub unread: u32,
+}
+
+/// Where a direct conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DmState {
+    /// Started, waiting for the other user to accept.
+    Pending,
+    Accepted,
+    Declined,
+    /// One of the two blocked the other; nothing more can be sent.
+    Blocked,
+}
+
+/// A direct conversation as one of its two participants sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DmThread {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// `dm:{id}`.
+    pub channel: String,
+    /// The other participant.
+    pub other: UserInfo,
+    pub state: DmState,
+    /// Who started it.
+    #[ts(type = "number")]
+    pub initiated_by: i64,
+    #[ts(type = "number")]
+    pub last_offset: i64,
+    /// This user's read mark.
+    #[ts(type = "number")]
+    pub last_read: i64,
+    /// The other participant's read mark (read receipts).
+    #[ts(type = "number")]
+    pub other_last_read: i64,
+    pub unread: u32,
+}
+
+/// One user's read mark in a channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReadMark {
+    #[ts(type = "number")]
+    pub user_id: i64,
+    #[ts(type = "number")]
+    pub offset: i64,
 }
 
 /// A user's or a device's availability.
@@ -114,6 +213,8 @@ pub enum NotificationKind {
     HostPing,
     /// The host announced something to everyone.
     Announcement,
+    /// Someone invited you to a closed room.
+    RoomInvite,
 }
 
 /// One entry of a user's inbox.

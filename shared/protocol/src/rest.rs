@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::codes::ErrorCode;
-use crate::model::{Notification, OnlineUser, UserInfo};
+use crate::model::{ChatMessage, DmThread, Notification, OnlineUser, Room, RoomKind, UserInfo};
 
 /// Body of every REST error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -104,4 +104,50 @@ pub struct PingResponse {
     /// The inbox entry the ping created for the recipient.
     #[ts(type = "number")]
     pub notification_id: i64,
+}
+
+/// `POST /api/rooms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CreateRoomRequest {
+    /// 1 to 40 characters; the room's id is made from it.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub topic: Option<String>,
+    pub kind: RoomKind,
+}
+
+/// Answer to `GET /api/rooms`: the rooms the user is in, then open rooms they could join.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RoomsResponse {
+    pub rooms: Vec<Room>,
+}
+
+/// `POST /api/rooms/{id}/invite`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InviteRequest {
+    #[ts(type = "number")]
+    pub user_id: i64,
+}
+
+/// `POST /api/dms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StartDmRequest {
+    #[ts(type = "number")]
+    pub user_id: i64,
+}
+
+/// Answer to `GET /api/dms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DmsResponse {
+    pub threads: Vec<DmThread>,
+}
+
+/// Answer to `GET /api/channels/{channel}/messages` and `GET /api/search`: messages in offset order
+/// (search: newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MessagesResponse {
+    pub messages: Vec<ChatMessage>,
+    /// Whether there is more beyond this page in the direction asked.
+    pub more: bool,
 }

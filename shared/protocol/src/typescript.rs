@@ -7,15 +7,8 @@ use ts_rs::{Config, TS};
 
 use crate::codes::ErrorCode;
 use crate::frames::{ClientFrame, ServerFrame};
-use crate::model::{
-    ChatMessage, DevicePresence, HubInfo, Notification, NotificationKind, OnlineUser,
-    PresenceStatus, StreamPosition, UserInfo,
-};
-use crate::rest::{
-    ApiError, JoinRequest, JoinResponse, MarkReadRequest, MarkReadResponse, MeResponse,
-    NotificationsResponse, OnlineUsersResponse, PingRequest, PingResponse, StatusResponse,
-    WsTokenResponse,
-};
+use crate::model::*;
+use crate::rest::*;
 
 /// Where the generated file lives, relative to the workspace root.
 pub const TS_PATH: &str = "ui/src/lib/protocol.ts";
@@ -31,10 +24,7 @@ pub fn render() -> String {
         "// Generated from shared/protocol by `UPDATE_PROTOCOL_TS=1 cargo test -p hubbub-protocol`.\n\
          // Do not edit: a test fails when this file and the Rust types disagree.\n\n",
     );
-    out.push_str(&format!(
-        "export const PROTOCOL_VERSION = {};\n\n",
-        crate::PROTOCOL_VERSION
-    ));
+    out.push_str(&format!("export const PROTOCOL_VERSION = {};\n\n", crate::PROTOCOL_VERSION));
     out.push_str("export const CloseCode = {\n");
     for (name, code) in close_codes() {
         out.push_str(&format!("  {name}: {code},\n"));
@@ -44,7 +34,13 @@ pub fn render() -> String {
         decl::<ErrorCode>(&cfg),
         decl::<UserInfo>(&cfg),
         decl::<HubInfo>(&cfg),
+        decl::<ReactionSummary>(&cfg),
         decl::<ChatMessage>(&cfg),
+        decl::<RoomKind>(&cfg),
+        decl::<Room>(&cfg),
+        decl::<DmState>(&cfg),
+        decl::<DmThread>(&cfg),
+        decl::<ReadMark>(&cfg),
         decl::<PresenceStatus>(&cfg),
         decl::<DevicePresence>(&cfg),
         decl::<OnlineUser>(&cfg),
@@ -65,6 +61,12 @@ pub fn render() -> String {
         decl::<MarkReadResponse>(&cfg),
         decl::<PingRequest>(&cfg),
         decl::<PingResponse>(&cfg),
+        decl::<CreateRoomRequest>(&cfg),
+        decl::<RoomsResponse>(&cfg),
+        decl::<InviteRequest>(&cfg),
+        decl::<StartDmRequest>(&cfg),
+        decl::<DmsResponse>(&cfg),
+        decl::<MessagesResponse>(&cfg),
     ] {
         out.push_str(&d);
         out.push('\n');
@@ -95,9 +97,7 @@ mod tests {
 
     #[test]
     fn checked_in_typescript_matches_the_rust_types() {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(super::TS_PATH);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(super::TS_PATH);
         let want = super::render();
         if std::env::var_os("UPDATE_PROTOCOL_TS").is_some() {
             std::fs::write(&path, &want).unwrap();

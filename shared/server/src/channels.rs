@@ -24,17 +24,10 @@ impl Registry {
 
     /// Adds `conn` to `channel`; returns false if it was already subscribed.
     pub fn subscribe(&self, channel: &Channel, conn: &Arc<ConnHandle>) -> bool {
-        let added = self
-            .lock()
-            .entry(channel.clone())
-            .or_default()
-            .insert(conn.id, Arc::clone(conn))
-            .is_none();
+        let added =
+            self.lock().entry(channel.clone()).or_default().insert(conn.id, Arc::clone(conn)).is_none();
         if added {
-            conn.channels
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(channel.clone());
+            conn.channels.lock().unwrap_or_else(|p| p.into_inner()).push(channel.clone());
         }
         added
     }
@@ -43,35 +36,26 @@ impl Registry {
     pub fn unsubscribe(&self, channel: &Channel, conn: &ConnHandle) -> bool {
         let removed = {
             let mut map = self.lock();
-            let removed = map
-                .get_mut(channel)
-                .and_then(|subs| subs.remove(&conn.id))
-                .is_some();
+            let removed = map.get_mut(channel).and_then(|subs| subs.remove(&conn.id)).is_some();
             if map.get(channel).is_some_and(HashMap::is_empty) {
                 map.remove(channel);
             }
             removed
         };
         if removed {
-            conn.channels
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .retain(|c| c != channel);
+            conn.channels.lock().unwrap_or_else(|p| p.into_inner()).retain(|c| c != channel);
         }
         removed
     }
 
     /// Whether `conn` is subscribed to `channel`.
     pub fn is_subscribed(&self, channel: &Channel, conn_id: u64) -> bool {
-        self.lock()
-            .get(channel)
-            .is_some_and(|subs| subs.contains_key(&conn_id))
+        self.lock().get(channel).is_some_and(|subs| subs.contains_key(&conn_id))
     }
 
     /// Removes a closing connection from every channel it was in.
     pub fn remove_connection(&self, conn: &ConnHandle) {
-        let channels =
-            std::mem::take(&mut *conn.channels.lock().unwrap_or_else(|p| p.into_inner()));
+        let channels = std::mem::take(&mut *conn.channels.lock().unwrap_or_else(|p| p.into_inner()));
         let mut map = self.lock();
         for channel in channels {
             if let Some(subs) = map.get_mut(&channel) {
@@ -89,10 +73,19 @@ impl Registry {
         let Some(subs) = map.get(channel) else {
             return 0;
         };
-        subs.values()
-            .filter(|c| Some(c.id) != except)
-            .filter(|c| c.send(frame.clone()))
-            .count()
+        subs.values().filter(|c| Some(c.id) != except).filter(|c| c.send(frame.clone())).count()
+    }
+
+    /// The connections subscribed to `channel`.
+    pub fn subscribers(&self, channel: &Channel) -> Vec<Arc<ConnHandle>> {
+        self.lock().get(channel).map(|subs| subs.values().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The main sockets of a user (those subscribed to their personal channel that count in presence).
+    pub fn main_connections(&self, user_id: i64) -> Vec<Arc<ConnHandle>> {
+        let mut conns = self.subscribers(&Channel::User(user_id));
+        conns.retain(|c| c.device.is_some());
+        conns
     }
 
     /// How many connections are subscribed to `channel`.
@@ -109,11 +102,8 @@ mod tests {
     fn conn(id: u64, cap: usize) -> (Arc<ConnHandle>, tokio::sync::mpsc::Receiver<Utf8Bytes>) {
         let (h, rx) = ConnHandle::new(
             id,
-            UserInfo {
-                id: id as i64,
-                display_name: format!("u{id}"),
-            },
-            "test".into(),
+            UserInfo { id: id as i64, display_name: format!("u{id}") },
+            Some("test".into()),
             cap,
         );
         (Arc::new(h), rx)
@@ -128,10 +118,7 @@ mod tests {
         assert!(reg.subscribe(&lobby, &a));
         assert!(!reg.subscribe(&lobby, &a));
         assert!(reg.subscribe(&lobby, &b));
-        assert_eq!(
-            reg.publish(&lobby, &Utf8Bytes::from_static("x"), Some(2)),
-            1
-        );
+        assert_eq!(reg.publish(&lobby, &Utf8Bytes::from_static("x"), Some(2)), 1);
         assert_eq!(arx.try_recv().unwrap().as_str(), "x");
         assert!(brx.try_recv().is_err());
         reg.remove_connection(&a);
@@ -146,14 +133,8 @@ mod tests {
         let reg = Registry::default();
         let (a, _arx) = conn(1, 1);
         reg.subscribe(&Channel::Presence, &a);
-        assert_eq!(
-            reg.publish(&Channel::Presence, &Utf8Bytes::from_static("1"), None),
-            1
-        );
-        assert_eq!(
-            reg.publish(&Channel::Presence, &Utf8Bytes::from_static("2"), None),
-            0
-        );
+        assert_eq!(reg.publish(&Channel::Presence, &Utf8Bytes::from_static("1"), None), 1);
+        assert_eq!(reg.publish(&Channel::Presence, &Utf8Bytes::from_static("2"), None), 0);
         assert!(a.is_closing());
     }
 }

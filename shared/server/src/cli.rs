@@ -8,11 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, ConfigError, FileConfig};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "hubbub",
-    version,
-    about = "A LAN hub for chat, presence and party games"
-)]
+#[command(name = "hubbub", version, about = "A LAN hub for chat, presence and party games")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -57,6 +53,9 @@ pub struct ServeArgs {
     /// Milliseconds a user stays online after their last connection closed. [default: 10000]
     #[arg(long, env = "HUBBUB_PRESENCE_GRACE_MS")]
     pub presence_grace_ms: Option<u64>,
+    /// Chat messages one user may send in 10 seconds; 0 for no limit. [default: 50]
+    #[arg(long, env = "HUBBUB_MESSAGE_RATE")]
+    pub message_rate: Option<usize>,
 }
 
 impl ServeArgs {
@@ -76,6 +75,7 @@ impl ServeArgs {
             idle_timeout_secs: self.idle_timeout_secs,
             token_ttl_secs: self.token_ttl_secs,
             presence_grace_ms: self.presence_grace_ms,
+            message_rate: self.message_rate,
             ..FileConfig::default()
         }
         .apply(&mut config);
@@ -92,31 +92,16 @@ mod tests {
     fn flags_win_over_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("hub.toml");
-        std::fs::write(
-            &file,
-            "name = \"From file\"\npin = \"1111\"\nbind = \"127.0.0.1:9\"",
-        )
-        .unwrap();
-        let cli = Cli::try_parse_from([
-            "hubbub",
-            "serve",
-            "--config",
-            file.to_str().unwrap(),
-            "--name",
-            "Flag",
-        ])
-        .unwrap();
-        let Some(Command::Serve(args)) = cli.command else {
-            panic!()
-        };
+        std::fs::write(&file, "name = \"From file\"\npin = \"1111\"\nbind = \"127.0.0.1:9\"").unwrap();
+        let cli =
+            Cli::try_parse_from(["hubbub", "serve", "--config", file.to_str().unwrap(), "--name", "Flag"])
+                .unwrap();
+        let Some(Command::Serve(args)) = cli.command else { panic!() };
         let c = args.resolve().unwrap();
         assert_eq!(c.name, "Flag");
         assert_eq!(c.pin.as_deref(), Some("1111"));
         assert_eq!(c.bind.port(), 9);
-        let bad = ServeArgs {
-            name: Some(" ".into()),
-            ..ServeArgs::default()
-        };
+        let bad = ServeArgs { name: Some(" ".into()), ..ServeArgs::default() };
         assert!(bad.resolve().is_err());
     }
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub presence_grace: Duration,
     /// Presence changes are gathered over this window and sent as one diff.
     pub presence_window: Duration,
+    /// Chat messages one user may send in 10 seconds (0: no limit).
+    pub message_rate: usize,
 }
 
 impl Default for Config {
@@ -60,6 +62,7 @@ impl Default for Config {
             sync_full: true,
             presence_grace: Duration::from_secs(10),
             presence_window: Duration::from_millis(100),
+            message_rate: 50,
         }
     }
 }
@@ -93,21 +96,16 @@ pub struct FileConfig {
     pub sync_full: Option<bool>,
     pub presence_grace_ms: Option<u64>,
     pub presence_window_ms: Option<u64>,
+    pub message_rate: Option<usize>,
 }
 
 /// Why a configuration was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("invalid config file {path}: {source}")]
-    Parse {
-        path: PathBuf,
-        source: toml::de::Error,
-    },
+    Parse { path: PathBuf, source: toml::de::Error },
     #[error("invalid setting {key}: {reason}")]
     Invalid { key: &'static str, reason: String },
 }
@@ -115,14 +113,9 @@ pub enum ConfigError {
 impl FileConfig {
     /// Reads and parses a TOML config file.
     pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
-            path: path.to_owned(),
-            source,
-        })
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })
     }
 
     /// Applies the file's settings over `config`.
@@ -170,38 +163,27 @@ impl FileConfig {
         if let Some(v) = self.presence_window_ms {
             config.presence_window = Duration::from_millis(v);
         }
+        if let Some(v) = self.message_rate {
+            config.message_rate = v;
+        }
     }
 }
 
 impl Config {
     /// Checks values that would make the hub misbehave rather than fail loudly.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key, reason: &str| {
-            Err(ConfigError::Invalid {
-                key,
-                reason: reason.to_owned(),
-            })
-        };
+        let invalid = |key, reason: &str| Err(ConfigError::Invalid { key, reason: reason.to_owned() });
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-            return invalid(
-                "name",
-                "must be 1 to 64 characters with no control characters",
-            );
+            return invalid("name", "must be 1 to 64 characters with no control characters");
         }
         if let Some(pin) = &self.pin {
             if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_control) {
-                return invalid(
-                    "pin",
-                    "must be 1 to 32 characters with no control characters",
-                );
+                return invalid("pin", "must be 1 to 32 characters with no control characters");
             }
         }
         if self.heartbeat.is_zero() || self.idle_timeout <= self.heartbeat {
-            return invalid(
-                "idle_timeout",
-                "must be longer than the heartbeat, which must be non-zero",
-            );
+            return invalid("idle_timeout", "must be longer than the heartbeat, which must be non-zero");
         }
         if self.max_frame_bytes < 1024 {
             return invalid("max_frame_bytes", "must be at least 1024");
@@ -225,8 +207,7 @@ mod tests {
 
     #[test]
     fn file_settings_apply_and_typos_are_refused() {
-        let file: FileConfig =
-            toml::from_str("name = \"Attic\"\nheartbeat_secs = 5\npin = \"42\"").unwrap();
+        let file: FileConfig = toml::from_str("name = \"Attic\"\nheartbeat_secs = 5\npin = \"42\"").unwrap();
         let mut c = Config::default();
         file.apply(&mut c);
         assert_eq!(c.name, "Attic");
@@ -241,10 +222,7 @@ mod tests {
         assert!(c.validate().is_ok());
         c.idle_timeout = c.heartbeat;
         assert!(c.validate().is_err());
-        let c = Config {
-            name: " ".into(),
-            ..Config::default()
-        };
+        let c = Config { name: " ".into(), ..Config::default() };
         assert!(c.validate().is_err());
     }
 }

@@ -14,11 +14,7 @@ use tokio::sync::{Notify, mpsc};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloseReason {
     /// Send this close frame (after flushing what is queued when `flush` is set).
-    Send {
-        code: u16,
-        reason: Cow<'static, str>,
-        flush: bool,
-    },
+    Send { code: u16, reason: Cow<'static, str>, flush: bool },
     /// The peer is gone or already closed: stop without sending anything.
     Quiet,
 }
@@ -28,8 +24,9 @@ pub enum CloseReason {
 pub struct ConnHandle {
     pub id: u64,
     pub user: UserInfo,
-    /// How this connection's device is shown in presence (e.g. `Android`).
-    pub device: String,
+    /// How this connection's device is shown in presence (e.g. `Android`); `None` for the seed path
+    /// sockets, which watch one channel and do not count in presence.
+    pub device: Option<String>,
     tx: mpsc::Sender<Utf8Bytes>,
     close: Mutex<Option<CloseReason>>,
     close_notify: Notify,
@@ -43,9 +40,7 @@ pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
         Ok(s) => Utf8Bytes::from(s),
         Err(e) => {
             tracing::error!(error = %e, "frame failed to serialize");
-            Utf8Bytes::from_static(
-                r#"{"type":"error","code":"internal","message":"frame encoding failed"}"#,
-            )
+            Utf8Bytes::from_static(r#"{"type":"error","code":"internal","message":"frame encoding failed"}"#)
         }
     }
 }
@@ -55,7 +50,7 @@ impl ConnHandle {
     pub fn new(
         id: u64,
         user: UserInfo,
-        device: String,
+        device: Option<String>,
         capacity: usize,
     ) -> (ConnHandle, mpsc::Receiver<Utf8Bytes>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
@@ -114,9 +109,6 @@ impl ConnHandle {
 
     /// Whether the connection has been asked to end.
     pub fn is_closing(&self) -> bool {
-        self.close
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
+        self.close.lock().unwrap_or_else(|p| p.into_inner()).is_some()
     }
 }

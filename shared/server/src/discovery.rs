@@ -16,9 +16,7 @@ pub struct Advertiser {
 
 impl std::fmt::Debug for Advertiser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Advertiser")
-            .field("fullname", &self.fullname)
-            .finish()
+        f.debug_struct("Advertiser").field("fullname", &self.fullname).finish()
     }
 }
 
@@ -33,13 +31,8 @@ pub fn advertise(info: &HubInfo, port: u16) -> Result<Advertiser, mdns_sd::Error
     let short_id = info.hub_id.get(..8).unwrap_or(&info.hub_id);
     let host = format!("hubbub-{short_id}.local.");
     let proto = info.protocol_version.to_string();
-    let props = [
-        ("id", info.hub_id.as_str()),
-        ("proto", proto.as_str()),
-        ("name", info.name.as_str()),
-    ];
-    let service =
-        ServiceInfo::new(SERVICE_TYPE, &info.name, &host, "", port, &props[..])?.enable_addr_auto();
+    let props = [("id", info.hub_id.as_str()), ("proto", proto.as_str()), ("name", info.name.as_str())];
+    let service = ServiceInfo::new(SERVICE_TYPE, &info.name, &host, "", port, &props[..])?.enable_addr_auto();
     let fullname = service.get_fullname().to_owned();
     daemon.register(service)?;
     Ok(Advertiser { daemon, fullname })

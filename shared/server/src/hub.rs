@@ -37,6 +37,10 @@ pub struct HubInner {
     pub presence: Presence,
     /// Pings per sender: at most 5 in 10 seconds.
     pub ping_limit: RateLimiter,
+    /// Chat messages per sender in 10 seconds (`None`: no limit).
+    pub message_limit: Option<RateLimiter>,
+    /// Who is typing where, until when.
+    pub typing: crate::chat::Typing,
     /// Signs and checks WebSocket tokens, with the hub's own secret from the database.
     pub tokens: TokenKeys,
     /// When the hub started, for `/api/status`.
@@ -59,9 +63,7 @@ impl std::ops::Deref for Hub {
 
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hub")
-            .field("info", &self.info)
-            .finish_non_exhaustive()
+        f.debug_struct("Hub").field("info", &self.info).finish_non_exhaustive()
     }
 }
 
@@ -74,21 +76,14 @@ impl Hub {
     pub async fn open(config: Config) -> Result<Hub, StoreError> {
         let store = Store::open(
             &config.data_dir,
-            &StoreOptions {
-                synchronous_full: config.sync_full,
-                ..StoreOptions::default()
-            },
+            &StoreOptions { synchronous_full: config.sync_full, ..StoreOptions::default() },
         )?;
         let (hub_id, secret) = store
             .write_wait(|conn| {
                 use crate::store::{ensure_channel, meta_get_or_init};
                 let id = meta_get_or_init(conn, "hub_id", random_bytes::<16>)?;
                 let secret = meta_get_or_init(conn, "token_secret", random_bytes::<32>)?;
-                ensure_channel(
-                    conn,
-                    &hubbub_protocol::Channel::lobby().to_string(),
-                    now_ms(),
-                )?;
+                ensure_channel(conn, &hubbub_protocol::Channel::lobby().to_string(), now_ms())?;
                 Ok((id, secret))
             })
             .await?;
@@ -102,6 +97,7 @@ impl Hub {
         };
         let tokens = TokenKeys::new(&secret, config.token_ttl);
         let presence = Presence::new(config.presence_grace);
+        let message_rate = config.message_rate;
         Ok(Hub {
             inner: Arc::new(HubInner {
                 config,
@@ -110,6 +106,9 @@ impl Hub {
                 registry: Registry::default(),
                 presence,
                 ping_limit: RateLimiter::new(5, Duration::from_secs(10)),
+                message_limit: (message_rate > 0)
+                    .then(|| RateLimiter::new(message_rate, Duration::from_secs(10))),
+                typing: crate::chat::Typing::default(),
                 tokens,
                 started: Instant::now(),
                 connections: AtomicU64::new(0),

@@ -45,15 +45,8 @@ pub fn lan_ipv4() -> Vec<(String, Ipv4Addr)> {
 pub fn join_urls(bound: SocketAddr) -> Vec<String> {
     let port = bound.port();
     if bound.ip().is_unspecified() {
-        let urls: Vec<_> = lan_ipv4()
-            .into_iter()
-            .map(|(_, ip)| format!("http://{ip}:{port}/"))
-            .collect();
-        if urls.is_empty() {
-            vec![format!("http://127.0.0.1:{port}/")]
-        } else {
-            urls
-        }
+        let urls: Vec<_> = lan_ipv4().into_iter().map(|(_, ip)| format!("http://{ip}:{port}/")).collect();
+        if urls.is_empty() { vec![format!("http://127.0.0.1:{port}/")] } else { urls }
     } else {
         vec![format!("http://{bound}/")]
     }
@@ -76,15 +69,8 @@ mod tests {
 
     #[test]
     fn urls_and_qr() {
-        assert_eq!(
-            join_urls("127.0.0.1:9000".parse().unwrap()),
-            vec!["http://127.0.0.1:9000/"]
-        );
-        assert!(
-            join_urls("0.0.0.0:9000".parse().unwrap())
-                .iter()
-                .all(|u| u.ends_with(":9000/"))
-        );
+        assert_eq!(join_urls("127.0.0.1:9000".parse().unwrap()), vec!["http://127.0.0.1:9000/"]);
+        assert!(join_urls("0.0.0.0:9000".parse().unwrap()).iter().all(|u| u.ends_with(":9000/")));
         assert!(!is_lan_interface("docker0"));
         assert!(is_lan_interface("wlan0"));
         let qr = qr_for_terminal("http://192.168.1.2:7470/").unwrap();

@@ -42,22 +42,27 @@ pub use hub::Hub;
 
 /// Every route of the hub. `/ws` sits outside the compression layer.
 pub fn router(hub: Hub) -> Router {
-    let http = Router::new()
-        .nest("/api", api::routes())
-        .fallback(web::serve)
-        .layer(CompressionLayer::new());
+    let http = Router::new().nest("/api", api::routes()).fallback(web::serve).layer(CompressionLayer::new());
     ws::routes().merge(http).with_state(hub)
 }
 
-/// Flushes presence diffs once per window, and forgets stale rate-limit entries.
+/// Flushes presence diffs once per window; sweeps expired typing states and stale rate-limit entries.
 async fn presence_ticker(hub: Hub) {
     let mut tick = tokio::time::interval(hub.config.presence_window);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_sweep = std::time::Instant::now();
     loop {
         tick.tick().await;
         let now = std::time::Instant::now();
         hub.presence.flush(now, &hub.registry);
-        hub.ping_limit.prune(now);
+        if now.duration_since(last_sweep) >= chat::TYPING_SWEEP {
+            last_sweep = now;
+            hub.typing.sweep(&hub, now);
+            hub.ping_limit.prune(now);
+            if let Some(limit) = &hub.message_limit {
+                limit.prune(now);
+            }
+        }
     }
 }
 
@@ -84,14 +89,8 @@ pub async fn serve(
     hub.shutdown.cancel();
     ticker.abort();
     hub.tasks.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, hub.tasks.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            open = hub.tasks.len(),
-            "connections still open after the shutdown grace period"
-        );
+    if tokio::time::timeout(SHUTDOWN_GRACE, hub.tasks.wait()).await.is_err() {
+        tracing::warn!(open = hub.tasks.len(), "connections still open after the shutdown grace period");
     }
     // A no-op write waits for every write queued before it to commit.
     if let Err(e) = hub.store.write_wait(|_| Ok(())).await {

@@ -10,9 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("HUBBUB_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_env("HUBBUB_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -49,17 +47,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let bound = listener.local_addr()?;
     let discovery = config.discovery;
     tracing::info!(data_dir = %config.data_dir.display(), "opening store");
-    let hub = Hub::open(config)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open the store: {e}"))?;
+    let hub = Hub::open(config).await.map_err(|e| anyhow::anyhow!("cannot open the store: {e}"))?;
 
     // The first stdout line is for scripts: `listening on http://ADDR:PORT`.
     println!("listening on http://{bound}");
     let urls = lan::join_urls(bound);
-    println!(
-        "{} is up. Guests on your network can join at:",
-        hub.info.name
-    );
+    println!("{} is up. Guests on your network can join at:", hub.info.name);
     for url in &urls {
         println!("  {url}");
     }

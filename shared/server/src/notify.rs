@@ -9,9 +9,7 @@ use rusqlite::Connection;
 
 use crate::conn::encode;
 use crate::hub::Hub;
-use crate::store::{
-    NewNotification, StoreError, StoreResult, insert_notification, mark_read, users_named,
-};
+use crate::store::{NewNotification, StoreError, StoreResult, insert_notification, mark_read, users_named};
 use crate::time::now_ms;
 
 /// Longest `join_url` accepted in a ping.
@@ -20,18 +18,9 @@ pub const MAX_JOIN_URL: usize = 512;
 pub const MAX_MENTIONS: usize = 10;
 
 /// Tells a user's connections about a new inbox entry.
-pub fn publish_notification(
-    hub: &Hub,
-    user_id: i64,
-    notification: Notification,
-    unread_count: u32,
-) {
-    let frame = ServerFrame::Notification {
-        notification,
-        unread_count,
-    };
-    hub.registry
-        .publish(&Channel::User(user_id), &encode(&frame), None);
+pub fn publish_notification(hub: &Hub, user_id: i64, notification: Notification, unread_count: u32) {
+    let frame = ServerFrame::Notification { notification, unread_count };
+    hub.registry.publish(&Channel::User(user_id), &encode(&frame), None);
 }
 
 /// Checks a ping before anything is stored: the link, the target, the sender's rate.
@@ -43,9 +32,7 @@ pub fn check_ping(
 ) -> Result<(), (ErrorCode, String)> {
     if let Some(url) = join_url {
         let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-        if !scheme_ok
-            || url.len() > MAX_JOIN_URL
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        if !scheme_ok || url.len() > MAX_JOIN_URL || url.chars().any(|c| c.is_whitespace() || c.is_control())
         {
             return Err((
                 ErrorCode::InvalidJoinUrl,
@@ -60,10 +47,7 @@ pub fn check_ping(
         return Err((ErrorCode::UserOffline, "that user is not online".into()));
     }
     if !hub.ping_limit.allow(from.id, Instant::now()) {
-        return Err((
-            ErrorCode::RateLimited,
-            "too many pings; wait a few seconds".into(),
-        ));
+        return Err((ErrorCode::RateLimited, "too many pings; wait a few seconds".into()));
     }
     Ok(())
 }
@@ -102,8 +86,7 @@ pub async fn send_ping(
                         timestamp: notification.created_at,
                         join_url,
                     };
-                    hub2.registry
-                        .publish(&Channel::User(to), &encode(&ping), None);
+                    hub2.registry.publish(&Channel::User(to), &encode(&ping), None);
                     publish_notification(&hub2, to, notification.clone(), unread);
                     done(Ok(notification));
                 }
@@ -127,12 +110,8 @@ pub async fn mark_notifications_read(
             move |db| mark_read(db, user_id, ids2.as_deref(), now_ms()),
             move |outcome| {
                 if let Ok(unread_count) = &outcome {
-                    let frame = ServerFrame::NotificationsRead {
-                        ids,
-                        unread_count: *unread_count,
-                    };
-                    hub2.registry
-                        .publish(&Channel::User(user_id), &encode(&frame), None);
+                    let frame = ServerFrame::NotificationsRead { ids, unread_count: *unread_count };
+                    hub2.registry.publish(&Channel::User(user_id), &encode(&frame), None);
                 }
                 done(outcome);
             },
@@ -149,9 +128,7 @@ pub fn mention_candidates(body: &str) -> Vec<String> {
         for n in 1..=words.len() {
             let candidate = words[..n].join(" ");
             let candidate = candidate.trim_end_matches(|c: char| c.is_ascii_punctuation());
-            if !candidate.is_empty()
-                && candidate.chars().count() <= 32
-                && !out.iter().any(|c| c == candidate)
+            if !candidate.is_empty() && candidate.chars().count() <= 32 && !out.iter().any(|c| c == candidate)
             {
                 out.push(candidate.to_owned());
             }
@@ -161,10 +138,7 @@ pub fn mention_candidates(body: &str) -> Vec<String> {
 }
 
 /// Inside a message's write: stores a `mention` entry for each user the message names.
-pub fn store_mentions(
-    db: &Connection,
-    message: &ChatMessage,
-) -> StoreResult<Vec<(i64, Notification, u32)>> {
+pub fn store_mentions(db: &Connection, message: &ChatMessage) -> StoreResult<Vec<(i64, Notification, u32)>> {
     let candidates = mention_candidates(&message.body);
     if candidates.is_empty() {
         return Ok(Vec::new());
@@ -174,10 +148,7 @@ pub fn store_mentions(
         text.push('…');
     }
     let mut out = Vec::new();
-    for user_id in users_named(db, &candidates, message.sender_id)?
-        .into_iter()
-        .take(MAX_MENTIONS)
-    {
+    for user_id in users_named(db, &candidates, message.sender_id)?.into_iter().take(MAX_MENTIONS) {
         let new = NewNotification {
             user_id,
             kind: NotificationKind::Mention,
@@ -195,11 +166,7 @@ pub fn store_mentions(
 /// The `error` frame for a store failure in a notification command.
 pub fn store_error(r#ref: Option<String>, e: &StoreError) -> ServerFrame {
     tracing::error!(error = %e, "store error in a notification command");
-    ServerFrame::error(
-        r#ref,
-        ErrorCode::Internal,
-        "internal error; see the hub's log",
-    )
+    ServerFrame::error(r#ref, ErrorCode::Internal, "internal error; see the hub's log")
 }
 
 #[cfg(test)]

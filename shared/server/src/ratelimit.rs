@@ -15,21 +15,14 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(max: usize, window: Duration) -> RateLimiter {
-        RateLimiter {
-            max: max.max(1),
-            window,
-            hits: Mutex::new(HashMap::new()),
-        }
+        RateLimiter { max: max.max(1), window, hits: Mutex::new(HashMap::new()) }
     }
 
     /// Records an event for `key` at `now` if it is within the limit; returns whether it was.
     pub fn allow(&self, key: i64, now: Instant) -> bool {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
         let q = hits.entry(key).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
+        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
             q.pop_front();
         }
         if q.len() >= self.max {
@@ -42,10 +35,7 @@ impl RateLimiter {
     /// Forgets keys whose events are all older than the window.
     pub fn prune(&self, now: Instant) {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
-        hits.retain(|_, q| {
-            q.back()
-                .is_some_and(|t| now.duration_since(*t) < self.window)
-        });
+        hits.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < self.window));
     }
 }
 

@@ -28,20 +28,13 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
         _ => match Assets::get("index.html") {
             Some(file) => ("index.html", file),
             None => {
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the web client was not built into this hub",
-                )
+                return (StatusCode::SERVICE_UNAVAILABLE, "the web client was not built into this hub")
                     .into_response();
             }
         },
     };
     let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
-    let cache = if path.starts_with("assets/") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
     let mut h = HeaderMap::new();
     h.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -57,9 +50,7 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
 }
 
 fn looks_like_file(path: &str) -> bool {
-    path.rsplit('/')
-        .next()
-        .is_some_and(|last| last.contains('.'))
+    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -63,6 +63,8 @@ export function notificationTitle(n: Notification): string {
       return n.from_username ? `${who(n)} (host) pinged you` : 'The host pinged you';
     case 'announcement':
       return 'Announcement';
+    case 'room_invite':
+      return `${who(n)} invited you to a room`;
     default:
       return n.text || 'Notification';
   }

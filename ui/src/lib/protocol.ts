@@ -17,7 +17,7 @@ export const CloseCode = {
   RATE_LIMITED: 4429,
 } as const;
 
-export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "rate_limited" | "not_found" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "not_found" | "unavailable" | "internal";
 
 export type UserInfo = { id: number, display_name: string, };
 
@@ -43,6 +43,8 @@ version: string,
  */
 pin_required: boolean, };
 
+export type ReactionSummary = { emoji: string, user_ids: number[], };
+
 export type ChatMessage = { 
 /**
  * Hub-wide id of the message.
@@ -63,7 +65,69 @@ client_message_id: string, body: string,
 /**
  * Unix time in milliseconds when the hub stored it.
  */
-created_at: number, };
+created_at: number, 
+/**
+ * When the author last edited it (`body` is then the edited text).
+ */
+edited_at?: number, 
+/**
+ * When it was deleted (`body` is then empty).
+ */
+deleted_at?: number, 
+/**
+ * Reactions, one entry per emoji; absent when there are none.
+ */
+reactions?: Array<ReactionSummary>, };
+
+export type RoomKind = "open" | "closed" | "ephemeral";
+
+export type Room = { 
+/**
+ * The slug, e.g. `lobby`; the channel is `room:{id}`.
+ */
+id: string, channel: string, name: string, topic: string, kind: RoomKind, member_count: number, 
+/**
+ * Whether the user is a member (and so subscribed on connect).
+ */
+member: boolean, 
+/**
+ * Newest offset in the room.
+ */
+last_offset: number, 
+/**
+ * The user's read mark: the last offset they have read.
+ */
+last_read: number, 
+/**
+ * Messages from others after `last_read`.
+ */
+unread: number, };
+
+export type DmState = "pending" | "accepted" | "declined" | "blocked";
+
+export type DmThread = { id: number, 
+/**
+ * `dm:{id}`.
+ */
+channel: string, 
+/**
+ * The other participant.
+ */
+other: UserInfo, state: DmState, 
+/**
+ * Who started it.
+ */
+initiated_by: number, last_offset: number, 
+/**
+ * This user's read mark.
+ */
+last_read: number, 
+/**
+ * The other participant's read mark (read receipts).
+ */
+other_last_read: number, unread: number, };
+
+export type ReadMark = { user_id: number, offset: number, };
 
 export type PresenceStatus = "online" | "away" | "busy";
 
@@ -104,7 +168,7 @@ status_text?: string,
  */
 devices: Array<DevicePresence>, };
 
-export type NotificationKind = "mention" | "ping" | "dm_request" | "dm_message" | "party_invite" | "host_ping" | "announcement";
+export type NotificationKind = "mention" | "ping" | "dm_request" | "dm_message" | "party_invite" | "host_ping" | "announcement" | "room_invite";
 
 export type Notification = { id: number, kind: NotificationKind, 
 /**
@@ -150,7 +214,7 @@ client_message_id: string, body: string, } | { "type": "set_status", ref?: strin
 /**
  * A custom status line, at most 80 characters; absent or empty clears it.
  */
-text?: string, } | { "type": "set_activity", ref?: string, idle: boolean, } | { "type": "ping_user", ref?: string, user_id: number, join_url?: string, } | { "type": "mark_notifications_read", ref?: string, ids?: number[], };
+text?: string, } | { "type": "set_activity", ref?: string, idle: boolean, } | { "type": "ping_user", ref?: string, user_id: number, join_url?: string, } | { "type": "edit_message", ref?: string, channel: string, message_id: number, body: string, } | { "type": "delete_message", ref?: string, channel: string, message_id: number, } | { "type": "react", ref?: string, channel: string, message_id: number, emoji: string, } | { "type": "mark_read", ref?: string, channel: string, offset: number, } | { "type": "typing", channel: string, typing: boolean, } | { "type": "mark_notifications_read", ref?: string, ids?: number[], };
 
 export type ServerFrame = { "type": "connection_established", 
 /**
@@ -187,9 +251,16 @@ last_offset?: number,
  */
 recovered?: boolean, 
 /**
- * Persisted channels: messages in offset order.
+ * Persisted channels, fresh snapshot (`recovered` absent or false): the newest messages as
+ * they are now, in offset order.
  */
 messages?: Array<ChatMessage>, 
+/**
+ * Persisted channels, catch-up (`recovered: true`): every event after `since`, in offset
+ * order, as the frames a live subscriber got (`message`, `message_edited`,
+ * `message_deleted`, `reaction`).
+ */
+events?: Array<ServerFrame>, 
 /**
  * `presence`: everyone online now. A room: its members online now (room presence).
  */
@@ -197,7 +268,19 @@ users?: Array<OnlineUser>,
 /**
  * `user:{id}`: how many inbox entries are unread.
  */
-unread_notifications?: number, } | { "type": "unsubscribed", ref?: string, channel: string, } | { "type": "message" } & ChatMessage | { "type": "presence_diff", 
+unread_notifications?: number, 
+/**
+ * Persisted channels: this user's read mark.
+ */
+last_read?: number, 
+/**
+ * Persisted channels: messages from others after `last_read`.
+ */
+unread?: number, 
+/**
+ * Persisted channels: every member's read mark (read receipts).
+ */
+read_marks?: Array<ReadMark>, } | { "type": "unsubscribed", ref?: string, channel: string, } | { "type": "message" } & ChatMessage | { "type": "presence_diff", 
 /**
  * `presence` for the whole hub, or a room (`room:lobby`) for that room's presence.
  */
@@ -209,7 +292,7 @@ joins: Array<OnlineUser>,
 /**
  * Ids of users who went offline.
  */
-leaves: number[], } | { "type": "online_users_update", users: Array<OnlineUser>, total_count: number, timestamp: number, } | { "type": "notification", notification: Notification, unread_count: number, } | { "type": "notifications_read", 
+leaves: number[], } | { "type": "message_edited", channel: string, offset: number, message_id: number, body: string, edited_at: number, } | { "type": "message_deleted", channel: string, offset: number, message_id: number, deleted_at: number, } | { "type": "reaction", channel: string, offset: number, message_id: number, emoji: string, user_id: number, added: boolean, } | { "type": "read_receipt", channel: string, user_id: number, offset: number, } | { "type": "typing", channel: string, user_id: number, display_name: string, typing: boolean, } | { "type": "room_update", room: Room, } | { "type": "dm_update", thread: DmThread, } | { "type": "online_users_update", users: Array<OnlineUser>, total_count: number, timestamp: number, } | { "type": "notification", notification: Notification, unread_count: number, } | { "type": "notifications_read", 
 /**
  * The entries marked; absent when all were.
  */
@@ -270,4 +353,24 @@ export type PingResponse = {
  * The inbox entry the ping created for the recipient.
  */
 notification_id: number, };
+
+export type CreateRoomRequest = { 
+/**
+ * 1 to 40 characters; the room's id is made from it.
+ */
+name: string, topic?: string, kind: RoomKind, };
+
+export type RoomsResponse = { rooms: Array<Room>, };
+
+export type InviteRequest = { user_id: number, };
+
+export type StartDmRequest = { user_id: number, };
+
+export type DmsResponse = { threads: Array<DmThread>, };
+
+export type MessagesResponse = { messages: Array<ChatMessage>, 
+/**
+ * Whether there is more beyond this page in the direction asked.
+ */
+more: boolean, };
 

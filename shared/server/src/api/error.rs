@@ -27,22 +27,21 @@ impl ApiError {
             | ErrorCode::InvalidClientMessageId
             | ErrorCode::InvalidStatus
             | ErrorCode::InvalidJoinUrl
+            | ErrorCode::InvalidRoom
+            | ErrorCode::InvalidEmoji
             | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,
             ErrorCode::PinRequired | ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::WrongPin | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NoSuchChannel | ErrorCode::NotSubscribed | ErrorCode::NotFound => {
                 StatusCode::NOT_FOUND
             }
-            ErrorCode::UserOffline => StatusCode::CONFLICT,
+            ErrorCode::UserOffline | ErrorCode::DmNotAccepted => StatusCode::CONFLICT,
+            ErrorCode::NoSuchMessage => StatusCode::NOT_FOUND,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-        }
+        ApiError { status, code, message: message.into() }
     }
 }
 
@@ -58,13 +57,6 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(ApiErrorBody {
-                code: self.code,
-                message: self.message,
-            }),
-        )
-            .into_response()
+        (self.status, Json(ApiErrorBody { code: self.code, message: self.message })).into_response()
     }
 }

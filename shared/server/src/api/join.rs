@@ -37,10 +37,7 @@ fn check_pin(hub: &Hub, given: Option<&str>) -> Result<(), ApiError> {
         return Ok(());
     };
     match given.map(str::trim) {
-        None | Some("") => Err(ApiError::new(
-            ErrorCode::PinRequired,
-            "this hub needs a PIN to join",
-        )),
+        None | Some("") => Err(ApiError::new(ErrorCode::PinRequired, "this hub needs a PIN to join")),
         Some(g) if g == pin => Ok(()),
         Some(_) => Err(ApiError::new(ErrorCode::WrongPin, "wrong PIN")),
     }
@@ -60,20 +57,11 @@ pub async fn join(
         if let Some(mut record) = lookup(&hub, &secret).await? {
             if record.user.display_name != display_name {
                 let (id, name) = (record.user.id, display_name.clone());
-                hub.store
-                    .write_wait(move |conn| rename_user(conn, id, &name))
-                    .await?;
+                hub.store.write_wait(move |conn| rename_user(conn, id, &name)).await?;
                 record.user.display_name = display_name;
             }
-            let body = JoinResponse {
-                user: record.user,
-                session: secret.clone(),
-            };
-            return Ok((
-                StatusCode::OK,
-                AppendHeaders([(SET_COOKIE, session_cookie(&secret))]),
-                Json(body),
-            ));
+            let body = JoinResponse { user: record.user, session: secret.clone() };
+            return Ok((StatusCode::OK, AppendHeaders([(SET_COOKIE, session_cookie(&secret))]), Json(body)));
         }
     }
 
@@ -85,15 +73,8 @@ pub async fn join(
         .write_wait(move |conn| create_user_with_session(conn, &display_name, &hash, now_ms()))
         .await?;
     tracing::info!(user_id = record.user.id, name = %record.user.display_name, "guest joined");
-    let body = JoinResponse {
-        user: record.user,
-        session: secret.clone(),
-    };
-    Ok((
-        StatusCode::CREATED,
-        AppendHeaders([(SET_COOKIE, session_cookie(&secret))]),
-        Json(body),
-    ))
+    let body = JoinResponse { user: record.user, session: secret.clone() };
+    Ok((StatusCode::CREATED, AppendHeaders([(SET_COOKIE, session_cookie(&secret))]), Json(body)))
 }
 
 /// `GET /api/me`: the signed-in user.
@@ -106,13 +87,10 @@ pub async fn ws_token(
     State(hub): State<Hub>,
     SessionUser(record): SessionUser,
 ) -> Result<Json<WsTokenResponse>, ApiError> {
-    let token = hub
-        .tokens
-        .issue(record.user.id, record.session_id)
-        .map_err(|e| {
-            tracing::error!(error = %e, "token signing failed");
-            ApiError::new(ErrorCode::Internal, "could not sign a token")
-        })?;
+    let token = hub.tokens.issue(record.user.id, record.session_id).map_err(|e| {
+        tracing::error!(error = %e, "token signing failed");
+        ApiError::new(ErrorCode::Internal, "could not sign a token")
+    })?;
     let expires_in = u32::try_from(hub.tokens.ttl().as_secs()).unwrap_or(u32::MAX);
     Ok(Json(WsTokenResponse { token, expires_in }))
 }
@@ -124,13 +102,7 @@ mod tests {
     #[test]
     fn display_names_are_trimmed_and_checked() {
         assert_eq!(validate_display_name("  Ann  ").unwrap(), "Ann");
-        assert_eq!(
-            validate_display_name(&"é".repeat(32))
-                .unwrap()
-                .chars()
-                .count(),
-            32
-        );
+        assert_eq!(validate_display_name(&"é".repeat(32)).unwrap().chars().count(), 32);
         for bad in ["", "   ", "a\nb", "a\u{7}", "x\u{202e}y", &"a".repeat(33)] {
             let e = validate_display_name(bad).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidDisplayName, "{bad:?}");

@@ -1,8 +1,11 @@
 //! The REST API under `/api/`: JSON in and out, errors as `{"code", "message"}` with a fitting status.
 
+mod dms;
 mod error;
+mod history;
 mod join;
 mod notifications;
+mod rooms;
 mod status;
 
 pub use error::ApiError;
@@ -26,5 +29,15 @@ pub fn routes() -> Router<Hub> {
         .route("/users/{id}/ping", post(notifications::ping))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_read))
+        .route("/rooms", get(rooms::list).post(rooms::create))
+        .route("/rooms/{id}/join", post(rooms::join))
+        .route("/rooms/{id}/leave", post(rooms::leave))
+        .route("/rooms/{id}/invite", post(rooms::invite_user))
+        .route("/dms", get(dms::list).post(dms::start))
+        .route("/dms/{id}/accept", post(dms::accept))
+        .route("/dms/{id}/decline", post(dms::decline))
+        .route("/dms/{id}/block", post(dms::block))
+        .route("/channels/{channel}/messages", get(history::messages))
+        .route("/search", get(history::search))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such API route") })
 }

@@ -33,15 +33,11 @@ pub async fn list(
     let (notifications, unread_count) = hub
         .store
         .read(move |db| {
-            let list =
-                list_notifications(db, user_id, page.before, page.limit.unwrap_or(INBOX_PAGE))?;
+            let list = list_notifications(db, user_id, page.before, page.limit.unwrap_or(INBOX_PAGE))?;
             Ok((list, unread_count(db, user_id)?))
         })
         .await?;
-    Ok(Json(NotificationsResponse {
-        notifications,
-        unread_count,
-    }))
+    Ok(Json(NotificationsResponse { notifications, unread_count }))
 }
 
 fn body<T: Default>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
@@ -54,10 +50,7 @@ fn body<T: Default>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError>
 }
 
 /// A completion that hands the write's outcome to `rx`.
-fn completion<T: Send + 'static>() -> (
-    impl FnOnce(Result<T, StoreError>) + Send + 'static,
-    Receiver<T>,
-) {
+fn completion<T: Send + 'static>() -> (impl FnOnce(Result<T, StoreError>) + Send + 'static, Receiver<T>) {
     let (tx, rx) = oneshot::channel();
     (
         move |r| {
@@ -103,7 +96,5 @@ pub async fn ping(
     let (done, rx) = completion();
     notify::send_ping(&hub, &me.user, to, req.join_url, done).await?;
     let stored = rx.outcome().await?;
-    Ok(Json(PingResponse {
-        notification_id: stored.id,
-    }))
+    Ok(Json(PingResponse { notification_id: stored.id }))
 }

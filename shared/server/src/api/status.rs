@@ -10,12 +10,7 @@ use crate::time::now_ms;
 
 pub async fn status(State(hub): State<Hub>) -> Json<StatusResponse> {
     Json(StatusResponse {
-        status: if hub.shutdown.is_cancelled() {
-            "shutting_down"
-        } else {
-            "ok"
-        }
-        .to_owned(),
+        status: if hub.shutdown.is_cancelled() { "shutting_down" } else { "ok" }.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         uptime_secs: hub.started.elapsed().as_secs(),
         connections: hub.connection_count(),

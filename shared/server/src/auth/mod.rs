@@ -9,7 +9,6 @@ mod token;
 
 pub use origin::origin_allowed;
 pub use session::{
-    SESSION_COOKIE, SecretSource, SessionUser, lookup, new_secret, session_cookie,
-    session_from_headers,
+    SESSION_COOKIE, SecretSource, SessionUser, lookup, new_secret, session_cookie, session_from_headers,
 };
 pub use token::{Claims, TokenKeys};

@@ -16,10 +16,8 @@ pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(host) = headers.get(HOST).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let origin_host = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        .unwrap_or("");
+    let origin_host =
+        origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).unwrap_or("");
     !origin_host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
@@ -38,19 +36,10 @@ mod tests {
 
     #[test]
     fn same_origin_and_listed_origins_pass() {
-        assert!(origin_allowed(
-            &headers(Some("http://192.168.1.5:7470"), "192.168.1.5:7470"),
-            &[]
-        ));
+        assert!(origin_allowed(&headers(Some("http://192.168.1.5:7470"), "192.168.1.5:7470"), &[]));
         assert!(origin_allowed(&headers(None, "x:1"), &[]));
-        assert!(!origin_allowed(
-            &headers(Some("http://evil.example"), "192.168.1.5:7470"),
-            &[]
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("http://192.168.1.5:7471"), "192.168.1.5:7470"),
-            &[]
-        ));
+        assert!(!origin_allowed(&headers(Some("http://evil.example"), "192.168.1.5:7470"), &[]));
+        assert!(!origin_allowed(&headers(Some("http://192.168.1.5:7471"), "192.168.1.5:7470"), &[]));
         assert!(origin_allowed(
             &headers(Some("tauri://localhost"), "127.0.0.1:7470"),
             &["tauri://localhost".to_owned()]

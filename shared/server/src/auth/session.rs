@@ -36,11 +36,7 @@ pub enum SecretSource {
 /// The session secret in a request: `Authorization: Bearer` first, then the cookie.
 pub fn session_from_headers(headers: &HeaderMap) -> Option<(String, SecretSource)> {
     if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(secret) = v
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        if let Some(secret) = v.strip_prefix("Bearer ").map(str::trim).filter(|s| !s.is_empty()) {
             return Some((secret.to_owned(), SecretSource::Bearer));
         }
     }
@@ -57,10 +53,7 @@ pub fn session_from_headers(headers: &HeaderMap) -> Option<(String, SecretSource
 /// Looks a session secret up in the store.
 pub async fn lookup(hub: &Hub, secret: &str) -> Result<Option<SessionRecord>, ApiError> {
     let hash = hash_secret(secret);
-    Ok(hub
-        .store
-        .read(move |conn| find_session(conn, &hash))
-        .await?)
+    Ok(hub.store.read(move |conn| find_session(conn, &hash)).await?)
 }
 
 /// The signed-in user of a REST request (bearer or cookie); 401 otherwise.
@@ -71,17 +64,10 @@ impl FromRequestParts<Hub> for SessionUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, hub: &Hub) -> Result<Self, Self::Rejection> {
-        let unauthenticated = || {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                "no valid session: join the hub first",
-            )
-        };
+        let unauthenticated =
+            || ApiError::new(ErrorCode::Unauthenticated, "no valid session: join the hub first");
         let (secret, _) = session_from_headers(&parts.headers).ok_or_else(unauthenticated)?;
-        lookup(hub, &secret)
-            .await?
-            .map(SessionUser)
-            .ok_or_else(unauthenticated)
+        lookup(hub, &secret).await?.map(SessionUser).ok_or_else(unauthenticated)
     }
 }
 
@@ -93,15 +79,9 @@ mod tests {
     fn bearer_wins_over_cookie_and_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
         h.insert(COOKIE, "a=1; hubbub_session=abc; b=2".parse().unwrap());
-        assert_eq!(
-            session_from_headers(&h),
-            Some(("abc".into(), SecretSource::Cookie))
-        );
+        assert_eq!(session_from_headers(&h), Some(("abc".into(), SecretSource::Cookie)));
         h.insert(AUTHORIZATION, "Bearer xyz".parse().unwrap());
-        assert_eq!(
-            session_from_headers(&h),
-            Some(("xyz".into(), SecretSource::Bearer))
-        );
+        assert_eq!(session_from_headers(&h), Some(("xyz".into(), SecretSource::Bearer)));
         assert_ne!(new_secret(), new_secret());
         assert_eq!(new_secret().len(), 43);
     }

@@ -48,19 +48,11 @@ impl TokenKeys {
     }
 
     /// A new token for this session.
-    pub fn issue(
-        &self,
-        user_id: i64,
-        session_id: i64,
-    ) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue(&self, user_id: i64, session_id: i64) -> Result<String, jsonwebtoken::errors::Error> {
         let now = now_ms() / 1000;
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
-        let claims = Claims {
-            sub: user_id.to_string(),
-            sid: session_id,
-            iat: now,
-            exp: now.saturating_add(ttl),
-        };
+        let claims =
+            Claims { sub: user_id.to_string(), sid: session_id, iat: now, exp: now.saturating_add(ttl) };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
 
@@ -78,9 +70,7 @@ impl TokenKeys {
 
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenKeys")
-            .field("ttl", &self.ttl)
-            .finish_non_exhaustive()
+        f.debug_struct("TokenKeys").field("ttl", &self.ttl).finish_non_exhaustive()
     }
 }
 

@@ -59,15 +59,9 @@ impl Book {
         let Some(set) = self.sets.get(scope) else {
             return Vec::new();
         };
-        let mut users: Vec<_> = set
-            .user_ids()
-            .filter_map(|id| self.entry(scope, id))
-            .collect();
+        let mut users: Vec<_> = set.user_ids().filter_map(|id| self.entry(scope, id)).collect();
         users.sort_by(|a, b| {
-            a.display_name
-                .to_lowercase()
-                .cmp(&b.display_name.to_lowercase())
-                .then(a.user_id.cmp(&b.user_id))
+            a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()).then(a.user_id.cmp(&b.user_id))
         });
         users
     }
@@ -83,10 +77,7 @@ pub struct Presence {
 impl Presence {
     /// `grace`: how long a user whose last connection closed still counts as online.
     pub fn new(grace: Duration) -> Presence {
-        Presence {
-            book: Mutex::new(Book::default()),
-            grace,
-        }
+        Presence { book: Mutex::new(Book::default()), grace }
     }
 
     fn lock(&self) -> MutexGuard<'_, Book> {
@@ -96,26 +87,20 @@ impl Presence {
     fn device(conn: &ConnHandle) -> DevicePresence {
         DevicePresence {
             connection_id: conn.id,
-            device: conn.device.clone(),
+            device: conn.device.clone().unwrap_or_default(),
             status: PresenceStatus::Online,
             since: now_ms(),
         }
     }
 
     fn join(book: &mut Book, scope: &Channel, conn: &ConnHandle) {
-        let profile = book
-            .profiles
-            .entry(conn.user.id)
-            .or_insert_with(|| Profile {
-                display_name: conn.user.display_name.clone(),
-                chosen: None,
-                text: None,
-            });
+        let profile = book.profiles.entry(conn.user.id).or_insert_with(|| Profile {
+            display_name: conn.user.display_name.clone(),
+            chosen: None,
+            text: None,
+        });
         profile.display_name.clone_from(&conn.user.display_name);
-        book.sets
-            .entry(scope.clone())
-            .or_default()
-            .join(conn.user.id, Self::device(conn));
+        book.sets.entry(scope.clone()).or_default().join(conn.user.id, Self::device(conn));
     }
 
     /// A connection comes online: it counts in the hub's presence.
@@ -142,19 +127,18 @@ impl Presence {
             last_offset: None,
             recovered: None,
             messages: None,
+            events: None,
             users: Some(book.snapshot(&Channel::Presence)),
             unread_notifications: None,
+            last_read: None,
+            unread: None,
+            read_marks: None,
         });
         registry.subscribe(&Channel::Presence, conn);
     }
 
     /// Subscribes `conn` to `online_users`: the whole list now and after every change.
-    pub fn subscribe_online_users(
-        &self,
-        conn: &Arc<ConnHandle>,
-        registry: &Registry,
-        r#ref: Option<String>,
-    ) {
+    pub fn subscribe_online_users(&self, conn: &Arc<ConnHandle>, registry: &Registry, r#ref: Option<String>) {
         let book = self.lock();
         conn.send_frame(&ServerFrame::Subscribed {
             r#ref,
@@ -163,8 +147,12 @@ impl Presence {
             last_offset: None,
             recovered: None,
             messages: None,
+            events: None,
             users: None,
             unread_notifications: None,
+            last_read: None,
+            unread: None,
+            read_marks: None,
         });
         conn.send_frame(&online_users_update(book.snapshot(&Channel::Presence)));
         registry.subscribe(&Channel::OnlineUsers, conn);
@@ -207,11 +195,7 @@ impl Presence {
 
     /// A connection's tab went idle (or came back).
     pub fn set_activity(&self, conn: &ConnHandle, idle: bool) {
-        let status = if idle {
-            PresenceStatus::Away
-        } else {
-            PresenceStatus::Online
-        };
+        let status = if idle { PresenceStatus::Away } else { PresenceStatus::Online };
         for set in self.lock().sets.values_mut() {
             set.set_device_status(conn.user.id, conn.id, status);
         }
@@ -219,10 +203,7 @@ impl Presence {
 
     /// Whether a user is online (connected, or within the grace period).
     pub fn is_online(&self, user_id: i64) -> bool {
-        self.lock()
-            .sets
-            .get(&Channel::Presence)
-            .is_some_and(|s| s.contains(user_id))
+        self.lock().sets.get(&Channel::Presence).is_some_and(|s| s.contains(user_id))
     }
 
     /// Everyone online on the hub, by name.
@@ -248,15 +229,8 @@ impl Presence {
                 }
                 continue;
             }
-            let joins = changed
-                .into_iter()
-                .filter_map(|id| book.entry(&scope, id))
-                .collect();
-            let frame = ServerFrame::PresenceDiff {
-                channel: Some(scope.to_string()),
-                joins,
-                leaves,
-            };
+            let joins = changed.into_iter().filter_map(|id| book.entry(&scope, id)).collect();
+            let frame = ServerFrame::PresenceDiff { channel: Some(scope.to_string()), joins, leaves };
             registry.publish(&scope, &encode(&frame), None);
             frames += 1;
             if scope == Channel::Presence && registry.subscriber_count(&Channel::OnlineUsers) > 0 {
@@ -286,28 +260,18 @@ mod tests {
     fn conn(
         id: u64,
         user: i64,
-    ) -> (
-        Arc<ConnHandle>,
-        tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>,
-    ) {
+    ) -> (Arc<ConnHandle>, tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>) {
         let (h, rx) = ConnHandle::new(
             id,
-            UserInfo {
-                id: user,
-                display_name: format!("u{user}"),
-            },
-            "test".into(),
+            UserInfo { id: user, display_name: format!("u{user}") },
+            Some("test".into()),
             64,
         );
         (Arc::new(h), rx)
     }
 
-    fn frames(
-        rx: &mut tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>,
-    ) -> Vec<serde_json::Value> {
-        std::iter::from_fn(|| rx.try_recv().ok())
-            .map(|f| serde_json::from_str(f.as_str()).unwrap())
-            .collect()
+    fn frames(rx: &mut tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>) -> Vec<serde_json::Value> {
+        std::iter::from_fn(|| rx.try_recv().ok()).map(|f| serde_json::from_str(f.as_str()).unwrap()).collect()
     }
 
     #[test]
@@ -326,11 +290,7 @@ mod tests {
         assert_eq!(got.len(), 2, "the snapshot, then one diff");
         assert_eq!(got[1]["type"], "presence_diff");
         assert_eq!(got[1]["joins"].as_array().unwrap().len(), 101);
-        assert_eq!(
-            presence.flush(Instant::now(), &registry),
-            0,
-            "nothing new, nothing sent"
-        );
+        assert_eq!(presence.flush(Instant::now(), &registry), 0, "nothing new, nothing sent");
     }
 
     #[test]
@@ -341,11 +301,7 @@ mod tests {
         presence.connect(&a);
         presence.connect(&b);
         presence.set_activity(&a, true);
-        assert_eq!(
-            presence.snapshot()[0].status,
-            PresenceStatus::Online,
-            "one tab still active"
-        );
+        assert_eq!(presence.snapshot()[0].status, PresenceStatus::Online, "one tab still active");
         presence.set_activity(&b, true);
         assert_eq!(presence.snapshot()[0].status, PresenceStatus::Away);
         presence.set_status(1, PresenceStatus::Busy, Some("in a game".into()));
@@ -355,11 +311,7 @@ mod tests {
             (PresenceStatus::Busy, Some("in a game"), 2)
         );
         presence.set_status(1, PresenceStatus::Online, None);
-        assert_eq!(
-            presence.snapshot()[0].status,
-            PresenceStatus::Away,
-            "back to automatic"
-        );
+        assert_eq!(presence.snapshot()[0].status, PresenceStatus::Away, "back to automatic");
     }
 
     #[test]
@@ -373,30 +325,18 @@ mod tests {
         presence.connect(&b);
         presence.enter_room(&lobby, &a, &registry, |users| {
             assert_eq!(users.len(), 1);
-            ServerFrame::Unsubscribed {
-                r#ref: None,
-                channel: "x".into(),
-            }
+            ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() }
         });
         presence.enter_room(&lobby, &b, &registry, |users| {
             assert_eq!(users.len(), 2);
-            ServerFrame::Unsubscribed {
-                r#ref: None,
-                channel: "x".into(),
-            }
+            ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() }
         });
         presence.flush(Instant::now(), &registry);
         presence.leave_room(&lobby, &b);
         presence.flush(Instant::now(), &registry);
         let got = frames(&mut arx);
         let last = got.last().unwrap();
-        assert_eq!(
-            (last["channel"].as_str(), last["leaves"][0].as_i64()),
-            (Some("room:lobby"), Some(2))
-        );
-        assert!(
-            presence.is_online(2),
-            "leaving a room is not leaving the hub"
-        );
+        assert_eq!((last["channel"].as_str(), last["leaves"][0].as_i64()), (Some("room:lobby"), Some(2)));
+        assert!(presence.is_online(2), "leaving a room is not leaving the hub");
     }
 }

@@ -56,16 +56,8 @@ impl PresenceSet {
     }
 
     /// A connection's own status (its tab went idle or came back). Returns whether it changed.
-    pub fn set_device_status(
-        &mut self,
-        user_id: i64,
-        connection_id: u64,
-        status: PresenceStatus,
-    ) -> bool {
-        let Some(device) = self
-            .members
-            .get_mut(&user_id)
-            .and_then(|m| m.conns.get_mut(&connection_id))
+    pub fn set_device_status(&mut self, user_id: i64, connection_id: u64, status: PresenceStatus) -> bool {
+        let Some(device) = self.members.get_mut(&user_id).and_then(|m| m.conns.get_mut(&connection_id))
         else {
             return false;
         };
@@ -89,11 +81,7 @@ impl PresenceSet {
         let expired: Vec<i64> = self
             .members
             .iter()
-            .filter(|(_, m)| {
-                m.grace
-                    .as_ref()
-                    .is_some_and(|(deadline, _)| *deadline <= now)
-            })
+            .filter(|(_, m)| m.grace.as_ref().is_some_and(|(deadline, _)| *deadline <= now))
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
@@ -105,13 +93,9 @@ impl PresenceSet {
 
     /// Users whose entry changed and users who left, since the last call; both sorted.
     pub fn take_changes(&mut self) -> (Vec<i64>, Vec<i64>) {
-        let changed = std::mem::take(&mut self.changed)
-            .into_iter()
-            .filter(|id| self.members.contains_key(id));
-        (
-            changed.collect(),
-            std::mem::take(&mut self.left).into_iter().collect(),
-        )
+        let changed =
+            std::mem::take(&mut self.changed).into_iter().filter(|id| self.members.contains_key(id));
+        (changed.collect(), std::mem::take(&mut self.left).into_iter().collect())
     }
 
     /// Whether the user is present (connected, or within their grace period).
@@ -121,9 +105,7 @@ impl PresenceSet {
 
     /// Whether one of the user's live connections is `connection_id`.
     pub fn has_connection(&self, user_id: i64, connection_id: u64) -> bool {
-        self.members
-            .get(&user_id)
-            .is_some_and(|m| m.conns.contains_key(&connection_id))
+        self.members.get(&user_id).is_some_and(|m| m.conns.contains_key(&connection_id))
     }
 
     /// Everyone present.
@@ -152,12 +134,7 @@ mod tests {
     use super::*;
 
     fn device(connection_id: u64) -> DevicePresence {
-        DevicePresence {
-            connection_id,
-            device: "test".into(),
-            status: PresenceStatus::Online,
-            since: 5,
-        }
+        DevicePresence { connection_id, device: "test".into(), status: PresenceStatus::Online, since: 5 }
     }
 
     const GRACE: Duration = Duration::from_secs(10);

@@ -1,6 +1,11 @@
-//! Channels (offsets and epochs) and chat messages: idempotent insert, snapshots and catch-up.
+//! Persisted channels: offsets and epochs, and the event log of their messages (sent, edited,
+//! deleted, reacted to), with idempotent sends, snapshots, exact catch-up and history pages.
+//!
+//! Every event takes the channel's next offset and has a row in `events`; `messages` holds each
+//! message's current state. A replay renders the events after an offset in order; a message event
+//! carries the message as it is now, so applying the later events again changes nothing.
 
-use hubbub_protocol::{ChatMessage, StreamPosition};
+use hubbub_protocol::{ChatMessage, ReactionSummary, ServerFrame, StreamPosition};
 use rand::Rng;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -10,6 +15,8 @@ use super::{StoreError, StoreResult};
 pub const HISTORY_LIMIT: i64 = 50;
 /// The longest gap a `since` catch-up replays; beyond it the client gets a fresh snapshot.
 pub const MAX_REPLAY: i64 = 1000;
+/// Most messages one history page returns.
+pub const PAGE_LIMIT: i64 = 100;
 
 /// A stored message, and whether it was already there (a resend of the same `client_message_id`).
 #[derive(Debug, Clone)]
@@ -23,9 +30,12 @@ pub struct InsertOutcome {
 pub struct Snapshot {
     pub epoch: String,
     pub last_offset: i64,
-    /// `None` without `since`; `Some(true)` when `messages` is exactly what followed it.
+    /// `None` without `since`; `Some(true)` when `replay` is exactly what followed it.
     pub recovered: Option<bool>,
+    /// A fresh snapshot: the newest messages as they are now (empty when recovered).
     pub messages: Vec<ChatMessage>,
+    /// A catch-up: every event after `since`, in offset order.
+    pub replay: Vec<ServerFrame>,
 }
 
 fn new_epoch() -> String {
@@ -34,27 +44,58 @@ fn new_epoch() -> String {
 
 /// Creates a channel if it does not exist yet.
 pub fn ensure_channel(conn: &Connection, name: &str, now: i64) -> StoreResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO channels (name, epoch, last_offset, created_at) VALUES (?1, ?2, 0, ?3)
          ON CONFLICT (name) DO NOTHING",
-        params![name, new_epoch(), now],
-    )?;
+    )?
+    .execute(params![name, new_epoch(), now])?;
     Ok(())
 }
 
 /// A channel's epoch and newest offset, or `None` if it does not exist.
 pub fn channel_state(conn: &Connection, name: &str) -> StoreResult<Option<(String, i64)>> {
     Ok(conn
-        .query_row(
-            "SELECT epoch, last_offset FROM channels WHERE name = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT epoch, last_offset FROM channels WHERE name = ?1")?
+        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
+/// Takes the channel's next offset.
+fn next_offset(conn: &Connection, channel: &str) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "UPDATE channels SET last_offset = last_offset + 1 WHERE name = ?1 RETURNING last_offset",
+    )?
+    .query_row([channel], |r| r.get(0))
+    .optional()?
+    .ok_or_else(|| StoreError::NoSuchChannel(channel.to_owned()))
+}
+
+/// One row of the event log.
+struct Event<'a> {
+    kind: &'a str,
+    message_id: i64,
+    actor: i64,
+    emoji: Option<&'a str>,
+    added: Option<bool>,
+}
+
+impl<'a> Event<'a> {
+    fn of(kind: &'a str, message_id: i64, actor: i64) -> Self {
+        Event { kind, message_id, actor, emoji: None, added: None }
+    }
+}
+
+fn record_event(conn: &Connection, channel: &str, offset: i64, e: &Event<'_>, now: i64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO events (channel, \"offset\", kind, message_id, actor_id, emoji, added, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![channel, offset, e.kind, e.message_id, e.actor, e.emoji, e.added, now])?;
+    Ok(())
+}
+
 const SELECT_MESSAGE: &str = "SELECT m.id, m.channel, m.\"offset\", m.sender_id, u.display_name,
-        m.client_message_id, m.body, m.created_at
+        m.client_message_id, m.body, m.created_at, m.edited_at, m.deleted_at
     FROM messages m JOIN users u ON u.id = m.sender_id";
 
 fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
@@ -67,11 +108,40 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
         client_message_id: r.get(5)?,
         body: r.get(6)?,
         created_at: r.get(7)?,
+        edited_at: r.get(8)?,
+        deleted_at: r.get(9)?,
+        reactions: None,
     })
 }
 
+/// Fills in a message's reactions.
+fn with_reactions(conn: &Connection, mut m: ChatMessage) -> StoreResult<ChatMessage> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT emoji, user_id FROM reactions WHERE message_id = ?1 ORDER BY created_at, user_id",
+    )?;
+    let mut list: Vec<ReactionSummary> = Vec::new();
+    for row in stmt.query_map([m.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let (emoji, user) = row?;
+        match list.iter_mut().find(|s| s.emoji == emoji) {
+            Some(s) => s.user_ids.push(user),
+            None => list.push(ReactionSummary { emoji, user_ids: vec![user] }),
+        }
+    }
+    m.reactions = (!list.is_empty()).then_some(list);
+    Ok(m)
+}
+
+/// One message of a channel as it is now, or `None`.
+pub fn get_message(conn: &Connection, channel: &str, id: i64) -> StoreResult<Option<ChatMessage>> {
+    let m = conn
+        .prepare_cached(&format!("{SELECT_MESSAGE} WHERE m.channel = ?1 AND m.id = ?2"))?
+        .query_row(params![channel, id], row_to_message)
+        .optional()?;
+    m.map(|m| with_reactions(conn, m)).transpose()
+}
+
 /// Stores a message with the channel's next offset, unless the same sender already stored one with
-/// this `client_message_id`, in which case that one is returned unchanged.
+/// this `client_message_id`, in which case that one is returned as it is now.
 pub fn insert_message(
     conn: &Connection,
     channel: &str,
@@ -87,24 +157,16 @@ pub fn insert_message(
         .query_row(params![channel, sender_id, client_message_id], row_to_message)
         .optional()?;
     if let Some(message) = existing {
-        return Ok(InsertOutcome {
-            message,
-            duplicate: true,
-        });
+        return Ok(InsertOutcome { message: with_reactions(conn, message)?, duplicate: true });
     }
-    let offset: i64 = conn
-        .prepare_cached(
-            "UPDATE channels SET last_offset = last_offset + 1 WHERE name = ?1 RETURNING last_offset",
-        )?
-        .query_row([channel], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| StoreError::NoSuchChannel(channel.to_owned()))?;
+    let offset = next_offset(conn, channel)?;
     let id: i64 = conn
         .prepare_cached(
             "INSERT INTO messages (channel, \"offset\", sender_id, client_message_id, body, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         )?
         .query_row(params![channel, offset, sender_id, client_message_id, body, now], |r| r.get(0))?;
+    record_event(conn, channel, offset, &Event::of("message", id, sender_id), now)?;
     let sender_name: String = conn
         .prepare_cached("SELECT display_name FROM users WHERE id = ?1")?
         .query_row([sender_id], |r| r.get(0))?;
@@ -118,50 +180,290 @@ pub fn insert_message(
             client_message_id: client_message_id.to_owned(),
             body: body.to_owned(),
             created_at: now,
+            edited_at: None,
+            deleted_at: None,
+            reactions: None,
         },
         duplicate: false,
     })
 }
 
-/// What a new subscriber gets: the events after `since` when they can be replayed exactly,
-/// otherwise the newest [`HISTORY_LIMIT`] messages.
-pub fn snapshot(
+/// Why an edit, delete or reaction was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventRefusal {
+    NoSuchMessage,
+    NotAuthor,
+    Deleted,
+}
+
+/// An edit, delete or reaction: its frame, or why it was refused.
+pub type EventOutcome = Result<ServerFrame, EventRefusal>;
+
+fn live_message(conn: &Connection, channel: &str, id: i64) -> StoreResult<Result<ChatMessage, EventRefusal>> {
+    Ok(match get_message(conn, channel, id)? {
+        None => Err(EventRefusal::NoSuchMessage),
+        Some(m) if m.deleted_at.is_some() => Err(EventRefusal::Deleted),
+        Some(m) => Ok(m),
+    })
+}
+
+/// The author changes a message's text: an `edit` event with the next offset.
+pub fn edit_message(
     conn: &Connection,
     channel: &str,
-    since: Option<&StreamPosition>,
-) -> StoreResult<Snapshot> {
-    let (epoch, last_offset) = channel_state(conn, channel)?
-        .ok_or_else(|| StoreError::NoSuchChannel(channel.to_owned()))?;
+    id: i64,
+    actor: i64,
+    body: &str,
+    now: i64,
+) -> StoreResult<EventOutcome> {
+    let m = match live_message(conn, channel, id)? {
+        Ok(m) if m.sender_id != actor => return Ok(Err(EventRefusal::NotAuthor)),
+        Ok(m) => m,
+        Err(e) => return Ok(Err(e)),
+    };
+    let offset = next_offset(conn, channel)?;
+    conn.prepare_cached("UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1")?
+        .execute(params![m.id, body, now])?;
+    record_event(conn, channel, offset, &Event::of("edit", m.id, actor), now)?;
+    Ok(Ok(ServerFrame::MessageEdited {
+        channel: channel.to_owned(),
+        offset,
+        message_id: m.id,
+        body: body.to_owned(),
+        edited_at: now,
+    }))
+}
+
+/// The author deletes a message: its text is erased and a `delete` event takes the next offset.
+pub fn delete_message(
+    conn: &Connection,
+    channel: &str,
+    id: i64,
+    actor: i64,
+    now: i64,
+) -> StoreResult<EventOutcome> {
+    let m = match live_message(conn, channel, id)? {
+        Ok(m) if m.sender_id != actor => return Ok(Err(EventRefusal::NotAuthor)),
+        Ok(m) => m,
+        Err(e) => return Ok(Err(e)),
+    };
+    let offset = next_offset(conn, channel)?;
+    conn.prepare_cached("UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1")?
+        .execute(params![m.id, now])?;
+    conn.prepare_cached("DELETE FROM reactions WHERE message_id = ?1")?.execute([m.id])?;
+    record_event(conn, channel, offset, &Event::of("delete", m.id, actor), now)?;
+    Ok(Ok(ServerFrame::MessageDeleted {
+        channel: channel.to_owned(),
+        offset,
+        message_id: m.id,
+        deleted_at: now,
+    }))
+}
+
+/// Toggles `actor`'s reaction `emoji` on a message: a `reaction` event with the next offset.
+pub fn toggle_reaction(
+    conn: &Connection,
+    channel: &str,
+    id: i64,
+    actor: i64,
+    emoji: &str,
+    now: i64,
+) -> StoreResult<EventOutcome> {
+    let m = match live_message(conn, channel, id)? {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(e)),
+    };
+    let removed = conn
+        .prepare_cached("DELETE FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3")?
+        .execute(params![m.id, emoji, actor])?
+        > 0;
+    if !removed {
+        conn.prepare_cached(
+            "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![m.id, emoji, actor, now])?;
+    }
+    let offset = next_offset(conn, channel)?;
+    record_event(
+        conn,
+        channel,
+        offset,
+        &Event { emoji: Some(emoji), added: Some(!removed), ..Event::of("reaction", m.id, actor) },
+        now,
+    )?;
+    Ok(Ok(ServerFrame::Reaction {
+        channel: channel.to_owned(),
+        offset,
+        message_id: m.id,
+        emoji: emoji.to_owned(),
+        user_id: actor,
+        added: !removed,
+    }))
+}
+
+/// The events after `after`, in offset order, as the frames a live subscriber got.
+fn replay(conn: &Connection, channel: &str, after: i64) -> StoreResult<Vec<ServerFrame>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT \"offset\", kind, message_id, actor_id, emoji, added, created_at FROM events
+         WHERE channel = ?1 AND \"offset\" > ?2 ORDER BY \"offset\"",
+    )?;
+    let rows = stmt
+        .query_map(params![channel, after], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<bool>>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut frames = Vec::with_capacity(rows.len());
+    for (offset, kind, message_id, actor, emoji, added, at) in rows {
+        let channel = channel.to_owned();
+        frames.push(match kind.as_str() {
+            "message" => match get_message(conn, &channel, message_id)? {
+                Some(m) => ServerFrame::Message(m),
+                None => continue,
+            },
+            "edit" => {
+                let body = get_message(conn, &channel, message_id)?.map(|m| m.body).unwrap_or_default();
+                ServerFrame::MessageEdited { channel, offset, message_id, body, edited_at: at }
+            }
+            "delete" => ServerFrame::MessageDeleted { channel, offset, message_id, deleted_at: at },
+            _ => ServerFrame::Reaction {
+                channel,
+                offset,
+                message_id,
+                emoji: emoji.unwrap_or_default(),
+                user_id: actor,
+                added: added.unwrap_or(true),
+            },
+        });
+    }
+    Ok(frames)
+}
+
+/// What a new subscriber gets: the events after `since` when they can be replayed exactly,
+/// otherwise the newest [`HISTORY_LIMIT`] messages as they are now.
+pub fn snapshot(conn: &Connection, channel: &str, since: Option<&StreamPosition>) -> StoreResult<Snapshot> {
+    let (epoch, last_offset) =
+        channel_state(conn, channel)?.ok_or_else(|| StoreError::NoSuchChannel(channel.to_owned()))?;
     let replayable = since.filter(|s| {
-        s.epoch == epoch
-            && s.offset >= 0
-            && s.offset <= last_offset
-            && last_offset - s.offset <= MAX_REPLAY
+        s.epoch == epoch && s.offset >= 0 && s.offset <= last_offset && last_offset - s.offset <= MAX_REPLAY
     });
-    let messages = match replayable {
-        Some(s) => conn
+    let (messages, replay) = match replayable {
+        Some(s) => (Vec::new(), replay(conn, channel, s.offset)?),
+        None => (page(conn, channel, None, None, HISTORY_LIMIT)?.0, Vec::new()),
+    };
+    Ok(Snapshot { epoch, last_offset, recovered: since.map(|_| replayable.is_some()), messages, replay })
+}
+
+/// A page of messages as they are now, in offset order: the newest before `before`, or the oldest
+/// after `after`, at most `limit`. Also says whether more lie beyond the page.
+pub fn page(
+    conn: &Connection,
+    channel: &str,
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> StoreResult<(Vec<ChatMessage>, bool)> {
+    let limit = limit.clamp(1, PAGE_LIMIT);
+    let mut list = match after {
+        Some(after) => conn
             .prepare_cached(&format!(
-                "{SELECT_MESSAGE} WHERE m.channel = ?1 AND m.\"offset\" > ?2 ORDER BY m.\"offset\""
+                "{SELECT_MESSAGE} WHERE m.channel = ?1 AND m.\"offset\" > ?2 ORDER BY m.\"offset\" LIMIT ?3"
             ))?
-            .query_map(params![channel, s.offset], row_to_message)?
+            .query_map(params![channel, after, limit + 1], row_to_message)?
             .collect::<Result<Vec<_>, _>>()?,
         None => {
             let mut newest = conn
                 .prepare_cached(&format!(
-                    "{SELECT_MESSAGE} WHERE m.channel = ?1 ORDER BY m.\"offset\" DESC LIMIT ?2"
+                    "{SELECT_MESSAGE} WHERE m.channel = ?1 AND m.\"offset\" < ?2 ORDER BY m.\"offset\" DESC LIMIT ?3"
                 ))?
-                .query_map(params![channel, HISTORY_LIMIT], row_to_message)?
+                .query_map(params![channel, before.unwrap_or(i64::MAX), limit + 1], row_to_message)?
                 .collect::<Result<Vec<_>, _>>()?;
+            let more = newest.len() as i64 > limit;
+            newest.truncate(limit as usize);
             newest.reverse();
-            newest
+            let list =
+                newest.into_iter().map(|m| with_reactions(conn, m)).collect::<StoreResult<Vec<_>>>()?;
+            return Ok((list, more));
         }
     };
-    Ok(Snapshot {
-        epoch,
-        last_offset,
-        recovered: since.map(|_| replayable.is_some()),
-        messages,
-    })
+    let more = list.len() as i64 > limit;
+    list.truncate(limit as usize);
+    let list = list.into_iter().map(|m| with_reactions(conn, m)).collect::<StoreResult<Vec<_>>>()?;
+    Ok((list, more))
+}
+
+/// Full-text search over the messages of `channels`, newest first.
+pub fn search(
+    conn: &Connection,
+    query: &str,
+    channels: &[String],
+    limit: i64,
+) -> StoreResult<Vec<ChatMessage>> {
+    // Each word is quoted, so the query language's operators in user input are plain text.
+    let fts: String = query
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if fts.is_empty() || channels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = serde_json::to_string(channels).unwrap_or_else(|_| "[]".into());
+    let found = conn
+        .prepare_cached(&format!(
+            "{SELECT_MESSAGE} WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1)
+             AND m.channel IN (SELECT value FROM json_each(?2)) AND m.deleted_at IS NULL
+             ORDER BY m.id DESC LIMIT ?3"
+        ))?
+        .query_map(params![fts, list, limit.clamp(1, PAGE_LIMIT)], row_to_message)?
+        .collect::<Result<Vec<_>, _>>()?;
+    found.into_iter().map(|m| with_reactions(conn, m)).collect()
+}
+
+/// Stores `user`'s read mark in `channel` (never moving it back); returns the mark now in force.
+pub fn set_read_mark(conn: &Connection, channel: &str, user: i64, offset: i64) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO read_marks (channel, user_id, \"offset\") VALUES (?1, ?2, ?3)
+             ON CONFLICT (channel, user_id) DO UPDATE SET \"offset\" = max(\"offset\", excluded.\"offset\")
+             RETURNING \"offset\"",
+        )?
+        .query_row(params![channel, user, offset], |r| r.get(0))?)
+}
+
+/// `user`'s read mark in `channel` (0 when they have read nothing).
+pub fn read_mark(conn: &Connection, channel: &str, user: i64) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT \"offset\" FROM read_marks WHERE channel = ?1 AND user_id = ?2")?
+        .query_row(params![channel, user], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Every read mark in a channel.
+pub fn read_marks(conn: &Connection, channel: &str) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached("SELECT user_id, \"offset\" FROM read_marks WHERE channel = ?1 ORDER BY user_id")?
+        .query_map([channel], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Messages from others after `user`'s read mark (deleted ones do not count).
+pub fn unread(conn: &Connection, channel: &str, user: i64) -> StoreResult<u32> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM messages WHERE channel = ?1 AND sender_id != ?2 AND deleted_at IS NULL
+             AND \"offset\" > coalesce((SELECT \"offset\" FROM read_marks WHERE channel = ?1 AND user_id = ?2), 0)",
+        )?
+        .query_row(params![channel, user], |r| r.get(0))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]
@@ -179,37 +481,81 @@ mod tests {
     #[test]
     fn offsets_increase_and_resends_are_stored_once() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0)
-            .unwrap()
-            .user;
+        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().user;
         let a = insert_message(&conn, "room:lobby", u.id, "c1", "one", 1).unwrap();
         let b = insert_message(&conn, "room:lobby", u.id, "c2", "two", 2).unwrap();
         let again = insert_message(&conn, "room:lobby", u.id, "c1", "changed", 3).unwrap();
         assert_eq!((a.message.offset, b.message.offset), (1, 2));
         assert!(again.duplicate);
         assert_eq!(again.message, a.message);
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
-            .unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 2);
     }
 
     #[test]
     fn unknown_channel_is_an_error() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0)
-            .unwrap()
-            .user;
+        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().user;
         let err = insert_message(&conn, "room:nope", u.id, "c1", "x", 0).unwrap_err();
         assert!(matches!(err, StoreError::NoSuchChannel(_)));
     }
 
     #[test]
+    fn edits_deletes_and_reactions_are_events_that_replay_in_order() {
+        let conn = db();
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
+        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().user;
+        let m1 = insert_message(&conn, "room:lobby", ann.id, "c1", "helo", 1).unwrap().message;
+        let m2 = insert_message(&conn, "room:lobby", bo.id, "c2", "bye", 2).unwrap().message;
+        assert_eq!(
+            edit_message(&conn, "room:lobby", m1.id, bo.id, "x", 3).unwrap(),
+            Err(EventRefusal::NotAuthor)
+        );
+        assert!(edit_message(&conn, "room:lobby", m1.id, ann.id, "hello", 3).unwrap().is_ok());
+        assert!(toggle_reaction(&conn, "room:lobby", m1.id, bo.id, "👍", 4).unwrap().is_ok());
+        assert!(toggle_reaction(&conn, "room:lobby", m1.id, ann.id, "👍", 5).unwrap().is_ok());
+        assert!(delete_message(&conn, "room:lobby", m2.id, bo.id, 6).unwrap().is_ok());
+        assert_eq!(delete_message(&conn, "room:lobby", m2.id, bo.id, 7).unwrap(), Err(EventRefusal::Deleted));
+        assert_eq!(
+            toggle_reaction(&conn, "room:lobby", 999, bo.id, "👍", 7).unwrap(),
+            Err(EventRefusal::NoSuchMessage)
+        );
+        let r = toggle_reaction(&conn, "room:lobby", m1.id, bo.id, "👍", 8).unwrap().unwrap();
+        assert!(matches!(r, ServerFrame::Reaction { added: false, offset: 7, .. }), "{r:?}");
+
+        let snap = snapshot(
+            &conn,
+            "room:lobby",
+            Some(&StreamPosition {
+                offset: 1,
+                epoch: channel_state(&conn, "room:lobby").unwrap().unwrap().0,
+            }),
+        )
+        .unwrap();
+        assert_eq!(snap.recovered, Some(true));
+        let kinds: Vec<&str> = snap
+            .replay
+            .iter()
+            .map(|f| match f {
+                ServerFrame::Message(_) => "message",
+                ServerFrame::MessageEdited { .. } => "edit",
+                ServerFrame::MessageDeleted { .. } => "delete",
+                ServerFrame::Reaction { .. } => "reaction",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, vec!["message", "edit", "reaction", "reaction", "delete", "reaction"]);
+        let fresh = snapshot(&conn, "room:lobby", None).unwrap();
+        let first = &fresh.messages[0];
+        assert_eq!((first.body.as_str(), first.edited_at), ("hello", Some(3)));
+        assert_eq!(first.reactions.as_ref().unwrap()[0].user_ids, vec![ann.id]);
+        assert_eq!((fresh.messages[1].body.as_str(), fresh.messages[1].deleted_at), ("", Some(6)));
+    }
+
+    #[test]
     fn snapshot_replays_after_since_or_falls_back() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0)
-            .unwrap()
-            .user;
+        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().user;
         for i in 0..60 {
             insert_message(&conn, "room:lobby", u.id, &format!("c{i}"), "m", i).unwrap();
         }
@@ -218,22 +564,49 @@ mod tests {
         assert_eq!(fresh.messages.len() as i64, HISTORY_LIMIT);
         assert_eq!(fresh.messages.first().unwrap().offset, 11);
         assert_eq!(fresh.messages.last().unwrap().offset, 60);
-        let since = StreamPosition {
-            offset: 55,
-            epoch: fresh.epoch.clone(),
-        };
+        let since = StreamPosition { offset: 55, epoch: fresh.epoch.clone() };
         let caught = snapshot(&conn, "room:lobby", Some(&since)).unwrap();
         assert_eq!(caught.recovered, Some(true));
-        assert_eq!(
-            caught.messages.iter().map(|m| m.offset).collect::<Vec<_>>(),
-            vec![56, 57, 58, 59, 60]
-        );
-        let other = StreamPosition {
-            offset: 55,
-            epoch: "other".into(),
-        };
+        let offsets: Vec<i64> = caught
+            .replay
+            .iter()
+            .map(|f| match f {
+                ServerFrame::Message(m) => m.offset,
+                _ => -1,
+            })
+            .collect();
+        assert_eq!(offsets, vec![56, 57, 58, 59, 60]);
+        let other = StreamPosition { offset: 55, epoch: "other".into() };
         let lost = snapshot(&conn, "room:lobby", Some(&other)).unwrap();
         assert_eq!(lost.recovered, Some(false));
         assert_eq!(lost.messages.len() as i64, HISTORY_LIMIT);
+        let (older, more) = page(&conn, "room:lobby", Some(11), None, 5).unwrap();
+        assert_eq!((older.first().unwrap().offset, older.last().unwrap().offset, more), (6, 10, true));
+        let (newer, more) = page(&conn, "room:lobby", None, Some(57), 5).unwrap();
+        assert_eq!((newer.len(), more), (3, false));
+    }
+
+    #[test]
+    fn search_finds_words_in_allowed_channels_only_and_read_marks_count_unread() {
+        let conn = db();
+        ensure_channel(&conn, "room:secret", 0).unwrap();
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
+        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().user;
+        insert_message(&conn, "room:lobby", ann.id, "1", "Pizza is here", 1).unwrap();
+        insert_message(&conn, "room:secret", ann.id, "2", "secret pizza", 2).unwrap();
+        let m =
+            insert_message(&conn, "room:lobby", ann.id, "3", "more PIZZA \"quoted\" OR", 3).unwrap().message;
+        let hits = search(&conn, "pizza", &["room:lobby".into()], 10).unwrap();
+        assert_eq!(hits.len(), 2);
+        assert!(hits.iter().all(|h| h.channel == "room:lobby"));
+        assert_eq!(search(&conn, "\"quoted\" OR", &["room:lobby".into()], 10).unwrap().len(), 1);
+        delete_message(&conn, "room:lobby", m.id, ann.id, 4).unwrap().unwrap();
+        assert_eq!(search(&conn, "pizza", &["room:lobby".into()], 10).unwrap().len(), 1);
+        assert_eq!(unread(&conn, "room:lobby", bo.id).unwrap(), 1, "the deleted one does not count");
+        assert_eq!(set_read_mark(&conn, "room:lobby", bo.id, 1).unwrap(), 1);
+        assert_eq!(set_read_mark(&conn, "room:lobby", bo.id, 0).unwrap(), 1, "never backwards");
+        assert_eq!(unread(&conn, "room:lobby", bo.id).unwrap(), 0);
+        assert_eq!(unread(&conn, "room:lobby", ann.id).unwrap(), 0, "your own messages are read");
+        assert_eq!(read_marks(&conn, "room:lobby").unwrap(), vec![(bo.id, 1)]);
     }
 }

@@ -6,22 +6,32 @@
 //! then runs each job's completion in queue order. Completions are where acks are sent and events are
 //! fanned out, so a channel's events leave the hub in offset order and never before they are durable.
 
+mod dms;
 mod messages;
 mod notifications;
 mod reader;
+mod rooms;
 mod schema;
 mod users;
 mod writer;
 
-pub use messages::{HISTORY_LIMIT, InsertOutcome, Snapshot};
-pub use messages::{channel_state, ensure_channel, insert_message, snapshot};
+pub use dms::{DmAction, DmRefusal, DmRow, act_on_dm, dm, dm_view, dms_for, readable_dms, start_dm};
+pub use messages::{
+    EventOutcome, EventRefusal, HISTORY_LIMIT, InsertOutcome, PAGE_LIMIT, Snapshot, channel_state,
+    delete_message, edit_message, ensure_channel, get_message, insert_message, page, read_mark, read_marks,
+    search, set_read_mark, snapshot, toggle_reaction, unread,
+};
 pub use notifications::{
     INBOX_PAGE, NewNotification, insert_notification, list_notifications, mark_read, unread_count,
     users_named,
 };
+pub use rooms::{
+    LOBBY, RoomRefusal, create_room, invite, is_member, join_room, leave_room, member_rooms, room_kind,
+    room_view, rooms_for,
+};
 pub use users::{
-    SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
-    meta_get_or_init, rename_user,
+    SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret, meta_get_or_init,
+    rename_user,
 };
 
 use std::path::{Path, PathBuf};
@@ -44,10 +54,7 @@ pub enum StoreError {
     #[error("no such channel: {0}")]
     NoSuchChannel(String),
     #[error("cannot create data directory {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    DataDir { path: PathBuf, source: std::io::Error },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -77,12 +84,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self {
-            max_batch: 512,
-            writer_queue: 4096,
-            readers: 2,
-            synchronous_full: true,
-        }
+        Self { max_batch: 512, writer_queue: 4096, readers: 2, synchronous_full: true }
     }
 }
 
@@ -94,15 +96,7 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
 fn open_connection(path: &Path, opts: &StoreOptions) -> StoreResult<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(
-        None,
-        "synchronous",
-        if opts.synchronous_full {
-            "FULL"
-        } else {
-            "NORMAL"
-        },
-    )?;
+    conn.pragma_update(None, "synchronous", if opts.synchronous_full { "FULL" } else { "NORMAL" })?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
@@ -111,10 +105,8 @@ fn open_connection(path: &Path, opts: &StoreOptions) -> StoreResult<Connection> 
 impl Store {
     /// Opens (creating if needed) the database in `data_dir`, runs migrations, starts the threads.
     pub fn open(data_dir: &Path, opts: &StoreOptions) -> StoreResult<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::DataDir { path: data_dir.to_owned(), source })?;
         let path = db_path(data_dir);
         let mut conn = open_connection(&path, opts)?;
         schema::migrate(&mut conn)?;

@@ -28,16 +28,15 @@ fn kind_str(kind: NotificationKind) -> &'static str {
         NotificationKind::PartyInvite => "party_invite",
         NotificationKind::HostPing => "host_ping",
         NotificationKind::Announcement => "announcement",
+        NotificationKind::RoomInvite => "room_invite",
     }
 }
 
 fn parse_kind(s: &str) -> NotificationKind {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .unwrap_or(NotificationKind::Announcement)
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).unwrap_or(NotificationKind::Announcement)
 }
 
-const SELECT: &str =
-    "SELECT n.id, n.kind, n.from_user_id, u.display_name, n.text, n.channel, n.join_url,
+const SELECT: &str = "SELECT n.id, n.kind, n.from_user_id, u.display_name, n.text, n.channel, n.join_url,
         n.created_at, n.read_at IS NOT NULL
     FROM notifications n LEFT JOIN users u ON u.id = n.from_user_id";
 
@@ -58,9 +57,7 @@ fn row_to_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> 
 /// How many of a user's entries are unread.
 pub fn unread_count(conn: &Connection, user_id: i64) -> StoreResult<u32> {
     let n: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM notifications WHERE user_id = ?1 AND read_at IS NULL",
-        )?
+        .prepare_cached("SELECT count(*) FROM notifications WHERE user_id = ?1 AND read_at IS NULL")?
         .query_row([user_id], |r| r.get(0))?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
@@ -80,9 +77,8 @@ pub fn insert_notification(
             params![n.user_id, kind_str(n.kind), n.from_user_id, n.text, n.channel, n.join_url, now],
             |r| r.get(0),
         )?;
-    let stored = conn
-        .prepare_cached(&format!("{SELECT} WHERE n.id = ?1"))?
-        .query_row([id], row_to_notification)?;
+    let stored =
+        conn.prepare_cached(&format!("{SELECT} WHERE n.id = ?1"))?.query_row([id], row_to_notification)?;
     Ok((stored, unread_count(conn, n.user_id)?))
 }
 
@@ -94,27 +90,16 @@ pub fn list_notifications(
     limit: i64,
 ) -> StoreResult<Vec<Notification>> {
     Ok(conn
-        .prepare_cached(&format!(
-            "{SELECT} WHERE n.user_id = ?1 AND n.id < ?2 ORDER BY n.id DESC LIMIT ?3"
-        ))?
+        .prepare_cached(&format!("{SELECT} WHERE n.user_id = ?1 AND n.id < ?2 ORDER BY n.id DESC LIMIT ?3"))?
         .query_map(
-            params![
-                user_id,
-                before.unwrap_or(i64::MAX),
-                limit.clamp(1, INBOX_PAGE)
-            ],
+            params![user_id, before.unwrap_or(i64::MAX), limit.clamp(1, INBOX_PAGE)],
             row_to_notification,
         )?
         .collect::<Result<_, _>>()?)
 }
 
 /// Marks the given entries (or all) of a user read; returns the new unread count.
-pub fn mark_read(
-    conn: &Connection,
-    user_id: i64,
-    ids: Option<&[i64]>,
-    now: i64,
-) -> StoreResult<u32> {
+pub fn mark_read(conn: &Connection, user_id: i64, ids: Option<&[i64]>, now: i64) -> StoreResult<u32> {
     match ids {
         None => {
             conn.prepare_cached(
@@ -160,9 +145,7 @@ mod tests {
     fn inbox_counts_lists_and_marks() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0)
-            .unwrap()
-            .user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
         let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().user;
         let new = |text: &str| NewNotification {
             user_id: bo.id,
@@ -173,46 +156,19 @@ mod tests {
             join_url: Some("http://x/".into()),
         };
         let (first, unread) = insert_notification(&conn, &new("one"), 1).unwrap();
-        assert_eq!(
-            (unread, first.from_username.as_deref(), first.read),
-            (1, Some("Ann"), false)
-        );
+        assert_eq!((unread, first.from_username.as_deref(), first.read), (1, Some("Ann"), false));
         let (second, unread) = insert_notification(&conn, &new("two"), 2).unwrap();
         assert_eq!(unread, 2);
         let list = list_notifications(&conn, bo.id, None, 10).unwrap();
-        assert_eq!(
-            list.iter().map(|n| n.id).collect::<Vec<_>>(),
-            vec![second.id, first.id]
-        );
-        assert_eq!(
-            list_notifications(&conn, bo.id, Some(second.id), 10)
-                .unwrap()
-                .len(),
-            1
-        );
-        assert!(
-            list_notifications(&conn, ann.id, None, 10)
-                .unwrap()
-                .is_empty()
-        );
+        assert_eq!(list.iter().map(|n| n.id).collect::<Vec<_>>(), vec![second.id, first.id]);
+        assert_eq!(list_notifications(&conn, bo.id, Some(second.id), 10).unwrap().len(), 1);
+        assert!(list_notifications(&conn, ann.id, None, 10).unwrap().is_empty());
         // Someone else's ids change nothing.
         assert_eq!(mark_read(&conn, ann.id, Some(&[first.id]), 3).unwrap(), 0);
         assert_eq!(mark_read(&conn, bo.id, Some(&[first.id]), 3).unwrap(), 1);
         assert_eq!(mark_read(&conn, bo.id, None, 4).unwrap(), 0);
-        assert!(
-            list_notifications(&conn, bo.id, None, 10)
-                .unwrap()
-                .iter()
-                .all(|n| n.read)
-        );
-        assert_eq!(
-            users_named(&conn, &["ANN".into(), "nobody".into()], bo.id).unwrap(),
-            vec![ann.id]
-        );
-        assert!(
-            users_named(&conn, &["ann".into()], ann.id)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(list_notifications(&conn, bo.id, None, 10).unwrap().iter().all(|n| n.read));
+        assert_eq!(users_named(&conn, &["ANN".into(), "nobody".into()], bo.id).unwrap(), vec![ann.id]);
+        assert!(users_named(&conn, &["ann".into()], ann.id).unwrap().is_empty());
     }
 }

@@ -36,10 +36,7 @@ impl ReaderPool {
                         }
                     }
                 })
-                .map_err(|e| StoreError::DataDir {
-                    path: "reader thread".into(),
-                    source: e,
-                })?;
+                .map_err(|e| StoreError::DataDir { path: "reader thread".into(), source: e })?;
         }
         Ok(ReaderPool { tx })
     }

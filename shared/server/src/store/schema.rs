@@ -58,6 +58,83 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX notifications_by_user ON notifications (user_id, id);
     CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
     "#,
+    // 3: rooms and their members, direct conversations, the event log (edits, deletes, reactions),
+    // read marks, and full-text search.
+    r#"
+    CREATE TABLE rooms (
+        slug       TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        topic      TEXT NOT NULL DEFAULT '',
+        kind       TEXT NOT NULL,
+        created_by INTEGER REFERENCES users(id),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE room_members (
+        room      TEXT NOT NULL REFERENCES rooms(slug),
+        user_id   INTEGER NOT NULL REFERENCES users(id),
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (room, user_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX room_members_by_user ON room_members (user_id);
+    CREATE TABLE room_invites (
+        room       TEXT NOT NULL REFERENCES rooms(slug),
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        invited_by INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room, user_id)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO rooms (slug, name, topic, kind, created_at) VALUES ('lobby', 'Lobby', 'Everyone on this hub', 'open', 0);
+    INSERT INTO room_members (room, user_id, joined_at) SELECT 'lobby', id, created_at FROM users;
+    CREATE TABLE dms (
+        id           INTEGER PRIMARY KEY,
+        user_a       INTEGER NOT NULL REFERENCES users(id),
+        user_b       INTEGER NOT NULL REFERENCES users(id),
+        initiated_by INTEGER NOT NULL REFERENCES users(id),
+        state        TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        UNIQUE (user_a, user_b),
+        CHECK (user_a < user_b)
+    ) STRICT;
+    ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+    ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
+    CREATE TABLE events (
+        channel    TEXT NOT NULL,
+        "offset"   INTEGER NOT NULL,
+        kind       TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        actor_id   INTEGER NOT NULL,
+        emoji      TEXT,
+        added      INTEGER,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (channel, "offset")
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO events (channel, "offset", kind, message_id, actor_id, created_at)
+        SELECT channel, "offset", 'message', id, sender_id, created_at FROM messages;
+    CREATE TABLE reactions (
+        message_id INTEGER NOT NULL REFERENCES messages(id),
+        emoji      TEXT NOT NULL,
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (message_id, emoji, user_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE read_marks (
+        channel  TEXT NOT NULL,
+        user_id  INTEGER NOT NULL REFERENCES users(id),
+        "offset" INTEGER NOT NULL,
+        PRIMARY KEY (channel, user_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        body, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages;
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    END;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.
@@ -77,11 +154,7 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.pragma_update(
-            None,
-            "user_version",
-            i64::try_from(i + 1).unwrap_or(i64::MAX),
-        )?;
+        tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(i64::MAX))?;
         tx.commit()?;
         tracing::info!(version = i + 1, "database migrated");
     }
@@ -97,17 +170,14 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
         migrate(&mut conn).unwrap();
-        let v: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v as usize, MIGRATIONS.len());
     }
 
     #[test]
     fn refuses_a_newer_schema() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
-            .unwrap();
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1).unwrap();
         let err = migrate(&mut conn).unwrap_err().to_string();
         assert!(err.contains("newer"), "{err}");
     }

@@ -25,18 +25,13 @@ pub fn meta_get_or_init(
     init: impl FnOnce() -> Vec<u8>,
 ) -> StoreResult<Vec<u8>> {
     if let Some(v) = conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
-            r.get::<_, Vec<u8>>(0)
-        })
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get::<_, Vec<u8>>(0))
         .optional()?
     {
         return Ok(v);
     }
     let v = init();
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-        params![key, v],
-    )?;
+    conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, v])?;
     Ok(v)
 }
 
@@ -47,30 +42,26 @@ pub fn create_user_with_session(
     secret_hash: &[u8],
     now: i64,
 ) -> StoreResult<SessionRecord> {
-    conn.execute(
-        "INSERT INTO users (display_name, created_at) VALUES (?1, ?2)",
-        params![display_name, now],
-    )?;
+    conn.execute("INSERT INTO users (display_name, created_at) VALUES (?1, ?2)", params![display_name, now])?;
     let user_id = conn.last_insert_rowid();
+    // Everyone is a member of the Lobby.
+    conn.execute(
+        "INSERT INTO room_members (room, user_id, joined_at) VALUES ('lobby', ?1, ?2)",
+        params![user_id, now],
+    )?;
     conn.execute(
         "INSERT INTO sessions (user_id, secret_hash, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
         params![user_id, secret_hash, now],
     )?;
     Ok(SessionRecord {
         session_id: conn.last_insert_rowid(),
-        user: UserInfo {
-            id: user_id,
-            display_name: display_name.to_owned(),
-        },
+        user: UserInfo { id: user_id, display_name: display_name.to_owned() },
     })
 }
 
 /// Renames a user.
 pub fn rename_user(conn: &Connection, user_id: i64, display_name: &str) -> StoreResult<()> {
-    conn.execute(
-        "UPDATE users SET display_name = ?1 WHERE id = ?2",
-        params![display_name, user_id],
-    )?;
+    conn.execute("UPDATE users SET display_name = ?1 WHERE id = ?2", params![display_name, user_id])?;
     Ok(())
 }
 
@@ -78,13 +69,7 @@ const SELECT_SESSION: &str =
     "SELECT s.id, u.id, u.display_name FROM sessions s JOIN users u ON u.id = s.user_id";
 
 fn row_to_session(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
-    Ok(SessionRecord {
-        session_id: r.get(0)?,
-        user: UserInfo {
-            id: r.get(1)?,
-            display_name: r.get(2)?,
-        },
-    })
+    Ok(SessionRecord { session_id: r.get(0)?, user: UserInfo { id: r.get(1)?, display_name: r.get(2)? } })
 }
 
 /// Finds the session whose secret hashes to `secret_hash`.
@@ -96,10 +81,7 @@ pub fn find_session(conn: &Connection, secret_hash: &[u8]) -> StoreResult<Option
 }
 
 /// Finds a session by id (tokens carry the session id).
-pub fn find_session_by_id(
-    conn: &Connection,
-    session_id: i64,
-) -> StoreResult<Option<SessionRecord>> {
+pub fn find_session_by_id(conn: &Connection, session_id: i64) -> StoreResult<Option<SessionRecord>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT_SESSION} WHERE s.id = ?1"))?
         .query_row([session_id], row_to_session)

@@ -57,10 +57,7 @@ impl Writer {
         thread::Builder::new()
             .name("hubbub-store-writer".into())
             .spawn(move || run(conn, rx, max_batch))
-            .map_err(|e| StoreError::DataDir {
-                path: "writer thread".into(),
-                source: e,
-            })?;
+            .map_err(|e| StoreError::DataDir { path: "writer thread".into(), source: e })?;
         Ok(Writer { tx })
     }
 
@@ -70,11 +67,7 @@ impl Writer {
         J: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
         D: FnOnce(Committed<T>) + Send + 'static,
     {
-        let job = Box::new(Pending {
-            job: Some(job),
-            result: None,
-            done,
-        });
+        let job = Box::new(Pending { job: Some(job), result: None, done });
         self.tx.send(job).await.map_err(|_| StoreError::Closed)
     }
 }
@@ -106,11 +99,7 @@ fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(
     for job in batch.iter_mut() {
         tx.execute_batch("SAVEPOINT job")?;
         let ok = job.run(&tx);
-        tx.execute_batch(if ok {
-            "RELEASE job"
-        } else {
-            "ROLLBACK TO job; RELEASE job"
-        })?;
+        tx.execute_batch(if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" })?;
     }
     tx.commit()?;
     Ok(())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use hubbub_protocol::{Channel, ClientFrame, ErrorCode, ServerFrame, StreamPosition};
 
 use crate::chat;
+use crate::chat::events::Change;
 use crate::conn::ConnHandle;
 use crate::hub::Hub;
 use crate::notify;
@@ -41,16 +42,9 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
     };
     match frame {
         ClientFrame::Ping { r#ref } => {
-            conn.send_frame(&ServerFrame::Pong {
-                r#ref,
-                server_time: now_ms(),
-            });
+            conn.send_frame(&ServerFrame::Pong { r#ref, server_time: now_ms() });
         }
-        ClientFrame::Subscribe {
-            r#ref,
-            channel,
-            since,
-        } => match channel.parse::<Channel>() {
+        ClientFrame::Subscribe { r#ref, channel, since } => match channel.parse::<Channel>() {
             Ok(c) => subscribe(hub, conn, c, since, r#ref).await,
             Err(_) => {
                 conn.send_frame(&ServerFrame::error(
@@ -62,43 +56,31 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
         },
         ClientFrame::Unsubscribe { r#ref, channel } => {
             let parsed = channel.parse::<Channel>().ok();
-            let removed = parsed
-                .as_ref()
-                .is_some_and(|c| hub.registry.unsubscribe(c, conn));
+            let removed = parsed.as_ref().is_some_and(|c| hub.registry.unsubscribe(c, conn));
             if let Some(room @ Channel::Room(_)) = parsed.as_ref().filter(|_| removed) {
                 hub.presence.leave_room(room, conn);
             }
             conn.send_frame(&if removed {
                 ServerFrame::Unsubscribed { r#ref, channel }
             } else {
-                ServerFrame::error(
-                    r#ref,
-                    ErrorCode::NotSubscribed,
-                    format!("not subscribed to {channel:?}"),
-                )
+                ServerFrame::error(r#ref, ErrorCode::NotSubscribed, format!("not subscribed to {channel:?}"))
             });
         }
-        ClientFrame::SendMessage {
-            r#ref,
-            channel,
-            client_message_id,
-            body,
-        } => {
+        ClientFrame::SendMessage { r#ref, channel, client_message_id, body } => {
             chat::send(hub, conn, r#ref, &channel, client_message_id, body).await;
         }
-        ClientFrame::SetStatus {
-            r#ref,
-            status,
-            text,
-        } => {
+        ClientFrame::SetStatus { r#ref, status, text } => {
             let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-            if text.as_ref().is_some_and(|t| {
-                t.chars().count() > MAX_STATUS_TEXT || t.chars().any(char::is_control)
-            }) {
+            if text
+                .as_ref()
+                .is_some_and(|t| t.chars().count() > MAX_STATUS_TEXT || t.chars().any(char::is_control))
+            {
                 conn.send_frame(&ServerFrame::error(
                     r#ref,
                     ErrorCode::InvalidStatus,
-                    format!("a status line is at most {MAX_STATUS_TEXT} characters, with no control characters"),
+                    format!(
+                        "a status line is at most {MAX_STATUS_TEXT} characters, with no control characters"
+                    ),
                 ));
                 return;
             }
@@ -109,11 +91,40 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
             hub.presence.set_activity(conn, idle);
             reply(conn, ack(r#ref));
         }
-        ClientFrame::PingUser {
-            r#ref,
-            user_id,
-            join_url,
-        } => ping_user(hub, conn, r#ref, user_id, join_url).await,
+        ClientFrame::EditMessage { r#ref, channel, message_id, body } => {
+            chat::modify(hub, conn, r#ref, &channel, message_id, Change::Edit(body)).await;
+        }
+        ClientFrame::DeleteMessage { r#ref, channel, message_id } => {
+            chat::modify(hub, conn, r#ref, &channel, message_id, Change::Delete).await;
+        }
+        ClientFrame::React { r#ref, channel, message_id, emoji } => {
+            chat::modify(hub, conn, r#ref, &channel, message_id, Change::React(emoji)).await;
+        }
+        ClientFrame::MarkRead { r#ref, channel, offset } => {
+            chat::mark_read(hub, conn, r#ref, &channel, offset).await;
+        }
+        ClientFrame::Typing { channel, typing } => match channel.parse::<Channel>() {
+            Ok(c)
+                if matches!(c, Channel::Room(_) | Channel::Dm(_))
+                    && hub.registry.is_subscribed(&c, conn.id) =>
+            {
+                if typing {
+                    hub.typing.started(hub, &c, conn, std::time::Instant::now());
+                } else {
+                    hub.typing.stopped(hub, &c, conn);
+                }
+            }
+            _ => {
+                conn.send_frame(&ServerFrame::error(
+                    None,
+                    ErrorCode::NotSubscribed,
+                    format!("typing needs a subscribed room or conversation, not {channel:?}"),
+                ));
+            }
+        },
+        ClientFrame::PingUser { r#ref, user_id, join_url } => {
+            ping_user(hub, conn, r#ref, user_id, join_url).await;
+        }
         ClientFrame::MarkNotificationsRead { r#ref, ids } => {
             let conn2 = Arc::clone(conn);
             let ref2 = r#ref.clone();
@@ -172,9 +183,7 @@ pub async fn subscribe(
 ) {
     match channel {
         Channel::Presence => hub.presence.subscribe(conn, &hub.registry, r#ref),
-        Channel::OnlineUsers => hub
-            .presence
-            .subscribe_online_users(conn, &hub.registry, r#ref),
+        Channel::OnlineUsers => hub.presence.subscribe_online_users(conn, &hub.registry, r#ref),
         Channel::User(id) if id == conn.user.id => subscribe_personal(hub, conn, r#ref).await,
         Channel::User(_) => {
             conn.send_frame(&ServerFrame::error(
@@ -183,8 +192,8 @@ pub async fn subscribe(
                 "that is another user's channel",
             ));
         }
-        room @ Channel::Room(_) => chat::subscribe(hub, conn, room, since, r#ref).await,
-        other @ (Channel::Dm(_) | Channel::Party(_)) => {
+        chat @ (Channel::Room(_) | Channel::Dm(_)) => chat::subscribe(hub, conn, chat, since, r#ref).await,
+        other @ Channel::Party(_) => {
             conn.send_frame(&ServerFrame::error(
                 r#ref,
                 ErrorCode::NoSuchChannel,
@@ -214,8 +223,12 @@ async fn subscribe_personal(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<Str
                         last_offset: None,
                         recovered: None,
                         messages: None,
+                        events: None,
                         users: None,
                         unread_notifications: Some(unread),
+                        last_read: None,
+                        unread: None,
+                        read_marks: None,
                     });
                     hub2.registry.subscribe(&channel, &conn2);
                 }
@@ -237,21 +250,11 @@ fn parse_error(text: &str, e: &serde_json::Error) -> ServerFrame {
     };
     let r#ref = value.get("ref").and_then(|r| r.as_str()).map(str::to_owned);
     match value.get("type").and_then(|t| t.as_str()) {
-        None => ServerFrame::error(
-            r#ref,
-            ErrorCode::InvalidFrame,
-            "a frame needs a string \"type\"",
-        ),
-        Some(t) if !ClientFrame::TYPES.contains(&t) => ServerFrame::error(
-            r#ref,
-            ErrorCode::UnknownType,
-            format!("unknown frame type {t:?}"),
-        ),
-        Some(t) => ServerFrame::error(
-            r#ref,
-            ErrorCode::InvalidFrame,
-            format!("invalid {t} frame: {e}"),
-        ),
+        None => ServerFrame::error(r#ref, ErrorCode::InvalidFrame, "a frame needs a string \"type\""),
+        Some(t) if !ClientFrame::TYPES.contains(&t) => {
+            ServerFrame::error(r#ref, ErrorCode::UnknownType, format!("unknown frame type {t:?}"))
+        }
+        Some(t) => ServerFrame::error(r#ref, ErrorCode::InvalidFrame, format!("invalid {t} frame: {e}")),
     }
 }
 
@@ -272,13 +275,7 @@ mod tests {
         assert_eq!(code("{not json"), ErrorCode::InvalidJson);
         assert_eq!(code(r#"{"no_type":1}"#), ErrorCode::InvalidFrame);
         assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
-        assert_eq!(
-            code(r#"{"type":"send_message","channel":"room:lobby"}"#),
-            ErrorCode::InvalidFrame
-        );
-        assert_eq!(
-            code(r#"{"type":"set_status","status":"sleepy"}"#),
-            ErrorCode::InvalidFrame
-        );
+        assert_eq!(code(r#"{"type":"send_message","channel":"room:lobby"}"#), ErrorCode::InvalidFrame);
+        assert_eq!(code(r#"{"type":"set_status","status":"sleepy"}"#), ErrorCode::InvalidFrame);
     }
 }

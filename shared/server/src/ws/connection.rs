@@ -12,13 +12,16 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use hubbub_protocol::{Channel, ErrorCode, ServerFrame, UserInfo, close};
+use std::collections::HashMap;
+
+use hubbub_protocol::{Channel, ErrorCode, ServerFrame, StreamPosition, UserInfo, close};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, interval_at, timeout};
 
 use super::commands;
 use crate::conn::{CloseReason, ConnHandle};
 use crate::hub::Hub;
+use crate::store::{member_rooms, readable_dms};
 use crate::time::now_ms;
 
 /// Longest the writer waits for the socket to take one batch before it gives the peer up.
@@ -29,19 +32,36 @@ const MAX_BATCH: usize = 64;
 /// What a socket is for, which decides what it is subscribed to from the start.
 #[derive(Debug, Clone)]
 pub enum Kind {
-    /// `/ws`: counts in presence; the personal channel, `presence` and the Lobby.
-    Main { device: String },
+    /// `/ws`: counts in presence; the personal channel, `presence`, and every room and conversation
+    /// of the user, each resumed from `since` when the client gave a position for it.
+    Main { device: String, since: HashMap<Channel, StreamPosition> },
     /// `/notifications/ws`, `/ws/user/{id}`: the personal channel only.
     Personal,
     /// `/users/online/ws`: `online_users` only.
     OnlineUsers,
+    /// `/ws/rooms/{id}`, `/ws/dms/{id}`: one chat channel (access checked before the upgrade).
+    Chat(Channel),
+}
+
+/// The rooms and conversations a user is subscribed to on connect, Lobby first.
+async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
+    let found = hub.store.read(move |db| Ok((member_rooms(db, user_id)?, readable_dms(db, user_id)?))).await;
+    match found {
+        Ok((rooms, dms)) => {
+            rooms.into_iter().map(Channel::Room).chain(dms.into_iter().map(Channel::Dm)).collect()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list a user's rooms; subscribing the Lobby only");
+            vec![Channel::lobby()]
+        }
+    }
 }
 
 /// Runs an authenticated connection until it ends, then removes every trace of it.
 pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
     let device = match &kind {
-        Kind::Main { device } => device.clone(),
-        Kind::Personal | Kind::OnlineUsers => String::new(),
+        Kind::Main { device, .. } => Some(device.clone()),
+        _ => None,
     };
     let id = hub.next_connection_id();
     let (handle, rx) = ConnHandle::new(id, user.clone(), device, hub.config.send_queue);
@@ -50,11 +70,17 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
     tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
 
     let personal = Channel::User(user.id);
-    let channels = match kind {
-        Kind::Main { .. } => vec![personal, Channel::Presence, Channel::lobby()],
-        Kind::Personal => vec![personal],
-        Kind::OnlineUsers => vec![Channel::OnlineUsers],
+    let (channels, mut since) = match kind {
+        Kind::Main { since, .. } => {
+            let mut channels = vec![personal, Channel::Presence];
+            channels.extend(chat_channels(&hub, user.id).await);
+            (channels, since)
+        }
+        Kind::Personal => (vec![personal], HashMap::new()),
+        Kind::OnlineUsers => (vec![Channel::OnlineUsers], HashMap::new()),
+        Kind::Chat(channel) => (vec![channel], HashMap::new()),
     };
+    let counts_in_presence = conn.device.is_some();
     conn.send_frame(&ServerFrame::ConnectionEstablished {
         connection_id: conn.id,
         user: user.clone(),
@@ -63,11 +89,12 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
         heartbeat_ms: u32::try_from(hub.config.heartbeat.as_millis()).unwrap_or(u32::MAX),
         channels: channels.iter().map(ToString::to_string).collect(),
     });
-    if matches!(kind, Kind::Main { .. }) {
+    if counts_in_presence {
         hub.presence.connect(&conn);
     }
     for channel in channels {
-        commands::subscribe(&hub, &conn, channel, None, None).await;
+        let position = since.remove(&channel);
+        commands::subscribe(&hub, &conn, channel, position, None).await;
     }
 
     let (sink, stream) = socket.split();
@@ -93,11 +120,7 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
     tracing::debug!(conn = conn.id, "connection closed");
 }
 
-async fn read_loop(
-    mut stream: SplitStream<WebSocket>,
-    hub: Hub,
-    conn: Arc<ConnHandle>,
-) -> CloseReason {
+async fn read_loop(mut stream: SplitStream<WebSocket>, hub: Hub, conn: Arc<ConnHandle>) -> CloseReason {
     loop {
         let next = match timeout(hub.config.idle_timeout, stream.next()).await {
             Ok(next) => next,
@@ -201,12 +224,7 @@ async fn finish(
     rx: &mut mpsc::Receiver<Utf8Bytes>,
     reason: CloseReason,
 ) {
-    let CloseReason::Send {
-        code,
-        reason,
-        flush,
-    } = reason
-    else {
+    let CloseReason::Send { code, reason, flush } = reason else {
         return;
     };
     let _ = timeout(Duration::from_secs(2), async {
@@ -216,11 +234,7 @@ async fn finish(
                 sink.feed(Message::Text(frame)).await?;
             }
         }
-        sink.send(Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.as_ref().into(),
-        })))
-        .await
+        sink.send(Message::Close(Some(CloseFrame { code, reason: reason.as_ref().into() }))).await
     })
     .await;
 }

@@ -21,8 +21,13 @@ use axum::response::{IntoResponse, Response};
 use hubbub_protocol::{ErrorCode, close};
 use serde::Deserialize;
 
+use std::collections::HashMap;
+
+use hubbub_protocol::{Channel, StreamPosition};
+
 use crate::api::ApiError;
 use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
+use crate::chat;
 use crate::hub::Hub;
 use crate::store::{SessionRecord, find_session_by_id};
 
@@ -31,14 +36,39 @@ use crate::store::{SessionRecord, find_session_by_id};
 const READ_BUFFER: usize = 4 * 1024;
 /// Outgoing frames are gathered up to this size before a write to the socket.
 const WRITE_BUFFER: usize = 8 * 1024;
-/// A peer that stops reading may leave at most this much unsent before its socket fails.
-const MAX_WRITE_BUFFER: usize = 256 * 1024;
+/// The most a socket may hold unsent before it fails: bounds what a peer that stops reading costs,
+/// and must exceed the largest frame (a catch-up of 1,000 events, a large presence snapshot).
+const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub struct WsQuery {
     token: Option<String>,
     /// How the client wants its device shown in presence; otherwise guessed from the User-Agent.
     device: Option<String>,
+    /// Where the client left off in its channels: `room:lobby@EPOCH:OFFSET,dm:4@EPOCH:OFFSET`.
+    since: Option<String>,
+}
+
+/// Parses `since`: comma-separated `channel@epoch:offset`. Entries that do not parse are skipped, so
+/// their channels start from a fresh snapshot.
+fn parse_since(since: Option<&str>) -> HashMap<Channel, StreamPosition> {
+    let mut out = HashMap::new();
+    for entry in since.unwrap_or("").split(',').filter(|e| !e.is_empty()).take(500) {
+        let parsed = entry.split_once('@').and_then(|(channel, pos)| {
+            let (epoch, offset) = pos.split_once(':')?;
+            Some((
+                channel.parse::<Channel>().ok()?,
+                StreamPosition { epoch: epoch.to_owned(), offset: offset.parse().ok()? },
+            ))
+        });
+        match parsed {
+            Some((channel, position)) => {
+                out.insert(channel, position);
+            }
+            None => tracing::debug!(entry, "unparsable since entry skipped"),
+        }
+    }
+    out
 }
 
 pub use connection::Kind;
@@ -51,6 +81,57 @@ pub fn routes() -> axum::Router<Hub> {
         .route("/notifications/ws", get(notifications_socket))
         .route("/users/online/ws", get(online_users_socket))
         .route("/ws/user/{id}", get(user_socket))
+        .route("/ws/rooms/{id}", get(room_socket))
+        .route("/ws/dms/{id}", get(dm_socket))
+}
+
+async fn room_socket(
+    State(hub): State<Hub>,
+    Path(id): Path<String>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
+    let channel = format!("room:{id}").parse::<Channel>().map_err(|_| (close::NOT_FOUND, "no such room"));
+    accept_chat(hub, q, headers, ws, channel).await
+}
+
+async fn dm_socket(
+    State(hub): State<Hub>,
+    Path(id): Path<String>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
+    let channel =
+        format!("dm:{id}").parse::<Channel>().map_err(|_| (close::NOT_FOUND, "no such conversation"));
+    accept_chat(hub, q, headers, ws, channel).await
+}
+
+/// A socket for one chat channel (see [`chat_access`] for its refusals).
+async fn accept_chat(
+    hub: Hub,
+    q: WsQuery,
+    headers: HeaderMap,
+    ws: Upgrade,
+    channel: Result<Channel, Refusal>,
+) -> Response {
+    match channel {
+        Ok(channel) => accept(hub, q, headers, ws, Kind::Chat(channel), None).await,
+        Err(refusal) => accept(hub, q, headers, ws, Kind::Personal, Some(Err(refusal))).await,
+    }
+}
+
+/// Refuses a chat-channel socket with 4404 if the channel does not exist, 4403 if the user may not
+/// read it (not a member, not a participant, or a declined or blocked conversation).
+async fn chat_access(hub: &Hub, channel: &Channel, user: i64) -> Result<(), Refusal> {
+    let c = channel.clone();
+    match hub.store.read(move |db| chat::can_read(db, &c, user)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err((ErrorCode::NoSuchChannel, _))) => Err((close::NOT_FOUND, "no such channel")),
+        Ok(Err(_)) => Err((close::FORBIDDEN, "not allowed in this channel")),
+        Err(_) => Err((close::INTERNAL, "store unavailable")),
+    }
 }
 
 type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
@@ -62,7 +143,8 @@ async fn main_socket(
     ws: Upgrade,
 ) -> Response {
     let device = device_label(q.device.as_deref(), &headers);
-    accept(hub, q, headers, ws, Kind::Main { device }, None).await
+    let since = parse_since(q.since.as_deref());
+    accept(hub, q, headers, ws, Kind::Main { device, since }, None).await
 }
 
 async fn notifications_socket(
@@ -90,9 +172,7 @@ async fn user_socket(
     headers: HeaderMap,
     ws: Upgrade,
 ) -> Response {
-    let only = id
-        .parse::<i64>()
-        .map_err(|_| (close::NOT_FOUND, "no such user channel"));
+    let only = id.parse::<i64>().map_err(|_| (close::NOT_FOUND, "no such user channel"));
     accept(hub, q, headers, ws, Kind::Personal, Some(only)).await
 }
 
@@ -101,10 +181,7 @@ fn device_label(given: Option<&str>, headers: &HeaderMap) -> String {
     if let Some(d) = given.map(str::trim).filter(|d| !d.is_empty()) {
         return d.chars().filter(|c| !c.is_control()).take(40).collect();
     }
-    let ua = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let ua = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let guess = [
         ("iPhone", "iPhone"),
         ("iPad", "iPad"),
@@ -123,18 +200,11 @@ fn device_label(given: Option<&str>, headers: &HeaderMap) -> String {
 /// Why an upgrade is refused: the close code and a reason for the client's log.
 type Refusal = (u16, &'static str);
 
-async fn authenticate(
-    hub: &Hub,
-    token: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<SessionRecord, Refusal> {
+async fn authenticate(hub: &Hub, token: Option<&str>, headers: &HeaderMap) -> Result<SessionRecord, Refusal> {
     if hub.shutdown.is_cancelled() {
         return Err((close::GOING_AWAY, "hub shutting down"));
     }
-    let unauthenticated = (
-        close::UNAUTHENTICATED,
-        "missing, invalid or expired credentials",
-    );
+    let unauthenticated = (close::UNAUTHENTICATED, "missing, invalid or expired credentials");
     if let Some(token) = token {
         let claims = hub.tokens.verify(token).ok_or(unauthenticated)?;
         let sid = claims.sid;
@@ -143,18 +213,13 @@ async fn authenticate(
             .read(move |conn| find_session_by_id(conn, sid))
             .await
             .map_err(|_| (close::INTERNAL, "store unavailable"))?;
-        return record
-            .filter(|r| r.user.id.to_string() == claims.sub)
-            .ok_or(unauthenticated);
+        return record.filter(|r| r.user.id.to_string() == claims.sub).ok_or(unauthenticated);
     }
     let (secret, source) = session_from_headers(headers).ok_or(unauthenticated)?;
     if source == SecretSource::Cookie && !origin_allowed(headers, &hub.config.allowed_origins) {
         return Err((close::FORBIDDEN, "origin not allowed"));
     }
-    lookup(hub, &secret)
-        .await
-        .map_err(|_| (close::INTERNAL, "store unavailable"))?
-        .ok_or(unauthenticated)
+    lookup(hub, &secret).await.map_err(|_| (close::INTERNAL, "store unavailable"))?.ok_or(unauthenticated)
 }
 
 /// Authenticates, sizes the socket's buffers, and runs the connection or refuses it.
@@ -170,10 +235,8 @@ async fn accept(
     let ws = match ws {
         Ok(ws) => ws,
         Err(e) => {
-            let mut err = ApiError::new(
-                ErrorCode::InvalidFrame,
-                format!("expected a WebSocket upgrade: {e}"),
-            );
+            let mut err =
+                ApiError::new(ErrorCode::InvalidFrame, format!("expected a WebSocket upgrade: {e}"));
             err.status = StatusCode::UPGRADE_REQUIRED;
             return err.into_response();
         }
@@ -188,10 +251,11 @@ async fn accept(
     let auth = match authenticate(&hub, query.token.as_deref(), &headers).await {
         Ok(record) => match only_user {
             Some(Err(refusal)) => Err(refusal),
-            Some(Ok(id)) if id != record.user.id => {
-                Err((close::FORBIDDEN, "that is another user's channel"))
-            }
-            _ => Ok(record),
+            Some(Ok(id)) if id != record.user.id => Err((close::FORBIDDEN, "that is another user's channel")),
+            _ => match &kind {
+                Kind::Chat(channel) => chat_access(&hub, channel, record.user.id).await.map(|()| record),
+                _ => Ok(record),
+            },
         },
         Err(refusal) => Err(refusal),
     };
@@ -209,10 +273,7 @@ async fn accept(
 /// Closes a just-accepted socket with `code`.
 async fn refuse(mut socket: WebSocket, code: u16, reason: &'static str) {
     tracing::debug!(code, reason, "socket refused");
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
+    let frame = CloseFrame { code, reason: reason.into() };
     let _ = socket.send(Message::Close(Some(frame))).await;
     // Give the client a moment to answer the close so it sees a clean close with our code.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async {

@@ -1,0 +1,217 @@
+//! Rooms and their members and invitations; read access to persisted channels is decided here.
+
+use hubbub_protocol::{Room, RoomKind};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::StoreResult;
+use super::messages::{channel_state, ensure_channel, read_mark, unread};
+
+/// The default room; every user is a member and cannot leave it.
+pub const LOBBY: &str = "lobby";
+
+/// Why a room operation was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomRefusal {
+    NoSuchRoom,
+    /// Closed room and no invitation; or leaving the Lobby; or inviting while not a member.
+    Forbidden,
+    NoSuchUser,
+}
+
+fn kind_str(kind: RoomKind) -> &'static str {
+    match kind {
+        RoomKind::Open => "open",
+        RoomKind::Closed => "closed",
+        RoomKind::Ephemeral => "ephemeral",
+    }
+}
+
+fn parse_kind(s: &str) -> RoomKind {
+    match s {
+        "closed" => RoomKind::Closed,
+        "ephemeral" => RoomKind::Ephemeral,
+        _ => RoomKind::Open,
+    }
+}
+
+/// A slug for a room name: lowercase ASCII letters and digits joined by dashes, made unique.
+fn free_slug(conn: &Connection, name: &str) -> StoreResult<String> {
+    let mut base = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            base.push(c);
+        } else if !base.ends_with('-') && !base.is_empty() {
+            base.push('-');
+        }
+    }
+    let base: String = base.trim_end_matches('-').chars().take(40).collect();
+    let base = if base.is_empty() { "room".to_owned() } else { base };
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while room_kind(conn, &candidate)?.is_some() {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(candidate)
+}
+
+/// A room's kind, or `None` if there is no such room.
+pub fn room_kind(conn: &Connection, slug: &str) -> StoreResult<Option<RoomKind>> {
+    Ok(conn
+        .prepare_cached("SELECT kind FROM rooms WHERE slug = ?1")?
+        .query_row([slug], |r| r.get::<_, String>(0))
+        .optional()?
+        .map(|k| parse_kind(&k)))
+}
+
+/// Whether `user` is a member of the room.
+pub fn is_member(conn: &Connection, slug: &str, user: i64) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM room_members WHERE room = ?1 AND user_id = ?2")?
+        .query_row(params![slug, user], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Creates a room with `creator` as its first member; returns its slug.
+pub fn create_room(
+    conn: &Connection,
+    name: &str,
+    topic: &str,
+    kind: RoomKind,
+    creator: i64,
+    now: i64,
+) -> StoreResult<String> {
+    let slug = free_slug(conn, name)?;
+    conn.prepare_cached(
+        "INSERT INTO rooms (slug, name, topic, kind, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![slug, name, topic, kind_str(kind), creator, now])?;
+    add_member(conn, &slug, creator, now)?;
+    ensure_channel(conn, &format!("room:{slug}"), now)?;
+    Ok(slug)
+}
+
+/// Adds a member (nothing if they already are one).
+pub fn add_member(conn: &Connection, slug: &str, user: i64, now: i64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO room_members (room, user_id, joined_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![slug, user, now])?;
+    conn.prepare_cached("DELETE FROM room_invites WHERE room = ?1 AND user_id = ?2")?
+        .execute(params![slug, user])?;
+    Ok(())
+}
+
+/// `user` joins: any open room, or a closed one they were invited to.
+pub fn join_room(conn: &Connection, slug: &str, user: i64, now: i64) -> StoreResult<Result<(), RoomRefusal>> {
+    let Some(kind) = room_kind(conn, slug)? else { return Ok(Err(RoomRefusal::NoSuchRoom)) };
+    if kind != RoomKind::Open && !is_member(conn, slug, user)? {
+        let invited = conn
+            .prepare_cached("SELECT 1 FROM room_invites WHERE room = ?1 AND user_id = ?2")?
+            .query_row(params![slug, user], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !invited {
+            return Ok(Err(RoomRefusal::Forbidden));
+        }
+    }
+    add_member(conn, slug, user, now)?;
+    Ok(Ok(()))
+}
+
+/// `user` leaves a room (never the Lobby).
+pub fn leave_room(conn: &Connection, slug: &str, user: i64) -> StoreResult<Result<(), RoomRefusal>> {
+    if room_kind(conn, slug)?.is_none() {
+        return Ok(Err(RoomRefusal::NoSuchRoom));
+    }
+    if slug == LOBBY {
+        return Ok(Err(RoomRefusal::Forbidden));
+    }
+    conn.prepare_cached("DELETE FROM room_members WHERE room = ?1 AND user_id = ?2")?
+        .execute(params![slug, user])?;
+    Ok(Ok(()))
+}
+
+/// A member invites `user` into a room.
+pub fn invite(
+    conn: &Connection,
+    slug: &str,
+    by: i64,
+    user: i64,
+    now: i64,
+) -> StoreResult<Result<(), RoomRefusal>> {
+    if room_kind(conn, slug)?.is_none() {
+        return Ok(Err(RoomRefusal::NoSuchRoom));
+    }
+    if !is_member(conn, slug, by)? {
+        return Ok(Err(RoomRefusal::Forbidden));
+    }
+    let exists =
+        conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")?.query_row([user], |_| Ok(())).optional()?;
+    if exists.is_none() {
+        return Ok(Err(RoomRefusal::NoSuchUser));
+    }
+    if !is_member(conn, slug, user)? {
+        conn.prepare_cached(
+            "INSERT INTO room_invites (room, user_id, invited_by, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![slug, user, by, now])?;
+    }
+    Ok(Ok(()))
+}
+
+/// A room as `user` sees it.
+pub fn room_view(conn: &Connection, slug: &str, user: i64) -> StoreResult<Option<Room>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT name, topic, kind, (SELECT count(*) FROM room_members WHERE room = ?1) FROM rooms WHERE slug = ?1",
+        )?
+        .query_row([slug], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)))
+        .optional()?;
+    let Some((name, topic, kind, members)) = row else { return Ok(None) };
+    let channel = format!("room:{slug}");
+    let last_offset = channel_state(conn, &channel)?.map_or(0, |(_, o)| o);
+    let member = is_member(conn, slug, user)?;
+    Ok(Some(Room {
+        id: slug.to_owned(),
+        name,
+        topic,
+        kind: parse_kind(&kind),
+        member_count: u32::try_from(members).unwrap_or(u32::MAX),
+        member,
+        last_offset,
+        last_read: if member { read_mark(conn, &channel, user)? } else { 0 },
+        unread: if member { unread(conn, &channel, user)? } else { 0 },
+        channel,
+    }))
+}
+
+/// The rooms `user` is in, invited to, or could join (open ones), by name.
+pub fn rooms_for(conn: &Connection, user: i64) -> StoreResult<Vec<Room>> {
+    let slugs: Vec<String> = conn
+        .prepare_cached(
+            "SELECT slug FROM rooms WHERE kind = 'open'
+                OR slug IN (SELECT room FROM room_members WHERE user_id = ?1)
+                OR slug IN (SELECT room FROM room_invites WHERE user_id = ?1)
+             ORDER BY slug != 'lobby', name COLLATE NOCASE",
+        )?
+        .query_map([user], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut rooms = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        rooms.extend(room_view(conn, &slug, user)?);
+    }
+    Ok(rooms)
+}
+
+/// The slugs of the rooms `user` is a member of (subscribed on connect).
+pub fn member_rooms(conn: &Connection, user: i64) -> StoreResult<Vec<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT room FROM room_members WHERE user_id = ?1 ORDER BY room != 'lobby', joined_at",
+        )?
+        .query_map([user], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
