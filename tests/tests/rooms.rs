@@ -379,3 +379,71 @@ async fn history_pages_and_search_respect_who_can_read() {
     let denied = client.get_json::<MessagesResponse>(&bo, "/api/search?q=secret&channel=room:secret").await;
     assert_eq!(api_error(denied), (403, ErrorCode::Forbidden));
 }
+
+#[tokio::test]
+async fn ephemeral_rooms_are_invite_only_and_never_touch_the_disk() {
+    let mut hub = TestHub::start(&[]);
+    let client = hub.client();
+    let (ann, mut a) = join_and_connect(&client, "Ann").await;
+    let (bo, mut b) = join_and_connect(&client, "Bo").await;
+    let (cy, _c) = join_and_connect(&client, "Cy").await;
+    let room = create(&client, &ann, "Snack Run", RoomKind::Ephemeral).await;
+    assert_eq!((room.id.as_str(), room.kind), ("_snack-run", RoomKind::Ephemeral));
+    subscribed_to(&mut a, "room:_snack-run").await;
+    assert_eq!(
+        api_error(client.post_json::<_, Room>(&bo, "/api/rooms/_snack-run/join", &()).await),
+        (403, ErrorCode::Forbidden)
+    );
+    let mut outsider = client.connect_path(&cy, "/ws/rooms/_snack-run").await.unwrap();
+    assert_eq!(outsider.expect_close(WAIT).await.unwrap().0, Some(close::FORBIDDEN));
+
+    client
+        .post_no_content(&ann, "/api/rooms/_snack-run/invite", &InviteRequest { user_id: bo.user.id })
+        .await
+        .unwrap();
+    let joined: Room = client.post_json(&bo, "/api/rooms/_snack-run/join", &()).await.unwrap();
+    assert!(joined.member);
+    subscribed_to(&mut b, "room:_snack-run").await;
+    let marker = "zq-ephemeral-marker-7731";
+    a.send(&send("room:_snack-run", "e1", marker)).await.unwrap();
+    assert_eq!(ack_offset(&mut a, "e1").await, 1);
+    let ServerFrame::Message(m) =
+        b.recv_until(WAIT, |f| matches!(f, ServerFrame::Message(m) if m.body == marker)).await.unwrap()
+    else {
+        unreachable!()
+    };
+    b.send(&ClientFrame::React {
+        r#ref: Some("r".into()),
+        channel: "room:_snack-run".into(),
+        message_id: m.id,
+        emoji: "🍕".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(ack_offset(&mut b, "r").await, 2);
+    let page: MessagesResponse =
+        client.get_json(&bo, "/api/channels/room:_snack-run/messages").await.unwrap();
+    assert_eq!(page.messages.len(), 1);
+    let listed: RoomsResponse = client.get_json(&bo, "/api/rooms").await.unwrap();
+    assert!(listed.rooms.iter().any(|r| r.id == "_snack-run" && r.member));
+
+    // Nothing of it reached the database files...
+    drop((a, b));
+    assert!(hub.terminate());
+    for file in std::fs::read_dir(&hub.data_dir).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "the marker was written to disk"
+        );
+    }
+    // ...and after a restart the room is gone.
+    hub.restart();
+    let client = hub.client();
+    assert_eq!(
+        api_error(client.post_json::<_, Room>(&ann, "/api/rooms/_snack-run/join", &()).await),
+        (404, ErrorCode::NotFound)
+    );
+    let listed: RoomsResponse = client.get_json(&ann, "/api/rooms").await.unwrap();
+    assert!(listed.rooms.iter().all(|r| r.id != "_snack-run"));
+}

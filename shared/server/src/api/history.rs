@@ -11,7 +11,7 @@ use super::ApiError;
 use crate::auth::SessionUser;
 use crate::chat::{can_read, chat_channel};
 use crate::hub::Hub;
-use crate::store::{PAGE_LIMIT, member_rooms, page, readable_dms, search as search_messages};
+use crate::store::{PAGE_LIMIT, is_ephemeral, member_rooms, page, readable_dms, search as search_messages};
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
@@ -30,20 +30,24 @@ pub async fn messages(
 ) -> Result<Json<MessagesResponse>, ApiError> {
     let Path(name) = channel.map_err(|_| ApiError::new(ErrorCode::NoSuchChannel, "no such channel"))?;
     let channel = chat_channel(&name).map_err(|(code, message)| ApiError::new(code, message))?;
+    let ephemeral = is_ephemeral(&channel);
     if q.before.is_some() && q.after.is_some() {
         return Err(ApiError::new(ErrorCode::InvalidFrame, "give before or after, not both"));
     }
     let user = me.user.id;
-    let (messages, more) = hub
-        .store
-        .read(move |db| {
-            if let Err(refusal) = can_read(db, &channel, user)? {
-                return Ok(Err(refusal));
-            }
-            Ok(Ok(page(db, &name, q.before, q.after, q.limit.unwrap_or(50))?))
-        })
-        .await?
-        .map_err(|(code, message)| ApiError::new(code, message))?;
+    let job = move |db: &rusqlite::Connection| {
+        if let Err(refusal) = can_read(db, &channel, user)? {
+            return Ok(Err(refusal));
+        }
+        Ok(Ok(page(db, &name, q.before, q.after, q.limit.unwrap_or(50))?))
+    };
+    // Ephemeral rooms live in the writer's memory; everything else is read off the reader threads.
+    let found = if ephemeral {
+        hub.store.write_wait(move |dbs| job(dbs.memory)).await?
+    } else {
+        hub.store.read(job).await?
+    };
+    let (messages, more) = found.map_err(|(code, message)| ApiError::new(code, message))?;
     Ok(Json(MessagesResponse { messages, more }))
 }
 
@@ -56,7 +60,7 @@ pub struct SearchQuery {
 }
 
 /// `GET /api/search?q=&channel=&limit=`: messages matching every word of `q`, newest first, from the
-/// rooms the user is in and the conversations they can read.
+/// rooms the user is in and the conversations they can read. Ephemeral rooms are not indexed.
 pub async fn search(
     State(hub): State<Hub>,
     SessionUser(me): SessionUser,

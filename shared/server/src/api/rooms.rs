@@ -72,7 +72,9 @@ pub async fn list(
     SessionUser(me): SessionUser,
 ) -> Result<Json<RoomsResponse>, ApiError> {
     let user = me.user.id;
-    let rooms = hub.store.read(move |db| rooms_for(db, user)).await?;
+    let mut rooms = hub.store.read(move |db| rooms_for(db, user)).await?;
+    // Ephemeral rooms live in the writer's memory.
+    rooms.extend(hub.store.write_wait(move |dbs| rooms_for(dbs.memory, user)).await?);
     Ok(Json(RoomsResponse { rooms }))
 }
 
@@ -97,13 +99,11 @@ pub async fn create(
             format!("a topic is at most {MAX_ROOM_TOPIC} characters"),
         ));
     }
-    if req.kind == RoomKind::Ephemeral {
-        return Err(ApiError::new(ErrorCode::InvalidRoom, "ephemeral rooms are not available yet"));
-    }
     let user = me.user.id;
     let room = hub
         .store
-        .write_wait(move |db| {
+        .write_wait(move |dbs| {
+            let db = if req.kind == RoomKind::Ephemeral { dbs.memory } else { dbs.disk };
             let slug = create_room(db, &name, &topic, req.kind, user, now_ms())?;
             room_view(db, &slug, user)
         })
@@ -125,9 +125,12 @@ pub async fn join(
     let s = slug.clone();
     let room = hub
         .store
-        .write_wait(move |db| match join_room(db, &s, user, now_ms())? {
-            Ok(()) => Ok(Ok(room_view(db, &s, user)?)),
-            Err(r) => Ok(Err(r)),
+        .write_wait(move |dbs| {
+            let db = dbs.room(&s);
+            match join_room(db, &s, user, now_ms())? {
+                Ok(()) => Ok(Ok(room_view(db, &s, user)?)),
+                Err(r) => Ok(Err(r)),
+            }
         })
         .await?
         .map_err(refusal)?
@@ -148,9 +151,12 @@ pub async fn leave(
     let s = slug.clone();
     let room = hub
         .store
-        .write_wait(move |db| match leave_room(db, &s, user)? {
-            Ok(()) => Ok(Ok(room_view(db, &s, user)?)),
-            Err(r) => Ok(Err(r)),
+        .write_wait(move |dbs| {
+            let db = dbs.room(&s);
+            match leave_room(db, &s, user)? {
+                Ok(()) => Ok(Ok(room_view(db, &s, user)?)),
+                Err(r) => Ok(Err(r)),
+            }
         })
         .await?
         .map_err(refusal)?
@@ -172,8 +178,9 @@ pub async fn invite_user(
     let (by, to, by_name) = (me.user.id, req.user_id, me.user.display_name.clone());
     let invited = hub
         .store
-        .write_wait(move |db| {
+        .write_wait(move |dbs| {
             let now = now_ms();
+            let db = dbs.room(&slug);
             if let Err(r) = invite(db, &slug, by, to, now)? {
                 return Ok(Err(r));
             }
@@ -189,7 +196,7 @@ pub async fn invite_user(
                 channel: Some(format!("room:{slug}")),
                 join_url: None,
             };
-            Ok(Ok((room, insert_notification(db, &new, now)?)))
+            Ok(Ok((room, insert_notification(dbs, &new, now)?)))
         })
         .await?
         .map_err(refusal)?;

@@ -64,7 +64,8 @@ pub async fn modify(
     let queued = hub
         .store
         .write(
-            move |db| {
+            move |dbs| {
+                let db = dbs.chat(&write_channel);
                 if let Err(r) = can_write(db, &write_channel, actor)? {
                     return Ok(Err(r));
                 }
@@ -124,7 +125,8 @@ pub async fn mark_read(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<String>,
     let queued = hub
         .store
         .write(
-            move |db| {
+            move |dbs| {
+                let db = dbs.chat(&read_channel);
                 if let Err(r) = can_read(db, &read_channel, user)? {
                     return Ok(Err(r));
                 }

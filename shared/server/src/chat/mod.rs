@@ -107,7 +107,8 @@ pub async fn subscribe(
     let queued = hub
         .store
         .write(
-            move |db| {
+            move |dbs| {
+                let db = dbs.chat(&read_channel);
                 if let Err(refusal) = can_read(db, &read_channel, user)? {
                     return Ok(Err(refusal));
                 }
@@ -235,13 +236,15 @@ pub async fn send(
     let queued = hub
         .store
         .write(
-            move |db| {
+            move |dbs| {
+                let db = dbs.chat(&write_channel);
                 if let Err(refusal) = can_write(db, &write_channel, sender)? {
                     return Ok(Err(refusal));
                 }
                 let stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
+                // Notifications live on disk, whatever the channel.
                 let mentions =
-                    if stored.duplicate { Vec::new() } else { notify::store_mentions(db, &stored.message)? };
+                    if stored.duplicate { Vec::new() } else { notify::store_mentions(dbs, &stored.message)? };
                 Ok(Ok((stored, mentions)))
             },
             move |outcome| match outcome {

@@ -7,6 +7,7 @@
 //! fanned out, so a channel's events leave the hub in offset order and never before they are durable.
 
 mod dms;
+mod memory;
 mod messages;
 mod notifications;
 mod reader;
@@ -16,6 +17,7 @@ mod users;
 mod writer;
 
 pub use dms::{DmAction, DmRefusal, DmRow, act_on_dm, dm, dm_view, dms_for, readable_dms, start_dm};
+pub use memory::{Db, EPHEMERAL_PREFIX, is_ephemeral, is_ephemeral_slug};
 pub use messages::{
     EventOutcome, EventRefusal, HISTORY_LIMIT, InsertOutcome, PAGE_LIMIT, Snapshot, channel_state,
     delete_message, edit_message, ensure_channel, get_message, insert_message, page, read_mark, read_marks,
@@ -110,7 +112,7 @@ impl Store {
         let path = db_path(data_dir);
         let mut conn = open_connection(&path, opts)?;
         schema::migrate(&mut conn)?;
-        let writer = Writer::start(conn, opts)?;
+        let writer = Writer::start(conn, memory::open_memory(&path)?, opts)?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
             let c = open_connection(&path, opts)?;
@@ -128,7 +130,7 @@ impl Store {
     pub async fn write<T, J, D>(&self, job: J, done: D) -> StoreResult<()>
     where
         T: Send + 'static,
-        J: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        J: FnOnce(&Db<'_>) -> StoreResult<T> + Send + 'static,
         D: FnOnce(Committed<T>) + Send + 'static,
     {
         self.writer.submit(job, done).await
@@ -138,7 +140,7 @@ impl Store {
     pub async fn write_wait<T, J>(&self, job: J) -> StoreResult<T>
     where
         T: Send + 'static,
-        J: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        J: FnOnce(&Db<'_>) -> StoreResult<T> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.writer

@@ -35,7 +35,7 @@ fn parse_kind(s: &str) -> RoomKind {
 }
 
 /// A slug for a room name: lowercase ASCII letters and digits joined by dashes, made unique.
-fn free_slug(conn: &Connection, name: &str) -> StoreResult<String> {
+fn free_slug(conn: &Connection, name: &str, prefix: &str) -> StoreResult<String> {
     let mut base = String::new();
     for c in name.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
@@ -45,7 +45,7 @@ fn free_slug(conn: &Connection, name: &str) -> StoreResult<String> {
         }
     }
     let base: String = base.trim_end_matches('-').chars().take(40).collect();
-    let base = if base.is_empty() { "room".to_owned() } else { base };
+    let base = format!("{prefix}{}", if base.is_empty() { "room" } else { &base });
     let mut candidate = base.clone();
     let mut n = 2;
     while room_kind(conn, &candidate)?.is_some() {
@@ -73,7 +73,8 @@ pub fn is_member(conn: &Connection, slug: &str, user: i64) -> StoreResult<bool> 
         .is_some())
 }
 
-/// Creates a room with `creator` as its first member; returns its slug.
+/// Creates a room with `creator` as its first member; returns its slug. Ephemeral rooms get slugs
+/// that start with [`super::EPHEMERAL_PREFIX`] and belong in the in-memory database.
 pub fn create_room(
     conn: &Connection,
     name: &str,
@@ -82,7 +83,9 @@ pub fn create_room(
     creator: i64,
     now: i64,
 ) -> StoreResult<String> {
-    let slug = free_slug(conn, name)?;
+    let prefix =
+        if kind == RoomKind::Ephemeral { super::EPHEMERAL_PREFIX.to_string() } else { String::new() };
+    let slug = free_slug(conn, name, &prefix)?;
     conn.prepare_cached(
         "INSERT INTO rooms (slug, name, topic, kind, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?

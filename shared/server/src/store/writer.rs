@@ -5,12 +5,15 @@ use std::thread;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
+use super::memory::Db;
 use super::{Committed, StoreError, StoreOptions, StoreResult};
 
 /// A queued write: `run` executes its SQL inside the open transaction, `complete` follows the commit.
 trait WriteJob: Send {
     /// Runs the job; returns whether it succeeded (a failed job's savepoint is rolled back).
-    fn run(&mut self, conn: &Connection) -> bool;
+    // The thread owns both connections for its whole life; they close when it ends.
+#[allow(clippy::needless_pass_by_value)]
+fn run(&mut self, db: &Db<'_>) -> bool;
     /// Reports the outcome: the job's own result if the batch committed, the batch's error otherwise.
     fn complete(self: Box<Self>, commit: Result<(), &StoreError>);
 }
@@ -24,11 +27,11 @@ struct Pending<T, J, D> {
 impl<T, J, D> WriteJob for Pending<T, J, D>
 where
     T: Send,
-    J: FnOnce(&Connection) -> StoreResult<T> + Send,
+    J: FnOnce(&Db<'_>) -> StoreResult<T> + Send,
     D: FnOnce(Committed<T>) + Send,
 {
-    fn run(&mut self, conn: &Connection) -> bool {
-        let result = self.job.take().map(|job| job(conn));
+    fn run(&mut self, db: &Db<'_>) -> bool {
+        let result = self.job.take().map(|job| job(db));
         let ok = matches!(result, Some(Ok(_)));
         self.result = result;
         ok
@@ -51,12 +54,12 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection, opts: &StoreOptions) -> StoreResult<Writer> {
+    pub(super) fn start(conn: Connection, memory: Connection, opts: &StoreOptions) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(opts.writer_queue.max(1));
         let max_batch = opts.max_batch.max(1);
         thread::Builder::new()
             .name("hubbub-store-writer".into())
-            .spawn(move || run(conn, rx, max_batch))
+            .spawn(move || run(conn, memory, rx, max_batch))
             .map_err(|e| StoreError::DataDir { path: "writer thread".into(), source: e })?;
         Ok(Writer { tx })
     }
@@ -64,7 +67,7 @@ impl Writer {
     pub(super) async fn submit<T, J, D>(&self, job: J, done: D) -> StoreResult<()>
     where
         T: Send + 'static,
-        J: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        J: FnOnce(&Db<'_>) -> StoreResult<T> + Send + 'static,
         D: FnOnce(Committed<T>) + Send + 'static,
     {
         let job = Box::new(Pending { job: Some(job), result: None, done });
@@ -72,7 +75,12 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: usize) {
+fn run(
+    mut conn: Connection,
+    memory: Connection,
+    mut rx: mpsc::Receiver<Box<dyn WriteJob>>,
+    max_batch: usize,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -82,7 +90,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batc
                 Err(_) => break,
             }
         }
-        let commit = run_batch(&mut conn, &mut batch);
+        let commit = run_batch(&mut conn, &memory, &mut batch);
         if let Err(e) = &commit {
             tracing::error!(error = %e, jobs = batch.len(), "store batch failed");
         }
@@ -93,14 +101,34 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batc
     tracing::debug!("store writer stopped");
 }
 
-/// Runs every job of `batch` in one transaction, each in its own savepoint, and commits.
-fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), StoreError> {
+/// Runs every job of `batch` in one transaction (one on each database), each job in its own
+/// savepoint, and commits: disk first, then memory.
+fn run_batch(
+    conn: &mut Connection,
+    memory: &Connection,
+    batch: &mut [Box<dyn WriteJob>],
+) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    for job in batch.iter_mut() {
-        tx.execute_batch("SAVEPOINT job")?;
-        let ok = job.run(&tx);
-        tx.execute_batch(if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" })?;
+    memory.execute_batch("BEGIN")?;
+    let outcome = (|| {
+        for job in batch.iter_mut() {
+            tx.execute_batch("SAVEPOINT job")?;
+            memory.execute_batch("SAVEPOINT job")?;
+            let ok = job.run(&Db { disk: &tx, memory });
+            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            tx.execute_batch(end)?;
+            memory.execute_batch(end)?;
+        }
+        Ok::<(), StoreError>(())
+    })();
+    match outcome.and_then(|()| tx.commit().map_err(StoreError::from)) {
+        Ok(()) => {
+            memory.execute_batch("COMMIT")?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = memory.execute_batch("ROLLBACK");
+            Err(e)
+        }
     }
-    tx.commit()?;
-    Ok(())
 }

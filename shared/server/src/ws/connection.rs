@@ -45,7 +45,13 @@ pub enum Kind {
 
 /// The rooms and conversations a user is subscribed to on connect, Lobby first.
 async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
-    let found = hub.store.read(move |db| Ok((member_rooms(db, user_id)?, readable_dms(db, user_id)?))).await;
+    let found = async {
+        let (mut rooms, dms) =
+            hub.store.read(move |db| Ok((member_rooms(db, user_id)?, readable_dms(db, user_id)?))).await?;
+        rooms.extend(hub.store.write_wait(move |dbs| member_rooms(dbs.memory, user_id)).await?);
+        Ok::<_, crate::store::StoreError>((rooms, dms))
+    }
+    .await;
     match found {
         Ok((rooms, dms)) => {
             rooms.into_iter().map(Channel::Room).chain(dms.into_iter().map(Channel::Dm)).collect()

@@ -29,6 +29,7 @@ use crate::api::ApiError;
 use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
 use crate::chat;
 use crate::hub::Hub;
+use crate::store::is_ephemeral;
 use crate::store::{SessionRecord, find_session_by_id};
 
 /// How much of an incoming frame the socket reads at a time. The library's default (128 KiB per
@@ -126,7 +127,12 @@ async fn accept_chat(
 /// read it (not a member, not a participant, or a declined or blocked conversation).
 async fn chat_access(hub: &Hub, channel: &Channel, user: i64) -> Result<(), Refusal> {
     let c = channel.clone();
-    match hub.store.read(move |db| chat::can_read(db, &c, user)).await {
+    let allowed = if is_ephemeral(&c) {
+        hub.store.write_wait(move |dbs| chat::can_read(dbs.memory, &c, user)).await
+    } else {
+        hub.store.read(move |db| chat::can_read(db, &c, user)).await
+    };
+    match allowed {
         Ok(Ok(())) => Ok(()),
         Ok(Err((ErrorCode::NoSuchChannel, _))) => Err((close::NOT_FOUND, "no such channel")),
         Ok(Err(_)) => Err((close::FORBIDDEN, "not allowed in this channel")),
