@@ -11,9 +11,7 @@ use super::{Committed, StoreError, StoreOptions, StoreResult};
 /// A queued write: `run` executes its SQL inside the open transaction, `complete` follows the commit.
 trait WriteJob: Send {
     /// Runs the job; returns whether it succeeded (a failed job's savepoint is rolled back).
-    // The thread owns both connections for its whole life; they close when it ends.
-#[allow(clippy::needless_pass_by_value)]
-fn run(&mut self, db: &Db<'_>) -> bool;
+    fn run(&mut self, db: &Db<'_>) -> bool;
     /// Reports the outcome: the job's own result if the batch committed, the batch's error otherwise.
     fn complete(self: Box<Self>, commit: Result<(), &StoreError>);
 }
@@ -75,6 +73,8 @@ impl Writer {
     }
 }
 
+// The thread owns both connections for its whole life; they close when it ends.
+#[allow(clippy::needless_pass_by_value)]
 fn run(
     mut conn: Connection,
     memory: Connection,
