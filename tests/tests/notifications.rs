@@ -71,6 +71,8 @@ async fn bad_pings_get_specific_errors_on_the_socket_and_over_rest() {
     assert_eq!(error_code(&mut a).await, ErrorCode::Forbidden);
     a.send(&ping(gone.user.id, None, "off")).await.unwrap();
     assert_eq!(error_code(&mut a).await, ErrorCode::UserOffline);
+    a.send(&ping(424_242, None, "nobody")).await.unwrap();
+    assert_eq!(error_code(&mut a).await, ErrorCode::NotFound);
     a.send(&ping(bo.user.id, Some("javascript:alert(1)"), "js")).await.unwrap();
     assert_eq!(error_code(&mut a).await, ErrorCode::InvalidJoinUrl);
 

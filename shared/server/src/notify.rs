@@ -9,7 +9,9 @@ use rusqlite::Connection;
 
 use crate::conn::encode;
 use crate::hub::Hub;
-use crate::store::{NewNotification, StoreError, StoreResult, insert_notification, mark_read, users_named};
+use crate::store::{
+    NewNotification, StoreError, StoreResult, insert_notification, mark_read, user_exists, users_named,
+};
 use crate::time::now_ms;
 
 /// Longest `join_url` accepted in a ping.
@@ -24,7 +26,7 @@ pub fn publish_notification(hub: &Hub, user_id: i64, notification: Notification,
 }
 
 /// Checks a ping before anything is stored: the link, the target, the sender's rate.
-pub fn check_ping(
+pub async fn check_ping(
     hub: &Hub,
     from: &UserInfo,
     to: i64,
@@ -44,7 +46,12 @@ pub fn check_ping(
         return Err((ErrorCode::Forbidden, "you cannot ping yourself".into()));
     }
     if !hub.presence.is_online(to) {
-        return Err((ErrorCode::UserOffline, "that user is not online".into()));
+        let exists = hub.store.read(move |db| user_exists(db, to)).await.unwrap_or(true);
+        return Err(if exists {
+            (ErrorCode::UserOffline, "that user is not online".into())
+        } else {
+            (ErrorCode::NotFound, "no such user".into())
+        });
     }
     if !hub.ping_limit.allow(from.id, Instant::now()) {
         return Err((ErrorCode::RateLimited, "too many pings; wait a few seconds".into()));

@@ -92,6 +92,7 @@ pub async fn ping(
     let Path(to) = to.map_err(|_| ApiError::new(ErrorCode::NotFound, "no such user"))?;
     let req = body(req)?;
     notify::check_ping(&hub, &me.user, to, req.join_url.as_deref())
+        .await
         .map_err(|(code, message)| ApiError::new(code, message))?;
     let (done, rx) = completion();
     notify::send_ping(&hub, &me.user, to, req.join_url, done).await?;

@@ -87,3 +87,12 @@ pub fn find_session_by_id(conn: &Connection, session_id: i64) -> StoreResult<Opt
         .query_row([session_id], row_to_session)
         .optional()?)
 }
+
+/// Whether a user with this id exists.
+pub fn user_exists(conn: &Connection, id: i64) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}

@@ -152,7 +152,7 @@ async fn ping_user(
     to: i64,
     join_url: Option<String>,
 ) {
-    if let Err((code, message)) = notify::check_ping(hub, &conn.user, to, join_url.as_deref()) {
+    if let Err((code, message)) = notify::check_ping(hub, &conn.user, to, join_url.as_deref()).await {
         conn.send_frame(&ServerFrame::error(r#ref, code, message));
         return;
     }
