@@ -32,7 +32,15 @@ fn npm(ui: &Path, args: &[&str]) {
 fn main() {
     let ui = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../ui");
     let dist = ui.join("dist");
-    let sources = ["src", "index.html", "package.json", "package-lock.json", "vite.config.ts", "public"];
+    let sources = [
+        "src",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "svelte.config.js",
+        "tsconfig.json",
+    ];
     for s in sources {
         println!("cargo:rerun-if-changed={}", ui.join(s).display());
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use hubbub_protocol::{ErrorCode, ServerFrame};
 
-use super::{Refusal, can_read, can_write, chat_channel, check_body, store_error_frame};
+use super::{Refusal, can_read, can_write, chat_channel, check_body, command};
 use crate::conn::{ConnHandle, encode};
 use crate::hub::Hub;
 use crate::store::{EventRefusal, delete_message, edit_message, set_read_mark, toggle_reaction};
@@ -60,54 +60,44 @@ pub async fn modify(
         }
     };
     let (name, actor, write_channel) = (channel.to_string(), conn.user.id, channel.clone());
-    let (hub2, conn2, ref2) = (hub.clone(), Arc::clone(conn), r#ref.clone());
-    let queued = hub
-        .store
-        .write(
-            move |dbs| {
-                let db = dbs.chat(&write_channel);
-                if let Err(r) = can_write(db, &write_channel, actor)? {
-                    return Ok(Err(r));
-                }
-                let now = now_ms();
-                let outcome = match &change {
-                    Change::Edit(body) => edit_message(db, &name, message_id, actor, body, now)?,
-                    Change::Delete => delete_message(db, &name, message_id, actor, now)?,
-                    Change::React(emoji) => toggle_reaction(db, &name, message_id, actor, emoji, now)?,
-                };
-                Ok(outcome.map_err(refusal))
-            },
-            move |outcome| match outcome {
-                Ok(Ok(frame)) => {
-                    let offset = match &frame {
-                        ServerFrame::MessageEdited { offset, .. }
-                        | ServerFrame::MessageDeleted { offset, .. }
-                        | ServerFrame::Reaction { offset, .. } => Some(*offset),
-                        _ => None,
-                    };
-                    if let Some(r#ref) = ref2 {
-                        conn2.send_frame(&ServerFrame::Ack {
-                            r#ref,
-                            channel: Some(channel.to_string()),
-                            message_id: Some(message_id),
-                            offset,
-                            duplicate: false,
-                        });
-                    }
-                    hub2.registry.publish(&channel, &encode(&frame), None);
-                }
-                Ok(Err((code, message))) => {
-                    conn2.send_frame(&ServerFrame::error(ref2, code, message));
-                }
-                Err(e) => {
-                    conn2.send_frame(&store_error_frame(ref2, &e));
-                }
-            },
-        )
-        .await;
-    if let Err(e) = queued {
-        conn.send_frame(&store_error_frame(r#ref, &e));
-    }
+    let (hub2, conn2) = (hub.clone(), Arc::clone(conn));
+    command(
+        hub,
+        conn,
+        r#ref,
+        move |dbs| {
+            let db = dbs.chat(&write_channel);
+            if let Err(r) = can_write(db, &write_channel, actor)? {
+                return Ok(Err(r));
+            }
+            let now = now_ms();
+            let outcome = match &change {
+                Change::Edit(body) => edit_message(db, &name, message_id, actor, body, now)?,
+                Change::Delete => delete_message(db, &name, message_id, actor, now)?,
+                Change::React(emoji) => toggle_reaction(db, &name, message_id, actor, emoji, now)?,
+            };
+            Ok(outcome.map_err(refusal))
+        },
+        move |frame: ServerFrame, ref2| {
+            let offset = match &frame {
+                ServerFrame::MessageEdited { offset, .. }
+                | ServerFrame::MessageDeleted { offset, .. }
+                | ServerFrame::Reaction { offset, .. } => Some(*offset),
+                _ => None,
+            };
+            if let Some(r#ref) = ref2 {
+                conn2.send_frame(&ServerFrame::Ack {
+                    r#ref,
+                    channel: Some(channel.to_string()),
+                    message_id: Some(message_id),
+                    offset,
+                    duplicate: false,
+                });
+            }
+            hub2.registry.publish(&channel, &encode(&frame), None);
+        },
+    )
+    .await;
 }
 
 /// Stores the user's read mark (it never moves back) and sends `read_receipt` to the channel, which
@@ -121,46 +111,33 @@ pub async fn mark_read(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<String>,
         }
     };
     let (name, user, read_channel) = (channel.to_string(), conn.user.id, channel.clone());
-    let (hub2, conn2, ref2) = (hub.clone(), Arc::clone(conn), r#ref.clone());
-    let queued = hub
-        .store
-        .write(
-            move |dbs| {
-                let db = dbs.chat(&read_channel);
-                if let Err(r) = can_read(db, &read_channel, user)? {
-                    return Ok(Err(r));
-                }
-                let last = crate::store::channel_state(db, &name)?.map_or(0, |(_, o)| o);
-                Ok(Ok(set_read_mark(db, &name, user, offset.clamp(0, last))?))
-            },
-            move |outcome| match outcome {
-                Ok(Ok(mark)) => {
-                    if let Some(r#ref) = ref2 {
-                        conn2.send_frame(&ServerFrame::Ack {
-                            r#ref,
-                            channel: Some(channel.to_string()),
-                            message_id: None,
-                            offset: Some(mark),
-                            duplicate: false,
-                        });
-                    }
-                    let receipt = ServerFrame::ReadReceipt {
-                        channel: channel.to_string(),
-                        user_id: user,
-                        offset: mark,
-                    };
-                    hub2.registry.publish(&channel, &encode(&receipt), None);
-                }
-                Ok(Err((code, message))) => {
-                    conn2.send_frame(&ServerFrame::error(ref2, code, message));
-                }
-                Err(e) => {
-                    conn2.send_frame(&store_error_frame(ref2, &e));
-                }
-            },
-        )
-        .await;
-    if let Err(e) = queued {
-        conn.send_frame(&store_error_frame(r#ref, &e));
-    }
+    let (hub2, conn2) = (hub.clone(), Arc::clone(conn));
+    command(
+        hub,
+        conn,
+        r#ref,
+        move |dbs| {
+            let db = dbs.chat(&read_channel);
+            if let Err(r) = can_read(db, &read_channel, user)? {
+                return Ok(Err(r));
+            }
+            let last = crate::store::channel_state(db, &name)?.map_or(0, |(_, o)| o);
+            Ok(Ok(set_read_mark(db, &name, user, offset.clamp(0, last))?))
+        },
+        move |mark: i64, ref2| {
+            if let Some(r#ref) = ref2 {
+                conn2.send_frame(&ServerFrame::Ack {
+                    r#ref,
+                    channel: Some(channel.to_string()),
+                    message_id: None,
+                    offset: Some(mark),
+                    duplicate: false,
+                });
+            }
+            let receipt =
+                ServerFrame::ReadReceipt { channel: channel.to_string(), user_id: user, offset: mark };
+            hub2.registry.publish(&channel, &encode(&receipt), None);
+        },
+    )
+    .await;
 }

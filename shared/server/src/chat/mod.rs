@@ -22,7 +22,7 @@ use crate::conn::{ConnHandle, encode};
 use crate::hub::Hub;
 use crate::notify;
 use crate::store::{
-    StoreError, StoreResult, dm, insert_message, is_member, read_mark, read_marks, room_kind, snapshot,
+    Db, StoreError, StoreResult, dm, insert_message, is_member, read_mark, read_marks, room_kind, snapshot,
     unread,
 };
 use crate::time::now_ms;
@@ -82,6 +82,32 @@ pub fn store_error_frame(r#ref: Option<String>, e: &StoreError) -> ServerFrame {
     }
 }
 
+/// Runs a command's write job: on success `done` gets the job's value and the command's `ref` (on the
+/// writer thread, after the commit); a refusal or a store failure is answered with an `error` frame.
+pub async fn command<T, J, D>(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<String>, job: J, done: D)
+where
+    T: Send + 'static,
+    J: FnOnce(&Db<'_>) -> StoreResult<Result<T, Refusal>> + Send + 'static,
+    D: FnOnce(T, Option<String>) + Send + 'static,
+{
+    let (conn2, ref2) = (Arc::clone(conn), r#ref.clone());
+    let queued = hub
+        .store
+        .write(job, move |outcome| match outcome {
+            Ok(Ok(value)) => done(value, ref2),
+            Ok(Err((code, message))) => {
+                conn2.send_frame(&ServerFrame::error(ref2, code, message));
+            }
+            Err(e) => {
+                conn2.send_frame(&store_error_frame(ref2, &e));
+            }
+        })
+        .await;
+    if let Err(e) = queued {
+        conn.send_frame(&store_error_frame(r#ref, &e));
+    }
+}
+
 /// What a subscriber is told first, read in the same writer job that registers it.
 struct Opening {
     snapshot: crate::store::Snapshot,
@@ -103,66 +129,54 @@ pub async fn subscribe(
     let user = conn.user.id;
     let is_dm = matches!(channel, Channel::Dm(_));
     let read_channel = channel.clone();
-    let (hub2, conn2, ref2) = (hub.clone(), Arc::clone(conn), r#ref.clone());
-    let queued = hub
-        .store
-        .write(
-            move |dbs| {
-                let db = dbs.chat(&read_channel);
-                if let Err(refusal) = can_read(db, &read_channel, user)? {
-                    return Ok(Err(refusal));
-                }
-                let marks = if is_dm {
-                    Some(
-                        read_marks(db, &name)?
-                            .into_iter()
-                            .map(|(user_id, offset)| ReadMark { user_id, offset })
-                            .collect(),
-                    )
-                } else {
-                    None
-                };
-                Ok(Ok(Opening {
-                    snapshot: snapshot(db, &name, since.as_ref())?,
-                    last_read: read_mark(db, &name, user)?,
-                    unread: unread(db, &name, user)?,
-                    read_marks: marks,
-                }))
-            },
-            move |outcome| match outcome {
-                Ok(Ok(o)) => {
-                    let s = o.snapshot;
-                    let recovered = s.recovered == Some(true);
-                    // Enters the channel's presence, sends the opening and subscribes, in one step.
-                    hub2.presence.enter_room(&channel, &conn2, &hub2.registry, |users| {
-                        ServerFrame::Subscribed {
-                            r#ref: ref2,
-                            channel: channel.to_string(),
-                            epoch: Some(s.epoch),
-                            last_offset: Some(s.last_offset),
-                            recovered: s.recovered,
-                            messages: (!recovered).then_some(s.messages),
-                            events: recovered.then_some(s.replay),
-                            users: Some(users),
-                            unread_notifications: None,
-                            last_read: Some(o.last_read),
-                            unread: Some(o.unread),
-                            read_marks: o.read_marks,
-                        }
-                    });
-                }
-                Ok(Err((code, message))) => {
-                    conn2.send_frame(&ServerFrame::error(ref2, code, message));
-                }
-                Err(e) => {
-                    conn2.send_frame(&store_error_frame(ref2, &e));
-                }
-            },
-        )
-        .await;
-    if let Err(e) = queued {
-        conn.send_frame(&store_error_frame(r#ref, &e));
-    }
+    let (hub2, conn2) = (hub.clone(), Arc::clone(conn));
+    command(
+        hub,
+        conn,
+        r#ref,
+        move |dbs| {
+            let db = dbs.chat(&read_channel);
+            if let Err(refusal) = can_read(db, &read_channel, user)? {
+                return Ok(Err(refusal));
+            }
+            let marks = if is_dm {
+                Some(
+                    read_marks(db, &name)?
+                        .into_iter()
+                        .map(|(user_id, offset)| ReadMark { user_id, offset })
+                        .collect(),
+                )
+            } else {
+                None
+            };
+            Ok(Ok(Opening {
+                snapshot: snapshot(db, &name, since.as_ref())?,
+                last_read: read_mark(db, &name, user)?,
+                unread: unread(db, &name, user)?,
+                read_marks: marks,
+            }))
+        },
+        move |o: Opening, ref2| {
+            let s = o.snapshot;
+            let recovered = s.recovered == Some(true);
+            // Enters the channel's presence, sends the opening and subscribes, in one step.
+            hub2.presence.enter_room(&channel, &conn2, &hub2.registry, |users| ServerFrame::Subscribed {
+                r#ref: ref2,
+                channel: channel.to_string(),
+                epoch: Some(s.epoch),
+                last_offset: Some(s.last_offset),
+                recovered: s.recovered,
+                messages: (!recovered).then_some(s.messages),
+                events: recovered.then_some(s.replay),
+                users: Some(users),
+                unread_notifications: None,
+                last_read: Some(o.last_read),
+                unread: Some(o.unread),
+                read_marks: o.read_marks,
+            });
+        },
+    )
+    .await;
 }
 
 fn check_message(client_message_id: &str, body: &str) -> Result<(), Refusal> {
@@ -232,53 +246,43 @@ pub async fn send(
     let name = channel.to_string();
     let sender = conn.user.id;
     let write_channel = channel.clone();
-    let (hub2, conn2, ref2) = (hub.clone(), Arc::clone(conn), r#ref.clone());
-    let queued = hub
-        .store
-        .write(
-            move |dbs| {
-                let db = dbs.chat(&write_channel);
-                if let Err(refusal) = can_write(db, &write_channel, sender)? {
-                    return Ok(Err(refusal));
-                }
-                let stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
-                // Notifications live on disk, whatever the channel.
-                let mentions =
-                    if stored.duplicate { Vec::new() } else { notify::store_mentions(dbs, &stored.message)? };
-                Ok(Ok((stored, mentions)))
-            },
-            move |outcome| match outcome {
-                Ok(Ok((stored, mentions))) => {
-                    if let Some(r#ref) = ref2 {
-                        conn2.send_frame(&ServerFrame::Ack {
-                            r#ref,
-                            channel: Some(stored.message.channel.clone()),
-                            message_id: Some(stored.message.id),
-                            offset: Some(stored.message.offset),
-                            duplicate: stored.duplicate,
-                        });
-                    }
-                    if !stored.duplicate {
-                        hub2.typing.stopped(&hub2, &channel, &conn2);
-                        let frame = encode(&ServerFrame::Message(stored.message));
-                        hub2.registry.publish(&channel, &frame, None);
-                    }
-                    for (user_id, notification, unread) in mentions {
-                        notify::publish_notification(&hub2, user_id, notification, unread);
-                    }
-                }
-                Ok(Err((code, message))) => {
-                    conn2.send_frame(&ServerFrame::error(ref2, code, message));
-                }
-                Err(e) => {
-                    conn2.send_frame(&store_error_frame(ref2, &e));
-                }
-            },
-        )
-        .await;
-    if let Err(e) = queued {
-        conn.send_frame(&store_error_frame(r#ref, &e));
-    }
+    let (hub2, conn2) = (hub.clone(), Arc::clone(conn));
+    command(
+        hub,
+        conn,
+        r#ref,
+        move |dbs| {
+            let db = dbs.chat(&write_channel);
+            if let Err(refusal) = can_write(db, &write_channel, sender)? {
+                return Ok(Err(refusal));
+            }
+            let stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
+            // Notifications live on disk, whatever the channel.
+            let mentions =
+                if stored.duplicate { Vec::new() } else { notify::store_mentions(dbs, &stored.message)? };
+            Ok(Ok((stored, mentions)))
+        },
+        move |(stored, mentions): (crate::store::InsertOutcome, Vec<_>), ref2| {
+            if let Some(r#ref) = ref2 {
+                conn2.send_frame(&ServerFrame::Ack {
+                    r#ref,
+                    channel: Some(stored.message.channel.clone()),
+                    message_id: Some(stored.message.id),
+                    offset: Some(stored.message.offset),
+                    duplicate: stored.duplicate,
+                });
+            }
+            if !stored.duplicate {
+                hub2.typing.stopped(&hub2, &channel, &conn2);
+                let frame = encode(&ServerFrame::Message(stored.message));
+                hub2.registry.publish(&channel, &frame, None);
+            }
+            for (user_id, notification, unread) in mentions {
+                notify::publish_notification(&hub2, user_id, notification, unread);
+            }
+        },
+    )
+    .await;
 }
 
 #[cfg(test)]
