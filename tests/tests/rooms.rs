@@ -81,6 +81,13 @@ async fn open_rooms_are_created_listed_joined_and_left_with_live_subscriptions()
     let again = create(&client, &ann, "board games", RoomKind::Open).await;
     assert_eq!(again.id, "board-games-2", "slugs are unique");
 
+    // Everyone else hears about a new open room, as non-members.
+    b.recv_until(
+        WAIT,
+        |f| matches!(f, ServerFrame::RoomUpdate { room } if room.id == "board-games" && !room.member),
+    )
+    .await
+    .unwrap();
     let list: RoomsResponse = client.get_json(&bo, "/api/rooms").await.unwrap();
     assert_eq!(list.rooms[0].id, "lobby");
     let listed = list.rooms.iter().find(|r| r.id == "board-games").expect("open rooms are listed");
@@ -319,10 +326,15 @@ async fn typing_reaches_the_others_and_expires() {
     let hub = TestHub::start(&[]);
     let client = hub.client();
     let (ann, mut a) = join_and_connect(&client, "Ann").await;
+    let mut a2 = hubbub_tests::connect_ready(&client, &ann).await;
     let (_bo, mut b) = join_and_connect(&client, "Bo").await;
     a.send(&ClientFrame::Typing { channel: "room:lobby".into(), typing: true }).await.unwrap();
     let frame = b.recv_until(WAIT, |f| matches!(f, ServerFrame::Typing { .. })).await.unwrap();
     assert!(matches!(frame, ServerFrame::Typing { typing: true, user_id, .. } if user_id == ann.user.id));
+    let other_tab = a2
+        .recv_until(std::time::Duration::from_millis(300), |f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    assert!(other_tab.is_err(), "Ann's other tab is not told that Ann is typing");
     // Sending a message ends typing at once.
     a.send(&send("room:lobby", "t", "done")).await.unwrap();
     b.recv_until(WAIT, |f| matches!(f, ServerFrame::Typing { typing: false, .. })).await.unwrap();

@@ -76,6 +76,26 @@ impl Registry {
         subs.values().filter(|c| Some(c.id) != except).filter(|c| c.send(frame.clone())).count()
     }
 
+    /// Queues `frame` for every subscriber of `channel` whose user is not `user_id` (none of that
+    /// user's tabs); returns how many got it.
+    pub fn publish_except_user(&self, channel: &Channel, frame: &Utf8Bytes, user_id: i64) -> usize {
+        let map = self.lock();
+        let Some(subs) = map.get(channel) else {
+            return 0;
+        };
+        subs.values().filter(|c| c.user.id != user_id).filter(|c| c.send(frame.clone())).count()
+    }
+
+    /// Queues `frame` on every personal channel (every user's sockets) except `user_id`'s.
+    pub fn publish_to_users(&self, frame: &Utf8Bytes, except_user: i64) -> usize {
+        let map = self.lock();
+        map.iter()
+            .filter(|(channel, _)| matches!(channel, Channel::User(id) if *id != except_user))
+            .flat_map(|(_, subs)| subs.values())
+            .filter(|c| c.send(frame.clone()))
+            .count()
+    }
+
     /// The connections subscribed to `channel`.
     pub fn subscribers(&self, channel: &Channel) -> Vec<Arc<ConnHandle>> {
         self.lock().get(channel).map(|subs| subs.values().cloned().collect()).unwrap_or_default()

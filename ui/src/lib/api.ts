@@ -1,7 +1,10 @@
-// Typed calls to the hub's REST API under /api (session cookie, JSON errors as ApiError).
+// Typed calls to the hub's REST API under /api (session cookie, JSON errors as ApiError): session, presence, inbox, rooms, DMs, history, search.
 
 import type {
   ApiError,
+  CreateRoomRequest,
+  DmsResponse,
+  DmThread,
   ErrorCode,
   HubInfo,
   JoinRequest,
@@ -9,10 +12,13 @@ import type {
   MarkReadRequest,
   MarkReadResponse,
   MeResponse,
+  MessagesResponse,
   NotificationsResponse,
   OnlineUsersResponse,
   PingRequest,
   PingResponse,
+  Room,
+  RoomsResponse,
   WsTokenResponse,
 } from './protocol';
 
@@ -85,6 +91,7 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, 
     );
   }
   if (payload === null) {
+    if (response.status === 204) return undefined as T;
     throw new ApiRequestError(response.status, 'internal', 'The hub sent an unreadable answer.');
   }
   return payload as T;
@@ -133,4 +140,54 @@ export function markNotificationsRead(req: MarkReadRequest): Promise<MarkReadRes
 /** `POST /api/users/{id}/ping`: pings an online user, optionally with an invite link. */
 export function pingUser(userId: number, req: PingRequest): Promise<PingResponse> {
   return request<PingResponse>('POST', `/api/users/${encodeURIComponent(String(userId))}/ping`, req);
+}
+
+// ---- rooms, direct conversations, history, search ----
+
+const seg = (value: string | number): string => encodeURIComponent(String(value));
+
+/** `GET /api/rooms`: the Lobby first, then rooms the user is in, invited to, or could join. */
+export function getRooms(): Promise<RoomsResponse> {
+  return request<RoomsResponse>('GET', '/api/rooms');
+}
+
+/** `POST /api/rooms`: creates a room with the user as its first member. */
+export function createRoom(req: CreateRoomRequest): Promise<Room> {
+  return request<Room>('POST', '/api/rooms', req);
+}
+
+/** `POST /api/rooms/{id}/join|leave`. */
+export function roomAction(id: string, action: 'join' | 'leave'): Promise<Room> {
+  return request<Room>('POST', `/api/rooms/${seg(id)}/${action}`);
+}
+
+/** `POST /api/rooms/{id}/invite`: the invitee gets a `room_invite` notification. */
+export function inviteToRoom(id: string, userId: number): Promise<void> {
+  return request<void>('POST', `/api/rooms/${seg(id)}/invite`, { user_id: userId });
+}
+
+/** `GET /api/dms`: every conversation of the user, newest first. */
+export function getDms(): Promise<DmsResponse> {
+  return request<DmsResponse>('GET', '/api/dms');
+}
+
+/** `POST /api/dms`: asks another user for a conversation (or returns the existing one). */
+export function startDm(userId: number): Promise<DmThread> {
+  return request<DmThread>('POST', '/api/dms', { user_id: userId });
+}
+
+/** `POST /api/dms/{id}/accept|decline|block`. */
+export function dmAction(id: number, action: 'accept' | 'decline' | 'block'): Promise<DmThread> {
+  return request<DmThread>('POST', `/api/dms/${seg(id)}/${action}`);
+}
+
+/** `GET /api/channels/{channel}/messages?before=`: the newest messages before an offset, in offset order. */
+export function getMessagesBefore(channel: string, before: number, limit = 50): Promise<MessagesResponse> {
+  return request<MessagesResponse>('GET', `/api/channels/${seg(channel)}/messages?before=${before}&limit=${limit}`);
+}
+
+/** `GET /api/search?q=&channel=`: matching messages from readable channels, newest first. */
+export function searchMessages(q: string, channel?: string): Promise<MessagesResponse> {
+  const query = `q=${encodeURIComponent(q)}${channel ? `&channel=${encodeURIComponent(channel)}` : ''}`;
+  return request<MessagesResponse>('GET', `/api/search?${query}`);
 }

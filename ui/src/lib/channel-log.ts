@@ -1,6 +1,12 @@
-// The confirmed history of one persisted channel: ordered by offset, deduplicated, epoch-aware.
+// The confirmed history of one persisted channel: ordered by offset, deduplicated, epoch-aware, with edits, deletes and reactions applied.
 
-import type { ChatMessage } from './protocol';
+import type { ChatMessage, ReactionSummary } from './protocol';
+
+/** One emoji on a message and who chose it. */
+export interface Reaction {
+  emoji: string;
+  userIds: readonly number[];
+}
 
 /** A message as the views show it: confirmed by the hub, still pending, or refused. */
 export interface DisplayMessage {
@@ -13,19 +19,28 @@ export interface DisplayMessage {
   clientMessageId: string;
   senderId: number;
   senderName: string;
+  /** Empty once deleted. */
   body: string;
   /** Unix time in ms: the hub's once confirmed, the local clock's while pending. */
   createdAt: number;
+  editedAt?: number;
+  deletedAt?: number;
+  reactions?: readonly Reaction[];
   status: 'sent' | 'pending' | 'failed';
   /** Why the hub refused it (status `failed`). */
   error?: { code: string; message: string };
 }
 
 /** How many confirmed messages a channel keeps in memory. */
-export const LOG_LIMIT = 1000;
+export const LOG_LIMIT = 3000;
+
+function reactionsFrom(list: readonly ReactionSummary[] | undefined): Reaction[] | undefined {
+  if (!list || list.length === 0) return undefined;
+  return list.map((r) => ({ emoji: r.emoji, userIds: [...r.user_ids] }));
+}
 
 export function fromChatMessage(m: ChatMessage, key = `o:${m.channel}:${m.offset}`): DisplayMessage {
-  return {
+  const out: DisplayMessage = {
     key,
     channel: m.channel,
     offset: m.offset,
@@ -37,11 +52,61 @@ export function fromChatMessage(m: ChatMessage, key = `o:${m.channel}:${m.offset
     createdAt: m.created_at,
     status: 'sent',
   };
+  if (m.edited_at !== undefined && m.edited_at !== null) out.editedAt = m.edited_at;
+  if (m.deleted_at !== undefined && m.deleted_at !== null) out.deletedAt = m.deleted_at;
+  const reactions = reactionsFrom(m.reactions);
+  if (reactions) out.reactions = reactions;
+  return out;
+}
+
+/** The wire form of a confirmed message (for storage). */
+export function toChatMessage(m: DisplayMessage): ChatMessage | null {
+  if (m.offset === null || m.id === null || m.status !== 'sent') return null;
+  const out: ChatMessage = {
+    id: m.id,
+    channel: m.channel,
+    offset: m.offset,
+    sender_id: m.senderId,
+    sender_name: m.senderName,
+    client_message_id: m.clientMessageId,
+    body: m.body,
+    created_at: m.createdAt,
+  };
+  if (m.editedAt !== undefined) out.edited_at = m.editedAt;
+  if (m.deletedAt !== undefined) out.deleted_at = m.deletedAt;
+  if (m.reactions?.length) out.reactions = m.reactions.map((r) => ({ emoji: r.emoji, user_ids: [...r.userIds] }));
+  return out;
+}
+
+/** A user's reaction set on or off (idempotent: the same change twice is the same as once). */
+export function withReaction(
+  reactions: readonly Reaction[] | undefined,
+  emoji: string,
+  userId: number,
+  added: boolean,
+): Reaction[] | undefined {
+  const list = (reactions ?? []).map((r) => ({ emoji: r.emoji, userIds: [...r.userIds] }));
+  let entry = list.find((r) => r.emoji === emoji);
+  if (added) {
+    if (!entry) {
+      entry = { emoji, userIds: [] };
+      list.push(entry);
+    }
+    if (!entry.userIds.includes(userId)) entry.userIds.push(userId);
+  } else if (entry) {
+    entry.userIds = entry.userIds.filter((id) => id !== userId);
+  }
+  const left = list.filter((r) => r.userIds.length > 0);
+  return left.length ? left : undefined;
 }
 
 export class ChannelLog {
   /** History epoch; offsets of different epochs are not comparable. */
   epoch: string | null = null;
+  /** Older messages were dropped to stay under LOG_LIMIT (so there is more to load again). */
+  trimmed = false;
+  /** Bumped whenever the history is replaced, so a page fetched for the old one can be told apart. */
+  generation = 0;
   private items: DisplayMessage[] = [];
   private readonly offsets = new Set<number>();
 
@@ -53,6 +118,11 @@ export class ChannelLog {
     return this.items.length ? (this.items[this.items.length - 1].offset ?? 0) : 0;
   }
 
+  /** Offset of the oldest message held, or null when empty. */
+  get oldestOffset(): number | null {
+    return this.items.length ? this.items[0].offset : null;
+  }
+
   hasOffset(offset: number): boolean {
     return this.offsets.has(offset);
   }
@@ -62,11 +132,41 @@ export class ChannelLog {
     return this.items.find((m) => m.senderId === senderId && m.clientMessageId === clientMessageId);
   }
 
+  findById(id: number): DisplayMessage | undefined {
+    return this.items.find((m) => m.id === id);
+  }
+
   /** Forgets everything (the channel's epoch changed: its old offsets mean nothing now). */
   reset(epoch: string | null): void {
     this.epoch = epoch;
     this.items = [];
     this.offsets.clear();
+    this.trimmed = false;
+    this.generation++;
+  }
+
+  /** Replaces the whole history (a fresh snapshot), keeping the keys of messages already shown. */
+  replaceAll(epoch: string | null, messages: readonly DisplayMessage[]): void {
+    const keys = new Map(this.items.map((m) => [m.offset, m.key]));
+    this.reset(epoch);
+    const sorted = [...messages].sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+    for (const m of sorted) {
+      if (m.offset === null || this.offsets.has(m.offset)) continue;
+      this.offsets.add(m.offset);
+      this.items.push({ ...m, key: keys.get(m.offset) ?? m.key });
+    }
+    this.trim();
+  }
+
+  /** Changes the message with this hub id; false when it is not held (or nothing changed). */
+  update(id: number, change: (m: DisplayMessage) => DisplayMessage): boolean {
+    const index = this.items.findIndex((m) => m.id === id);
+    if (index < 0) return false;
+    const next = change(this.items[index]);
+    if (next === this.items[index]) return false;
+    this.items = this.items.slice();
+    this.items[index] = next;
+    return true;
   }
 
   /**
@@ -80,9 +180,9 @@ export class ChannelLog {
     if (this.offsets.has(offset)) {
       if (!replace) return false;
       const index = this.items.findIndex((m) => m.offset === offset);
-      const old = this.items[index];
-      this.items[index] = { ...message, key: old.key };
-      this.items = this.items.slice();
+      const next = this.items.slice();
+      next[index] = { ...message, key: this.items[index].key };
+      this.items = next;
       return true;
     }
     const next = this.items.slice();
@@ -90,12 +190,25 @@ export class ChannelLog {
     while (index > 0 && (next[index - 1].offset ?? 0) > offset) index--;
     next.splice(index, 0, message);
     this.offsets.add(offset);
-    if (next.length > LOG_LIMIT) {
-      for (const dropped of next.splice(0, next.length - LOG_LIMIT)) {
-        if (dropped.offset !== null) this.offsets.delete(dropped.offset);
-      }
-    }
     this.items = next;
+    this.trim();
     return true;
+  }
+
+  /** Adds an older page (messages as they are now) in front of what is held. */
+  prepend(messages: readonly DisplayMessage[]): void {
+    const fresh = messages.filter((m) => m.offset !== null && !this.offsets.has(m.offset));
+    if (fresh.length === 0) return;
+    for (const m of fresh) this.offsets.add(m.offset as number);
+    this.items = [...fresh, ...this.items].sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+  }
+
+  /** Drops the oldest messages beyond LOG_LIMIT. */
+  private trim(): void {
+    if (this.items.length <= LOG_LIMIT) return;
+    for (const dropped of this.items.splice(0, this.items.length - LOG_LIMIT)) {
+      if (dropped.offset !== null) this.offsets.delete(dropped.offset);
+    }
+    this.trimmed = true;
   }
 }

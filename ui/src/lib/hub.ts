@@ -1,109 +1,34 @@
-// Framework-independent hub client: one socket, chat history, outbox, presence, status and notifications, as a Svelte-compatible store.
+// Framework-independent hub client: one socket, chat in rooms and conversations, outbox, presence, status and notifications, as a Svelte-compatible store.
 
 import { ActivityMonitor } from './activity';
-import {
-  ApiRequestError,
-  getNotifications,
-  getOnlineUsers,
-  getWsToken,
-  markNotificationsRead as restMarkRead,
-  pingUser as restPing,
-} from './api';
-import { ChannelLog, fromChatMessage, type DisplayMessage } from './channel-log';
-import { randomUuid } from './ids';
+import * as api from './api';
+import type { DisplayMessage } from './channel-log';
+import { ChatBook, type ChannelView, type ChatEvent } from './chat';
+import { CommandError, CommandTracker, describeError, type Command } from './commands';
+import { Directory, LOBBY, dmReadable, isChatChannel, type DirectoryView } from './directory';
 import { Inbox } from './inbox';
 import { joinUrlProblem, statusTextProblem } from './notify';
-import { Outbox, type OutboxEntry } from './outbox';
 import { OnlinePoller, PRESENCE, PresenceBook, isHubWide } from './presence';
 import type {
-  ChatMessage,
-  ClientFrame,
-  ErrorCode,
+  DmThread,
   HubInfo,
+  MessagesResponse,
   Notification,
-  OnlineUser,
   PresenceStatus,
+  Room,
+  RoomKind,
   ServerFrame,
   UserInfo,
 } from './protocol';
+import { MyStatus } from './my-status';
+import { ResumeStore } from './resume';
+import type { HubClientOptions, HubSnapshot } from './snapshot';
+import { ChatSender, bodyProblem, type SendResult } from './sender';
 import { HubSocket, type ConnectionState } from './socket';
+import { TypingSender } from './typing';
 
-export type { ConnectionState, DisplayMessage };
-
-/** A refused or failed command: the hub's error code (or `unavailable` when it could not be sent) and a message for people. */
-export class CommandError extends Error {
-  readonly code: ErrorCode;
-
-  constructor(code: ErrorCode, message: string) {
-    super(message);
-    this.name = 'CommandError';
-    this.code = code;
-  }
-}
-
-/** The code and message of anything a HubClient call throws. */
-export function describeError(err: unknown): { code: ErrorCode; message: string } {
-  if (err instanceof CommandError || err instanceof ApiRequestError) return { code: err.code, message: err.message };
-  return { code: 'internal', message: err instanceof Error ? err.message : 'Something went wrong.' };
-}
-
-/** The room every user is in. */
-export const LOBBY = 'room:lobby';
-
-/** Everything the views need, replaced (never mutated) on every change. */
-export interface HubSnapshot {
-  connection: ConnectionState;
-  me: UserInfo;
-  hub: HubInfo | null;
-  /** Per channel: confirmed history in offset order, then this user's pending and failed messages. */
-  channels: Readonly<Record<string, readonly DisplayMessage[]>>;
-  /** Everyone online, sorted by name: live from the socket, else the last known list. */
-  online: readonly OnlineUser[];
-  /** True when `online` is not live and the connection is in trouble: show it as "last known". */
-  onlineStale: boolean;
-  /** When a stale `online` list was last known to be right (ms). */
-  onlineAsOf: number | null;
-  /** Live room presence (who is in each room), per room channel; absent while unknown. */
-  rooms: Readonly<Record<string, readonly OnlineUser[]>>;
-  /** This user's chosen status and status line (what this tab last asked for, until the hub confirms). */
-  myStatus: { status: PresenceStatus; text: string };
-  /** Whether this tab counts as idle (hidden or no input for a while). */
-  idle: boolean;
-  /** Unread inbox entries. */
-  unread: number;
-  inbox: {
-    items: readonly Notification[];
-    loaded: boolean;
-    loading: boolean;
-    error: string | null;
-  };
-  /** Messages waiting for the hub's ack. */
-  outboxSize: number;
-}
-
-export type SendResult = { ok: true; clientMessageId: string } | { ok: false; message: string };
-
-export interface HubClientOptions {
-  me: UserInfo;
-  hub?: HubInfo | null;
-  /** Storage for the outbox; defaults to localStorage. */
-  storage?: Storage | null;
-  /** Report this tab idle while hidden or untouched (default true in a browser). */
-  trackActivity?: boolean;
-}
-
-/** Commands that are answered with `ack` or `error` and awaited through `command()`. */
-type Command = Extract<ClientFrame, { type: 'set_status' | 'ping_user' | 'mark_notifications_read' }>;
-
-/** Errors after which a send is worth repeating with the same client_message_id. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['rate_limited', 'unavailable']);
-const RETRY_DELAY_MS = 3_000;
-const SEND_REF = 'send:';
-const CMD_REF = 'cmd:';
-/** A command not answered within this long fails with `unavailable`. */
-const COMMAND_TIMEOUT_MS = 10_000;
-/** How long a status we set wins over the hub's presence entry while waiting for the diff. */
-const STATUS_HOLD_MS = 5_000;
+export type { ChannelView, ConnectionState, DirectoryView, DisplayMessage, HubClientOptions, HubSnapshot, SendResult };
+export { CommandError, describeError, LOBBY };
 
 /**
  * Start it once signed in; it keeps the socket up, delivers every queued message exactly once
@@ -112,12 +37,11 @@ const STATUS_HOLD_MS = 5_000;
  */
 export class HubClient {
   private readonly socket: HubSocket;
-  private readonly outbox: Outbox;
-  private readonly logs = new Map<string, ChannelLog>();
-  /** Refused messages, kept visible until dismissed. */
-  private readonly failed = new Map<string, DisplayMessage>();
-  /** client_message_ids sent on the current connection and not answered yet. */
-  private readonly inFlight = new Set<string>();
+  private readonly sender: ChatSender;
+  private readonly chat: ChatBook;
+  private readonly directory = new Directory();
+  private readonly commands: CommandTracker;
+  private readonly typingSender: TypingSender;
   /** Channels the current connection is subscribed to (their `subscribed` frame has arrived). */
   private readonly subscribed = new Set<string>();
   /** Channels whose gap we already asked to fill on this connection. */
@@ -128,39 +52,63 @@ export class HubClient {
   private degraded = false;
   private readonly inbox = new Inbox();
   private readonly notificationListeners = new Set<(n: Notification) => void>();
-  private readonly pending = new Map<
-    string,
-    { resolve: () => void; reject: (err: CommandError) => void; timer: ReturnType<typeof setTimeout> }
-  >();
-  /** The status this tab set, shown until the hub's presence entry agrees (or a while has passed). */
-  private requestedStatus: { status: PresenceStatus; text: string; until: number } | null = null;
+  private readonly myStatus: MyStatus;
   private activity: ActivityMonitor | null = null;
   private readonly trackActivity: boolean;
   private idle = false;
   private running = false;
   private me: UserInfo;
   private hub: HubInfo | null;
+  private selected: string;
   private connection: ConnectionState;
   private readonly listeners = new Set<(snapshot: HubSnapshot) => void>();
   private snapshot: HubSnapshot;
   private emitQueued = false;
-  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(opts: HubClientOptions) {
     this.me = opts.me;
     this.hub = opts.hub ?? null;
-    this.outbox = new Outbox(`hubbub.outbox.v1.${opts.me.id}`, undefined, opts.storage);
     this.socket = new HubSocket({
-      fetchToken: async () => (await getWsToken()).token,
+      fetchToken: async () => (await api.getWsToken()).token,
       onFrame: (frame) => this.onFrame(frame),
       onState: (state) => this.onState(state),
+      query: () => ({ since: this.chat.since() }),
     });
+    this.commands = new CommandTracker((frame) => this.socket.send(frame));
+    this.sender = new ChatSender({
+      storageKey: `hubbub.outbox.v1.${opts.me.id}`,
+      storage: opts.storage,
+      me: () => this.me,
+      send: (frame) => this.socket.send(frame),
+      isSubscribed: (channel) => this.subscribed.has(channel),
+      findConfirmed: (channel, cmid) => this.chat.findByClientId(channel, this.me.id, cmid),
+      onAcked: (message) => this.chat.ackedMessage(message),
+      onChange: () => this.changed(),
+    });
+    this.typingSender = new TypingSender(
+      (channel, typing) => this.subscribed.has(channel) && this.socket.send({ type: 'typing', channel, typing }),
+    );
+    this.chat = new ChatBook({
+      meId: () => this.me.id,
+      claim: (m) => this.sender.claim(m),
+      sendMarkRead: (channel, offset) => this.socket.send({ type: 'mark_read', channel, offset }),
+      fetchOlder: (channel, before) => api.getMessagesBefore(channel, before),
+      onChange: () => this.changed(),
+      store: new ResumeStore(`hubbub.chat.v1.${opts.me.id}`, opts.storage),
+    });
+    const restored = this.chat.restoredSelection;
+    this.selected = restored && isChatChannel(restored) ? restored : LOBBY;
+    this.chat.select(this.selected);
     this.poller = new OnlinePoller({
-      fetch: (timeoutMs) => getOnlineUsers(timeoutMs),
+      fetch: (timeoutMs) => api.getOnlineUsers(timeoutMs),
       onResult: (res) => {
         if (this.presence.fromRest(res)) this.changed();
       },
     });
+    this.myStatus = new MyStatus(
+      () => this.presence.get(this.me.id),
+      () => this.changed(),
+    );
     this.trackActivity = opts.trackActivity ?? typeof document !== 'undefined';
     this.connection = this.socket.connection;
     this.snapshot = this.buildSnapshot();
@@ -186,6 +134,10 @@ export class HubClient {
       this.activity = new ActivityMonitor({ onChange: (idle) => this.setIdle(idle) });
       this.activity.start();
     }
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', this.onVisibility);
+      window.addEventListener('pagehide', this.onPageHide);
+    }
     this.socket.start();
   }
 
@@ -194,10 +146,15 @@ export class HubClient {
     this.poller.setActive(false);
     this.activity?.stop();
     this.activity = null;
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
+    if (typeof document !== 'undefined') {
+      document.removeEventListener('visibilitychange', this.onVisibility);
+      window.removeEventListener('pagehide', this.onPageHide);
+    }
+    this.myStatus.stop();
+    this.sender.stop();
+    this.chat.stop();
     this.socket.stop();
-    this.failPending('The client stopped.');
+    this.commands.failAll('The client stopped.');
   }
 
   /** Reconnects now instead of waiting out the backoff; restarts a stopped socket. */
@@ -206,22 +163,147 @@ export class HubClient {
     else this.socket.retryNow();
   }
 
+  private readonly onVisibility = (): void => {
+    this.chat.setPageVisible(document.visibilityState === 'visible');
+  };
+
+  private readonly onPageHide = (): void => {
+    this.chat.flushSave();
+  };
+
+  // ---- chat ----
+
+  /** Shows a room or conversation. */
+  select(channel: string): void {
+    if (!isChatChannel(channel) || channel === this.selected) return;
+    this.typingSender.stop();
+    this.selected = channel;
+    this.chat.select(channel);
+    this.changed();
+  }
+
+  /** The reader is (or is not) looking at the newest messages of the selected channel. */
+  setAtBottom(atBottom: boolean): void {
+    this.chat.setAtBottom(atBottom);
+  }
+
+  /** The selected channel's messages are on screen, or hidden behind something else (search results). */
+  setRoomShown(shown: boolean): void {
+    this.chat.setRoomShown(shown);
+  }
+
+  /** Loads older messages of a channel (scrolled to the top). */
+  loadOlder(channel: string): Promise<void> {
+    return this.chat.loadOlder(channel);
+  }
+
   /** Queues a chat message and sends it now if connected; it shows as pending until acked. */
   sendMessage(channel: string, body: string): SendResult {
-    if (body.trim() === '') return { ok: false, message: 'Type a message first.' };
-    if (this.outbox.isFull) {
-      return { ok: false, message: 'Too many messages are waiting to be sent. Wait for the connection to come back.' };
-    }
-    const entry: OutboxEntry = { clientMessageId: randomUuid(), channel, body, createdAt: Date.now() };
-    this.outbox.add(entry);
-    this.trySend(entry);
-    this.changed();
-    return { ok: true, clientMessageId: entry.clientMessageId };
+    const result = this.sender.send(channel, body);
+    if (result.ok) this.typingSender.stop(true); // the hub ends our typing state when the message arrives
+    return result;
   }
 
   /** Removes a refused message from view. */
   dismiss(clientMessageId: string): void {
-    if (this.failed.delete(clientMessageId)) this.changed();
+    this.sender.dismiss(clientMessageId);
+  }
+
+  /** The composer of `channel` holds text (`active`) or was cleared or left. */
+  setTyping(channel: string, active: boolean): void {
+    this.typingSender.update(channel, active);
+  }
+
+  async editMessage(channel: string, messageId: number, body: string): Promise<void> {
+    const problem = bodyProblem(body);
+    if (problem) throw new CommandError('message_empty', problem);
+    await this.command({ type: 'edit_message', channel, message_id: messageId, body });
+  }
+
+  async deleteMessage(channel: string, messageId: number): Promise<void> {
+    await this.command({ type: 'delete_message', channel, message_id: messageId });
+  }
+
+  /** Toggles this user's reaction. */
+  async react(channel: string, messageId: number, emoji: string): Promise<void> {
+    await this.command({ type: 'react', channel, message_id: messageId, emoji });
+  }
+
+  /** Full-text search over the readable channels (or one), newest first. */
+  search(query: string, channel?: string): Promise<MessagesResponse> {
+    return api.searchMessages(query.trim(), channel);
+  }
+
+  // ---- rooms and conversations ----
+
+  /** Reloads the room and conversation lists; errors end up in `directory.error`. */
+  async refreshDirectory(): Promise<void> {
+    await this.directory.refresh(() => Promise.all([api.getRooms(), api.getDms()]), describeError);
+    this.changed();
+  }
+
+  /** Creates a room (open or invite-only) and shows it. */
+  async createRoom(name: string, topic: string, kind: RoomKind): Promise<Room> {
+    const room = await api.createRoom({ name: name.trim(), topic: topic.trim() || undefined, kind });
+    this.gotRoom(room);
+    this.select(room.channel);
+    return room;
+  }
+
+  async joinRoom(id: string): Promise<Room> {
+    const room = await api.roomAction(id, 'join');
+    this.gotRoom(room);
+    this.select(room.channel);
+    return room;
+  }
+
+  async leaveRoom(id: string): Promise<Room> {
+    const room = await api.roomAction(id, 'leave');
+    this.gotRoom(room);
+    if (!room.member) this.left(room.channel);
+    return room;
+  }
+
+  inviteToRoom(id: string, userId: number): Promise<void> {
+    return api.inviteToRoom(id, userId);
+  }
+
+  /** Opens the conversation with a user, asking them for one first if there is none. */
+  async openDm(userId: number): Promise<DmThread> {
+    const existing = this.directory.dmWith(userId);
+    if (existing && dmReadable(existing)) {
+      this.select(existing.channel);
+      return existing;
+    }
+    const thread = await api.startDm(userId);
+    this.gotDm(thread);
+    this.select(thread.channel);
+    return thread;
+  }
+
+  async dmAction(id: number, action: 'accept' | 'decline' | 'block'): Promise<DmThread> {
+    const thread = await api.dmAction(id, action);
+    this.gotDm(thread);
+    if (thread.state === 'accepted' && action === 'accept') this.select(thread.channel);
+    if (!dmReadable(thread)) this.left(thread.channel);
+    return thread;
+  }
+
+  private gotRoom(room: Room): void {
+    this.directory.upsertRoom(room);
+    this.changed();
+  }
+
+  private gotDm(thread: DmThread): void {
+    this.directory.upsertDm(thread);
+    this.changed();
+  }
+
+  /** A room or conversation is gone for us: back to the Lobby if it was on screen. */
+  private left(channel: string): void {
+    if (channel.startsWith('room:')) this.directory.markLeft(channel);
+    if (this.selected === channel) this.select(LOBBY);
+    this.changed();
   }
 
   // ---- status, activity, pings, notifications ----
@@ -231,17 +313,13 @@ export class HubClient {
     const line = text.trim();
     const problem = statusTextProblem(line);
     if (problem) throw new CommandError('invalid_status', problem);
-    const previous = this.requestedStatus;
-    this.requestedStatus = { status, text: line, until: Number.POSITIVE_INFINITY };
+    const previous = this.myStatus.begin(status, line);
     this.changed();
     try {
       await this.command({ type: 'set_status', status, text: line });
-      if (this.requestedStatus?.status === status && this.requestedStatus.text === line) {
-        this.requestedStatus.until = Date.now() + STATUS_HOLD_MS;
-        this.settleStatus();
-      }
+      this.myStatus.acked(status, line);
     } catch (err) {
-      if (this.requestedStatus?.status === status && this.requestedStatus.text === line) this.requestedStatus = previous;
+      this.myStatus.failed(status, line, previous);
       this.changed();
       throw err;
     }
@@ -263,7 +341,7 @@ export class HubClient {
     if (this.socket.isOnline) {
       await this.command({ type: 'ping_user', user_id: userId, join_url: link });
     } else {
-      await restPing(userId, link ? { join_url: link } : {});
+      await api.pingUser(userId, link ? { join_url: link } : {});
     }
   }
 
@@ -273,7 +351,7 @@ export class HubClient {
     const token = this.inbox.beginLoad();
     this.changed();
     try {
-      const res = await getNotifications();
+      const res = await api.getNotifications();
       this.inbox.loadedFrom(token, res);
     } catch (err) {
       this.inbox.failed(describeError(err).message);
@@ -292,7 +370,7 @@ export class HubClient {
       if (this.socket.isOnline) {
         await this.command(ids ? { type: 'mark_notifications_read', ids } : { type: 'mark_notifications_read' });
       } else {
-        const res = await restMarkRead(ids ? { ids } : {});
+        const res = await api.markNotificationsRead(ids ? { ids } : {});
         this.inbox.setUnread(res.unread_count);
         this.changed();
       }
@@ -310,45 +388,8 @@ export class HubClient {
     };
   }
 
-  /** Sends a command with a fresh ref and resolves on its `ack`, rejects on its `error`. */
-  private command(frame: Command): Promise<void> {
-    const ref = `${CMD_REF}${randomUuid()}`;
-    return new Promise<void>((resolve, reject) => {
-      if (!this.socket.send({ ...frame, ref })) {
-        reject(new CommandError('unavailable', 'Not connected to the hub. Try again when the connection is back.'));
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.pending.delete(ref);
-        reject(new CommandError('unavailable', 'The hub did not answer. Try again.'));
-      }, COMMAND_TIMEOUT_MS);
-      this.pending.set(ref, { resolve, reject, timer });
-    });
-  }
-
-  private failPending(message: string): void {
-    for (const [ref, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(ref);
-      p.reject(new CommandError('unavailable', message));
-    }
-  }
-
-  /** Drops the requested status once the hub's presence entry shows it, or once its hold ran out. */
-  private settleStatus(): void {
-    const req = this.requestedStatus;
-    if (!req) return;
-    const mine = this.presence.get(this.me.id);
-    const agrees = mine !== undefined && mine.status === req.status && (mine.status_text ?? '') === req.text;
-    if (agrees || Date.now() > req.until) this.requestedStatus = null;
-    else if (Number.isFinite(req.until)) {
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        this.settleStatus();
-        this.changed();
-      }, Math.max(0, req.until - Date.now()) + 10);
-      this.retryTimers.add(timer);
-    }
+  private async command(frame: Command): Promise<void> {
+    await this.commands.run(frame);
   }
 
   // ---- socket events ----
@@ -358,11 +399,13 @@ export class HubClient {
     this.connection = state;
     if (wasOnline && state.status !== 'online') {
       // Everything unanswered is resent on the next connection, under the same client_message_id.
-      this.inFlight.clear();
+      this.sender.connectionReset();
       this.subscribed.clear();
       this.gapRequested.clear();
       this.presence.lost();
-      this.failPending('The connection dropped. Try again when it is back.');
+      this.chat.connectionLost();
+      this.typingSender.reset();
+      this.commands.failAll('The connection dropped. Try again when it is back.');
     }
     if (state.status === 'reconnecting' || state.status === 'offline') this.degraded = true;
     // While the socket is not online, the online list comes from REST every few seconds.
@@ -375,25 +418,48 @@ export class HubClient {
       case 'connection_established':
         this.me = frame.user;
         this.hub = frame.hub;
-        this.inFlight.clear();
+        this.sender.connectionReset();
         this.subscribed.clear();
         this.gapRequested.clear();
+        this.typingSender.reset();
+        this.chat.connectionStarted(frame.channels);
+        if (!frame.channels.includes(this.selected)) this.select(LOBBY);
         // A new connection starts active on the hub: tell it where this tab really is.
         this.socket.send({ type: 'set_activity', idle: this.idle });
+        void this.refreshDirectory();
         break;
       case 'subscribed':
         this.onSubscribed(frame);
         break;
       case 'unsubscribed':
         this.subscribed.delete(frame.channel);
-        if (frame.channel === PRESENCE || frame.channel.startsWith('room:')) this.presence.lost(frame.channel);
+        if (frame.channel === PRESENCE || isChatChannel(frame.channel)) this.presence.lost(frame.channel);
+        if (isChatChannel(frame.channel)) {
+          this.chat.unsubscribed(frame.channel);
+          this.left(frame.channel);
+        }
         break;
       case 'message':
-        this.onMessage(frame);
+      case 'message_edited':
+      case 'message_deleted':
+      case 'reaction':
+        this.onChatEvent(frame);
+        break;
+      case 'read_receipt':
+        this.chat.readReceipt(frame.channel, frame.user_id, frame.offset);
+        break;
+      case 'typing':
+        if (!this.chat.typing(frame.channel, frame.user_id, frame.display_name, frame.typing)) return;
+        break;
+      case 'room_update':
+        this.directory.upsertRoom(frame.room);
+        break;
+      case 'dm_update':
+        this.directory.upsertDm(frame.thread);
         break;
       case 'presence_diff':
         if (!this.presence.diff(frame.channel, frame.joins, frame.leaves)) return;
-        if (isHubWide(frame.channel)) this.settleStatus();
+        if (isHubWide(frame.channel)) this.myStatus.settle();
         break;
       case 'notification':
         this.onNotificationFrame(frame.notification, frame.unread_count);
@@ -402,12 +468,10 @@ export class HubClient {
         this.inbox.markRead(frame.ids, frame.unread_count);
         break;
       case 'ack':
-        if (this.settle(frame.ref)) break;
-        this.onAck(frame.ref, frame.offset, frame.message_id);
+        if (!this.commands.settle(frame)) this.sender.acked(frame.ref, frame.offset, frame.message_id);
         break;
       case 'error':
-        if (this.settle(frame.ref, frame.code, frame.message)) break;
-        this.onError(frame.ref, frame.code, frame.message);
+        if (!this.commands.settle(frame)) this.sender.refused(frame.ref, frame.code, frame.message);
         break;
       case 'ping':
         // A `notification` with the inbox entry follows; toasts come from that one.
@@ -417,18 +481,6 @@ export class HubClient {
         return;
     }
     this.changed();
-  }
-
-  /** Resolves or rejects the awaited command with this ref; false when it is not one. */
-  private settle(ref: string | undefined, code?: ErrorCode, message?: string): boolean {
-    if (!ref || !ref.startsWith(CMD_REF)) return false;
-    const p = this.pending.get(ref);
-    if (!p) return true; // timed out already
-    this.pending.delete(ref);
-    clearTimeout(p.timer);
-    if (code === undefined) p.resolve();
-    else p.reject(new CommandError(code, message ?? code));
-    return true;
   }
 
   private onNotificationFrame(n: Notification, unreadCount: number): void {
@@ -450,7 +502,7 @@ export class HubClient {
       this.presence.snapshot(channel, frame.users);
       if (isHubWide(channel)) {
         this.degraded = false;
-        this.settleStatus();
+        this.myStatus.settle();
       }
     }
     if (channel === `user:${this.me.id}`) {
@@ -458,147 +510,26 @@ export class HubClient {
       // Entries may have arrived while we were away: refresh a list we have shown before.
       if (this.inbox.loaded) void this.loadNotifications();
     }
-    if (frame.messages || frame.epoch !== undefined) {
-      const log = this.log(channel);
-      const epoch = frame.epoch ?? null;
-      const messages = frame.messages ?? [];
-      if (log.epoch !== null && epoch !== null && log.epoch !== epoch) log.reset(epoch);
-      else if (log.epoch === null) log.epoch = epoch;
-      const knownLast = log.lastOffset;
-      for (const m of messages) this.acceptMessage(m);
-      // A snapshot (not a replay) that starts past what we had leaves a hole: ask for a replay once.
-      const first = messages.length ? messages[0].offset : null;
-      if (
-        frame.recovered !== true &&
-        knownLast > 0 &&
-        first !== null &&
-        first > knownLast + 1 &&
-        epoch !== null &&
-        !this.gapRequested.has(channel)
-      ) {
-        this.gapRequested.add(channel);
-        this.socket.send({ type: 'subscribe', ref: `gap:${channel}`, channel, since: { offset: knownLast, epoch } });
-      }
+    if (isChatChannel(channel)) this.chat.subscribed(frame);
+    this.sender.flush(channel);
+  }
+
+  /** A live history event; a hole before it (never expected) is filled by a catch-up once per connection. */
+  private onChatEvent(frame: ChatEvent): void {
+    const position = this.chat.position(frame.channel);
+    if (
+      position &&
+      frame.offset > position.offset + 1 &&
+      this.subscribed.has(frame.channel) &&
+      !this.gapRequested.has(frame.channel)
+    ) {
+      this.gapRequested.add(frame.channel);
+      this.socket.send({ type: 'subscribe', ref: `gap:${frame.channel}`, channel: frame.channel, since: position });
     }
-    this.flush(channel);
-  }
-
-  private onMessage(message: ChatMessage): void {
-    this.acceptMessage(message);
-  }
-
-  /** Adds a hub message to its channel; if it is one of ours still queued, that entry is done. */
-  private acceptMessage(m: ChatMessage): void {
-    const log = this.log(m.channel);
-    const mine = m.sender_id === this.me.id ? this.outbox.get(m.client_message_id) : undefined;
-    if (mine) {
-      this.outbox.remove(mine.clientMessageId);
-      this.inFlight.delete(mine.clientMessageId);
-      log.upsert(fromChatMessage(m, `l:${mine.clientMessageId}`), true);
-    } else if (m.sender_id === this.me.id && log.hasOffset(m.offset)) {
-      log.upsert(fromChatMessage(m), true); // hub's fields over the one built from our ack
-    } else {
-      log.upsert(fromChatMessage(m));
-    }
-  }
-
-  private onAck(ref: string, offset: number | undefined, messageId: number | undefined): void {
-    if (!ref.startsWith(SEND_REF)) return;
-    const cmid = ref.slice(SEND_REF.length);
-    this.inFlight.delete(cmid);
-    const entry = this.outbox.remove(cmid);
-    if (!entry) return; // the `message` frame got here first
-    const log = this.log(entry.channel);
-    if (offset === undefined || log.findByClientId(this.me.id, cmid)) return;
-    log.upsert({
-      key: `l:${cmid}`,
-      channel: entry.channel,
-      offset,
-      id: messageId ?? null,
-      clientMessageId: cmid,
-      senderId: this.me.id,
-      senderName: this.me.display_name,
-      body: entry.body,
-      createdAt: entry.createdAt,
-      status: 'sent',
-    });
-  }
-
-  private onError(ref: string | undefined, code: ErrorCode, message: string): void {
-    if (!ref || !ref.startsWith(SEND_REF)) return;
-    const cmid = ref.slice(SEND_REF.length);
-    this.inFlight.delete(cmid);
-    const entry = this.outbox.get(cmid);
-    if (!entry) return;
-    if (RETRYABLE.has(code)) {
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        if (this.outbox.get(cmid)) this.trySend(entry);
-      }, RETRY_DELAY_MS);
-      this.retryTimers.add(timer);
-      return;
-    }
-    this.outbox.remove(cmid);
-    this.failed.set(cmid, {
-      ...this.pendingView(entry),
-      key: `l:${cmid}`,
-      status: 'failed',
-      error: { code, message },
-    });
-  }
-
-  // ---- sending ----
-
-  /** Sends every queued message of a channel the connection has just subscribed to. */
-  private flush(channel: string): void {
-    for (const entry of this.outbox.entries()) {
-      if (entry.channel === channel) this.trySend(entry);
-    }
-  }
-
-  private trySend(entry: OutboxEntry): void {
-    if (this.inFlight.has(entry.clientMessageId)) return;
-    if (!this.subscribed.has(entry.channel)) return;
-    // Already stored (its ack was lost with the old connection): the snapshot told us so.
-    if (this.log(entry.channel).findByClientId(this.me.id, entry.clientMessageId)) {
-      this.outbox.remove(entry.clientMessageId);
-      return;
-    }
-    const sent = this.socket.send({
-      type: 'send_message',
-      ref: `${SEND_REF}${entry.clientMessageId}`,
-      channel: entry.channel,
-      client_message_id: entry.clientMessageId,
-      body: entry.body,
-    });
-    if (sent) this.inFlight.add(entry.clientMessageId);
+    this.chat.event(frame);
   }
 
   // ---- state ----
-
-  private log(channel: string): ChannelLog {
-    let log = this.logs.get(channel);
-    if (!log) {
-      log = new ChannelLog();
-      this.logs.set(channel, log);
-    }
-    return log;
-  }
-
-  private pendingView(entry: OutboxEntry): DisplayMessage {
-    return {
-      key: `l:${entry.clientMessageId}`,
-      channel: entry.channel,
-      offset: null,
-      id: null,
-      clientMessageId: entry.clientMessageId,
-      senderId: this.me.id,
-      senderName: this.me.display_name,
-      body: entry.body,
-      createdAt: entry.createdAt,
-      status: 'pending',
-    };
-  }
 
   private changed(): void {
     if (this.emitQueued) return;
@@ -610,36 +541,44 @@ export class HubClient {
     });
   }
 
-  private buildSnapshot(): HubSnapshot {
-    const channels: Record<string, DisplayMessage[]> = {};
-    const tails = new Map<string, DisplayMessage[]>();
-    const addTail = (m: DisplayMessage) => {
-      const list = tails.get(m.channel) ?? [];
-      list.push(m);
-      tails.set(m.channel, list);
-    };
-    for (const entry of this.outbox.entries()) addTail(this.pendingView(entry));
-    for (const m of this.failed.values()) addTail(m);
-    const names = new Set<string>([...this.logs.keys(), ...tails.keys(), LOBBY]);
-    for (const channel of names) {
-      const confirmed = this.logs.get(channel)?.messages ?? [];
-      const tail = (tails.get(channel) ?? []).sort((a, b) => a.createdAt - b.createdAt);
-      channels[channel] = tail.length ? [...confirmed, ...tail] : (confirmed as DisplayMessage[]);
+  /** Unread per room and conversation: the live count once subscribed, else the REST lists' (or what was stored). */
+  private unreadCounts(chat: Record<string, ChannelView>, dir: DirectoryView): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of dir.rooms) if (r.member) out[r.channel] = r.unread;
+    for (const t of dir.dms) if (dmReadable(t)) out[t.channel] = t.unread;
+    for (const [channel, view] of Object.entries(chat)) {
+      if (view.live || !(channel in out)) out[channel] = view.unread;
     }
-    const mine = this.presence.get(this.me.id);
-    const req = this.requestedStatus;
+    return out;
+  }
+
+  private buildSnapshot(): HubSnapshot {
+    const channels: Record<string, readonly DisplayMessage[]> = {};
+    const tails = this.sender.tails();
+    const names = new Set<string>([...this.chat.channels(), ...tails.keys(), LOBBY, this.selected]);
+    for (const channel of names) {
+      const confirmed = this.chat.messages(channel);
+      const tail = tails.get(channel);
+      channels[channel] = tail ? [...confirmed, ...tail] : confirmed;
+    }
+    const chat = this.chat.view();
+    const directory = this.directory.view();
+    const unreadByChannel = this.unreadCounts(chat, directory);
     return {
       connection: this.connection,
       me: this.me,
       hub: this.hub,
+      selected: this.selected,
       channels,
+      chat,
+      unreadByChannel,
+      unreadTotal: Object.values(unreadByChannel).reduce((a, b) => a + b, 0),
+      directory,
       online: this.presence.online(),
       onlineStale: !this.presence.live && this.degraded,
       onlineAsOf: this.presence.asOf,
       rooms: this.presence.roomLists(),
-      myStatus: req
-        ? { status: req.status, text: req.text }
-        : { status: mine?.status ?? 'online', text: mine?.status_text ?? '' },
+      myStatus: this.myStatus.current(),
       idle: this.idle,
       unread: this.inbox.unread,
       inbox: {
@@ -648,7 +587,7 @@ export class HubClient {
         loading: this.inbox.loading,
         error: this.inbox.error,
       },
-      outboxSize: this.outbox.size,
+      outboxSize: this.sender.size,
     };
   }
 }

@@ -23,6 +23,8 @@ export interface HubSocketOptions {
   onState: (state: ConnectionState) => void;
   /** Builds the socket URL; defaults to `/ws?token=` on this page's host. */
   url?: (token: string) => string;
+  /** Extra query parameters for the default URL, computed at every connect (e.g. `since=...`). */
+  query?: () => Record<string, string>;
   backoff?: BackoffOptions;
   /** A connection open this long resets the backoff. */
   healthyAfterMs?: number;
@@ -32,9 +34,13 @@ const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 15_000 };
 const DEFAULT_HEARTBEAT_MS = 25_000;
 const MIN_HEARTBEAT_MS = 5_000;
 
-function defaultUrl(token: string): string {
+function defaultUrl(token: string, query: Record<string, string> = {}): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`;
+  let url = `${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`;
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== '') url += `&${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  }
+  return url;
 }
 
 function describeClose(code: number, reason: string): string {
@@ -154,7 +160,8 @@ export class HubSocket {
 
     let ws: WebSocket;
     try {
-      ws = new WebSocket((this.opts.url ?? defaultUrl)(token));
+      const url = this.opts.url ? this.opts.url(token) : defaultUrl(token, this.opts.query?.() ?? {});
+      ws = new WebSocket(url);
     } catch (err) {
       this.scheduleReconnect(err instanceof Error ? err.message : 'Could not open the connection');
       return;

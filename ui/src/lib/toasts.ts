@@ -11,6 +11,8 @@ export interface Toast {
   joinUrl: string | null;
   /** The inbox entry it came from, if any. */
   notificationId: number | null;
+  /** A room or conversation the toast is about, offered as "Open" (or "Join" for an invitation). */
+  channel?: string | null;
 }
 
 export interface ToastQueueOptions {

@@ -15,7 +15,8 @@ use crate::conn::encode;
 use crate::hub::Hub;
 use crate::notify::publish_notification;
 use crate::store::{
-    DmAction, DmRefusal, DmRow, NewNotification, act_on_dm, dm_view, dms_for, insert_notification, start_dm,
+    DmAction, DmRefusal, DmRow, NewNotification, act_on_dm, dm_view, dms_for, insert_notification,
+    mark_read_about, start_dm,
 };
 use crate::time::now_ms;
 
@@ -101,14 +102,27 @@ async fn act(
     action: DmAction,
 ) -> Result<Json<DmThread>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::new(ErrorCode::NotFound, "no such conversation"))?;
-    let (d, views) = hub
+    let (d, views, answered) = hub
         .store
-        .write_wait(move |db| match act_on_dm(db, id, me, action)? {
-            Ok(d) => Ok(Ok((d, views(db, &d)?))),
-            Err(r) => Ok(Err(r)),
+        .write_wait(move |db| {
+            let d = match act_on_dm(db, id, me, action)? {
+                Ok(d) => d,
+                Err(r) => return Ok(Err(r)),
+            };
+            // Answering a request settles its inbox entry.
+            let answered = if action == DmAction::Block {
+                None
+            } else {
+                Some(mark_read_about(db, me, NotificationKind::DmRequest, &format!("dm:{}", d.id), now_ms())?)
+            };
+            Ok(Ok((d, views(db, &d)?, answered)))
         })
         .await?
         .map_err(refusal)?;
+    if let Some((ids, unread_count)) = answered.filter(|(ids, _)| !ids.is_empty()) {
+        let frame = ServerFrame::NotificationsRead { ids: Some(ids), unread_count };
+        hub.registry.publish(&Channel::User(me), &encode(&frame), None);
+    }
     let channel = Channel::Dm(d.id);
     if d.state == DmState::Accepted {
         subscribe_user(&hub, d.user_a, &channel).await;

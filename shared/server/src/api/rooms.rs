@@ -44,9 +44,11 @@ fn room_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> 
     id.map(|Path(id)| id).map_err(|_| ApiError::new(ErrorCode::NotFound, "no such room"))
 }
 
-/// Subscribes every open main socket of `user` to `channel`.
+/// Subscribes every open main socket of `user` to `channel` (those already in it stay as they are).
 pub async fn subscribe_user(hub: &Hub, user: i64, channel: &Channel) {
-    for conn in hub.registry.main_connections(user) {
+    for conn in
+        hub.registry.main_connections(user).into_iter().filter(|c| !hub.registry.is_subscribed(channel, c.id))
+    {
         crate::chat::subscribe(hub, &conn, channel.clone(), None, None).await;
     }
 }
@@ -111,6 +113,11 @@ pub async fn create(
         .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the new room vanished"))?;
     subscribe_user(&hub, user, &room.channel.parse().unwrap_or_else(|_| Channel::lobby())).await;
     publish_room(&hub, user, room.clone());
+    if room.kind == RoomKind::Open {
+        // Everyone else can join it: tell them, with the view of a non-member.
+        let theirs = Room { member: false, last_read: 0, unread: 0, ..room.clone() };
+        hub.registry.publish_to_users(&encode(&ServerFrame::RoomUpdate { room: theirs }), user);
+    }
     Ok((StatusCode::CREATED, Json(room)))
 }
 

@@ -1,5 +1,5 @@
-//! Typing indicators: relayed to the channel's other subscribers, never stored, and expired after
-//! 10 seconds without a refresh by a sweep every 5 seconds.
+//! Typing indicators: relayed to the channel's other members (never to any tab of the typist), never
+//! stored, and expired after 10 seconds without a refresh by a sweep every 5 seconds.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,8 +19,6 @@ pub const TYPING_SWEEP: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 struct Typist {
     name: String,
-    /// The connection that said so (it is not told about itself).
-    conn: u64,
     until: Instant,
 }
 
@@ -53,14 +51,14 @@ impl Typing {
             .lock()
             .insert(
                 (channel.clone(), user.id),
-                Typist { name: user.display_name.clone(), conn: conn.id, until: now + TYPING_TTL },
+                Typist { name: user.display_name.clone(), until: now + TYPING_TTL },
             )
             .is_none();
         if fresh {
-            hub.registry.publish(
+            hub.registry.publish_except_user(
                 channel,
                 &encode(&frame(channel, user.id, &user.display_name, true)),
-                Some(conn.id),
+                user.id,
             );
         }
     }
@@ -69,10 +67,10 @@ impl Typing {
     pub fn stopped(&self, hub: &Hub, channel: &Channel, conn: &ConnHandle) {
         let user = &conn.user;
         if self.lock().remove(&(channel.clone(), user.id)).is_some() {
-            hub.registry.publish(
+            hub.registry.publish_except_user(
                 channel,
                 &encode(&frame(channel, user.id, &user.display_name, false)),
-                Some(conn.id),
+                user.id,
             );
         }
     }
@@ -86,7 +84,11 @@ impl Typing {
             gone.into_iter().filter_map(|k| active.remove(&k).map(|v| (k, v))).collect()
         };
         for ((channel, user_id), t) in expired {
-            hub.registry.publish(&channel, &encode(&frame(&channel, user_id, &t.name, false)), Some(t.conn));
+            hub.registry.publish_except_user(
+                &channel,
+                &encode(&frame(&channel, user_id, &t.name, false)),
+                user_id,
+            );
         }
     }
 }

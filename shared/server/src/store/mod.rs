@@ -24,8 +24,8 @@ pub use messages::{
     search, set_read_mark, snapshot, toggle_reaction, unread,
 };
 pub use notifications::{
-    INBOX_PAGE, NewNotification, insert_notification, list_notifications, mark_read, unread_count,
-    users_named,
+    INBOX_PAGE, NewNotification, insert_notification, list_notifications, mark_read, mark_read_about,
+    unread_count, users_named,
 };
 pub use rooms::{
     LOBBY, RoomRefusal, create_room, invite, is_member, join_room, leave_room, member_rooms, room_kind,

@@ -119,6 +119,25 @@ pub fn mark_read(conn: &Connection, user_id: i64, ids: Option<&[i64]>, now: i64)
     unread_count(conn, user_id)
 }
 
+/// Marks read a user's unread entries of one kind about one channel (a request once answered);
+/// returns their ids and the new unread count.
+pub fn mark_read_about(
+    conn: &Connection,
+    user_id: i64,
+    kind: NotificationKind,
+    channel: &str,
+    now: i64,
+) -> StoreResult<(Vec<i64>, u32)> {
+    let ids: Vec<i64> = conn
+        .prepare_cached(
+            "UPDATE notifications SET read_at = ?4
+             WHERE user_id = ?1 AND kind = ?2 AND channel = ?3 AND read_at IS NULL RETURNING id",
+        )?
+        .query_map(params![user_id, kind_str(kind), channel, now], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok((ids, unread_count(conn, user_id)?))
+}
+
 /// Users whose display name (ASCII case-insensitively) is one of `names`, except `exclude`.
 pub fn users_named(conn: &Connection, names: &[String], exclude: i64) -> StoreResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(

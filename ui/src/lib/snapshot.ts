@@ -1,0 +1,57 @@
+// The state the views get from HubClient: one immutable snapshot per change, plus the client's options.
+
+import type { DisplayMessage } from './channel-log';
+import type { ChannelView } from './chat';
+import type { DirectoryView } from './directory';
+import type { HubInfo, Notification, OnlineUser, PresenceStatus, UserInfo } from './protocol';
+import type { ConnectionState } from './socket';
+
+/** Everything the views need, replaced (never mutated) on every change. */
+export interface HubSnapshot {
+  connection: ConnectionState;
+  me: UserInfo;
+  hub: HubInfo | null;
+  /** The room or conversation on screen. */
+  selected: string;
+  /** Per channel: confirmed history in offset order, then this user's pending and failed messages. */
+  channels: Readonly<Record<string, readonly DisplayMessage[]>>;
+  /** Per channel: unread count, read marks, typing, history paging. */
+  chat: Readonly<Record<string, ChannelView>>;
+  /** Unread messages per room or conversation (live counts, else the last REST answer). */
+  unreadByChannel: Readonly<Record<string, number>>;
+  /** Sum of `unreadByChannel`. */
+  unreadTotal: number;
+  /** Rooms and direct conversations. */
+  directory: DirectoryView;
+  /** Everyone online, sorted by name: live from the socket, else the last known list. */
+  online: readonly OnlineUser[];
+  /** True when `online` is not live and the connection is in trouble: show it as "last known". */
+  onlineStale: boolean;
+  /** When a stale `online` list was last known to be right (ms). */
+  onlineAsOf: number | null;
+  /** Live room presence (who is in each room), per room channel; absent while unknown. */
+  rooms: Readonly<Record<string, readonly OnlineUser[]>>;
+  /** This user's chosen status and status line (what this tab last asked for, until the hub confirms). */
+  myStatus: { status: PresenceStatus; text: string };
+  /** Whether this tab counts as idle (hidden or no input for a while). */
+  idle: boolean;
+  /** Unread inbox entries. */
+  unread: number;
+  inbox: {
+    items: readonly Notification[];
+    loaded: boolean;
+    loading: boolean;
+    error: string | null;
+  };
+  /** Messages waiting for the hub's ack. */
+  outboxSize: number;
+}
+
+export interface HubClientOptions {
+  me: UserInfo;
+  hub?: HubInfo | null;
+  /** Storage for the outbox and the resume state; defaults to localStorage. */
+  storage?: Storage | null;
+  /** Report this tab idle while hidden or untouched (default true in a browser). */
+  trackActivity?: boolean;
+}
