@@ -1,5 +1,6 @@
 //! The headless `hubbub` binary: parses the command line, binds, prints join URLs and a QR code, serves.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -12,6 +13,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("HUBBUB_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     // Every connection is a file descriptor; take all the kernel allows (the soft limit is often 1024).
