@@ -166,3 +166,28 @@ async fn a_declined_request_can_be_asked_again() {
         client.post_json(&bo, "/api/dms", &StartDmRequest { user_id: ann.user.id }).await.unwrap();
     assert_eq!((again.id, again.state, again.initiated_by), (t.id, DmState::Pending, bo.user.id));
 }
+
+#[tokio::test]
+async fn a_direct_message_to_someone_offline_waits_in_their_inbox() {
+    let hub = TestHub::start(&["--presence-grace-ms", "100"]);
+    let client = hub.client();
+    let (ann, mut a) = join_and_connect(&client, "Ann").await;
+    let (bo, b) = join_and_connect(&client, "Bo").await;
+    let t: DmThread =
+        client.post_json(&ann, "/api/dms", &StartDmRequest { user_id: bo.user.id }).await.unwrap();
+    let _: DmThread = client.post_json(&bo, &format!("/api/dms/{}/accept", t.id), &()).await.unwrap();
+    // While Bo is online, a message is just a message.
+    a.send(&send(&t.channel, "online", "are you there?")).await.unwrap();
+    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "online")).await.unwrap();
+    b.close().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    a.send(&send(&t.channel, "offline", "see you at the party")).await.unwrap();
+    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "offline")).await.unwrap();
+    let inbox: hubbub_protocol::NotificationsResponse =
+        client.get_json(&bo, "/api/notifications").await.unwrap();
+    let kinds: Vec<_> = inbox.notifications.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, vec![NotificationKind::DmMessage, NotificationKind::DmRequest]);
+    assert_eq!(inbox.notifications[0].text, "see you at the party");
+    assert_eq!(inbox.notifications[0].channel.as_deref(), Some(t.channel.as_str()));
+    assert_eq!(inbox.unread_count, 1, "the answered request is already read");
+}

@@ -170,6 +170,35 @@ pub fn store_mentions(db: &Connection, message: &ChatMessage) -> StoreResult<Vec
     Ok(out)
 }
 
+/// Inside a direct message's write: when `away(recipient)` says they are not looking at the
+/// conversation (the caller: not online, and not already mentioned), stores a `dm_message` entry.
+pub fn store_dm_message(
+    db: &Connection,
+    dm_id: i64,
+    message: &ChatMessage,
+    away: impl Fn(i64) -> bool,
+) -> StoreResult<Option<(i64, Notification, u32)>> {
+    let Some(thread) = crate::store::dm(db, dm_id)? else { return Ok(None) };
+    let to = thread.other(message.sender_id);
+    if !away(to) {
+        return Ok(None);
+    }
+    let mut text: String = message.body.chars().take(140).collect();
+    if message.body.chars().count() > 140 {
+        text.push('…');
+    }
+    let new = NewNotification {
+        user_id: to,
+        kind: NotificationKind::DmMessage,
+        from_user_id: Some(message.sender_id),
+        text,
+        channel: Some(message.channel.clone()),
+        join_url: None,
+    };
+    let (n, unread) = insert_notification(db, &new, message.created_at)?;
+    Ok(Some((to, n, unread)))
+}
+
 /// The `error` frame for a store failure in a notification command.
 pub fn store_error(r#ref: Option<String>, e: &StoreError) -> ServerFrame {
     tracing::error!(error = %e, "store error in a notification command");

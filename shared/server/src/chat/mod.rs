@@ -246,7 +246,7 @@ pub async fn send(
     let name = channel.to_string();
     let sender = conn.user.id;
     let write_channel = channel.clone();
-    let (hub2, conn2) = (hub.clone(), Arc::clone(conn));
+    let (hub2, conn2, presence_hub) = (hub.clone(), Arc::clone(conn), hub.clone());
     command(
         hub,
         conn,
@@ -258,8 +258,14 @@ pub async fn send(
             }
             let stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
             // Notifications live on disk, whatever the channel.
-            let mentions =
+            let mut mentions =
                 if stored.duplicate { Vec::new() } else { notify::store_mentions(dbs, &stored.message)? };
+            if let (Channel::Dm(id), false) = (&write_channel, stored.duplicate) {
+                // Not online means not looking at it; a mention already told them.
+                let mentioned: Vec<i64> = mentions.iter().map(|m| m.0).collect();
+                let away = |user| !mentioned.contains(&user) && !presence_hub.presence.is_online(user);
+                mentions.extend(notify::store_dm_message(dbs, *id, &stored.message, away)?);
+            }
             Ok(Ok((stored, mentions)))
         },
         move |(stored, mentions): (crate::store::InsertOutcome, Vec<_>), ref2| {
