@@ -93,6 +93,19 @@ async fn a_pin_protected_hub_needs_the_right_pin() {
     assert_eq!(s.user.display_name, "Bo");
 }
 
+#[tokio::test]
+async fn guessing_the_pin_is_cut_off_after_ten_wrong_tries() {
+    let hub = TestHub::start(&["--pin", "4321"]);
+    let client = hub.client();
+    for guess in 0..10 {
+        let e = client.join("Mallory", Some(&format!("{guess:04}"))).await.unwrap_err();
+        assert_eq!(api_code(e), (403, ErrorCode::WrongPin));
+    }
+    // Even the right PIN is refused from this address for the rest of the minute.
+    let e = client.join("Mallory", Some("4321")).await.unwrap_err();
+    assert_eq!(api_code(e), (429, ErrorCode::RateLimited));
+}
+
 async fn expect_refused(url: &str, code: u16) {
     let mut conn = Connection::open(url).await.expect("the upgrade itself is accepted");
     let (got, reason) = conn.expect_close(WAIT).await.unwrap();

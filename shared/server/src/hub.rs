@@ -37,6 +37,8 @@ pub struct HubInner {
     pub presence: Presence,
     /// Pings per sender: at most 5 in 10 seconds.
     pub ping_limit: RateLimiter,
+    /// Wrong PINs per client address: at most 10 a minute, then `rate_limited`.
+    pub pin_failures: RateLimiter,
     /// Chat messages per sender in 10 seconds (`None`: no limit).
     pub message_limit: Option<RateLimiter>,
     /// Who is typing where, until when.
@@ -106,6 +108,7 @@ impl Hub {
                 registry: Registry::default(),
                 presence,
                 ping_limit: RateLimiter::new(5, Duration::from_secs(10)),
+                pin_failures: RateLimiter::new(10, Duration::from_secs(60)),
                 message_limit: (message_rate > 0)
                     .then(|| RateLimiter::new(message_rate, Duration::from_secs(10))),
                 typing: crate::chat::Typing::default(),

@@ -59,6 +59,7 @@ async fn presence_ticker(hub: Hub) {
             last_sweep = now;
             hub.typing.sweep(&hub, now);
             hub.ping_limit.prune(now);
+            hub.pin_failures.prune(now);
             if let Some(limit) = &hub.message_limit {
                 limit.prune(now);
             }
@@ -79,7 +80,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let signal_hub = hub.clone();
-    let result = axum::serve(listener, router(hub.clone()))
+    let app = router(hub.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down");

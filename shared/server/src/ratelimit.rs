@@ -32,6 +32,16 @@ impl RateLimiter {
         true
     }
 
+    /// Whether `key` is at its limit now (without recording anything).
+    pub fn is_limited(&self, key: i64, now: Instant) -> bool {
+        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(q) = hits.get_mut(&key) else { return false };
+        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+            q.pop_front();
+        }
+        q.len() >= self.max
+    }
+
     /// Forgets keys whose events are all older than the window.
     pub fn prune(&self, now: Instant) {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
@@ -51,7 +61,10 @@ mod tests {
         assert!(rl.allow(1, t));
         assert!(!rl.allow(1, t + Duration::from_secs(1)));
         assert!(rl.allow(2, t), "keys are independent");
+        assert!(rl.is_limited(1, t + Duration::from_secs(1)));
+        assert!(!rl.is_limited(3, t));
         assert!(rl.allow(1, t + Duration::from_secs(10)), "the window slid");
+        assert!(!rl.is_limited(1, t + Duration::from_secs(10)));
         rl.prune(t + Duration::from_secs(30));
         assert!(rl.hits.lock().unwrap().is_empty());
     }

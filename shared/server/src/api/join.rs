@@ -1,8 +1,12 @@
 //! Joining the hub (`POST /api/join`), who am I (`GET /api/me`), and WebSocket tokens.
 
 use axum::Json;
-use axum::extract::State;
+use std::hash::{Hash, Hasher};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header::SET_COOKIE};
 use axum::response::{AppendHeaders, IntoResponse};
 use hubbub_protocol::{ErrorCode, JoinRequest, JoinResponse, MeResponse, WsTokenResponse};
@@ -32,14 +36,33 @@ pub fn validate_display_name(raw: &str) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
-fn check_pin(hub: &Hub, given: Option<&str>) -> Result<(), ApiError> {
-    let Some(pin) = &hub.config.pin else {
-        return Ok(());
+/// A rate-limit key for a client address (an IPv4-mapped IPv6 address counts as its IPv4 one).
+fn address_key(ip: IpAddr) -> i64 {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
     };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ip.hash(&mut h);
+    h.finish() as i64
+}
+
+/// Checks the PIN. After 10 wrong PINs in a minute from one address, that address is refused with
+/// `rate_limited` until the minute has passed, so a short PIN cannot be guessed by trying them all.
+fn check_pin(hub: &Hub, from: IpAddr, given: Option<&str>) -> Result<(), ApiError> {
+    let Some(pin) = &hub.config.pin else { return Ok(()) };
+    let key = address_key(from);
+    let now = Instant::now();
+    if hub.pin_failures.is_limited(key, now) {
+        return Err(ApiError::new(ErrorCode::RateLimited, "too many wrong PINs; wait a minute"));
+    }
     match given.map(str::trim) {
         None | Some("") => Err(ApiError::new(ErrorCode::PinRequired, "this hub needs a PIN to join")),
         Some(g) if g == pin => Ok(()),
-        Some(_) => Err(ApiError::new(ErrorCode::WrongPin, "wrong PIN")),
+        Some(_) => {
+            hub.pin_failures.allow(key, now);
+            Err(ApiError::new(ErrorCode::WrongPin, "wrong PIN"))
+        }
     }
 }
 
@@ -47,6 +70,7 @@ fn check_pin(hub: &Hub, given: Option<&str>) -> Result<(), ApiError> {
 /// user (renamed if the name changed).
 pub async fn join(
     State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Json<JoinRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -65,7 +89,7 @@ pub async fn join(
         }
     }
 
-    check_pin(&hub, req.pin.as_deref())?;
+    check_pin(&hub, peer.ip(), req.pin.as_deref())?;
     let secret = new_secret();
     let hash = hash_secret(&secret);
     let record = hub
