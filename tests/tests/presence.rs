@@ -190,3 +190,26 @@ async fn a_restarted_hub_starts_with_nobody_online() {
     let client = hub.client();
     assert_eq!(client.online_users(&ann).await.unwrap().total_count, 0, "no ghosts from the last run");
 }
+
+#[tokio::test]
+async fn a_chosen_status_is_kept_across_going_offline_and_restarts() {
+    let mut hub = TestHub::start(&["--presence-grace-ms", "100"]);
+    let client = hub.client();
+    let (bo, mut b) = join_and_connect(&client, "Bo").await;
+    b.send(&ClientFrame::SetStatus {
+        r#ref: Some("s".into()),
+        status: PresenceStatus::Busy,
+        text: Some("gaming".into()),
+    })
+    .await
+    .unwrap();
+    b.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "s")).await.unwrap();
+    b.close().await.unwrap();
+    hub.terminate();
+    hub.restart();
+    let client = hub.client();
+    let _b = connect_ready(&client, &bo).await;
+    let me =
+        client.online_users(&bo).await.unwrap().users.into_iter().find(|u| u.user_id == bo.user.id).unwrap();
+    assert_eq!((me.status, me.status_text.as_deref()), (PresenceStatus::Busy, Some("gaming")));
+}

@@ -103,9 +103,18 @@ impl Presence {
         book.sets.entry(scope.clone()).or_default().join(conn.user.id, Self::device(conn));
     }
 
-    /// A connection comes online: it counts in the hub's presence.
-    pub fn connect(&self, conn: &ConnHandle) {
-        Self::join(&mut self.lock(), &Channel::Presence, conn);
+    /// A connection comes online: it counts in the hub's presence. `stored` is the status the user
+    /// chose last time; it applies when they were not present anywhere yet.
+    pub fn connect(&self, conn: &ConnHandle, stored: Option<(PresenceStatus, Option<String>)>) {
+        let mut book = self.lock();
+        let fresh = !book.profiles.contains_key(&conn.user.id);
+        Self::join(&mut book, &Channel::Presence, conn);
+        if let (true, Some((status, text)), Some(profile)) =
+            (fresh, stored, book.profiles.get_mut(&conn.user.id))
+        {
+            profile.chosen = (status != PresenceStatus::Online).then_some(status);
+            profile.text = text;
+        }
     }
 
     /// A connection closed: it leaves the hub's presence and every room's.
@@ -279,11 +288,11 @@ mod tests {
         let presence = Presence::new(Duration::from_secs(10));
         let registry = Registry::default();
         let (watcher, mut rx) = conn(1, 1);
-        presence.connect(&watcher);
+        presence.connect(&watcher, None);
         presence.subscribe(&watcher, &registry, None);
         let others: Vec<_> = (2..=101).map(|i| conn(i, i as i64).0).collect();
         for c in &others {
-            presence.connect(c);
+            presence.connect(c, None);
         }
         assert_eq!(presence.flush(Instant::now(), &registry), 1);
         let got = frames(&mut rx);
@@ -298,8 +307,8 @@ mod tests {
         let presence = Presence::new(Duration::from_secs(10));
         let (a, _) = conn(1, 1);
         let (b, _) = conn(2, 1);
-        presence.connect(&a);
-        presence.connect(&b);
+        presence.connect(&a, None);
+        presence.connect(&b, None);
         presence.set_activity(&a, true);
         assert_eq!(presence.snapshot()[0].status, PresenceStatus::Online, "one tab still active");
         presence.set_activity(&b, true);
@@ -321,8 +330,8 @@ mod tests {
         let lobby = Channel::lobby();
         let (a, mut arx) = conn(1, 1);
         let (b, _) = conn(2, 2);
-        presence.connect(&a);
-        presence.connect(&b);
+        presence.connect(&a, None);
+        presence.connect(&b, None);
         presence.enter_room(&lobby, &a, &registry, |users| {
             assert_eq!(users.len(), 1);
             ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() }

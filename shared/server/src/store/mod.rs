@@ -33,7 +33,7 @@ pub use rooms::{
 };
 pub use users::{
     SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret, meta_get_or_init,
-    rename_user, user_exists,
+    rename_user, save_status, stored_status, user_exists,
 };
 
 use std::path::{Path, PathBuf};

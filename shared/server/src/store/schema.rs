@@ -135,6 +135,11 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
     END;
     "#,
+    // 4: the status a user chose (away, busy) and their status line, kept across reconnects.
+    r#"
+    ALTER TABLE users ADD COLUMN status TEXT;
+    ALTER TABLE users ADD COLUMN status_text TEXT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

@@ -96,3 +96,24 @@ pub fn user_exists(conn: &Connection, id: i64) -> StoreResult<bool> {
         .optional()?
         .is_some())
 }
+
+/// Stores the status a user chose (`None` for none: automatic) and their status line.
+pub fn save_status(
+    conn: &Connection,
+    user_id: i64,
+    status: Option<&str>,
+    text: Option<&str>,
+) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE users SET status = ?2, status_text = ?3 WHERE id = ?1")?
+        .execute(params![user_id, status, text])?;
+    Ok(())
+}
+
+/// The status a user chose last time and their status line.
+pub fn stored_status(conn: &Connection, user_id: i64) -> StoreResult<(Option<String>, Option<String>)> {
+    Ok(conn
+        .prepare_cached("SELECT status, status_text FROM users WHERE id = ?1")?
+        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None)))
+}

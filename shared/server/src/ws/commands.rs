@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use hubbub_protocol::{Channel, ClientFrame, ErrorCode, ServerFrame, StreamPosition};
+use hubbub_protocol::{Channel, ClientFrame, ErrorCode, PresenceStatus, ServerFrame, StreamPosition};
 
 use crate::chat;
 use crate::chat::events::Change;
 use crate::conn::ConnHandle;
 use crate::hub::Hub;
 use crate::notify;
-use crate::store::unread_count;
+use crate::store::{save_status, unread_count};
 use crate::time::now_ms;
 
 /// Longest custom status line, in characters.
@@ -84,7 +84,23 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
                 ));
                 return;
             }
-            hub.presence.set_status(conn.user.id, status, text);
+            hub.presence.set_status(conn.user.id, status, text.clone());
+            // Kept for the next time the user comes online; presence already shows it.
+            let (user, chosen) = (conn.user.id, status_name(status));
+            let saved = hub
+                .store
+                .write(
+                    move |db| save_status(db, user, chosen, text.as_deref()),
+                    |outcome| {
+                        if let Err(e) = outcome {
+                            tracing::warn!(error = %e, "could not store a chosen status");
+                        }
+                    },
+                )
+                .await;
+            if let Err(e) = saved {
+                tracing::warn!(error = %e, "could not store a chosen status");
+            }
             reply(conn, ack(r#ref));
         }
         ClientFrame::SetActivity { r#ref, idle } => {
@@ -170,6 +186,24 @@ async fn ping_user(
     .await;
     if let Err(e) = queued {
         conn.send_frame(&notify::store_error(r#ref, &e));
+    }
+}
+
+/// How a chosen status is stored: `None` for `online` (no choice: automatic).
+fn status_name(status: PresenceStatus) -> Option<&'static str> {
+    match status {
+        PresenceStatus::Online => None,
+        PresenceStatus::Away => Some("away"),
+        PresenceStatus::Busy => Some("busy"),
+    }
+}
+
+/// Reads a stored status back.
+pub fn parse_status(name: Option<&str>) -> PresenceStatus {
+    match name {
+        Some("away") => PresenceStatus::Away,
+        Some("busy") => PresenceStatus::Busy,
+        _ => PresenceStatus::Online,
     }
 }
 

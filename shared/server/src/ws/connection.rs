@@ -21,7 +21,7 @@ use tokio::time::{Instant, interval_at, timeout};
 use super::commands;
 use crate::conn::{CloseReason, ConnHandle};
 use crate::hub::Hub;
-use crate::store::{member_rooms, readable_dms};
+use crate::store::{member_rooms, readable_dms, stored_status};
 use crate::time::now_ms;
 
 /// Longest the writer waits for the socket to take one batch before it gives the peer up.
@@ -96,7 +96,10 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
         channels: channels.iter().map(ToString::to_string).collect(),
     });
     if counts_in_presence {
-        hub.presence.connect(&conn);
+        let user_id = user.id;
+        let stored = hub.store.read(move |db| stored_status(db, user_id)).await.ok();
+        let stored = stored.map(|(status, text)| (commands::parse_status(status.as_deref()), text));
+        hub.presence.connect(&conn, stored);
     }
     for channel in channels {
         let position = since.remove(&channel);
