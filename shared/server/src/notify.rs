@@ -9,9 +9,7 @@ use rusqlite::Connection;
 
 use crate::conn::encode;
 use crate::hub::Hub;
-use crate::store::{
-    NewNotification, StoreError, StoreResult, insert_notification, mark_read, user_exists, users_named,
-};
+use crate::store::{NewNotification, StoreResult, insert_notification, mark_read, user_exists, users_named};
 use crate::time::now_ms;
 
 /// Longest `join_url` accepted in a ping.
@@ -197,12 +195,6 @@ pub fn store_dm_message(
     };
     let (n, unread) = insert_notification(db, &new, message.created_at)?;
     Ok(Some((to, n, unread)))
-}
-
-/// The `error` frame for a store failure in a notification command.
-pub fn store_error(r#ref: Option<String>, e: &StoreError) -> ServerFrame {
-    tracing::error!(error = %e, "store error in a notification command");
-    ServerFrame::error(r#ref, ErrorCode::Internal, "internal error; see the hub's log")
 }
 
 #[cfg(test)]

@@ -149,13 +149,13 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
                     &conn2,
                     match outcome {
                         Ok(_) => ack(ref2),
-                        Err(e) => Some(notify::store_error(ref2, &e)),
+                        Err(e) => Some(chat::store_error_frame(ref2, &e)),
                     },
                 );
             })
             .await;
             if let Err(e) = queued {
-                conn.send_frame(&notify::store_error(r#ref, &e));
+                conn.send_frame(&chat::store_error_frame(r#ref, &e));
             }
         }
     }
@@ -179,13 +179,13 @@ async fn ping_user(
             &conn2,
             match outcome {
                 Ok(_) => ack(ref2),
-                Err(e) => Some(notify::store_error(ref2, &e)),
+                Err(e) => Some(chat::store_error_frame(ref2, &e)),
             },
         );
     })
     .await;
     if let Err(e) = queued {
-        conn.send_frame(&notify::store_error(r#ref, &e));
+        conn.send_frame(&chat::store_error_frame(r#ref, &e));
     }
 }
 
@@ -267,13 +267,13 @@ async fn subscribe_personal(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<Str
                     hub2.registry.subscribe(&channel, &conn2);
                 }
                 Err(e) => {
-                    conn2.send_frame(&notify::store_error(ref2, &e));
+                    conn2.send_frame(&chat::store_error_frame(ref2, &e));
                 }
             },
         )
         .await;
     if let Err(e) = queued {
-        conn.send_frame(&notify::store_error(r#ref, &e));
+        conn.send_frame(&chat::store_error_frame(r#ref, &e));
     }
 }
 
