@@ -28,6 +28,7 @@ function seed(page, count) {
       setTimeout(() => reject(new Error('seeding took too long')), 20_000);
       let acked = 0;
       ws.onerror = () => reject(new Error('seeding socket failed'));
+      ws.onclose = (ev) => reject(new Error(`seeding socket closed with ${ev.code} ${ev.reason}`));
       ws.onmessage = (ev) => {
         const frame = JSON.parse(ev.data);
         if (frame.type === 'subscribed' && frame.channel === 'room:lobby') {

@@ -29,7 +29,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Largest frame a client may send, in bytes; larger ones close the connection with 1009.
     pub max_frame_bytes: usize,
-    /// Frames a connection may have queued for sending before it counts as too slow (4008).
+    /// Frames a connection may have queued for sending before it counts as too slow (4008). Large
+    /// enough for a burst (a client that pipelines 300 sends gets 600 frames back at once); queued
+    /// frames are shared, reference-counted bytes, so a full queue costs little.
     pub send_queue: usize,
     /// Lifetime of WebSocket tokens from `GET /api/auth/ws-token`.
     pub token_ttl: Duration,
@@ -56,7 +58,7 @@ impl Default for Config {
             heartbeat: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(45),
             max_frame_bytes: 64 * 1024,
-            send_queue: 256,
+            send_queue: 1024,
             token_ttl: Duration::from_secs(60),
             allowed_origins: Vec::new(),
             sync_full: true,
