@@ -206,3 +206,31 @@ async fn status_info_and_the_web_client_are_served() {
     let plain = http.get(format!("{}/ws", hub.url)).send().await.unwrap();
     assert_eq!(plain.status(), 426);
 }
+
+#[tokio::test]
+async fn a_client_that_pipelines_faster_than_it_reads_is_slowed_not_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("small-queue.toml");
+    std::fs::write(&config, "send_queue = 64\nmessage_rate = 0\n").unwrap();
+    let hub = TestHub::start(&["--config", config.to_str().unwrap()]);
+    let (_s, mut c) = join_and_connect(&hub.client(), "Flood").await;
+    // 400 sends without reading: 800 frames come back (acks and the echoes) through a 64-frame queue.
+    for i in 0..400 {
+        c.send(&ClientFrame::SendMessage {
+            r#ref: Some(format!("f{i}")),
+            channel: "room:lobby".into(),
+            client_message_id: format!("f{i}"),
+            body: format!("flood {i}"),
+        })
+        .await
+        .unwrap();
+    }
+    let mut acks = 0;
+    while acks < 400 {
+        match c.next_frame(WAIT).await {
+            Ok(ServerFrame::Ack { .. }) => acks += 1,
+            Ok(_) => {}
+            Err(e) => panic!("after {acks} acks: {e}"),
+        }
+    }
+}

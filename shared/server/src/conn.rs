@@ -82,6 +82,16 @@ impl ConnHandle {
         }
     }
 
+    /// Waits until at least a quarter of the send queue is free. The reader calls it before each
+    /// command, so a client that pipelines commands faster than it reads the answers is slowed down
+    /// instead of overflowing its own queue.
+    pub async fn room_for_replies(&self) {
+        let quarter = (self.tx.max_capacity() / 4).max(1);
+        if let Ok(permits) = self.tx.reserve_many(quarter).await {
+            drop(permits);
+        }
+    }
+
     /// Encodes and queues one frame for this connection only.
     pub fn send_frame(&self, frame: &ServerFrame) -> bool {
         self.send(encode(frame))

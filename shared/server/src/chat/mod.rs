@@ -84,6 +84,10 @@ pub fn store_error_frame(r#ref: Option<String>, e: &StoreError) -> ServerFrame {
 
 /// Runs a command's write job: on success `done` gets the job's value and the command's `ref` (on the
 /// writer thread, after the commit); a refusal or a store failure is answered with an `error` frame.
+///
+/// Returns once the job has completed, so one connection's commands run one after another (their
+/// replies are queued before the next command is read); commands of different connections still
+/// share each group commit.
 pub async fn command<T, J, D>(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<String>, job: J, done: D)
 where
     T: Send + 'static,
@@ -91,20 +95,29 @@ where
     D: FnOnce(T, Option<String>) + Send + 'static,
 {
     let (conn2, ref2) = (Arc::clone(conn), r#ref.clone());
+    let (finished, completed) = tokio::sync::oneshot::channel::<()>();
     let queued = hub
         .store
-        .write(job, move |outcome| match outcome {
-            Ok(Ok(value)) => done(value, ref2),
-            Ok(Err((code, message))) => {
-                conn2.send_frame(&ServerFrame::error(ref2, code, message));
+        .write(job, move |outcome| {
+            match outcome {
+                Ok(Ok(value)) => done(value, ref2),
+                Ok(Err((code, message))) => {
+                    conn2.send_frame(&ServerFrame::error(ref2, code, message));
+                }
+                Err(e) => {
+                    conn2.send_frame(&store_error_frame(ref2, &e));
+                }
             }
-            Err(e) => {
-                conn2.send_frame(&store_error_frame(ref2, &e));
-            }
+            let _ = finished.send(());
         })
         .await;
-    if let Err(e) = queued {
-        conn.send_frame(&store_error_frame(r#ref, &e));
+    match queued {
+        Ok(()) => {
+            let _ = completed.await;
+        }
+        Err(e) => {
+            conn.send_frame(&store_error_frame(r#ref, &e));
+        }
     }
 }
 

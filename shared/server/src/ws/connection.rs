@@ -145,7 +145,10 @@ async fn read_loop(mut stream: SplitStream<WebSocket>, hub: Hub, conn: Arc<ConnH
         match next {
             None | Some(Ok(Message::Close(_))) => return CloseReason::Quiet,
             Some(Err(e)) => return read_error(&e),
-            Some(Ok(Message::Text(text))) => commands::handle(&hub, &conn, text.as_str()).await,
+            Some(Ok(Message::Text(text))) => {
+                conn.room_for_replies().await;
+                commands::handle(&hub, &conn, text.as_str()).await;
+            }
             Some(Ok(Message::Binary(_))) => {
                 conn.send_frame(&ServerFrame::error(
                     None,
