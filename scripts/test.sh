@@ -2,7 +2,8 @@
 # Runs Hubbub's whole test suite on a fresh Debian machine, installing what it needs first:
 # Debian's chromium (when missing and running as root), the npm packages of ui/ and tests/e2e/.
 # Steps: formatting and lints, Rust unit and black-box tests (real hub process, real sockets, real
-# SQLite file), then the browser end-to-end tests (headless Chromium against a real hub).
+# SQLite file), every benchmark scenario at a smoke size, then the browser end-to-end tests
+# (headless Chromium against a real hub).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -33,7 +34,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests"
-cargo build --locked -p hubbub-server --bin hubbub
+cargo build --locked -p hubbub-server -p hubbub-bench
 rust_log=$(mktemp)
 trap 'rm -f "$rust_log"' EXIT
 if cargo nextest --version >/dev/null 2>&1; then
@@ -43,6 +44,9 @@ else
   cargo test --workspace --locked 2>&1 | tee "$rust_log"
   rust_passed=$(grep -Eo 'ok\. [0-9]+ passed' "$rust_log" | awk '{ n += $2 } END { print n + 0 }')
 fi
+
+step "benchmark harness, smoke size (checks counts and exactly-once, not speed)"
+"$target_dir/debug/hubbub-bench" --hub "$target_dir/debug/hubbub" all --size smoke
 
 step "browser end-to-end tests"
 e2e_log=$(mktemp)

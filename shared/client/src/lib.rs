@@ -208,6 +208,36 @@ impl Connection {
         Ok(Connection { ws })
     }
 
+    /// Opens a socket from a chosen local address (to spread many connections over several loopback
+    /// addresses) with small buffers (the library's default read buffer is 128 KiB per socket).
+    pub async fn open_lean(url: &str, local: Option<std::net::IpAddr>) -> Result<Connection> {
+        use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+        let uri: tungstenite::http::Uri = url.parse().map_err(|e: tungstenite::http::uri::InvalidUri| {
+            ClientError::Ws(tungstenite::Error::HttpFormat(e.into()))
+        })?;
+        let host = uri.host().unwrap_or("127.0.0.1");
+        let port = uri.port_u16().unwrap_or(80);
+        let remote = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| ClientError::Ws(tungstenite::Error::Io(e)))?
+            .next()
+            .ok_or_else(|| {
+                ClientError::Ws(tungstenite::Error::Url(tungstenite::error::UrlError::NoHostName))
+            })?;
+        let socket =
+            if remote.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+                .map_err(|e| ClientError::Ws(tungstenite::Error::Io(e)))?;
+        if let Some(ip) = local {
+            socket.bind((ip, 0).into()).map_err(|e| ClientError::Ws(tungstenite::Error::Io(e)))?;
+        }
+        let stream = socket.connect(remote).await.map_err(|e| ClientError::Ws(tungstenite::Error::Io(e)))?;
+        let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
+        let (ws, _) =
+            tokio_tungstenite::client_async_with_config(url, MaybeTlsStream::Plain(stream), Some(config))
+                .await?;
+        Ok(Connection { ws })
+    }
+
     /// Wraps an already-open socket (e.g. one opened with custom headers).
     pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Connection {
         Connection { ws }
@@ -300,5 +330,43 @@ impl Connection {
     /// Closes the socket normally.
     pub async fn close(mut self) -> Result<()> {
         Ok(self.ws.close(None).await?)
+    }
+
+    /// Splits the socket so one task can send while another reads.
+    pub fn into_split(self) -> (ConnSender, ConnReceiver) {
+        let (sink, stream) = self.ws.split();
+        (ConnSender { sink }, ConnReceiver { stream })
+    }
+}
+
+/// The sending half of a split [`Connection`].
+#[derive(Debug)]
+pub struct ConnSender {
+    sink: futures_util::stream::SplitSink<WebSocket, Message>,
+}
+
+impl ConnSender {
+    pub async fn send(&mut self, frame: &ClientFrame) -> Result<()> {
+        let text = serde_json::to_string(frame).expect("client frames serialize");
+        Ok(self.sink.send(Message::Text(text.into())).await?)
+    }
+}
+
+/// The receiving half of a split [`Connection`].
+#[derive(Debug)]
+pub struct ConnReceiver {
+    stream: futures_util::stream::SplitStream<WebSocket>,
+}
+
+impl ConnReceiver {
+    /// The next frame, `None` once the socket is closed or fails.
+    pub async fn next_frame(&mut self) -> Option<ServerFrame> {
+        loop {
+            match self.stream.next().await? {
+                Ok(Message::Text(t)) => return serde_json::from_str(t.as_str()).ok(),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
     }
 }

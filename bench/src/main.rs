@@ -1,0 +1,152 @@
+//! `hubbub-bench`: a load harness for a Hubbub hub, built on the project's Rust client. It starts a
+//! hub of its own (the `hubbub` binary next to it) or measures one given with `--url`, runs one
+//! scenario or all of them, checks correctness (counts, exactly-once) as it goes, and prints a table
+//! and, with `--json`, one JSON object per scenario.
+
+mod clients;
+mod report;
+mod scenarios;
+mod target;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use report::Report;
+use target::Target;
+
+#[derive(Debug, Parser)]
+#[command(name = "hubbub-bench", about = "Load harness for a Hubbub hub")]
+struct Cli {
+    /// Measure this hub instead of starting one (idle memory then cannot be read).
+    #[arg(long, global = true)]
+    url: Option<String>,
+    /// The `hubbub` binary to start. [default: next to this program]
+    #[arg(long, global = true)]
+    hub: Option<PathBuf>,
+    /// Print one JSON object per scenario instead of the table.
+    #[arg(long, global = true)]
+    json: bool,
+    /// A TOML config file for the hub the bench starts (e.g. `sync_full = false`).
+    #[arg(long, global = true)]
+    hub_config: Option<PathBuf>,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Size {
+    /// Seconds in all: for CI, so the harness cannot rot.
+    Smoke,
+    /// The sizes of the published targets (docs/benchmarks.md).
+    Full,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// N authenticated connections sitting idle; the hub's resident memory per connection.
+    Idle {
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+    },
+    /// One room with N subscribers and publishers at R messages/s; deliveries/s and latency.
+    Fanout {
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 100)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// K senders of persisted messages, each waiting for its ack; acks/s and ack latency.
+    Chat {
+        #[arg(long, default_value_t = 100)]
+        senders: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// N clients drop at once, M messages are sent, all reconnect with `since` and must recover
+    /// exactly what they missed.
+    Reconnect {
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+        #[arg(long, default_value_t = 200)]
+        missed: usize,
+    },
+    /// Time from starting the hub process to its first accepted connection (fresh data directory).
+    Startup {
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+    },
+    /// Every scenario at one size.
+    All {
+        #[arg(long, value_enum, default_value = "smoke")]
+        size: Size,
+    },
+}
+
+async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
+    rlimit::increase_nofile_limit(u64::MAX)?;
+    let bin = cli.hub.clone().unwrap_or_else(target::sibling_hub);
+    let config = cli.hub_config.clone();
+    let target = || Target::new(cli.url.as_deref(), &bin, config.as_deref());
+    let mut reports = Vec::new();
+    let plan: Vec<Scenario> = match cli.scenario {
+        Scenario::All { size: Size::Smoke } => vec![
+            Scenario::Startup { runs: 3 },
+            Scenario::Idle { n: 200 },
+            Scenario::Fanout { subscribers: 50, rate: 200, seconds: 2 },
+            Scenario::Chat { senders: 10, seconds: 2 },
+            Scenario::Reconnect { n: 50, missed: 50 },
+        ],
+        Scenario::All { size: Size::Full } => vec![
+            Scenario::Startup { runs: 20 },
+            Scenario::Idle { n: 50_000 },
+            Scenario::Fanout { subscribers: 1000, rate: 250, seconds: 10 },
+            Scenario::Fanout { subscribers: 1000, rate: 100, seconds: 10 },
+            Scenario::Chat { senders: 100, seconds: 10 },
+            Scenario::Reconnect { n: 1000, missed: 200 },
+        ],
+        other => vec![other],
+    };
+    for scenario in plan {
+        let report = match scenario {
+            Scenario::Startup { runs } => {
+                scenarios::startup::run(&bin, config.as_deref(), runs, cli.url.is_some()).await?
+            }
+            Scenario::Idle { n } => scenarios::idle::run(&target()?, n).await?,
+            Scenario::Fanout { subscribers, rate, seconds } => {
+                scenarios::fanout::run(&target()?, subscribers, rate, seconds).await?
+            }
+            Scenario::Chat { senders, seconds } => scenarios::chat::run(&target()?, senders, seconds).await?,
+            Scenario::Reconnect { n, missed } => scenarios::reconnect::run(&target()?, n, missed).await?,
+            Scenario::All { .. } => unreachable!("expanded above"),
+        };
+        report.print(cli.json);
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(reports) if reports.iter().all(|r| r.correct) => ExitCode::SUCCESS,
+        Ok(_) => {
+            eprintln!("error: a scenario's correctness check failed (see `correct` above)");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! `idle`: N authenticated connections (each subscribed to its personal channel, presence and the
+//! Lobby) sitting idle; the hub's resident memory per connection.
+
+use std::time::{Duration, Instant};
+
+use hubbub_client::HubClient;
+
+use crate::clients::{connect_many, join_many};
+use crate::report::Report;
+use crate::target::Target;
+
+pub async fn run(target: &Target, n: usize) -> anyhow::Result<Report> {
+    let client = HubClient::new(target.url.clone());
+    let mut report = Report::new("idle").param("connections", n);
+    let sessions = join_many(&client, "idle", n).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = target.rss_kib();
+    let started = Instant::now();
+    let conns = connect_many(&client, &sessions).await?;
+    report.metric("connect_all_s", (started.elapsed().as_secs_f64() * 100.0).round() / 100.0);
+    // Keep every socket read (so pings are answered) while the hub settles.
+    let readers: Vec<_> = conns
+        .into_iter()
+        .map(|c| {
+            let (_tx, mut rx) = c.into_split();
+            tokio::spawn(async move {
+                let _keep = _tx;
+                while rx.next_frame().await.is_some() {}
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let status = client.status().await?;
+    report.check("every connection open", status.connections as usize == n);
+    report.metric("hub_connections", status.connections);
+    if let (Some(before), Some(after)) = (before, target.rss_kib()) {
+        report.metric("hub_rss_before_kib", before);
+        report.metric("hub_rss_after_kib", after);
+        let per = (after.saturating_sub(before) as f64) / n as f64;
+        report.metric("hub_kib_per_connection", (per * 100.0).round() / 100.0);
+    } else {
+        report.metric("hub_kib_per_connection", "n/a (the hub was not started by the bench)");
+    }
+    for r in readers {
+        r.abort();
+    }
+    Ok(report)
+}

@@ -1,0 +1,7 @@
+//! One module per scenario.
+
+pub mod chat;
+pub mod fanout;
+pub mod idle;
+pub mod reconnect;
+pub mod startup;

@@ -1,0 +1,86 @@
+//! The hub under test: one this program starts (fresh data directory, loopback, no mDNS, no message
+//! rate limit) or one given by URL.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// The `hubbub` binary next to this program (both are built into the same target directory).
+pub fn sibling_hub() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.with_file_name(format!("hubbub{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A hub to measure.
+pub struct Target {
+    pub url: String,
+    child: Option<Child>,
+    _data: Option<tempfile::TempDir>,
+}
+
+impl Target {
+    /// The hub at `url`, or a new one started from `bin`.
+    pub fn new(url: Option<&str>, bin: &Path, config: Option<&Path>) -> anyhow::Result<Target> {
+        match url {
+            Some(url) => Ok(Target { url: url.trim_end_matches('/').to_owned(), child: None, _data: None }),
+            None => Target::spawn(bin, config),
+        }
+    }
+
+    /// Starts `bin` on a free loopback port (with the TOML `config`, if any) and waits for its
+    /// address line.
+    pub fn spawn(bin: &Path, config: Option<&Path>) -> anyhow::Result<Target> {
+        let data = tempfile::tempdir()?;
+        let mut cmd = Command::new(bin);
+        cmd.args(["serve", "--bind", "127.0.0.1:0", "--no-discovery", "--message-rate", "0", "--data-dir"])
+            .arg(data.path());
+        if let Some(config) = config {
+            cmd.arg("--config").arg(config);
+        }
+        let mut child = cmd
+            .env("HUBBUB_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| {
+                format!("cannot start {} (build it with `cargo build --release`)", bin.display())
+            })?;
+        let out = child.stdout.take().context("hub stdout")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(url) => Ok(Target { url, child: Some(child), _data: Some(data) }),
+            Err(_) => {
+                let _ = child.kill();
+                bail!("the hub did not print its address within 30 s")
+            }
+        }
+    }
+
+    /// The hub process's resident memory in KiB, when this program started it.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
