@@ -1,10 +1,12 @@
 //! WebSocket routes: authenticate the upgrade, then run the connection; refusals are closes a browser
 //! can read.
 //!
-//! `GET /ws` is the main socket (presence, chat, personal channel). The seed-style path sockets use
-//! the same machinery, each pre-subscribed to one channel and not counted in presence:
-//! `/notifications/ws` and `/ws/user/{id}` (the personal channel; the latter refused with 4403 unless
-//! `{id}` is the token's user) and `/users/online/ws` (`online_users_update` snapshots).
+//! `GET /ws` is the main socket (presence, chat, personal channel; `?since=` resumes channels). The
+//! seed-style path sockets use the same machinery, each pre-subscribed to one channel and not counted
+//! in presence: `/notifications/ws` and `/ws/user/{id}` (the personal channel; the latter refused
+//! with 4403 unless `{id}` is the token's user), `/users/online/ws` (`online_users_update`
+//! snapshots), and `/ws/rooms/{id}` and `/ws/dms/{id}` (one chat channel; 4404 if it does not
+//! exist, 4403 if the user may not read it).
 //!
 //! Credentials, in order: `?token=` (a JWT from `/api/auth/ws-token`), `Authorization: Bearer
 //! <session>`, the session cookie (only from the hub's own or an allowed Origin). A refused socket is
@@ -13,24 +15,21 @@
 mod commands;
 mod connection;
 
+use std::collections::HashMap;
+
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use hubbub_protocol::{ErrorCode, close};
+use hubbub_protocol::{Channel, ErrorCode, StreamPosition, close};
 use serde::Deserialize;
-
-use std::collections::HashMap;
-
-use hubbub_protocol::{Channel, StreamPosition};
 
 use crate::api::ApiError;
 use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
 use crate::chat;
 use crate::hub::Hub;
-use crate::store::is_ephemeral;
-use crate::store::{SessionRecord, find_session_by_id};
+use crate::store::{SessionRecord, find_session_by_id, is_ephemeral};
 
 /// How much of an incoming frame the socket reads at a time. The library's default (128 KiB per
 /// connection) would dominate the hub's memory at tens of thousands of connections.
