@@ -43,6 +43,9 @@ pub struct HubInner {
     pub message_limit: Option<RateLimiter>,
     /// Who is typing where, until when.
     pub typing: crate::chat::Typing,
+    /// Set once an ephemeral room exists, so connects skip looking for them until then (they live in
+    /// the writer's memory, so the lookup costs a writer round trip).
+    pub ephemeral_rooms: std::sync::atomic::AtomicBool,
     /// Signs and checks WebSocket tokens, with the hub's own secret from the database.
     pub tokens: TokenKeys,
     /// When the hub started, for `/api/status`.
@@ -112,6 +115,7 @@ impl Hub {
                 message_limit: (message_rate > 0)
                     .then(|| RateLimiter::new(message_rate, Duration::from_secs(10))),
                 typing: crate::chat::Typing::default(),
+                ephemeral_rooms: std::sync::atomic::AtomicBool::new(false),
                 tokens,
                 started: Instant::now(),
                 connections: AtomicU64::new(0),

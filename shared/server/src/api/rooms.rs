@@ -76,7 +76,9 @@ pub async fn list(
     let user = me.user.id;
     let mut rooms = hub.store.read(move |db| rooms_for(db, user)).await?;
     // Ephemeral rooms live in the writer's memory.
-    rooms.extend(hub.store.write_wait(move |dbs| rooms_for(dbs.memory, user)).await?);
+    if hub.ephemeral_rooms.load(std::sync::atomic::Ordering::Relaxed) {
+        rooms.extend(hub.store.write_wait(move |dbs| rooms_for(dbs.memory, user)).await?);
+    }
     Ok(Json(RoomsResponse { rooms }))
 }
 
@@ -102,6 +104,9 @@ pub async fn create(
         ));
     }
     let user = me.user.id;
+    if req.kind == RoomKind::Ephemeral {
+        hub.ephemeral_rooms.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let room = hub
         .store
         .write_wait(move |dbs| {

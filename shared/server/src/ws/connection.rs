@@ -48,7 +48,9 @@ async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
     let found = async {
         let (mut rooms, dms) =
             hub.store.read(move |db| Ok((member_rooms(db, user_id)?, readable_dms(db, user_id)?))).await?;
-        rooms.extend(hub.store.write_wait(move |dbs| member_rooms(dbs.memory, user_id)).await?);
+        if hub.ephemeral_rooms.load(Ordering::Relaxed) {
+            rooms.extend(hub.store.write_wait(move |dbs| member_rooms(dbs.memory, user_id)).await?);
+        }
         Ok::<_, crate::store::StoreError>((rooms, dms))
     }
     .await;
