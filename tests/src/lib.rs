@@ -262,3 +262,23 @@ pub async fn expect_all(
     }
     found.into_iter().flatten().collect()
 }
+
+/// The status and code of a REST call that was expected to fail.
+pub fn api_error<T: std::fmt::Debug>(r: Result<T, ClientError>) -> (u16, hubbub_protocol::ErrorCode) {
+    match r {
+        Err(ClientError::Api { status, body }) => (status, body.code),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+/// Reads until the `error` frame answering the command with `r#ref`; returns its code.
+pub async fn error_code(conn: &mut Connection, r#ref: &str) -> hubbub_protocol::ErrorCode {
+    let frame = conn
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::Error { r#ref: Some(x), .. } if x == r#ref))
+        .await
+        .expect("an error frame");
+    match frame {
+        ServerFrame::Error { code, .. } => code,
+        _ => unreachable!(),
+    }
+}

@@ -7,10 +7,7 @@ use hubbub_protocol::{ErrorCode, ServerFrame, close};
 use hubbub_tests::{ClientError, Connection, TestHub, WAIT, connect_ready};
 
 fn api_code(e: ClientError) -> (u16, ErrorCode) {
-    match e {
-        ClientError::Api { status, body } => (status, body.code),
-        other => panic!("expected an API error, got {other}"),
-    }
+    hubbub_tests::api_error::<()>(Err(e))
 }
 
 #[tokio::test]

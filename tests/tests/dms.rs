@@ -4,25 +4,7 @@ use hubbub_protocol::{
     ClientFrame, DmState, DmThread, DmsResponse, ErrorCode, NotificationKind, ServerFrame, StartDmRequest,
     close,
 };
-use hubbub_tests::{ClientError, Connection, TestHub, WAIT, expect_all, join_and_connect};
-
-fn api_error<T: std::fmt::Debug>(r: Result<T, ClientError>) -> (u16, ErrorCode) {
-    match r {
-        Err(ClientError::Api { status, body }) => (status, body.code),
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
-
-async fn error_code(conn: &mut Connection, r: &str) -> ErrorCode {
-    match conn
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Error { r#ref: Some(x), .. } if x == r))
-        .await
-        .unwrap()
-    {
-        ServerFrame::Error { code, .. } => code,
-        _ => unreachable!(),
-    }
-}
+use hubbub_tests::{TestHub, WAIT, api_error, error_code, expect_all, join_and_connect};
 
 fn send(channel: &str, r: &str, body: &str) -> ClientFrame {
     ClientFrame::SendMessage {

@@ -18,10 +18,7 @@ async fn error_code(conn: &mut Connection) -> ErrorCode {
 }
 
 fn api_error(e: ClientError) -> (u16, ErrorCode) {
-    match e {
-        ClientError::Api { status, body } => (status, body.code),
-        other => panic!("expected an API error, got {other}"),
-    }
+    hubbub_tests::api_error::<()>(Err(e))
 }
 
 #[tokio::test]

@@ -8,15 +8,8 @@ use hubbub_protocol::{
     RoomKind, RoomsResponse, ServerFrame, close,
 };
 use hubbub_tests::{
-    ClientError, Connection, HubClient, Session, TestHub, WAIT, expect_all, join_and_connect,
+    Connection, HubClient, Session, TestHub, WAIT, api_error, error_code, expect_all, join_and_connect,
 };
-
-fn api_error<T: std::fmt::Debug>(r: Result<T, ClientError>) -> (u16, ErrorCode) {
-    match r {
-        Err(ClientError::Api { status, body }) => (status, body.code),
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
 
 async fn create(client: &HubClient, s: &Session, name: &str, kind: RoomKind) -> Room {
     let req = CreateRoomRequest { name: name.into(), topic: Some("a topic".into()), kind };
@@ -36,17 +29,6 @@ async fn subscribed_to(conn: &mut Connection, channel: &str) -> ServerFrame {
     conn.recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { channel: c, .. } if c == channel))
         .await
         .expect("subscribed")
-}
-
-async fn error_code(conn: &mut Connection, r: &str) -> ErrorCode {
-    match conn
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::Error { r#ref: Some(x), .. } if x == r))
-        .await
-        .unwrap()
-    {
-        ServerFrame::Error { code, .. } => code,
-        _ => unreachable!(),
-    }
 }
 
 async fn ack_offset(conn: &mut Connection, r: &str) -> i64 {
