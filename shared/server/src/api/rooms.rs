@@ -126,6 +126,27 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(room)))
 }
 
+/// Joins or leaves a room in one writer job, and returns the room as the user now sees it.
+async fn change_membership(
+    hub: &Hub,
+    slug: &str,
+    user: i64,
+    change: fn(&rusqlite::Connection, &str, i64) -> crate::store::StoreResult<Result<(), RoomRefusal>>,
+) -> Result<Room, ApiError> {
+    let s = slug.to_owned();
+    hub.store
+        .write_wait(move |dbs| {
+            let db = dbs.room(&s);
+            match change(db, &s, user)? {
+                Ok(()) => Ok(Ok(room_view(db, &s, user)?)),
+                Err(r) => Ok(Err(r)),
+            }
+        })
+        .await?
+        .map_err(refusal)?
+        .ok_or_else(|| refusal(RoomRefusal::NoSuchRoom))
+}
+
 /// `POST /api/rooms/{id}/join`: open rooms, or closed ones you were invited to.
 pub async fn join(
     State(hub): State<Hub>,
@@ -134,19 +155,7 @@ pub async fn join(
 ) -> Result<Json<Room>, ApiError> {
     let slug = room_id(id)?;
     let user = me.user.id;
-    let s = slug.clone();
-    let room = hub
-        .store
-        .write_wait(move |dbs| {
-            let db = dbs.room(&s);
-            match join_room(db, &s, user, now_ms())? {
-                Ok(()) => Ok(Ok(room_view(db, &s, user)?)),
-                Err(r) => Ok(Err(r)),
-            }
-        })
-        .await?
-        .map_err(refusal)?
-        .ok_or_else(|| refusal(RoomRefusal::NoSuchRoom))?;
+    let room = change_membership(&hub, &slug, user, |db, s, u| join_room(db, s, u, now_ms())).await?;
     subscribe_user(&hub, user, &Channel::Room(slug)).await;
     publish_room(&hub, user, room.clone());
     Ok(Json(room))
@@ -160,19 +169,7 @@ pub async fn leave(
 ) -> Result<Json<Room>, ApiError> {
     let slug = room_id(id)?;
     let user = me.user.id;
-    let s = slug.clone();
-    let room = hub
-        .store
-        .write_wait(move |dbs| {
-            let db = dbs.room(&s);
-            match leave_room(db, &s, user)? {
-                Ok(()) => Ok(Ok(room_view(db, &s, user)?)),
-                Err(r) => Ok(Err(r)),
-            }
-        })
-        .await?
-        .map_err(refusal)?
-        .ok_or_else(|| refusal(RoomRefusal::NoSuchRoom))?;
+    let room = change_membership(&hub, &slug, user, leave_room).await?;
     unsubscribe_user(&hub, user, &Channel::Room(slug));
     publish_room(&hub, user, room.clone());
     Ok(Json(room))
