@@ -31,15 +31,21 @@ fn apply(list: &mut BTreeSet<i64>, frame: &ServerFrame) -> bool {
     }
 }
 
-/// Reads until the socket has been quiet for `quiet`, applying presence to `list`; returns the list, the number of
-/// presence frames (any channel), and whether any hub-wide diff carried a leave.
+/// Reads presence into `list` until it equals `target` (or `patience` runs out, so a wrong list fails the
+/// caller's assertion instead of hanging), then until the socket has been quiet for `quiet`. Returns the list, the
+/// number of presence frames (any channel), and whether any hub-wide diff carried a leave. Waiting for the target
+/// first keeps a slow, shared machine from ending the read in a pause before the last window is flushed.
 async fn settle(
     mut conn: Connection,
     quiet: Duration,
     mut list: BTreeSet<i64>,
+    target: &BTreeSet<i64>,
 ) -> (BTreeSet<i64>, usize, bool, Connection) {
     let (mut frames, mut left) = (0, false);
-    while let Ok(frame) = conn.next_frame(quiet).await {
+    let patience = Instant::now() + Duration::from_secs(30);
+    loop {
+        let wait = if &list == target { quiet } else { patience.saturating_duration_since(Instant::now()) };
+        let Ok(frame) = conn.next_frame(wait).await else { break };
         if matches!(&frame, ServerFrame::PresenceDiff { .. }) {
             frames += 1;
         }
@@ -83,8 +89,10 @@ async fn a_thousand_clients_reconnecting_at_once_get_coalesced_exact_presence() 
 
     // Everyone connects; let presence settle, then drain what the observers got so far.
     let conns = connect_all(&client, &sessions).await;
-    let settled =
-        join_all(observers.into_iter().map(|o| settle(o, Duration::from_millis(800), BTreeSet::new()))).await;
+    let settled = join_all(
+        observers.into_iter().map(|o| settle(o, Duration::from_millis(800), BTreeSet::new(), &everyone)),
+    )
+    .await;
     let mut observers = Vec::new();
     for (list, _, _, conn) in settled {
         assert_eq!(list, everyone, "an observer's list before the storm");
@@ -99,9 +107,9 @@ async fn a_thousand_clients_reconnecting_at_once_get_coalesced_exact_presence() 
     let reconnect_took = storm.elapsed();
 
     let quiet = Duration::from_millis(1500);
-    let watched = join_all(observers.into_iter().map(|(o, list)| settle(o, quiet, list))).await;
+    let watched = join_all(observers.into_iter().map(|(o, list)| settle(o, quiet, list, &everyone))).await;
     let storm_took = storm.elapsed() - quiet;
-    let reconnected = join_all(conns.into_iter().map(|c| settle(c, quiet, BTreeSet::new()))).await;
+    let reconnected = join_all(conns.into_iter().map(|c| settle(c, quiet, BTreeSet::new(), &everyone))).await;
 
     // Two presence scopes reach an observer (the hub and the Lobby): at most two frames per window.
     let bound = 2 * (storm_took.as_millis() / WINDOW.as_millis() + 2) as usize;
