@@ -76,6 +76,28 @@ pub enum ErrorCode {
     /// Too many requests in a short time.
     RateLimited,
     /// The route does not exist.
+    /// No party has that code.
+    NoSuchParty,
+    /// The host removed you from this party; you cannot rejoin it.
+    Kicked,
+    /// Every seat is taken (or the party is locked or running) and it allows no audience.
+    PartyFull,
+    /// Only the party's host may do that.
+    NotHost,
+    /// Join the party first (`party_join`).
+    NotInParty,
+    /// Only seated players may do that; watchers cannot answer.
+    NotAPlayer,
+    /// Not possible in the party's current phase (or for that question).
+    WrongPhase,
+    /// Fewer players are ready than the game needs.
+    NotEnoughReady,
+    /// The answer does not fit the question (wrong kind or index out of range).
+    InvalidAnswer,
+    /// Bad party settings or host action.
+    InvalidParty,
+    /// The question pack does not follow the schema; the message says where.
+    InvalidPack,
     NotFound,
     /// The hub is overloaded or shutting down; retry later.
     Unavailable,
@@ -108,6 +130,17 @@ impl ErrorCode {
             Self::InvalidEmoji => "invalid_emoji",
             Self::DmNotAccepted => "dm_not_accepted",
             Self::RateLimited => "rate_limited",
+            Self::NoSuchParty => "no_such_party",
+            Self::Kicked => "kicked",
+            Self::PartyFull => "party_full",
+            Self::NotHost => "not_host",
+            Self::NotInParty => "not_in_party",
+            Self::NotAPlayer => "not_a_player",
+            Self::WrongPhase => "wrong_phase",
+            Self::NotEnoughReady => "not_enough_ready",
+            Self::InvalidAnswer => "invalid_answer",
+            Self::InvalidParty => "invalid_party",
+            Self::InvalidPack => "invalid_pack",
             Self::NotFound => "not_found",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -149,6 +182,17 @@ mod tests {
             ErrorCode::InvalidEmoji,
             ErrorCode::DmNotAccepted,
             ErrorCode::RateLimited,
+            ErrorCode::NoSuchParty,
+            ErrorCode::Kicked,
+            ErrorCode::PartyFull,
+            ErrorCode::NotHost,
+            ErrorCode::NotInParty,
+            ErrorCode::NotAPlayer,
+            ErrorCode::WrongPhase,
+            ErrorCode::NotEnoughReady,
+            ErrorCode::InvalidAnswer,
+            ErrorCode::InvalidParty,
+            ErrorCode::InvalidPack,
             ErrorCode::NotFound,
             ErrorCode::Unavailable,
             ErrorCode::Internal,

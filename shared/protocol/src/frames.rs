@@ -10,9 +10,13 @@ use crate::model::{
     ChatMessage, DmThread, HubInfo, Notification, OnlineUser, PresenceStatus, ReadMark, Room, StreamPosition,
     UserInfo,
 };
+use crate::party::{
+    Answer, HostAction, LeaveReason, PartyPhase, PartyPlayer, PartySnapshot, PhaseClock, PlayerState,
+    QuestionView, RevealView, Standing,
+};
 
 /// A frame sent by a client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Application-level keepalive; answered by `pong`.
@@ -128,6 +132,59 @@ pub enum ClientFrame {
         #[ts(optional, type = "number[]")]
         ids: Option<Vec<i64>>,
     },
+    /// Take a seat in a party (or watch, when `audience` is set or no seat is free); answered by
+    /// `ack` and a `session_update` snapshot, and the connection then receives `party:{code}`.
+    /// Sending it again (after a reconnect or reload) puts a seated player back in their seat.
+    PartyJoin {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        audience: Option<bool>,
+    },
+    /// Give up a seat (or stop watching).
+    PartyLeave {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        code: String,
+    },
+    /// Ready or not, in the lobby.
+    PartyReady {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        code: String,
+        ready: bool,
+    },
+    /// Host only: start the game once enough players are ready.
+    PartyStart {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        code: String,
+    },
+    /// Answer the open question `round`. One answer counts per player and question: a resend is
+    /// acknowledged with `duplicate: true` and changes nothing.
+    PartyAnswer {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        code: String,
+        round: u32,
+        answer: Answer,
+    },
+    /// Host only: kick, lock, skip, extend, pause, resume, transfer host, ping, play again.
+    PartyControl {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        r#ref: Option<String>,
+        code: String,
+        #[serde(flatten)]
+        action: HostAction,
+    },
 }
 
 impl ClientFrame {
@@ -146,6 +203,12 @@ impl ClientFrame {
         "react",
         "mark_read",
         "typing",
+        "party_join",
+        "party_leave",
+        "party_ready",
+        "party_start",
+        "party_answer",
+        "party_control",
     ];
 
     /// The frame's `ref`, if any.
@@ -162,14 +225,20 @@ impl ClientFrame {
             | ClientFrame::EditMessage { r#ref, .. }
             | ClientFrame::DeleteMessage { r#ref, .. }
             | ClientFrame::React { r#ref, .. }
-            | ClientFrame::MarkRead { r#ref, .. } => r#ref.as_deref(),
+            | ClientFrame::MarkRead { r#ref, .. }
+            | ClientFrame::PartyJoin { r#ref, .. }
+            | ClientFrame::PartyLeave { r#ref, .. }
+            | ClientFrame::PartyReady { r#ref, .. }
+            | ClientFrame::PartyStart { r#ref, .. }
+            | ClientFrame::PartyAnswer { r#ref, .. }
+            | ClientFrame::PartyControl { r#ref, .. } => r#ref.as_deref(),
             ClientFrame::Typing { .. } => None,
         }
     }
 }
 
 /// A frame sent by the hub.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame on every connection.
@@ -373,6 +442,75 @@ pub enum ServerFrame {
         #[ts(optional)]
         join_url: Option<String>,
     },
+    /// A party's whole state: after joining or subscribing (with `you`), and after changes that have
+    /// no finer event (settings, lock, host, pause, play again).
+    SessionUpdate { party: PartySnapshot },
+    /// A party entered a phase. Count down from `clock.remaining_ms`.
+    PhaseTransition {
+        code: String,
+        clock: PhaseClock,
+        /// The question now open (question phase).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        question: Option<QuestionView>,
+        /// The closed question's answer and scores (reveal phase).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        reveal: Option<RevealView>,
+        /// Standings (reveal and podium; empty otherwise).
+        #[serde(default)]
+        leaderboard: Vec<Standing>,
+    },
+    /// Someone took a seat (`player` set) or came to watch (`audience_count` changed).
+    PlayerJoined {
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        player: Option<PartyPlayer>,
+        audience_count: u32,
+    },
+    /// Someone left a seat or stopped watching.
+    PlayerLeft {
+        code: String,
+        #[ts(type = "number")]
+        user_id: i64,
+        reason: LeaveReason,
+        audience_count: u32,
+    },
+    /// A player readied up or not.
+    PlayerReady {
+        code: String,
+        #[ts(type = "number")]
+        user_id: i64,
+        ready: bool,
+    },
+    /// A seated player dropped (`reconnecting`, seat held), gave up the grace window (`away`), or
+    /// came back (`connected`).
+    PlayerConnection {
+        code: String,
+        #[ts(type = "number")]
+        user_id: i64,
+        state: PlayerState,
+    },
+    /// How many of the connected players have answered the open question.
+    ProgressUpdate { code: String, round: u32, answered: u32, eligible: u32 },
+    /// The host started the game; a countdown follows.
+    SessionStarted {
+        code: String,
+        rounds: u32,
+        #[ts(type = "number")]
+        server_time: i64,
+    },
+    /// The game is over: final standings (the podium is the top three).
+    SessionCompleted { code: String, results: Vec<Standing> },
+    /// The host nudges you.
+    HostPing {
+        code: String,
+        #[ts(type = "number")]
+        from_user_id: i64,
+        from_name: String,
+        phase: PartyPhase,
+    },
 }
 
 impl ServerFrame {
@@ -395,6 +533,17 @@ mod tests {
         assert_eq!(f.reference(), Some("r1"));
         let f: ClientFrame = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
         assert_eq!(f, ClientFrame::Ping { r#ref: None });
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"party_control","code":"ACDE","action":"kick","user_id":4}"#)
+                .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::PartyControl {
+                r#ref: None,
+                code: "ACDE".into(),
+                action: crate::party::HostAction::Kick { user_id: 4 }
+            }
+        );
         for t in ClientFrame::TYPES {
             let v = serde_json::json!({"type": t});
             // Every listed type is recognised (it may still miss fields).

@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`model`]: the values frames carry (users, hub info, chat messages, presence entries).
 //! - [`frames`]: [`ClientFrame`] (client to hub) and [`ServerFrame`] (hub to client), JSON tagged by `type`.
+//! - [`party`]: party sessions: snapshots, phases, answers, host actions, quiz packs.
 //! - [`rest`]: request and response bodies of the `/api/` routes.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
 //! - [`channel`]: parsing and printing channel names such as `room:lobby`.
@@ -15,6 +16,7 @@ pub mod channel;
 pub mod codes;
 pub mod frames;
 pub mod model;
+pub mod party;
 pub mod rest;
 pub mod typescript;
 
@@ -22,6 +24,7 @@ pub use channel::Channel;
 pub use codes::{ErrorCode, close};
 pub use frames::{ClientFrame, ServerFrame};
 pub use model::*;
+pub use party::*;
 pub use rest::*;
 
 /// Version of the wire protocol; reported by `GET /api/info` and in `connection_established`.

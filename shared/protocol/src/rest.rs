@@ -151,3 +151,70 @@ pub struct MessagesResponse {
     /// Whether there is more beyond this page in the direction asked.
     pub more: bool,
 }
+
+/// `POST /api/parties`: every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePartyRequest {
+    /// The game; `quiz` (the default) is the one shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub game: Option<String>,
+    /// The question pack (`GET /api/quiz/packs`); default `sample`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pack_id: Option<String>,
+    /// Play only the first N questions of the pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub question_count: Option<u32>,
+    /// 1 to 100 seats (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub max_players: Option<u32>,
+    /// Default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub audience_allowed: Option<bool>,
+    /// Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub locked: Option<bool>,
+}
+
+/// One party in `GET /api/parties`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PartySummary {
+    pub code: String,
+    pub title: String,
+    pub game: String,
+    pub host_name: String,
+    pub phase: crate::party::PartyPhase,
+    pub players: u32,
+    pub audience_count: u32,
+    pub join_url: String,
+}
+
+/// Answer to `GET /api/parties`: the parties not yet over, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PartiesResponse {
+    pub parties: Vec<PartySummary>,
+}
+
+/// A question pack in `GET /api/quiz/packs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PackSummary {
+    /// `sample` for the pack shipped with the hub; imported packs get `p1`, `p2`...
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub description: Option<String>,
+    pub question_count: u32,
+}
+
+/// Answer to `GET /api/quiz/packs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PacksResponse {
+    pub packs: Vec<PackSummary>,
+}

@@ -8,6 +8,7 @@ use ts_rs::{Config, TS};
 use crate::codes::ErrorCode;
 use crate::frames::{ClientFrame, ServerFrame};
 use crate::model::*;
+use crate::party::*;
 use crate::rest::*;
 
 /// Where the generated file lives, relative to the workspace root.
@@ -47,6 +48,25 @@ pub fn render() -> String {
         decl::<NotificationKind>(&cfg),
         decl::<Notification>(&cfg),
         decl::<StreamPosition>(&cfg),
+        decl::<PartyPhase>(&cfg),
+        decl::<PlayerState>(&cfg),
+        decl::<PartyRole>(&cfg),
+        decl::<PartyPlayer>(&cfg),
+        decl::<PartySettings>(&cfg),
+        decl::<PhaseClock>(&cfg),
+        decl::<QuestionKind>(&cfg),
+        decl::<QuestionView>(&cfg),
+        decl::<Answer>(&cfg),
+        decl::<RoundScore>(&cfg),
+        decl::<RevealView>(&cfg),
+        decl::<NumberCount>(&cfg),
+        decl::<Standing>(&cfg),
+        decl::<PartySeat>(&cfg),
+        decl::<PartySnapshot>(&cfg),
+        decl::<HostAction>(&cfg),
+        decl::<LeaveReason>(&cfg),
+        decl::<PackQuestion>(&cfg),
+        decl::<QuestionPack>(&cfg),
         decl::<ClientFrame>(&cfg),
         decl::<ServerFrame>(&cfg),
         decl::<ApiError>(&cfg),
@@ -67,6 +87,11 @@ pub fn render() -> String {
         decl::<StartDmRequest>(&cfg),
         decl::<DmsResponse>(&cfg),
         decl::<MessagesResponse>(&cfg),
+        decl::<CreatePartyRequest>(&cfg),
+        decl::<PartySummary>(&cfg),
+        decl::<PartiesResponse>(&cfg),
+        decl::<PackSummary>(&cfg),
+        decl::<PacksResponse>(&cfg),
     ] {
         out.push_str(&d);
         out.push('\n');

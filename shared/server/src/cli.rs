@@ -56,6 +56,16 @@ pub struct ServeArgs {
     /// Chat messages one user may send in 10 seconds; 0 for no limit. [default: 50]
     #[arg(long, env = "HUBBUB_MESSAGE_RATE")]
     pub message_rate: Option<usize>,
+    /// Milliseconds a dropped player's seat is held, and the host may be gone before host rights pass
+    /// on. [default: 20000]
+    #[arg(long, env = "HUBBUB_PARTY_GRACE_MS")]
+    pub party_grace_ms: Option<u64>,
+    /// Milliseconds the answer and leaderboard show after each question. [default: 8000]
+    #[arg(long, env = "HUBBUB_PARTY_REVEAL_MS")]
+    pub party_reveal_ms: Option<u64>,
+    /// Milliseconds of countdown before the first question. [default: 3000]
+    #[arg(long, env = "HUBBUB_PARTY_COUNTDOWN_MS")]
+    pub party_countdown_ms: Option<u64>,
 }
 
 impl ServeArgs {
@@ -76,6 +86,9 @@ impl ServeArgs {
             token_ttl_secs: self.token_ttl_secs,
             presence_grace_ms: self.presence_grace_ms,
             message_rate: self.message_rate,
+            party_grace_ms: self.party_grace_ms,
+            party_reveal_ms: self.party_reveal_ms,
+            party_countdown_ms: self.party_countdown_ms,
             ..FileConfig::default()
         }
         .apply(&mut config);

@@ -45,6 +45,13 @@ pub struct Config {
     pub presence_window: Duration,
     /// Chat messages one user may send in 10 seconds (0: no limit).
     pub message_rate: usize,
+    /// How long a dropped player's seat is held (shown as reconnecting), and how long the host may be
+    /// gone before host rights pass to a connected player.
+    pub party_grace: Duration,
+    /// How long the answer and leaderboard show after each question.
+    pub party_reveal: Duration,
+    /// The countdown between "start" and the first question.
+    pub party_countdown: Duration,
 }
 
 impl Default for Config {
@@ -65,6 +72,9 @@ impl Default for Config {
             presence_grace: Duration::from_secs(10),
             presence_window: Duration::from_millis(100),
             message_rate: 50,
+            party_grace: Duration::from_secs(20),
+            party_reveal: Duration::from_secs(8),
+            party_countdown: Duration::from_secs(3),
         }
     }
 }
@@ -99,6 +109,9 @@ pub struct FileConfig {
     pub presence_grace_ms: Option<u64>,
     pub presence_window_ms: Option<u64>,
     pub message_rate: Option<usize>,
+    pub party_grace_ms: Option<u64>,
+    pub party_reveal_ms: Option<u64>,
+    pub party_countdown_ms: Option<u64>,
 }
 
 /// Why a configuration was refused.
@@ -168,6 +181,15 @@ impl FileConfig {
         if let Some(v) = self.message_rate {
             config.message_rate = v;
         }
+        if let Some(v) = self.party_grace_ms {
+            config.party_grace = Duration::from_millis(v);
+        }
+        if let Some(v) = self.party_reveal_ms {
+            config.party_reveal = Duration::from_millis(v);
+        }
+        if let Some(v) = self.party_countdown_ms {
+            config.party_countdown = Duration::from_millis(v);
+        }
     }
 }
 
@@ -195,6 +217,13 @@ impl Config {
         }
         if self.presence_window.is_zero() || self.presence_window > Duration::from_secs(5) {
             return invalid("presence_window_ms", "must be between 1 and 5000");
+        }
+        let minute = Duration::from_secs(60);
+        if self.party_grace > 10 * minute || self.party_reveal > minute || self.party_countdown > minute {
+            return invalid(
+                "party_*_ms",
+                "party grace is at most 600000, reveal and countdown at most 60000",
+            );
         }
         if self.token_ttl.is_zero() {
             return invalid("token_ttl_secs", "must be at least 1");

@@ -46,6 +46,10 @@ pub struct HubInner {
     /// Set once an ephemeral room exists, so connects skip looking for them until then (they live in
     /// the writer's memory, so the lookup costs a writer round trip).
     pub ephemeral_rooms: std::sync::atomic::AtomicBool,
+    /// Party sessions, each run by its own task.
+    pub parties: crate::party::Parties,
+    /// The address the hub listens on, once bound (for the join URLs it hands out).
+    pub bound: std::sync::OnceLock<std::net::SocketAddr>,
     /// Signs and checks WebSocket tokens, with the hub's own secret from the database.
     pub tokens: TokenKeys,
     /// When the hub started, for `/api/status`.
@@ -116,6 +120,8 @@ impl Hub {
                     .then(|| RateLimiter::new(message_rate, Duration::from_secs(10))),
                 typing: crate::chat::Typing::default(),
                 ephemeral_rooms: std::sync::atomic::AtomicBool::new(false),
+                parties: crate::party::Parties::default(),
+                bound: std::sync::OnceLock::new(),
                 tokens,
                 started: Instant::now(),
                 connections: AtomicU64::new(0),
@@ -129,6 +135,12 @@ impl Hub {
     /// A fresh connection id.
     pub fn next_connection_id(&self) -> u64 {
         self.next_connection_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The hub's first LAN URL (`http://ADDR:PORT/`), where guests on the network reach it.
+    pub fn base_url(&self) -> String {
+        let bound = self.bound.get().copied().unwrap_or(self.config.bind);
+        crate::lan::join_urls(bound).into_iter().next().unwrap_or_else(|| format!("http://{bound}/"))
     }
 
     /// Open WebSocket connections now.

@@ -9,6 +9,7 @@
 //! - [`api`]: the REST routes under `/api/`.
 //! - [`ws`]: `GET /ws`: upgrade, connection tasks, client commands.
 //! - [`conn`], [`channels`], [`presence`], [`chat`]: connections, channel fan-out, who is online, chat.
+//! - [`party`]: party sessions (engine, quiz, one task per party).
 //! - [`notify`], [`ratelimit`]: the notification inbox, pings and mentions; per-user rate limits.
 //! - [`web`]: the embedded web client. [`lan`], [`discovery`]: join URLs, QR codes, mDNS.
 
@@ -23,6 +24,7 @@ pub mod discovery;
 pub mod hub;
 pub mod lan;
 pub mod notify;
+pub mod party;
 pub mod presence;
 pub mod ratelimit;
 pub mod store;
@@ -78,6 +80,10 @@ pub async fn serve(
     hub: Hub,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        let _ = hub.bound.set(addr);
+    }
+    hub.parties.restore(&hub).await;
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let signal_hub = hub.clone();
     let app = router(hub.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -17,7 +17,7 @@ export const CloseCode = {
   RATE_LIMITED: 4429,
 } as const;
 
-export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "not_found" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "not_found" | "unavailable" | "internal";
 
 export type UserInfo = { id: number, display_name: string, };
 
@@ -202,6 +202,169 @@ offset: number,
  */
 epoch: string, };
 
+export type PartyPhase = "lobby" | "countdown" | "question" | "reveal" | "podium";
+
+export type PlayerState = "connected" | "reconnecting" | "away";
+
+export type PartyRole = "player" | "audience" | "host";
+
+export type PartyPlayer = { user_id: number, display_name: string, ready: boolean, score: number, 
+/**
+ * Correct answers in a row, for the streak bonus.
+ */
+streak: number, state: PlayerState, 
+/**
+ * Whether they have answered the current question.
+ */
+answered: boolean, };
+
+export type PartySettings = { 
+/**
+ * The game's id; `quiz` is the one shipped.
+ */
+game: string, max_players: number, 
+/**
+ * Whether newcomers who find the party full, locked or running may watch.
+ */
+audience_allowed: boolean, 
+/**
+ * A locked party seats nobody new (returning players keep their seats).
+ */
+locked: boolean, };
+
+export type PhaseClock = { phase: PartyPhase, 
+/**
+ * Index of the current question (0-based); 0 in the lobby.
+ */
+round: number, 
+/**
+ * How many questions this game has.
+ */
+rounds: number, server_time: number, 
+/**
+ * When the phase ends; absent for untimed phases (lobby, podium) and while paused.
+ */
+deadline?: number, 
+/**
+ * Time left in the phase (also while paused); absent for untimed phases.
+ */
+remaining_ms?: number, paused: boolean, };
+
+export type QuestionKind = "choice" | "true_false" | "multi" | "number";
+
+export type QuestionView = { kind: QuestionKind, prompt: string, 
+/**
+ * The choices (`choice`, `multi`); `["True", "False"]` for `true_false`; empty for `number`.
+ */
+choices: Array<string>, 
+/**
+ * Time to answer, in ms.
+ */
+time_limit_ms: number, };
+
+export type Answer = { "kind": "choice", index: number, } | { "kind": "choices", indices: Array<number>, } | { "kind": "number", value: number, };
+
+export type RoundScore = { user_id: number, correct: boolean, points: number, 
+/**
+ * Part of `points` that came from the streak bonus.
+ */
+streak_bonus: number, };
+
+export type RevealView = { 
+/**
+ * The correct choice indices (`choice`, `true_false`, `multi`); empty for `number`.
+ */
+correct_choices: Array<number>, 
+/**
+ * The correct value of a `number` question.
+ */
+correct_number?: number, 
+/**
+ * How many picked each choice (same order as the choices); empty for `number`.
+ */
+distribution: Array<number>, 
+/**
+ * The numbers given, with how many gave each, closest first (`number` only).
+ */
+number_answers: Array<NumberCount>, scores: Array<RoundScore>, };
+
+export type NumberCount = { value: number, count: number, };
+
+export type Standing = { rank: number, user_id: number, display_name: string, score: number, };
+
+export type PartySeat = { role: PartyRole, 
+/**
+ * Whether this user holds host rights (the creator, or whoever they passed to).
+ */
+is_host: boolean, 
+/**
+ * The answer this user gave to the open question, if any.
+ */
+answer?: Answer, };
+
+export type PartySnapshot = { code: string, 
+/**
+ * The link players open to join (also shown as a QR code).
+ */
+join_url: string, title: string, settings: PartySettings, host_id: number, host_name: string, 
+/**
+ * Whether the host is connected (host rights pass on after the grace delay).
+ */
+host_connected: boolean, clock: PhaseClock, 
+/**
+ * Players in seat order (join order).
+ */
+players: Array<PartyPlayer>, audience_count: number, 
+/**
+ * Ready players needed before the host can start.
+ */
+min_players: number, 
+/**
+ * The open question (question phase) or the last one (reveal).
+ */
+question?: QuestionView, 
+/**
+ * The last question's answer and scores (reveal phase).
+ */
+reveal?: RevealView, 
+/**
+ * Answered and eligible counts of the open question.
+ */
+answered: number, eligible: number, 
+/**
+ * The standings, best first (after the first question and on the podium).
+ */
+leaderboard: Array<Standing>, 
+/**
+ * The receiving connection's own seat (only in a snapshot sent to one connection).
+ */
+you?: PartySeat, };
+
+export type HostAction = { "action": "kick", user_id: number, } | { "action": "lock", locked: boolean, } | { "action": "skip" } | { "action": "extend", ms: number, } | { "action": "pause" } | { "action": "resume" } | { "action": "transfer_host", user_id: number, } | { "action": "ping", user_id?: number, } | { "action": "play_again" };
+
+export type LeaveReason = "left" | "kicked" | "timed_out";
+
+export type PackQuestion = { kind: QuestionKind, prompt: string, 
+/**
+ * Two to six choices for `choice` and `multi`; omitted for `true_false` and `number`.
+ */
+choices: Array<string>, 
+/**
+ * `choice`: the index of the right choice; `true_false`: true or false; `multi`: an array of
+ * indices; `number`: the value.
+ */
+answer: number | boolean | number[], 
+/**
+ * `number` only: how far off still counts as right (default 0: exact).
+ */
+tolerance?: number, 
+/**
+ * Seconds to answer, 5 to 120 (default 20).
+ */
+time_limit_secs?: number, };
+
+export type QuestionPack = { title: string, description?: string, questions: Array<PackQuestion>, };
+
 export type ClientFrame = { "type": "ping", ref?: string, } | { "type": "subscribe", ref?: string, channel: string, 
 /**
  * Where the client left off; the hub replays what came after it when it can.
@@ -214,7 +377,7 @@ client_message_id: string, body: string, } | { "type": "set_status", ref?: strin
 /**
  * A custom status line, at most 80 characters; absent or empty clears it.
  */
-text?: string, } | { "type": "set_activity", ref?: string, idle: boolean, } | { "type": "ping_user", ref?: string, user_id: number, join_url?: string, } | { "type": "edit_message", ref?: string, channel: string, message_id: number, body: string, } | { "type": "delete_message", ref?: string, channel: string, message_id: number, } | { "type": "react", ref?: string, channel: string, message_id: number, emoji: string, } | { "type": "mark_read", ref?: string, channel: string, offset: number, } | { "type": "typing", channel: string, typing: boolean, } | { "type": "mark_notifications_read", ref?: string, ids?: number[], };
+text?: string, } | { "type": "set_activity", ref?: string, idle: boolean, } | { "type": "ping_user", ref?: string, user_id: number, join_url?: string, } | { "type": "edit_message", ref?: string, channel: string, message_id: number, body: string, } | { "type": "delete_message", ref?: string, channel: string, message_id: number, } | { "type": "react", ref?: string, channel: string, message_id: number, emoji: string, } | { "type": "mark_read", ref?: string, channel: string, offset: number, } | { "type": "typing", channel: string, typing: boolean, } | { "type": "mark_notifications_read", ref?: string, ids?: number[], } | { "type": "party_join", ref?: string, code: string, audience?: boolean, } | { "type": "party_leave", ref?: string, code: string, } | { "type": "party_ready", ref?: string, code: string, ready: boolean, } | { "type": "party_start", ref?: string, code: string, } | { "type": "party_answer", ref?: string, code: string, round: number, answer: Answer, } | { "type": "party_control", ref?: string, code: string, } & ({ "action": "kick", user_id: number, } | { "action": "lock", locked: boolean, } | { "action": "skip" } | { "action": "extend", ms: number, } | { "action": "pause" } | { "action": "resume" } | { "action": "transfer_host", user_id: number, } | { "action": "ping", user_id?: number, } | { "action": "play_again" });
 
 export type ServerFrame = { "type": "connection_established", 
 /**
@@ -296,7 +459,19 @@ leaves: number[], } | { "type": "message_edited", channel: string, offset: numbe
 /**
  * The entries marked; absent when all were.
  */
-ids?: number[], unread_count: number, } | { "type": "ping", from_user_id: number, from_username: string, timestamp: number, join_url?: string, };
+ids?: number[], unread_count: number, } | { "type": "ping", from_user_id: number, from_username: string, timestamp: number, join_url?: string, } | { "type": "session_update", party: PartySnapshot, } | { "type": "phase_transition", code: string, clock: PhaseClock, 
+/**
+ * The question now open (question phase).
+ */
+question?: QuestionView, 
+/**
+ * The closed question's answer and scores (reveal phase).
+ */
+reveal?: RevealView, 
+/**
+ * Standings (reveal and podium; empty otherwise).
+ */
+leaderboard: Array<Standing>, } | { "type": "player_joined", code: string, player?: PartyPlayer, audience_count: number, } | { "type": "player_left", code: string, user_id: number, reason: LeaveReason, audience_count: number, } | { "type": "player_ready", code: string, user_id: number, ready: boolean, } | { "type": "player_connection", code: string, user_id: number, state: PlayerState, } | { "type": "progress_update", code: string, round: number, answered: number, eligible: number, } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, };
 
 export type ApiError = { code: ErrorCode, message: string, };
 
@@ -373,4 +548,42 @@ export type MessagesResponse = { messages: Array<ChatMessage>,
  * Whether there is more beyond this page in the direction asked.
  */
 more: boolean, };
+
+export type CreatePartyRequest = { 
+/**
+ * The game; `quiz` (the default) is the one shipped.
+ */
+game?: string, 
+/**
+ * The question pack (`GET /api/quiz/packs`); default `sample`.
+ */
+pack_id?: string, 
+/**
+ * Play only the first N questions of the pack.
+ */
+question_count?: number, 
+/**
+ * 1 to 100 seats (default 20).
+ */
+max_players?: number, 
+/**
+ * Default true.
+ */
+audience_allowed?: boolean, 
+/**
+ * Default false.
+ */
+locked?: boolean, };
+
+export type PartySummary = { code: string, title: string, game: string, host_name: string, phase: PartyPhase, players: number, audience_count: number, join_url: string, };
+
+export type PartiesResponse = { parties: Array<PartySummary>, };
+
+export type PackSummary = { 
+/**
+ * `sample` for the pack shipped with the hub; imported packs get `p1`, `p2`...
+ */
+id: string, title: string, description?: string, question_count: number, };
+
+export type PacksResponse = { packs: Array<PackSummary>, };
 

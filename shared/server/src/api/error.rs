@@ -29,13 +29,24 @@ impl ApiError {
             | ErrorCode::InvalidJoinUrl
             | ErrorCode::InvalidRoom
             | ErrorCode::InvalidEmoji
+            | ErrorCode::InvalidAnswer
+            | ErrorCode::InvalidParty
             | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,
             ErrorCode::PinRequired | ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::WrongPin | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NoSuchChannel | ErrorCode::NotSubscribed | ErrorCode::NotFound => {
                 StatusCode::NOT_FOUND
             }
-            ErrorCode::UserOffline | ErrorCode::DmNotAccepted => StatusCode::CONFLICT,
+            ErrorCode::UserOffline
+            | ErrorCode::DmNotAccepted
+            | ErrorCode::PartyFull
+            | ErrorCode::WrongPhase
+            | ErrorCode::NotEnoughReady => StatusCode::CONFLICT,
+            ErrorCode::Kicked | ErrorCode::NotHost | ErrorCode::NotInParty | ErrorCode::NotAPlayer => {
+                StatusCode::FORBIDDEN
+            }
+            ErrorCode::NoSuchParty => StatusCode::NOT_FOUND,
+            ErrorCode::InvalidPack => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::NoSuchMessage => StatusCode::NOT_FOUND,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -5,6 +5,7 @@ mod error;
 mod history;
 mod join;
 mod notifications;
+mod parties;
 mod rooms;
 mod status;
 
@@ -39,5 +40,9 @@ pub fn routes() -> Router<Hub> {
         .route("/dms/{id}/block", post(dms::block))
         .route("/channels/{channel}/messages", get(history::messages))
         .route("/search", get(history::search))
+        .route("/parties", get(parties::list).post(parties::create))
+        .route("/parties/{code}", get(parties::get))
+        .route("/parties/{code}/qr.svg", get(parties::qr))
+        .route("/quiz/packs", get(parties::packs).post(parties::import_pack))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such API route") })
 }

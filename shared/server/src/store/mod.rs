@@ -10,6 +10,7 @@ mod dms;
 mod memory;
 mod messages;
 mod notifications;
+mod parties;
 mod reader;
 mod rooms;
 mod schema;
@@ -26,6 +27,9 @@ pub use messages::{
 pub use notifications::{
     INBOX_PAGE, NewNotification, insert_notification, list_notifications, mark_read, mark_read_about,
     unread_count, users_named,
+};
+pub use parties::{
+    StoredPack, get_pack, insert_pack, list_packs, load_parties, party_code_taken, save_party,
 };
 pub use rooms::{
     LOBBY, RoomRefusal, create_room, invite, is_member, join_room, leave_room, member_rooms, room_kind,

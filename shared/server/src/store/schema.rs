@@ -140,6 +140,23 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE users ADD COLUMN status TEXT;
     ALTER TABLE users ADD COLUMN status_text TEXT;
     "#,
+    // 5: party sessions (the engine's whole state as JSON, rewritten after every change) and quiz packs.
+    r#"
+    CREATE TABLE parties (
+        code       TEXT PRIMARY KEY,
+        state      TEXT NOT NULL,
+        finished   INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE quiz_packs (
+        id         INTEGER PRIMARY KEY,
+        title      TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        created_by INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

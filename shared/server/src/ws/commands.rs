@@ -9,6 +9,7 @@ use crate::chat::events::Change;
 use crate::conn::ConnHandle;
 use crate::hub::Hub;
 use crate::notify;
+use crate::party::{self, Msg, Reply};
 use crate::store::{save_status, unread_count};
 use crate::time::now_ms;
 
@@ -57,8 +58,13 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
         ClientFrame::Unsubscribe { r#ref, channel } => {
             let parsed = channel.parse::<Channel>().ok();
             let removed = parsed.as_ref().is_some_and(|c| hub.registry.unsubscribe(c, conn));
-            if let Some(room @ Channel::Room(_)) = parsed.as_ref().filter(|_| removed) {
-                hub.presence.leave_room(room, conn);
+            match parsed.as_ref().filter(|_| removed) {
+                Some(room @ Channel::Room(_)) => hub.presence.leave_room(room, conn),
+                Some(Channel::Party(code)) => {
+                    let msg = Msg::Detach { conn_id: conn.id, user_id: conn.user.id };
+                    let _ = hub.parties.send(code, msg).await;
+                }
+                _ => {}
             }
             conn.send_frame(&if removed {
                 ServerFrame::Unsubscribed { r#ref, channel }
@@ -140,6 +146,35 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
         },
         ClientFrame::PingUser { r#ref, user_id, join_url } => {
             ping_user(hub, conn, r#ref, user_id, join_url).await;
+        }
+        ClientFrame::PartyJoin { r#ref, code, audience } => {
+            let msg = Msg::Join {
+                conn: Arc::clone(conn),
+                audience: audience.unwrap_or(false),
+                r#ref: r#ref.clone(),
+                reply: Reply::Ack,
+            };
+            party::command(hub, conn, &code, r#ref, msg).await;
+        }
+        ClientFrame::PartyLeave { r#ref, code } => {
+            let msg = Msg::Leave { conn: Arc::clone(conn), r#ref: r#ref.clone() };
+            party::command(hub, conn, &code, r#ref, msg).await;
+        }
+        ClientFrame::PartyReady { r#ref, code, ready } => {
+            let msg = Msg::Ready { conn: Arc::clone(conn), r#ref: r#ref.clone(), ready };
+            party::command(hub, conn, &code, r#ref, msg).await;
+        }
+        ClientFrame::PartyStart { r#ref, code } => {
+            let msg = Msg::Start { conn: Arc::clone(conn), r#ref: r#ref.clone() };
+            party::command(hub, conn, &code, r#ref, msg).await;
+        }
+        ClientFrame::PartyAnswer { r#ref, code, round, answer } => {
+            let msg = Msg::Answer { conn: Arc::clone(conn), r#ref: r#ref.clone(), round, answer };
+            party::command(hub, conn, &code, r#ref, msg).await;
+        }
+        ClientFrame::PartyControl { r#ref, code, action } => {
+            let msg = Msg::Control { conn: Arc::clone(conn), r#ref: r#ref.clone(), action };
+            party::command(hub, conn, &code, r#ref, msg).await;
         }
         ClientFrame::MarkNotificationsRead { r#ref, ids } => {
             let conn2 = Arc::clone(conn);
@@ -227,12 +262,14 @@ pub async fn subscribe(
             ));
         }
         chat @ (Channel::Room(_) | Channel::Dm(_)) => chat::subscribe(hub, conn, chat, since, r#ref).await,
-        other @ Channel::Party(_) => {
-            conn.send_frame(&ServerFrame::error(
-                r#ref,
-                ErrorCode::NoSuchChannel,
-                format!("no such channel: {other}"),
-            ));
+        Channel::Party(code) => {
+            let msg = Msg::Join {
+                conn: Arc::clone(conn),
+                audience: false,
+                r#ref: r#ref.clone(),
+                reply: Reply::Subscribed,
+            };
+            party::command(hub, conn, &code, r#ref, msg).await;
         }
     }
 }

@@ -21,6 +21,7 @@ use tokio::time::{Instant, interval_at, timeout};
 use super::commands;
 use crate::conn::{CloseReason, ConnHandle};
 use crate::hub::Hub;
+use crate::party::{Msg, Reply};
 use crate::store::{member_rooms, readable_dms, stored_status};
 use crate::time::now_ms;
 
@@ -41,6 +42,9 @@ pub enum Kind {
     OnlineUsers,
     /// `/ws/rooms/{id}`, `/ws/dms/{id}`: one chat channel (access checked before the upgrade).
     Chat(Channel),
+    /// `/party/{code}/ws`: joins the party (a seat, or the audience) and receives its channel; a
+    /// refused join closes with 4403 (the code was checked before the upgrade).
+    Party(String),
 }
 
 /// The rooms and conversations a user is subscribed to on connect, Lobby first.
@@ -78,15 +82,16 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
     tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
 
     let personal = Channel::User(user.id);
-    let (channels, mut since) = match kind {
+    let (channels, mut since) = match &kind {
         Kind::Main { since, .. } => {
             let mut channels = vec![personal, Channel::Presence];
             channels.extend(chat_channels(&hub, user.id).await);
-            (channels, since)
+            (channels, since.clone())
         }
         Kind::Personal => (vec![personal], HashMap::new()),
         Kind::OnlineUsers => (vec![Channel::OnlineUsers], HashMap::new()),
-        Kind::Chat(channel) => (vec![channel], HashMap::new()),
+        Kind::Chat(channel) => (vec![channel.clone()], HashMap::new()),
+        Kind::Party(code) => (vec![Channel::Party(code.clone())], HashMap::new()),
     };
     let counts_in_presence = conn.device.is_some();
     conn.send_frame(&ServerFrame::ConnectionEstablished {
@@ -103,9 +108,21 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
         let stored = stored.map(|(status, text)| (commands::parse_status(status.as_deref()), text));
         hub.presence.connect(&conn, stored);
     }
-    for channel in channels {
-        let position = since.remove(&channel);
-        commands::subscribe(&hub, &conn, channel, position, None).await;
+    if let Kind::Party(code) = &kind {
+        let msg =
+            Msg::Join { conn: Arc::clone(&conn), audience: false, r#ref: None, reply: Reply::PathSocket };
+        if hub.parties.send(code, msg).await.is_err() {
+            conn.close(CloseReason::Send {
+                code: close::NOT_FOUND,
+                reason: "no such party".into(),
+                flush: true,
+            });
+        }
+    } else {
+        for channel in channels {
+            let position = since.remove(&channel);
+            commands::subscribe(&hub, &conn, channel, position, None).await;
+        }
     }
 
     let (sink, stream) = socket.split();
@@ -125,7 +142,17 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
         }
     }
 
+    let parties: Vec<String> = conn
+        .channels
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter_map(|c| if let Channel::Party(code) = c { Some(code.clone()) } else { None })
+        .collect();
     hub.registry.remove_connection(&conn);
+    for code in parties {
+        let _ = hub.parties.send(&code, Msg::Detach { conn_id: conn.id, user_id: user.id }).await;
+    }
     hub.presence.disconnect(&conn);
     hub.connections.fetch_sub(1, Ordering::Relaxed);
     tracing::debug!(conn = conn.id, "connection closed");

@@ -6,7 +6,8 @@
 //! in presence: `/notifications/ws` and `/ws/user/{id}` (the personal channel; the latter refused
 //! with 4403 unless `{id}` is the token's user), `/users/online/ws` (`online_users_update`
 //! snapshots), and `/ws/rooms/{id}` and `/ws/dms/{id}` (one chat channel; 4404 if it does not
-//! exist, 4403 if the user may not read it).
+//! exist, 4403 if the user may not read it), and `/party/{code}/ws?context=lobby|game|other` (joins the
+//! party: a seat or the audience; 4404 for an unknown code, 4403 when kicked or refused).
 //!
 //! Credentials, in order: `?token=` (a JWT from `/api/auth/ws-token`), `Authorization: Bearer
 //! <session>`, the session cookie (only from the hub's own or an allowed Origin). A refused socket is
@@ -47,6 +48,8 @@ pub struct WsQuery {
     device: Option<String>,
     /// Where the client left off in its channels: `room:lobby@EPOCH:OFFSET,dm:4@EPOCH:OFFSET`.
     since: Option<String>,
+    /// `/party/{code}/ws` only: which page the socket serves (`lobby`, `game` or `other`); for logs.
+    context: Option<String>,
 }
 
 /// Parses `since`: comma-separated `channel@epoch:offset`. Entries that do not parse are skipped, so
@@ -83,6 +86,7 @@ pub fn routes() -> axum::Router<Hub> {
         .route("/ws/user/{id}", get(user_socket))
         .route("/ws/rooms/{id}", get(room_socket))
         .route("/ws/dms/{id}", get(dm_socket))
+        .route("/party/{code}/ws", get(party_socket))
 }
 
 async fn room_socket(
@@ -94,6 +98,26 @@ async fn room_socket(
 ) -> Response {
     let channel = format!("room:{id}").parse::<Channel>().map_err(|_| (close::NOT_FOUND, "no such room"));
     accept_chat(hub, q, headers, ws, channel).await
+}
+
+async fn party_socket(
+    State(hub): State<Hub>,
+    Path(code): Path<String>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
+    if let Some(context) = q.context.as_deref().filter(|c| !matches!(*c, "lobby" | "game" | "other")) {
+        return ApiError::new(
+            ErrorCode::InvalidFrame,
+            format!("context must be lobby, game or other, not {context:?}"),
+        )
+        .into_response();
+    }
+    let code = code.to_ascii_uppercase();
+    let refusal =
+        if hub.parties.exists(&code) { None } else { Some(Err((close::NOT_FOUND, "no such party"))) };
+    accept(hub, q, headers, ws, Kind::Party(code), refusal).await
 }
 
 async fn dm_socket(
@@ -259,6 +283,9 @@ async fn accept(
             Some(Ok(id)) if id != record.user.id => Err((close::FORBIDDEN, "that is another user's channel")),
             _ => match &kind {
                 Kind::Chat(channel) => chat_access(&hub, channel, record.user.id).await.map(|()| record),
+                Kind::Party(code) if hub.parties.is_banned(code, record.user.id) => {
+                    Err((close::FORBIDDEN, "removed from the party by the host"))
+                }
                 _ => Ok(record),
             },
         },

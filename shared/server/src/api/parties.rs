@@ -1,0 +1,121 @@
+//! Parties and quiz packs over REST: create, list and look up parties, a QR code of a party's join
+//! link, and importing question packs.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use hubbub_protocol::{
+    CreatePartyRequest, ErrorCode, PackSummary, PacksResponse, PartiesResponse, PartySnapshot, QuestionPack,
+};
+
+use super::ApiError;
+use crate::auth::SessionUser;
+use crate::hub::Hub;
+use crate::party::engine::Refusal;
+use crate::party::quiz::Quiz;
+use crate::store::{insert_pack, list_packs};
+use crate::time::now_ms;
+
+/// Largest pack body accepted, in bytes.
+pub const MAX_PACK_BYTES: usize = 256 * 1024;
+
+fn refused((code, message): Refusal) -> ApiError {
+    ApiError::new(code, message)
+}
+
+/// `POST /api/parties`: the caller hosts the new party.
+pub async fn create(
+    State(hub): State<Hub>,
+    SessionUser(me): SessionUser,
+    body: Result<Json<CreatePartyRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<PartySnapshot>), ApiError> {
+    let req = body.map(|Json(v)| v).map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.body_text()))?;
+    let snapshot = hub.parties.create(&hub, &me.user, req).await.map_err(refused)?;
+    Ok((StatusCode::CREATED, Json(snapshot)))
+}
+
+/// `GET /api/parties`: parties not yet over.
+pub async fn list(State(hub): State<Hub>, SessionUser(_): SessionUser) -> Json<PartiesResponse> {
+    Json(PartiesResponse { parties: hub.parties.list() })
+}
+
+/// `GET /api/parties/{code}`.
+pub async fn get(
+    State(hub): State<Hub>,
+    SessionUser(me): SessionUser,
+    Path(code): Path<String>,
+) -> Result<Json<PartySnapshot>, ApiError> {
+    Ok(Json(hub.parties.snapshot(&code, me.user.id).await.map_err(refused)?))
+}
+
+/// `GET /api/parties/{code}/qr.svg`: the join link as a QR code, big and plain for a screen.
+pub async fn qr(State(hub): State<Hub>, Path(code): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let code = code.to_ascii_uppercase();
+    if !hub.parties.exists(&code) {
+        return Err(ApiError::new(ErrorCode::NoSuchParty, format!("no party has the code {code:?}")));
+    }
+    let url = format!("{}party/{code}", hub.base_url());
+    let qr = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("QR code failed: {e}")))?;
+    let svg = qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(320, 320).quiet_zone(true).build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-cache")], svg))
+}
+
+/// `GET /api/quiz/packs`: the sample pack, then imported ones.
+pub async fn packs(
+    State(hub): State<Hub>,
+    SessionUser(_): SessionUser,
+) -> Result<Json<PacksResponse>, ApiError> {
+    let sample = Quiz::sample();
+    let mut packs = vec![PackSummary {
+        id: "sample".to_owned(),
+        title: sample.title.clone(),
+        description: serde_json::from_str::<QuestionPack>(crate::party::quiz::SAMPLE_PACK)
+            .ok()
+            .and_then(|p| p.description),
+        question_count: sample.rounds(),
+    }];
+    for stored in hub.store.read(list_packs).await? {
+        let Ok(pack) = serde_json::from_str::<QuestionPack>(&stored.body) else { continue };
+        packs.push(PackSummary {
+            id: format!("p{}", stored.id),
+            title: stored.title,
+            description: pack.description,
+            question_count: u32::try_from(pack.questions.len()).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(Json(PacksResponse { packs }))
+}
+
+/// `POST /api/quiz/packs`: imports a pack after checking every question (422 `invalid_pack` names
+/// the first bad field).
+pub async fn import_pack(
+    State(hub): State<Hub>,
+    SessionUser(me): SessionUser,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<PackSummary>), ApiError> {
+    if body.len() > MAX_PACK_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::InvalidPack,
+            format!("a pack is at most {MAX_PACK_BYTES} bytes"),
+        ));
+    }
+    let pack: QuestionPack = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidPack, format!("not a question pack: {e}")))?;
+    let quiz = Quiz::from_pack(&pack).map_err(|m| ApiError::new(ErrorCode::InvalidPack, m))?;
+    let stored =
+        serde_json::to_string(&pack).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let (title, user) = (quiz.title.clone(), me.user.id);
+    let id = hub.store.write_wait(move |db| insert_pack(db, &title, &stored, user, now_ms())).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PackSummary {
+            id: format!("p{id}"),
+            question_count: quiz.rounds(),
+            title: quiz.title,
+            description: pack.description,
+        }),
+    ))
+}

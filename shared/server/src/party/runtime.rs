@@ -1,0 +1,293 @@
+//! A party's task: takes commands one at a time, fires its timers, stores each change, then sends.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hubbub_protocol::{Answer, Channel, HostAction, ServerFrame, close};
+use tokio::sync::{mpsc, oneshot};
+
+use super::engine::{Out, Party, Refusal};
+use super::{Shared, lock, summarize};
+use crate::conn::{CloseReason, ConnHandle, encode};
+use crate::hub::Hub;
+use crate::store::save_party;
+use crate::time::now_ms;
+
+/// How a successful join is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// `party_join`: `ack`.
+    Ack,
+    /// `subscribe` to `party:{code}`: `subscribed`.
+    Subscribed,
+    /// The `/party/{code}/ws` socket: no answer; a refusal closes it with 4403.
+    PathSocket,
+}
+
+/// A message to a party's task.
+pub enum Msg {
+    Join {
+        conn: Arc<ConnHandle>,
+        audience: bool,
+        r#ref: Option<String>,
+        reply: Reply,
+    },
+    Leave {
+        conn: Arc<ConnHandle>,
+        r#ref: Option<String>,
+    },
+    Ready {
+        conn: Arc<ConnHandle>,
+        r#ref: Option<String>,
+        ready: bool,
+    },
+    Start {
+        conn: Arc<ConnHandle>,
+        r#ref: Option<String>,
+    },
+    Answer {
+        conn: Arc<ConnHandle>,
+        r#ref: Option<String>,
+        round: u32,
+        answer: Answer,
+    },
+    Control {
+        conn: Arc<ConnHandle>,
+        r#ref: Option<String>,
+        action: HostAction,
+    },
+    /// A connection on the party's channel closed or unsubscribed.
+    Detach {
+        conn_id: u64,
+        user_id: i64,
+    },
+    Snapshot {
+        user: i64,
+        reply: oneshot::Sender<hubbub_protocol::PartySnapshot>,
+    },
+}
+
+struct Actor {
+    hub: Hub,
+    party: Party,
+    channel: Channel,
+    /// Open connections on the channel, per user.
+    conns: HashMap<i64, HashSet<u64>>,
+    shared: Arc<Mutex<Shared>>,
+}
+
+fn ack(r#ref: Option<String>, duplicate: bool) -> Option<ServerFrame> {
+    r#ref.map(|r#ref| ServerFrame::Ack { r#ref, channel: None, message_id: None, offset: None, duplicate })
+}
+
+/// Runs a party until the hub shuts down.
+pub async fn run(hub: Hub, party: Party, mut rx: mpsc::Receiver<Msg>, shared: Arc<Mutex<Shared>>) {
+    let channel = Channel::Party(party.code.clone());
+    let mut actor = Actor { hub: hub.clone(), party, channel, conns: HashMap::new(), shared };
+    loop {
+        let wait =
+            actor.party.next_wake().map(|w| Duration::from_millis(u64::try_from(w - now_ms()).unwrap_or(0)));
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(msg) => actor.handle(msg).await,
+                None => break,
+            },
+            () = sleep(wait) => {
+                let out = actor.party.tick(now_ms());
+                actor.commit(out).await;
+            }
+            () = hub.shutdown.cancelled() => break,
+        }
+    }
+}
+
+async fn sleep(wait: Option<Duration>) {
+    match wait {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Actor {
+    async fn handle(&mut self, msg: Msg) {
+        let now = now_ms();
+        match msg {
+            Msg::Join { conn, audience, r#ref, reply } => self.join(now, conn, audience, r#ref, reply).await,
+            Msg::Leave { conn, r#ref } => {
+                let result = self.party.leave(now, conn.user.id);
+                if result.is_ok() {
+                    self.drop_user(conn.user.id, false);
+                }
+                self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
+            }
+            Msg::Ready { conn, r#ref, ready } => {
+                let result = self.party.ready(now, conn.user.id, ready);
+                self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
+            }
+            Msg::Start { conn, r#ref } => {
+                let result = self.party.start(now, conn.user.id);
+                self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
+            }
+            Msg::Answer { conn, r#ref, round, answer } => {
+                let result = self.party.answer(now, conn.user.id, round, answer);
+                self.finish(now, &conn, r#ref, result).await;
+            }
+            Msg::Control { conn, r#ref, action } => {
+                let result = self.party.control(now, conn.user.id, action);
+                self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
+            }
+            Msg::Detach { conn_id, user_id } => {
+                let Some(set) = self.conns.get_mut(&user_id) else { return };
+                if set.remove(&conn_id) && set.is_empty() {
+                    self.conns.remove(&user_id);
+                    let out = self.party.detach(now, user_id);
+                    self.commit(out).await;
+                }
+            }
+            Msg::Snapshot { user, reply } => {
+                let _ = reply.send(self.party.snapshot(now, Some(user)));
+            }
+        }
+    }
+
+    async fn join(
+        &mut self,
+        now: i64,
+        conn: Arc<ConnHandle>,
+        audience: bool,
+        r#ref: Option<String>,
+        reply: Reply,
+    ) {
+        let user = conn.user.id;
+        match self.party.join(now, &conn.user, audience) {
+            Err((code, message)) => {
+                conn.send_frame(&ServerFrame::error(r#ref, code, message.clone()));
+                if reply == Reply::PathSocket {
+                    conn.close(CloseReason::Send {
+                        code: close::FORBIDDEN,
+                        reason: Cow::Owned(message),
+                        flush: true,
+                    });
+                }
+            }
+            Ok((_, mut out)) => {
+                let set = self.conns.entry(user).or_default();
+                if set.insert(conn.id) && set.len() == 1 {
+                    out.extend(self.party.attach(now, user));
+                }
+                self.commit(out).await;
+                match reply {
+                    Reply::Ack => {
+                        if let Some(f) = ack(r#ref, false) {
+                            conn.send_frame(&f);
+                        }
+                    }
+                    Reply::Subscribed => {
+                        conn.send_frame(&ServerFrame::Subscribed {
+                            r#ref,
+                            channel: self.channel.to_string(),
+                            epoch: None,
+                            last_offset: None,
+                            recovered: None,
+                            messages: None,
+                            events: None,
+                            users: None,
+                            unread_notifications: None,
+                            last_read: None,
+                            unread: None,
+                            read_marks: None,
+                        });
+                    }
+                    Reply::PathSocket => {}
+                }
+                conn.send_frame(&ServerFrame::SessionUpdate { party: self.party.snapshot(now, Some(user)) });
+                // Subscribed after the snapshot, by this task: no event can fall between the two.
+                self.hub.registry.subscribe(&self.channel, &conn);
+            }
+        }
+    }
+
+    /// Stores and sends the outcome of a command, then answers it (`ack`, or `error` if refused).
+    async fn finish(
+        &mut self,
+        now: i64,
+        conn: &ConnHandle,
+        r#ref: Option<String>,
+        result: Result<(bool, Vec<Out>), Refusal>,
+    ) {
+        match result {
+            Ok((duplicate, mut out)) => {
+                out.extend(self.party.tick(now));
+                self.commit(out).await;
+                if let Some(f) = ack(r#ref, duplicate) {
+                    conn.send_frame(&f);
+                }
+            }
+            Err((code, message)) => {
+                conn.send_frame(&ServerFrame::error(r#ref, code, message));
+            }
+        }
+    }
+
+    /// Stores the party when anything happened, then sends the frames in order.
+    async fn commit(&mut self, out: Vec<Out>) {
+        if out.is_empty() {
+            return;
+        }
+        self.store().await;
+        for o in out {
+            match o {
+                Out::All(frame) => {
+                    self.hub.registry.publish(&self.channel, &encode(&frame), None);
+                }
+                Out::User(user, frame) => {
+                    let bytes = encode(&frame);
+                    for c in self.hub.registry.subscribers(&self.channel).iter().filter(|c| c.user.id == user)
+                    {
+                        c.send(bytes.clone());
+                    }
+                }
+                Out::Evict(user) => self.drop_user(user, true),
+            }
+        }
+        let mut shared = lock(&self.shared);
+        shared.summary = summarize(&self.party);
+        shared.banned.clone_from(&self.party.banned);
+    }
+
+    async fn store(&self) {
+        let state = match serde_json::to_string(&self.party) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "party state failed to serialize");
+                return;
+            }
+        };
+        let (code, finished, now) = (self.party.code.clone(), self.party.finished(), self.party.updated_at);
+        if let Err(e) =
+            self.hub.store.write_wait(move |db| save_party(db, &code, &state, finished, now)).await
+        {
+            tracing::warn!(error = %e, "could not store a party; it goes on in memory");
+        }
+    }
+
+    /// Takes `user`'s connections off the channel: kicked path sockets close with 4403, the others
+    /// are told `unsubscribed`.
+    fn drop_user(&mut self, user: i64, kicked: bool) {
+        self.conns.remove(&user);
+        for c in self.hub.registry.subscribers(&self.channel).into_iter().filter(|c| c.user.id == user) {
+            self.hub.registry.unsubscribe(&self.channel, &c);
+            if kicked && c.device.is_none() {
+                c.close(CloseReason::Send {
+                    code: close::FORBIDDEN,
+                    reason: Cow::Borrowed("removed from the party by the host"),
+                    flush: true,
+                });
+            } else {
+                c.send_frame(&ServerFrame::Unsubscribed { r#ref: None, channel: self.channel.to_string() });
+            }
+        }
+    }
+}
