@@ -444,7 +444,7 @@ pub enum ServerFrame {
     },
     /// A party's whole state: after joining or subscribing (with `you`), and after changes that have
     /// no finer event (settings, lock, host, pause, play again).
-    SessionUpdate { party: PartySnapshot },
+    SessionUpdate { party: Box<PartySnapshot> },
     /// A party entered a phase. Count down from `clock.remaining_ms`.
     PhaseTransition {
         code: String,
@@ -452,11 +452,11 @@ pub enum ServerFrame {
         /// The question now open (question phase).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
-        question: Option<QuestionView>,
+        question: Option<Box<QuestionView>>,
         /// The closed question's answer and scores (reveal phase).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
-        reveal: Option<RevealView>,
+        reveal: Option<Box<RevealView>>,
         /// Standings (reveal and podium; empty otherwise).
         #[serde(default)]
         leaderboard: Vec<Standing>,

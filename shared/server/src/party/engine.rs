@@ -204,7 +204,7 @@ impl Party {
     /// Standings, best first; equal scores share a rank.
     pub fn leaderboard(&self) -> Vec<Standing> {
         let mut sorted: Vec<&Seat> = self.players.iter().collect();
-        sorted.sort_by(|a, b| b.score.cmp(&a.score));
+        sorted.sort_by_key(|p| std::cmp::Reverse(p.score));
         let mut out: Vec<Standing> = Vec::with_capacity(sorted.len());
         for (i, p) in sorted.iter().enumerate() {
             let rank = match out.last() {
@@ -271,7 +271,7 @@ impl Party {
     }
 
     fn update(&self, now: i64) -> Out {
-        Out::All(ServerFrame::SessionUpdate { party: self.snapshot(now, None) })
+        Out::All(ServerFrame::SessionUpdate { party: Box::new(self.snapshot(now, None)) })
     }
 
     fn audience_count(&self) -> u32 {
@@ -475,8 +475,8 @@ impl Party {
         self.phase_ms = ms;
         self.deadline = self.timed().then(|| now + i64::try_from(ms).unwrap_or(i64::MAX / 2));
         self.updated_at = now;
-        let question = (phase == PartyPhase::Question).then(|| self.game.view(round)).flatten();
-        let reveal = (phase == PartyPhase::Reveal).then(|| self.last_reveal.clone()).flatten();
+        let question = (phase == PartyPhase::Question).then(|| self.game.view(round)).flatten().map(Box::new);
+        let reveal = (phase == PartyPhase::Reveal).then(|| self.last_reveal.clone()).flatten().map(Box::new);
         let leaderboard = if matches!(phase, PartyPhase::Reveal | PartyPhase::Podium) {
             self.leaderboard()
         } else {
@@ -586,10 +586,10 @@ impl Party {
     }
 
     /// A host action.
-    pub fn control(&mut self, now: i64, user: i64, action: HostAction) -> Result<Vec<Out>, Refusal> {
+    pub fn control(&mut self, now: i64, user: i64, action: &HostAction) -> Result<Vec<Out>, Refusal> {
         self.host_only(user)?;
         let mut out = Vec::new();
-        match action {
+        match *action {
             HostAction::Kick { user_id } => {
                 if user_id == user {
                     return refuse(ErrorCode::InvalidParty, "you cannot kick yourself");

@@ -135,7 +135,7 @@ impl Actor {
                 self.finish(now, &conn, r#ref, result).await;
             }
             Msg::Control { conn, r#ref, action } => {
-                let result = self.party.control(now, conn.user.id, action);
+                let result = self.party.control(now, conn.user.id, &action);
                 self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
             }
             Msg::Detach { conn_id, user_id } => {
@@ -202,7 +202,9 @@ impl Actor {
                     }
                     Reply::PathSocket => {}
                 }
-                conn.send_frame(&ServerFrame::SessionUpdate { party: self.party.snapshot(now, Some(user)) });
+                conn.send_frame(&ServerFrame::SessionUpdate {
+                    party: Box::new(self.party.snapshot(now, Some(user))),
+                });
                 // Subscribed after the snapshot, by this task: no event can fall between the two.
                 self.hub.registry.subscribe(&self.channel, &conn);
             }

@@ -120,7 +120,7 @@ fn lobby_to_podium_through_every_phase() {
     assert_eq!(results.iter().map(|r| (r.user_id, r.rank)).collect::<Vec<_>>(), vec![(10, 1), (11, 2)]);
     assert_eq!(p.next_wake(), None, "a finished party sleeps");
     // Play again: same players, fresh scores, not ready.
-    p.control(q1 + limit + 6_000, HOST, HostAction::PlayAgain).unwrap();
+    p.control(q1 + limit + 6_000, HOST, &HostAction::PlayAgain).unwrap();
     assert_eq!(p.phase, PartyPhase::Lobby);
     assert_eq!(p.players.len(), 2);
     assert!(p.players.iter().all(|s| s.score == 0 && !s.ready));
@@ -214,7 +214,7 @@ fn in_the_lobby_a_seat_is_freed_after_the_grace_window() {
 fn host_rights_pass_to_a_connected_player_after_the_delay() {
     let mut p = party(2, 2);
     let q0 = start(&mut p);
-    p.control(q0, HOST, HostAction::Pause).unwrap();
+    p.control(q0, HOST, &HostAction::Pause).unwrap();
     p.detach(q0 + 1_000, HOST);
     assert_eq!(p.host_id, HOST, "not before the delay");
     let out = p.tick(q0 + 1_000 + 10_000);
@@ -225,7 +225,7 @@ fn host_rights_pass_to_a_connected_player_after_the_delay() {
     // The old host coming back is not host again.
     p.attach(q0 + 12_000, HOST);
     assert_eq!(p.host_id, 10);
-    assert_eq!(p.control(q0 + 12_000, HOST, HostAction::Skip).unwrap_err().0, ErrorCode::NotHost);
+    assert_eq!(p.control(q0 + 12_000, HOST, &HostAction::Skip).unwrap_err().0, ErrorCode::NotHost);
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn with_nobody_to_take_over_the_host_keeps_rights_and_the_timers_still_run() {
 #[test]
 fn kicked_players_cannot_come_back() {
     let mut p = party(1, 2);
-    let out = p.control(T0, HOST, HostAction::Kick { user_id: 11 }).unwrap();
+    let out = p.control(T0, HOST, &HostAction::Kick { user_id: 11 }).unwrap();
     assert!(out.contains(&Out::Evict(11)));
     assert!(has(&out, |f| matches!(
         f,
@@ -254,16 +254,16 @@ fn kicked_players_cannot_come_back() {
     )));
     assert_eq!(p.join(T0, &user(11), false).unwrap_err().0, ErrorCode::Kicked);
     assert_eq!(p.join(T0, &user(11), true).unwrap_err().0, ErrorCode::Kicked);
-    assert_eq!(p.control(T0, HOST, HostAction::Kick { user_id: 42 }).unwrap_err().0, ErrorCode::NotInParty);
-    assert_eq!(p.control(T0, 10, HostAction::Kick { user_id: HOST }).unwrap_err().0, ErrorCode::NotHost);
+    assert_eq!(p.control(T0, HOST, &HostAction::Kick { user_id: 42 }).unwrap_err().0, ErrorCode::NotInParty);
+    assert_eq!(p.control(T0, 10, &HostAction::Kick { user_id: HOST }).unwrap_err().0, ErrorCode::NotHost);
 }
 
 #[test]
 fn locked_full_and_started_parties_seat_newcomers_in_the_audience_or_refuse() {
     let mut p = party(1, 1);
-    p.control(T0, HOST, HostAction::Lock { locked: true }).unwrap();
+    p.control(T0, HOST, &HostAction::Lock { locked: true }).unwrap();
     assert_eq!(p.join(T0, &user(20), false).unwrap().0, PartyRole::Audience);
-    p.control(T0, HOST, HostAction::Lock { locked: false }).unwrap();
+    p.control(T0, HOST, &HostAction::Lock { locked: false }).unwrap();
     assert_eq!(p.join(T0, &user(21), false).unwrap().0, PartyRole::Player);
     p.settings.max_players = 2;
     assert_eq!(p.join(T0, &user(22), false).unwrap().0, PartyRole::Audience, "full");
@@ -287,20 +287,20 @@ fn pause_extend_and_skip_move_the_clock() {
     let mut p = party(2, 1);
     let q0 = start(&mut p);
     let limit = p.game.time_limit_ms(0);
-    p.control(q0 + 5_000, HOST, HostAction::Pause).unwrap();
+    p.control(q0 + 5_000, HOST, &HostAction::Pause).unwrap();
     assert_eq!(p.clock(q0 + 60_000).remaining_ms, Some(limit - 5_000), "time stands still while paused");
     assert_eq!(p.next_wake(), None);
     assert!(p.tick(q0 + 100_000).is_empty());
-    p.control(q0 + 100_000, HOST, HostAction::Extend { ms: 15_000 }).unwrap();
-    p.control(q0 + 100_000, HOST, HostAction::Resume).unwrap();
+    p.control(q0 + 100_000, HOST, &HostAction::Extend { ms: 15_000 }).unwrap();
+    p.control(q0 + 100_000, HOST, &HostAction::Resume).unwrap();
     assert_eq!(p.clock(q0 + 100_000).remaining_ms, Some(limit - 5_000 + 15_000));
-    assert_eq!(p.control(q0, HOST, HostAction::Resume).unwrap_err().0, ErrorCode::WrongPhase);
-    assert_eq!(p.control(q0, HOST, HostAction::Extend { ms: 0 }).unwrap_err().0, ErrorCode::InvalidParty);
+    assert_eq!(p.control(q0, HOST, &HostAction::Resume).unwrap_err().0, ErrorCode::WrongPhase);
+    assert_eq!(p.control(q0, HOST, &HostAction::Extend { ms: 0 }).unwrap_err().0, ErrorCode::InvalidParty);
     // An answer's time excludes the pause (5 s before it, 1 s after) and scores against the question's limit.
     p.answer(q0 + 101_000, 10, 0, Answer::Choice { index: 1 }).unwrap();
     assert_eq!(p.phase, PartyPhase::Reveal);
     assert_eq!(score(&p, 10), (1000.0 * (1.0 - 0.5 * 6_000.0 / limit as f64)).round() as i64);
-    let out = p.control(q0 + 102_000, HOST, HostAction::Skip).unwrap();
+    let out = p.control(q0 + 102_000, HOST, &HostAction::Skip).unwrap();
     assert_eq!(phase_of(&out), Some(PartyPhase::Question));
     assert_eq!(p.round, 1);
 }
@@ -309,7 +309,7 @@ fn pause_extend_and_skip_move_the_clock() {
 fn the_host_nudges_idle_players_only() {
     let mut p = party(1, 2);
     p.ready(T0, 11, false).unwrap();
-    let out = p.control(T0, HOST, HostAction::Ping { user_id: None }).unwrap();
+    let out = p.control(T0, HOST, &HostAction::Ping { user_id: None }).unwrap();
     let targets: Vec<i64> =
         out.iter().filter_map(|o| if let Out::User(id, _) = o { Some(*id) } else { None }).collect();
     assert_eq!(targets, vec![11]);
