@@ -321,3 +321,54 @@ async fn a_party_survives_a_hub_restart_mid_question() {
     let ann = r.scores.iter().find(|s| s.user_id == a_session.user.id).unwrap();
     assert!(ann.correct && ann.points >= 500, "Ann's answer from before the restart scored: {ann:?}");
 }
+
+#[tokio::test]
+async fn party_chat_is_an_ephemeral_room_for_members_only() {
+    let hub = TestHub::start(FAST);
+    let client = hub.client();
+    let (host_session, mut host) = join_and_connect(&client, "Host").await;
+    let party = create(&client, &host_session, 1).await;
+    let (code, room) = (party.code.clone(), party.chat_channel.clone());
+    assert_eq!(room, format!("room:_party-{}", code.to_lowercase()));
+    join_party(&mut host, &code).await;
+    let (ann_session, mut ann) = join_and_connect(&client, "Ann").await;
+    ann.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None })
+        .await
+        .unwrap();
+    // Joining the party subscribes the party's chat.
+    hubbub_tests::expect_all(
+        &mut ann,
+        &[
+            &|f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "j"),
+            &|f| matches!(f, ServerFrame::Subscribed { channel, .. } if *channel == room),
+            &|f| matches!(f, ServerFrame::SessionUpdate { .. }),
+        ],
+    )
+    .await;
+    let (_, mut outsider) = join_and_connect(&client, "Outsider").await;
+
+    let say = |who: &str, body: &str| ClientFrame::SendMessage {
+        r#ref: Some(format!("{who}-say")),
+        channel: room.clone(),
+        client_message_id: format!("{who}-1"),
+        body: body.into(),
+    };
+    command(&mut ann, say("ann", "good luck all")).await;
+    host.recv_until(WAIT, |f| matches!(f, ServerFrame::Message(m) if m.body == "good luck all"))
+        .await
+        .expect("the host reads the party chat");
+    outsider.send(&say("out", "let me in")).await.unwrap();
+    assert_eq!(error_code(&mut outsider, "out-say").await, ErrorCode::Forbidden);
+    let sub = ClientFrame::Subscribe { r#ref: Some("peek".into()), channel: room.clone(), since: None };
+    outsider.send(&sub).await.unwrap();
+    assert_eq!(error_code(&mut outsider, "peek").await, ErrorCode::Forbidden);
+
+    // A kicked player loses the chat with the seat.
+    let kick = HostAction::Kick { user_id: ann_session.user.id };
+    command(&mut host, control(&code, "kick", kick)).await;
+    ann.recv_until(WAIT, |f| matches!(f, ServerFrame::Unsubscribed { channel, .. } if *channel == room))
+        .await
+        .expect("the chat is taken away");
+    ann.send(&say("ann2", "still here?")).await.unwrap();
+    assert_eq!(error_code(&mut ann, "ann2-say").await, ErrorCode::Forbidden);
+}

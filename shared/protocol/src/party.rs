@@ -190,6 +190,8 @@ pub struct PartySnapshot {
     pub code: String,
     /// The link players open to join (also shown as a QR code).
     pub join_url: String,
+    /// The party's chat room (`room:_party-{code}`), for its members only; it is never stored on disk.
+    pub chat_channel: String,
     pub title: String,
     pub settings: PartySettings,
     #[ts(type = "number")]

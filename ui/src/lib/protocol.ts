@@ -306,7 +306,11 @@ export type PartySnapshot = { code: string,
 /**
  * The link players open to join (also shown as a QR code).
  */
-join_url: string, title: string, settings: PartySettings, host_id: number, host_name: string, 
+join_url: string, 
+/**
+ * The party's chat room (`room:_party-{code}`), for its members only; it is never stored on disk.
+ */
+chat_channel: string, title: string, settings: PartySettings, host_id: number, host_name: string, 
 /**
  * Whether the host is connected (host rights pass on after the grace delay).
  */

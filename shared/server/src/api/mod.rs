@@ -11,6 +11,7 @@ mod status;
 
 pub use error::ApiError;
 pub use join::validate_display_name;
+pub use rooms::{subscribe_user, unsubscribe_user};
 
 use axum::Router;
 use axum::routing::{get, post};

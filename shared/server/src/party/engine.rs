@@ -238,6 +238,7 @@ impl Party {
         PartySnapshot {
             code: self.code.clone(),
             join_url: self.join_url.clone(),
+            chat_channel: super::chat::channel(&self.code).to_string(),
             title: self.game.title().to_owned(),
             settings: self.settings.clone(),
             host_id: self.host_id,

@@ -4,6 +4,7 @@
 //! **Invariant:** only a party's own task changes it, one message at a time, so its events leave in
 //! the order they happened; a change is stored before its frames and acks go out.
 
+pub mod chat;
 pub mod engine;
 pub mod game;
 pub mod quiz;
@@ -156,6 +157,10 @@ impl Parties {
             match serde_json::from_str::<Party>(&state) {
                 Ok(party) => {
                     tracing::info!(code, phase = ?party.phase, "party restored");
+                    chat::ensure_room(hub, &code, party.host_id).await;
+                    for id in party.players.iter().map(|p| p.user_id).filter(|id| *id != party.host_id) {
+                        chat::add(hub, &code, id).await;
+                    }
                     self.start(hub, party.restored(now, timing(hub)));
                 }
                 Err(e) => tracing::warn!(code, error = %e, "a stored party could not be read; skipped"),
@@ -202,6 +207,8 @@ impl Parties {
             .write_wait(move |db| save_party(db, &code2, &state, false, now))
             .await
             .map_err(|e| (ErrorCode::Internal, e.to_string()))?;
+        chat::ensure_room(hub, &code, host.id).await;
+        chat::subscribe_host(hub, &code, host.id).await;
         let snapshot = party.snapshot(now, Some(host.id));
         self.start(hub, party);
         tracing::info!(code, host = host.id, "party created");

@@ -118,7 +118,7 @@ impl Actor {
             Msg::Leave { conn, r#ref } => {
                 let result = self.party.leave(now, conn.user.id);
                 if result.is_ok() {
-                    self.drop_user(conn.user.id, false);
+                    self.drop_user(conn.user.id, false).await;
                 }
                 self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
             }
@@ -173,6 +173,7 @@ impl Actor {
                 }
             }
             Ok((_, mut out)) => {
+                super::chat::add(&self.hub, &self.party.code, user).await;
                 let set = self.conns.entry(user).or_default();
                 if set.insert(conn.id) && set.len() == 1 {
                     out.extend(self.party.attach(now, user));
@@ -251,7 +252,7 @@ impl Actor {
                         c.send(bytes.clone());
                     }
                 }
-                Out::Evict(user) => self.drop_user(user, true),
+                Out::Evict(user) => self.drop_user(user, true).await,
             }
         }
         let mut shared = lock(&self.shared);
@@ -277,8 +278,9 @@ impl Actor {
 
     /// Takes `user`'s connections off the channel: kicked path sockets close with 4403, the others
     /// are told `unsubscribed`.
-    fn drop_user(&mut self, user: i64, kicked: bool) {
+    async fn drop_user(&mut self, user: i64, kicked: bool) {
         self.conns.remove(&user);
+        super::chat::remove(&self.hub, &self.party.code, user).await;
         for c in self.hub.registry.subscribers(&self.channel).into_iter().filter(|c| c.user.id == user) {
             self.hub.registry.unsubscribe(&self.channel, &c);
             if kicked && c.device.is_none() {

@@ -86,13 +86,27 @@ pub fn create_room(
     let prefix =
         if kind == RoomKind::Ephemeral { super::EPHEMERAL_PREFIX.to_string() } else { String::new() };
     let slug = free_slug(conn, name, &prefix)?;
+    create_room_as(conn, &slug, name, topic, kind, creator, now)?;
+    Ok(slug)
+}
+
+/// Creates a room under a chosen slug (a party's chat), with `creator` as its first member.
+pub fn create_room_as(
+    conn: &Connection,
+    slug: &str,
+    name: &str,
+    topic: &str,
+    kind: RoomKind,
+    creator: i64,
+    now: i64,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO rooms (slug, name, topic, kind, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![slug, name, topic, kind_str(kind), creator, now])?;
-    add_member(conn, &slug, creator, now)?;
+    add_member(conn, slug, creator, now)?;
     ensure_channel(conn, &format!("room:{slug}"), now)?;
-    Ok(slug)
+    Ok(())
 }
 
 /// Adds a member (nothing if they already are one).

@@ -1,0 +1,61 @@
+//! A party's chat: an ephemeral room (in memory, never on disk) whose members are the party's members.
+//! Joining the party adds you and subscribes your main sockets; leaving or being kicked removes you.
+
+use hubbub_protocol::{Channel, RoomKind};
+
+use crate::api::{subscribe_user, unsubscribe_user};
+use crate::hub::Hub;
+use crate::store::{add_member, create_room_as, leave_room, room_kind};
+use crate::time::now_ms;
+
+/// The slug of party `code`'s chat room.
+pub fn room_slug(code: &str) -> String {
+    format!("_party-{}", code.to_ascii_lowercase())
+}
+
+/// The channel of party `code`'s chat.
+pub fn channel(code: &str) -> Channel {
+    Channel::Room(room_slug(code))
+}
+
+/// Creates the party's room if it does not exist (a new party, or the first use after a restart).
+pub async fn ensure_room(hub: &Hub, code: &str, host: i64) {
+    hub.ephemeral_rooms.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (slug, name) = (room_slug(code), format!("Party {code}"));
+    let done = hub
+        .store
+        .write_wait(move |dbs| {
+            if room_kind(dbs.memory, &slug)?.is_none() {
+                create_room_as(dbs.memory, &slug, &name, "", RoomKind::Ephemeral, host, now_ms())?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = done {
+        tracing::warn!(error = %e, code, "could not create a party's chat room");
+    }
+}
+
+/// Makes `user` a member of the party's room and subscribes their main sockets to it.
+pub async fn add(hub: &Hub, code: &str, user: i64) {
+    let slug = room_slug(code);
+    if let Err(e) = hub.store.write_wait(move |dbs| add_member(dbs.memory, &slug, user, now_ms())).await {
+        tracing::warn!(error = %e, code, "could not add a member to a party's chat");
+        return;
+    }
+    subscribe_user(hub, user, &channel(code)).await;
+}
+
+/// Takes `user` out of the party's room and unsubscribes their sockets.
+pub async fn remove(hub: &Hub, code: &str, user: i64) {
+    let slug = room_slug(code);
+    if let Err(e) = hub.store.write_wait(move |dbs| leave_room(dbs.memory, &slug, user)).await {
+        tracing::warn!(error = %e, code, "could not remove a member from a party's chat");
+    }
+    unsubscribe_user(hub, user, &channel(code));
+}
+
+/// Subscribes the host's open main sockets to the new party's room (they are its first member).
+pub async fn subscribe_host(hub: &Hub, code: &str, host: i64) {
+    subscribe_user(hub, host, &channel(code)).await;
+}
