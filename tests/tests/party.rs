@@ -372,3 +372,34 @@ async fn party_chat_is_an_ephemeral_room_for_members_only() {
     ann.send(&say("ann2", "still here?")).await.unwrap();
     assert_eq!(error_code(&mut ann, "ann2-say").await, ErrorCode::Forbidden);
 }
+
+#[tokio::test]
+async fn a_nudged_player_away_from_the_party_finds_it_in_their_inbox() {
+    let hub = TestHub::start(FAST);
+    let client = hub.client();
+    let (host_session, mut host) = join_and_connect(&client, "Host").await;
+    let party = create(&client, &host_session, 1).await;
+    join_party(&mut host, &party.code).await;
+    let (bo_session, mut bo) = join_and_connect(&client, "Bo").await;
+    // Bo takes a seat from the party page's own socket, then the page closes; the main socket stays.
+    let mut page = client.connect_path(&bo_session, &format!("/party/{}/ws", party.code)).await.unwrap();
+    snapshot(&mut page).await;
+    drop(page);
+    let bo_id = bo_session.user.id;
+    host.recv_until(WAIT, |f| {
+        matches!(f, ServerFrame::PlayerConnection { user_id, state: PlayerState::Reconnecting, .. } if *user_id == bo_id)
+    })
+    .await
+    .unwrap();
+    command(&mut host, control(&party.code, "nudge", HostAction::Ping { user_id: None })).await;
+    let note = bo.recv_until(WAIT, |f| matches!(f, ServerFrame::Notification { .. })).await.unwrap();
+    let ServerFrame::Notification { notification, .. } = note else { unreachable!() };
+    assert_eq!(notification.kind, hubbub_protocol::NotificationKind::HostPing);
+    assert_eq!(notification.join_url.as_deref(), Some(party.join_url.as_str()));
+    // On the party's channel the nudge is a `host_ping` frame instead, and no inbox entry.
+    let mut seat = hubbub_tests::connect_ready(&client, &bo_session).await;
+    join_party(&mut seat, &party.code).await;
+    command(&mut host, control(&party.code, "nudge2", HostAction::Ping { user_id: Some(bo_id) })).await;
+    let ping = seat.recv_until(WAIT, |f| matches!(f, ServerFrame::HostPing { .. })).await.unwrap();
+    assert!(matches!(ping, ServerFrame::HostPing { from_name, .. } if from_name == "Host"));
+}

@@ -5,14 +5,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hubbub_protocol::{Answer, Channel, HostAction, ServerFrame, close};
+use hubbub_protocol::{Answer, Channel, HostAction, NotificationKind, ServerFrame, close};
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine::{Out, Party, Refusal};
 use super::{Shared, lock, summarize};
 use crate::conn::{CloseReason, ConnHandle, encode};
 use crate::hub::Hub;
-use crate::store::save_party;
+use crate::notify::publish_notification;
+use crate::store::{NewNotification, insert_notification, save_party};
 use crate::time::now_ms;
 
 /// How a successful join is answered.
@@ -247,9 +248,13 @@ impl Actor {
                 }
                 Out::User(user, frame) => {
                     let bytes = encode(&frame);
+                    let mut reached = false;
                     for c in self.hub.registry.subscribers(&self.channel).iter().filter(|c| c.user.id == user)
                     {
-                        c.send(bytes.clone());
+                        reached |= c.send(bytes.clone());
+                    }
+                    if !reached && matches!(frame, ServerFrame::HostPing { .. }) {
+                        self.nudge_elsewhere(user).await;
                     }
                 }
                 Out::Evict(user) => self.drop_user(user, true).await,
@@ -258,6 +263,34 @@ impl Actor {
         let mut shared = lock(&self.shared);
         shared.summary = summarize(&self.party);
         shared.banned.clone_from(&self.party.banned);
+    }
+
+    /// A nudged player who has no socket on the party (another page, or the phone asleep) gets a
+    /// `host_ping` entry in their inbox, with the party's link.
+    async fn nudge_elsewhere(&self, user: i64) {
+        let new = NewNotification {
+            user_id: user,
+            kind: NotificationKind::HostPing,
+            from_user_id: Some(self.party.host_id),
+            text: format!("{} is waiting for you in party {}", self.party.host_name, self.party.code),
+            channel: None,
+            join_url: Some(self.party.join_url.clone()),
+        };
+        let hub = self.hub.clone();
+        let queued = self
+            .hub
+            .store
+            .write(
+                move |db| insert_notification(db, &new, now_ms()),
+                move |outcome| match outcome {
+                    Ok((notification, unread)) => publish_notification(&hub, user, notification, unread),
+                    Err(e) => tracing::warn!(error = %e, "could not store a host ping"),
+                },
+            )
+            .await;
+        if let Err(e) = queued {
+            tracing::warn!(error = %e, "could not store a host ping");
+        }
     }
 
     async fn store(&self) {
