@@ -1,7 +1,8 @@
-// Typed calls to the hub's REST API under /api (session cookie, JSON errors as ApiError): session, presence, inbox, rooms, DMs, history, search.
+// Typed calls to the hub's REST API under /api (session cookie, JSON errors as ApiError): session, presence, inbox, rooms, DMs, history, search, parties.
 
 import type {
   ApiError,
+  CreatePartyRequest,
   CreateRoomRequest,
   DmsResponse,
   DmThread,
@@ -15,6 +16,9 @@ import type {
   MessagesResponse,
   NotificationsResponse,
   OnlineUsersResponse,
+  PacksResponse,
+  PartiesResponse,
+  PartySnapshot,
   PingRequest,
   PingResponse,
   Room,
@@ -190,4 +194,31 @@ export function getMessagesBefore(channel: string, before: number, limit = 50): 
 export function searchMessages(q: string, channel?: string): Promise<MessagesResponse> {
   const query = `q=${encodeURIComponent(q)}${channel ? `&channel=${encodeURIComponent(channel)}` : ''}`;
   return request<MessagesResponse>('GET', `/api/search?${query}`);
+}
+
+// ---- parties ----
+
+/** `GET /api/quiz/packs`: the question packs a party can use (`sample` is always there). */
+export function getPacks(): Promise<PacksResponse> {
+  return request<PacksResponse>('GET', '/api/quiz/packs');
+}
+
+/** `POST /api/parties`: creates a party with the caller as its host. */
+export function createParty(req: CreatePartyRequest): Promise<PartySnapshot> {
+  return request<PartySnapshot>('POST', '/api/parties', req);
+}
+
+/** `GET /api/parties`: the parties running on this hub. */
+export function getParties(): Promise<PartiesResponse> {
+  return request<PartiesResponse>('GET', '/api/parties');
+}
+
+/** `GET /api/parties/{code}`: one party (`no_such_party` when there is none). */
+export function getParty(code: string): Promise<PartySnapshot> {
+  return request<PartySnapshot>('GET', `/api/parties/${seg(code)}`);
+}
+
+/** Where the QR code (SVG) of a party's join link is served. */
+export function partyQrUrl(code: string): string {
+  return `/api/parties/${seg(code)}/qr.svg`;
 }

@@ -32,7 +32,13 @@ export type Command = Extract<
       | 'edit_message'
       | 'delete_message'
       | 'react'
-      | 'mark_read';
+      | 'mark_read'
+      | 'party_join'
+      | 'party_leave'
+      | 'party_ready'
+      | 'party_start'
+      | 'party_answer'
+      | 'party_control';
   }
 >;
 

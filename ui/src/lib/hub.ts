@@ -4,7 +4,7 @@ import { ActivityMonitor } from './activity';
 import * as api from './api';
 import type { DisplayMessage } from './channel-log';
 import { ChatBook, type ChannelView, type ChatEvent } from './chat';
-import { CommandError, CommandTracker, describeError, type Command } from './commands';
+import { CommandError, CommandTracker, describeError, type Ack, type Command } from './commands';
 import { Directory, LOBBY, dmReadable, isChatChannel, type DirectoryView } from './directory';
 import { Inbox } from './inbox';
 import { joinUrlProblem, statusTextProblem } from './notify';
@@ -52,6 +52,7 @@ export class HubClient {
   private degraded = false;
   private readonly inbox = new Inbox();
   private readonly notificationListeners = new Set<(n: Notification) => void>();
+  private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly myStatus: MyStatus;
   private activity: ActivityMonitor | null = null;
   private readonly trackActivity: boolean;
@@ -70,7 +71,10 @@ export class HubClient {
     this.hub = opts.hub ?? null;
     this.socket = new HubSocket({
       fetchToken: async () => (await api.getWsToken()).token,
-      onFrame: (frame) => this.onFrame(frame),
+      onFrame: (frame) => {
+        this.onFrame(frame);
+        this.emitFrame(frame);
+      },
       onState: (state) => this.onState(state),
       query: () => ({ since: this.chat.since() }),
     });
@@ -390,6 +394,36 @@ export class HubClient {
 
   private async command(frame: Command): Promise<void> {
     await this.commands.run(frame);
+  }
+
+  // ---- extensions (a party session) ----
+
+  /** Calls `run` with every frame from the hub once the client has applied it; returns the unsubscriber. */
+  onServerFrame(run: (frame: ServerFrame) => void): () => void {
+    this.frameListeners.add(run);
+    return () => {
+      this.frameListeners.delete(run);
+    };
+  }
+
+  /** Sends an awaited command: resolves with its `ack`, rejects with a CommandError. */
+  runCommand(frame: Command): Promise<Ack> {
+    return this.commands.run(frame);
+  }
+
+  /** Whether a frame can be sent right now. */
+  get isOnline(): boolean {
+    return this.socket.isOnline;
+  }
+
+  private emitFrame(frame: ServerFrame): void {
+    for (const run of this.frameListeners) {
+      try {
+        run(frame);
+      } catch {
+        // A listener's failure must not stop the others or the client.
+      }
+    }
   }
 
   // ---- socket events ----

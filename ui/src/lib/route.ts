@@ -1,0 +1,32 @@
+// Client-side routes: the chat at `/`, a party's phone controller at `/party/CODE` and its big screen at `/party/CODE/host`.
+
+export type Route = { kind: 'chat' } | { kind: 'party'; code: string; host: boolean };
+
+/** Party codes are short runs of letters and digits; shown and sent in upper case. */
+const CODE = /^[A-Z0-9]{3,12}$/;
+
+/** A typed or pasted party code (spaces and dashes ignored), upper-cased; null when it cannot be one. */
+export function normalizeCode(input: string): string | null {
+  const code = input.replace(/[\s-]+/g, '').toUpperCase();
+  return CODE.test(code) ? code : null;
+}
+
+/** The route a path shows; anything unknown is the chat. */
+export function parseRoute(pathname: string): Route {
+  const parts = pathname.split('/').filter((p) => p !== '');
+  if (parts[0] === 'party' && parts.length >= 2 && parts.length <= 3) {
+    let code: string | null;
+    try {
+      code = normalizeCode(decodeURIComponent(parts[1]));
+    } catch {
+      code = null;
+    }
+    if (code && (parts.length === 2 || parts[2] === 'host')) return { kind: 'party', code, host: parts.length === 3 };
+  }
+  return { kind: 'chat' };
+}
+
+export function routePath(route: Route): string {
+  if (route.kind === 'chat') return '/';
+  return `/party/${encodeURIComponent(route.code)}${route.host ? '/host' : ''}`;
+}
