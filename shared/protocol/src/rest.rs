@@ -218,3 +218,44 @@ pub struct PackSummary {
 pub struct PacksResponse {
     pub packs: Vec<PackSummary>,
 }
+
+/// A hub found on the LAN over mDNS and verified over HTTP: its `GET /api/info` answered with the id it
+/// advertised. In `GET /api/hubs` and `hubbub discover --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DiscoveredHub {
+    pub hub_id: String,
+    pub name: String,
+    /// Where guests join it, e.g. `http://192.168.1.20:7470/`.
+    pub url: String,
+    pub protocol_version: u32,
+    /// Its software version.
+    pub version: String,
+    /// Its open WebSocket connections (`connections` of its `GET /api/status`).
+    #[ts(type = "number")]
+    pub guests_online: u64,
+    /// When it last answered, in Unix milliseconds.
+    #[ts(type = "number")]
+    pub last_seen: i64,
+}
+
+/// What this hub's mDNS is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MdnsState {
+    /// Whether the hub announces itself as `_hubbub._tcp.local.`.
+    pub advertising: bool,
+    /// Whether it looks for other hubs.
+    pub browsing: bool,
+    /// The network interfaces mDNS uses now (never loopback, container, VM-bridge or VPN ones).
+    pub interfaces: Vec<String>,
+    /// Why discovery is off or cannot work, e.g. `--no-discovery` or no LAN interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub error: Option<String>,
+}
+
+/// Answer to `GET /api/hubs`: the other hubs on the LAN, by name, and the state of this hub's mDNS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HubsResponse {
+    pub hubs: Vec<DiscoveredHub>,
+    pub mdns: MdnsState,
+}

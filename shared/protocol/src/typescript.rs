@@ -92,6 +92,9 @@ pub fn render() -> String {
         decl::<PartiesResponse>(&cfg),
         decl::<PackSummary>(&cfg),
         decl::<PacksResponse>(&cfg),
+        decl::<DiscoveredHub>(&cfg),
+        decl::<MdnsState>(&cfg),
+        decl::<HubsResponse>(&cfg),
     ] {
         out.push_str(&d);
         out.push('\n');

@@ -1,4 +1,5 @@
-//! The `hubbub` command line: `hubbub serve` with flags that override the environment and the file.
+//! The `hubbub` command line: `hubbub serve` with flags that override the environment and the file, and
+//! `hubbub discover`, which lists the hubs on the LAN.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,9 +16,55 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once, at startup")]
 pub enum Command {
     /// Run the hub (the default when no command is given).
     Serve(ServeArgs),
+    /// List the hubs on the local network (mDNS), each checked over HTTP.
+    Discover(DiscoverArgs),
+}
+
+/// Flags of `hubbub discover`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DiscoverArgs {
+    /// Seconds to listen for hubs.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout_secs: u64,
+    /// Print a JSON array of hubs (`DiscoveredHub`) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What to check when `hubbub discover` finds nothing.
+pub const DISCOVERY_HINTS: &str = concat!(
+    "  - Is this machine on the same network as the hub (the same Wi-Fi, not a guest network)?\n",
+    "  - Does a firewall block mDNS (UDP port 5353) or the hub's TCP port (7470 by default)?\n",
+    "  - Access points with client (AP) isolation keep devices from seeing each other: turn it off.\n",
+    "  - A VPN can take over the network: pause it and try again.\n",
+    "  - Guests can always join with the URL the hub prints.",
+);
+
+/// The hubs as a table: name, URL, guests online.
+pub fn hubs_table(hubs: &[hubbub_protocol::DiscoveredHub]) -> String {
+    let rows: Vec<[String; 3]> = hubs
+        .iter()
+        .map(|h| {
+            let name = if h.protocol_version == hubbub_protocol::PROTOCOL_VERSION {
+                h.name.clone()
+            } else {
+                format!("{} (protocol {}, incompatible)", h.name, h.protocol_version)
+            };
+            [name, h.url.clone(), h.guests_online.to_string()]
+        })
+        .collect();
+    let header = ["NAME".to_owned(), "URL".to_owned(), "GUESTS ONLINE".to_owned()];
+    let width =
+        |col: usize| std::iter::once(&header).chain(&rows).map(|r| r[col].chars().count()).max().unwrap_or(0);
+    let (w0, w1) = (width(0), width(1));
+    std::iter::once(&header)
+        .chain(&rows)
+        .map(|[name, url, guests]| format!("{name:<w0$}  {url:<w1$}  {guests}\n"))
+        .collect()
 }
 
 /// Flags of `hubbub serve`. Each also reads an environment variable; both win over the config file.
@@ -116,5 +163,41 @@ mod tests {
         assert_eq!(c.bind.port(), 9);
         let bad = ServeArgs { name: Some(" ".into()), ..ServeArgs::default() };
         assert!(bad.resolve().is_err());
+    }
+
+    #[test]
+    fn discover_flags_and_table() {
+        let cli = Cli::try_parse_from(["hubbub", "discover", "--json", "--timeout-secs", "5"]).unwrap();
+        let Some(Command::Discover(args)) = cli.command else { panic!() };
+        assert!(args.json);
+        assert_eq!(args.timeout_secs, 5);
+        let cli = Cli::try_parse_from(["hubbub", "discover"]).unwrap();
+        let Some(Command::Discover(args)) = cli.command else { panic!() };
+        assert_eq!((args.json, args.timeout_secs), (false, 3));
+        assert!(Cli::try_parse_from(["hubbub", "discover", "--timeout-secs", "0"]).is_err());
+
+        let hub = |name: &str, url: &str, guests, protocol_version| hubbub_protocol::DiscoveredHub {
+            hub_id: "a".into(),
+            name: name.into(),
+            url: url.into(),
+            protocol_version,
+            version: "0.1.0".into(),
+            guests_online: guests,
+            last_seen: 0,
+        };
+        let p = hubbub_protocol::PROTOCOL_VERSION;
+        let table = hubs_table(&[
+            hub("Attic", "http://10.0.0.2:7470/", 3, p),
+            hub("Café", "http://10.0.0.30:7470/", 12, p + 1),
+        ]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3);
+        // Columns line up (by characters, not bytes).
+        let column = |line: &str, at: &str| line.find(at).map(|b| line[..b].chars().count());
+        assert_eq!(column(lines[0], "URL"), column(lines[1], "http"));
+        assert_eq!(column(lines[1], "http"), column(lines[2], "http"));
+        assert!(lines[0].starts_with("NAME ") && lines[0].ends_with("  GUESTS ONLINE"));
+        assert!(lines[1].starts_with("Attic ") && lines[1].ends_with(" http://10.0.0.2:7470/   3"));
+        assert_eq!(lines[2], format!("Café (protocol {}, incompatible)  http://10.0.0.30:7470/  12", p + 1));
     }
 }

@@ -50,6 +50,8 @@ pub struct HubInner {
     pub parties: crate::party::Parties,
     /// The address the hub listens on, once bound (for the join URLs it hands out).
     pub bound: std::sync::OnceLock<std::net::SocketAddr>,
+    /// LAN discovery: whether mDNS runs, and the other hubs found (filled by [`crate::discovery::start`]).
+    pub discovery: crate::discovery::Shared,
     /// Signs and checks WebSocket tokens, with the hub's own secret from the database.
     pub tokens: TokenKeys,
     /// When the hub started, for `/api/status`.
@@ -122,6 +124,7 @@ impl Hub {
                 ephemeral_rooms: std::sync::atomic::AtomicBool::new(false),
                 parties: crate::party::Parties::default(),
                 bound: std::sync::OnceLock::new(),
+                discovery: crate::discovery::Shared::default(),
                 tokens,
                 started: Instant::now(),
                 connections: AtomicU64::new(0),

@@ -1,10 +1,11 @@
-//! The headless `hubbub` binary: parses the command line, binds, prints join URLs and a QR code, serves.
+//! The headless `hubbub` binary: parses the command line, binds, prints join URLs and a QR code, serves
+//! (and advertises itself over mDNS); or `hubbub discover`: lists the hubs on the LAN.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use hubbub_server::cli::{Cli, Command, ServeArgs};
+use hubbub_server::cli::{Cli, Command, DiscoverArgs, ServeArgs};
 use hubbub_server::{Hub, discovery, lan};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -21,10 +22,6 @@ fn main() -> ExitCode {
         Ok(n) => tracing::debug!(limit = n, "open file limit"),
         Err(e) => tracing::warn!(error = %e, "could not raise the open file limit"),
     }
-    let args = match cli.command {
-        Some(Command::Serve(args)) => args,
-        None => ServeArgs::default(),
-    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -32,7 +29,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(args)) {
+    let result = match cli.command {
+        Some(Command::Serve(args)) => runtime.block_on(serve(args)),
+        None => runtime.block_on(serve(ServeArgs::default())),
+        Some(Command::Discover(args)) => runtime.block_on(discover(args)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -47,7 +49,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let bound = listener.local_addr()?;
-    let discovery = config.discovery;
     tracing::info!(data_dir = %config.data_dir.display(), "opening store");
     let hub = Hub::open(config).await.map_err(|e| anyhow::anyhow!("cannot open the store: {e}"))?;
 
@@ -62,20 +63,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("{qr}");
     }
 
-    let advertiser = if discovery {
-        match discovery::advertise(&hub.info, bound.port()) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                tracing::warn!(error = %e, "mDNS advertising failed; guests can still join by URL");
-                None
-            }
-        }
-    } else {
-        None
+    let discovery = discovery::start(&hub, bound);
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Goodbye first, so other hubs drop this one while it closes its sockets.
+        let _ = tokio::task::spawn_blocking(move || discovery.stop()).await;
     };
-    hubbub_server::serve(listener, hub, shutdown_signal()).await?;
-    if let Some(a) = advertiser {
-        a.stop();
+    hubbub_server::serve(listener, hub, shutdown).await?;
+    Ok(())
+}
+
+/// `hubbub discover`: browses for a while and prints the hubs found. Finding none is not an error.
+async fn discover(args: DiscoverArgs) -> anyhow::Result<()> {
+    let found = discovery::discover(std::time::Duration::from_secs(args.timeout_secs)).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&found.hubs)?);
+    } else if !found.hubs.is_empty() {
+        print!("{}", hubbub_server::cli::hubs_table(&found.hubs));
+    }
+    if found.hubs.is_empty() {
+        let mut out: Box<dyn Write> =
+            if args.json { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) };
+        writeln!(out, "no hubs found after {} s", args.timeout_secs)?;
+        if let Some(error) = &found.mdns.error {
+            writeln!(out, "  mDNS: {error}")?;
+        }
+        writeln!(out, "{}", hubbub_server::cli::DISCOVERY_HINTS)?;
     }
     Ok(())
 }

@@ -591,3 +591,41 @@ id: string, title: string, description?: string, question_count: number, };
 
 export type PacksResponse = { packs: Array<PackSummary>, };
 
+export type DiscoveredHub = { hub_id: string, name: string, 
+/**
+ * Where guests join it, e.g. `http://192.168.1.20:7470/`.
+ */
+url: string, protocol_version: number, 
+/**
+ * Its software version.
+ */
+version: string, 
+/**
+ * Its open WebSocket connections (`connections` of its `GET /api/status`).
+ */
+guests_online: number, 
+/**
+ * When it last answered, in Unix milliseconds.
+ */
+last_seen: number, };
+
+export type MdnsState = { 
+/**
+ * Whether the hub announces itself as `_hubbub._tcp.local.`.
+ */
+advertising: boolean, 
+/**
+ * Whether it looks for other hubs.
+ */
+browsing: boolean, 
+/**
+ * The network interfaces mDNS uses now (never loopback, container, VM-bridge or VPN ones).
+ */
+interfaces: Array<string>, 
+/**
+ * Why discovery is off or cannot work, e.g. `--no-discovery` or no LAN interface.
+ */
+error?: string, };
+
+export type HubsResponse = { hubs: Array<DiscoveredHub>, mdns: MdnsState, };
+

@@ -3,6 +3,7 @@
 mod dms;
 mod error;
 mod history;
+mod hubs;
 mod join;
 mod notifications;
 mod parties;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<Hub> {
         .route("/status", get(status::status))
         .route("/info", get(status::info))
         .route("/users/online", get(status::online_users))
+        .route("/hubs", get(hubs::hubs))
         .route("/users/{id}/ping", post(notifications::ping))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_read))
