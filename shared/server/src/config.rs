@@ -193,18 +193,31 @@ impl FileConfig {
     }
 }
 
+/// A hub name: 1 to 64 characters, no control characters.
+pub fn check_name(name: &str) -> Result<(), ConfigError> {
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        let reason = "must be 1 to 64 characters with no control characters".to_owned();
+        return Err(ConfigError::Invalid { key: "name", reason });
+    }
+    Ok(())
+}
+
+/// A join PIN: 1 to 32 characters, no control characters.
+pub fn check_pin(pin: &str) -> Result<(), ConfigError> {
+    if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_control) {
+        let reason = "must be 1 to 32 characters with no control characters".to_owned();
+        return Err(ConfigError::Invalid { key: "pin", reason });
+    }
+    Ok(())
+}
+
 impl Config {
     /// Checks values that would make the hub misbehave rather than fail loudly.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key, reason: &str| Err(ConfigError::Invalid { key, reason: reason.to_owned() });
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-            return invalid("name", "must be 1 to 64 characters with no control characters");
-        }
+        check_name(self.name.trim())?;
         if let Some(pin) = &self.pin {
-            if pin.is_empty() || pin.len() > 32 || pin.chars().any(char::is_control) {
-                return invalid("pin", "must be 1 to 32 characters with no control characters");
-            }
+            check_pin(pin)?;
         }
         if self.heartbeat.is_zero() || self.idle_timeout <= self.heartbeat {
             return invalid("idle_timeout", "must be longer than the heartbeat, which must be non-zero");

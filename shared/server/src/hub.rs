@@ -11,11 +11,18 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::TokenKeys;
 use crate::channels::Registry;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::presence::Presence;
 use crate::ratelimit::RateLimiter;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::time::now_ms;
+
+/// The settings a host may change while the hub runs.
+#[derive(Debug)]
+struct Live {
+    info: HubInfo,
+    pin: Option<String>,
+}
 
 /// Handle to a running hub. Clones share everything.
 #[derive(Clone)]
@@ -27,8 +34,9 @@ pub struct Hub {
 pub struct HubInner {
     /// Settings, fixed for the hub's life.
     pub config: Config,
-    /// What the hub says about itself; its id is kept in the database.
-    pub info: HubInfo,
+    /// What the hub says about itself (its id is kept in the database) and the PIN: the host may
+    /// change the name and the PIN while the hub runs.
+    live: std::sync::RwLock<Live>,
     /// The only way to the database.
     pub store: Store,
     /// Channel subscriptions of every open connection.
@@ -74,7 +82,7 @@ impl std::ops::Deref for Hub {
 
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hub").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("Hub").field("info", &self.info()).finish_non_exhaustive()
     }
 }
 
@@ -109,10 +117,11 @@ impl Hub {
         let tokens = TokenKeys::new(&secret, config.token_ttl);
         let presence = Presence::new(config.presence_grace);
         let message_rate = config.message_rate;
+        let live = std::sync::RwLock::new(Live { info, pin: config.pin.clone() });
         Ok(Hub {
             inner: Arc::new(HubInner {
                 config,
-                info,
+                live,
                 store,
                 registry: Registry::default(),
                 presence,
@@ -133,6 +142,41 @@ impl Hub {
                 tasks: TaskTracker::new(),
             }),
         })
+    }
+
+    fn live(&self) -> std::sync::RwLockReadGuard<'_, Live> {
+        self.live.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What the hub says about itself now.
+    pub fn info(&self) -> HubInfo {
+        self.live().info.clone()
+    }
+
+    /// The PIN guests must give now, if any.
+    pub fn pin(&self) -> Option<String> {
+        self.live().pin.clone()
+    }
+
+    /// Renames the hub (new connections and `/api/info` see the new name at once; the caller
+    /// re-announces it over mDNS).
+    pub fn set_name(&self, name: &str) -> Result<(), ConfigError> {
+        let name = name.trim();
+        crate::config::check_name(name)?;
+        self.live.write().unwrap_or_else(|p| p.into_inner()).info.name = name.to_owned();
+        Ok(())
+    }
+
+    /// Sets or clears the join PIN (sessions already made stay valid).
+    pub fn set_pin(&self, pin: Option<&str>) -> Result<(), ConfigError> {
+        let pin = pin.map(str::trim).filter(|p| !p.is_empty());
+        if let Some(p) = pin {
+            crate::config::check_pin(p)?;
+        }
+        let mut live = self.live.write().unwrap_or_else(|p| p.into_inner());
+        live.pin = pin.map(str::to_owned);
+        live.info.pin_required = pin.is_some();
+        Ok(())
     }
 
     /// A fresh connection id.

@@ -55,7 +55,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The first stdout line is for scripts: `listening on http://ADDR:PORT`.
     println!("listening on http://{bound}");
     let urls = lan::join_urls(bound);
-    println!("{} is up. Guests on your network can join at:", hub.info.name);
+    println!("{} is up. Guests on your network can join at:", hub.info().name);
     for url in &urls {
         println!("  {url}");
     }

@@ -50,7 +50,7 @@ fn address_key(ip: IpAddr) -> i64 {
 /// Checks the PIN. After 10 wrong PINs in a minute from one address, that address is refused with
 /// `rate_limited` until the minute has passed, so a short PIN cannot be guessed by trying them all.
 fn check_pin(hub: &Hub, from: IpAddr, given: Option<&str>) -> Result<(), ApiError> {
-    let Some(pin) = &hub.config.pin else { return Ok(()) };
+    let Some(pin) = hub.pin() else { return Ok(()) };
     let key = address_key(from);
     let now = Instant::now();
     if hub.pin_failures.is_limited(key, now) {

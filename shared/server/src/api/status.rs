@@ -18,7 +18,7 @@ pub async fn status(State(hub): State<Hub>) -> Json<StatusResponse> {
 }
 
 pub async fn info(State(hub): State<Hub>) -> Json<HubInfo> {
-    Json(hub.info.clone())
+    Json(hub.info())
 }
 
 /// Needs a session (a PIN-protected hub does not show its guests to strangers); the UI polls it

@@ -206,9 +206,9 @@ pub fn start(hub: &Hub, bound: SocketAddr) -> Discovery {
         None
     } else {
         let ip = (!bound.ip().is_unspecified()).then_some(bound.ip());
-        match advertise::register(&daemon, &hub.info, ip, bound.port()) {
+        match advertise::register(&daemon, &hub.info(), ip, bound.port()) {
             Ok(fullname) => {
-                tracing::info!(service = %fullname, host = %host_name(&hub.info.hub_id), "advertising over mDNS");
+                tracing::info!(service = %fullname, host = %host_name(&hub.info().hub_id), "advertising over mDNS");
                 Some(fullname)
             }
             Err(e) => {
@@ -218,7 +218,7 @@ pub fn start(hub: &Hub, bound: SocketAddr) -> Discovery {
             }
         }
     };
-    let browser = match Browser::start(&daemon, Some(hub.info.hub_id.clone()), shared.clone()) {
+    let browser = match Browser::start(&daemon, Some(hub.info().hub_id), shared.clone()) {
         Ok(b) => Some(b),
         Err(e) => {
             tracing::warn!(error = %e, "mDNS browsing failed");

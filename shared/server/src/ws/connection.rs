@@ -97,7 +97,7 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
     conn.send_frame(&ServerFrame::ConnectionEstablished {
         connection_id: conn.id,
         user: user.clone(),
-        hub: hub.info.clone(),
+        hub: hub.info(),
         server_time: now_ms(),
         heartbeat_ms: u32::try_from(hub.config.heartbeat.as_millis()).unwrap_or(u32::MAX),
         channels: channels.iter().map(ToString::to_string).collect(),
