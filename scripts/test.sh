@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs Hubbub's whole test suite on a fresh Debian machine, installing what it needs first:
-# Debian's chromium (when missing and running as root), the npm packages of ui/ and tests/e2e/.
+# Runs Hubbub's whole test suite on a fresh Debian machine, installing what it needs first: Debian's
+# chromium, WebKitGTK, WebKitWebDriver, Xvfb and iproute2 (when missing and running as root),
+# tauri-driver from crates.io, the npm packages of ui/ and tests/e2e/.
 # Steps: formatting and lints, Rust unit and black-box tests (real hub process, real sockets, real
-# SQLite file), every benchmark scenario at a smoke size, then the browser end-to-end tests
-# (headless Chromium against a real hub).
+# SQLite file, network namespaces for discovery when root), every benchmark scenario at a smoke size,
+# then the browser end-to-end tests (headless Chromium against a real hub) and the desktop app's test
+# (the Tauri app under Xvfb through tauri-driver, with a Chromium guest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -11,16 +13,39 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 step() { printf '\n==> %s\n' "$*"; }
 
 step "system packages"
-if ! command -v chromium >/dev/null 2>&1; then
+# Each command or pkg-config module, and the Debian package that brings it.
+needed=(
+  "command:chromium:chromium"
+  "command:Xvfb:xvfb"
+  "command:WebKitWebDriver:webkit2gtk-driver"
+  "command:ip:iproute2"
+  "pkg:webkit2gtk-4.1:libwebkit2gtk-4.1-dev"
+  "pkg:gtk+-3.0:libgtk-3-dev"
+  "pkg:librsvg-2.0:librsvg2-dev"
+)
+missing=()
+for entry in "${needed[@]}"; do
+  IFS=: read -r kind name package <<<"$entry"
+  if [ "$kind" = command ]; then
+    command -v "$name" >/dev/null 2>&1 || missing+=("$package")
+  else
+    pkg-config --exists "$name" 2>/dev/null || missing+=("$package")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config "${missing[@]}" >/dev/null
   else
-    echo "chromium is missing: install it (Debian: sudo apt-get install chromium) and run again" >&2
+    echo "missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]}), then run again" >&2
     exit 1
   fi
 fi
 chromium --version
+tauri_driver=${TAURI_DRIVER:-$HOME/.cargo/bin/tauri-driver}
+if [ ! -x "$tauri_driver" ]; then
+  cargo install tauri-driver --locked
+fi
 
 step "npm packages"
 for dir in ui tests/e2e; do
@@ -34,7 +59,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests"
-cargo build --locked -p hubbub-server -p hubbub-bench
+cargo build --locked -p hubbub-server -p hubbub-bench -p hubbub-desktop
 rust_log=$(mktemp)
 trap 'rm -f "$rust_log"' EXIT
 if cargo nextest --version >/dev/null 2>&1; then
@@ -48,10 +73,11 @@ fi
 step "benchmark harness, smoke size (checks counts and exactly-once, not speed)"
 "$target_dir/debug/hubbub-bench" --hub "$target_dir/debug/hubbub" all --size smoke
 
-step "browser end-to-end tests"
+step "browser and desktop end-to-end tests"
 e2e_log=$(mktemp)
 trap 'rm -f "$rust_log" "$e2e_log"' EXIT
-HUBBUB_BIN="$target_dir/debug/hubbub" node --test --test-reporter=spec tests/e2e/ 2>&1 | tee "$e2e_log"
+HUBBUB_BIN="$target_dir/debug/hubbub" HUBBUB_DESKTOP_BIN="$target_dir/debug/hubbub-desktop" \
+  TAURI_DRIVER="$tauri_driver" HUBBUB_REQUIRE_DESKTOP=1 node --test --test-reporter=spec tests/e2e/ 2>&1 | tee "$e2e_log"
 e2e_passed=$(grep -Eo '^ℹ pass [0-9]+' "$e2e_log" | grep -Eo '[0-9]+')
 
 echo
