@@ -493,7 +493,16 @@ pub enum ServerFrame {
         state: PlayerState,
     },
     /// How many of the connected players have answered the open question.
-    ProgressUpdate { code: String, round: u32, answered: u32, eligible: u32 },
+    ProgressUpdate {
+        code: String,
+        round: u32,
+        answered: u32,
+        eligible: u32,
+        /// The player whose answer this update counts (absent when a player came or went).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        answered_by: Option<i64>,
+    },
     /// The host started the game; a countdown follows.
     SessionStarted {
         code: String,

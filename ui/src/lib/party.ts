@@ -249,7 +249,16 @@ export function applyPartyFrame(p: PartySnapshot, frame: ServerFrame): PartySnap
     case 'progress_update':
       if (frame.code !== p.code) return null;
       if (frame.round !== p.clock.round) return p;
-      return { ...p, answered: frame.answered, eligible: frame.eligible };
+      return {
+        ...p,
+        answered: frame.answered,
+        eligible: frame.eligible,
+        // The host's roster marks who has answered as each answer comes in.
+        players:
+          frame.answered_by === undefined
+            ? p.players
+            : p.players.map((pl) => (pl.user_id === frame.answered_by ? { ...pl, answered: true } : pl)),
+      };
     case 'session_started':
       if (frame.code !== p.code) return null;
       return { ...p, clock: { ...p.clock, rounds: frame.rounds } };

@@ -475,7 +475,11 @@ reveal?: RevealView,
 /**
  * Standings (reveal and podium; empty otherwise).
  */
-leaderboard: Array<Standing>, } | { "type": "player_joined", code: string, player?: PartyPlayer, audience_count: number, } | { "type": "player_left", code: string, user_id: number, reason: LeaveReason, audience_count: number, } | { "type": "player_ready", code: string, user_id: number, ready: boolean, } | { "type": "player_connection", code: string, user_id: number, state: PlayerState, } | { "type": "progress_update", code: string, round: number, answered: number, eligible: number, } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, };
+leaderboard: Array<Standing>, } | { "type": "player_joined", code: string, player?: PartyPlayer, audience_count: number, } | { "type": "player_left", code: string, user_id: number, reason: LeaveReason, audience_count: number, } | { "type": "player_ready", code: string, user_id: number, ready: boolean, } | { "type": "player_connection", code: string, user_id: number, state: PlayerState, } | { "type": "progress_update", code: string, round: number, answered: number, eligible: number, 
+/**
+ * The player whose answer this update counts (absent when a player came or went).
+ */
+answered_by?: number, } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, };
 
 export type ApiError = { code: ErrorCode, message: string, };
 

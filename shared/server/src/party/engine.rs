@@ -347,7 +347,7 @@ impl Party {
                     user_id: user,
                     state: PlayerState::Connected,
                 }));
-                out.extend(self.progress_frame());
+                out.extend(self.progress_frame(None));
             }
         }
         if self.host_id == user && self.host_gone_since.is_some() {
@@ -373,7 +373,7 @@ impl Party {
                     user_id: user,
                     state: PlayerState::Reconnecting,
                 }));
-                out.extend(self.progress_frame());
+                out.extend(self.progress_frame(None));
                 out.extend(self.close_if_all_answered(now));
             }
         } else if let Some(i) = self.audience.iter().position(|(id, _)| *id == user) {
@@ -405,7 +405,7 @@ impl Party {
         if let Some(i) = self.players.iter().position(|p| p.user_id == user) {
             self.players.remove(i);
             out.push(self.left_frame(user, LeaveReason::Left));
-            out.extend(self.progress_frame());
+            out.extend(self.progress_frame(None));
             out.extend(self.close_if_all_answered(now));
         } else if let Some(i) = self.audience.iter().position(|(id, _)| *id == user) {
             self.audience.remove(i);
@@ -491,7 +491,7 @@ impl Party {
             leaderboard,
         }));
         if phase == PartyPhase::Question {
-            out.extend(self.progress_frame());
+            out.extend(self.progress_frame(None));
         }
         if phase == PartyPhase::Podium {
             out.push(Out::All(ServerFrame::SessionCompleted {
@@ -501,7 +501,8 @@ impl Party {
         }
     }
 
-    fn progress_frame(&self) -> Option<Out> {
+    /// How far the open question is; `who` is the player whose answer it counts.
+    fn progress_frame(&self, who: Option<i64>) -> Option<Out> {
         (self.phase == PartyPhase::Question).then(|| {
             let (answered, eligible) = self.progress();
             Out::All(ServerFrame::ProgressUpdate {
@@ -509,6 +510,7 @@ impl Party {
                 round: self.round,
                 answered,
                 eligible,
+                answered_by: who,
             })
         })
     }
@@ -581,7 +583,7 @@ impl Party {
         let elapsed_ms = self.phase_ms.saturating_sub(left);
         self.answers.push(Submitted { user_id: user, answer, elapsed_ms });
         self.updated_at = now;
-        let mut out: Vec<Out> = self.progress_frame().into_iter().collect();
+        let mut out: Vec<Out> = self.progress_frame(Some(user)).into_iter().collect();
         out.extend(self.close_if_all_answered(now));
         Ok((false, out))
     }
@@ -606,7 +608,7 @@ impl Party {
                 out.push(self.left_frame(user_id, LeaveReason::Kicked));
                 out.push(Out::Evict(user_id));
                 if was_player {
-                    out.extend(self.progress_frame());
+                    out.extend(self.progress_frame(None));
                     out.extend(self.close_if_all_answered(now));
                 }
             }

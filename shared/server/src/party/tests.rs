@@ -94,7 +94,14 @@ fn lobby_to_podium_through_every_phase() {
     let q0 = start(&mut p);
     assert_eq!(p.start(q0, HOST).unwrap_err().0, ErrorCode::WrongPhase);
     // Question 0 (choice, answer 1, 20 s): player 10 right after 2 s, player 11 wrong.
-    p.answer(q0 + 2_000, 10, 0, Answer::Choice { index: 1 }).unwrap();
+    let (_, out) = p.answer(q0 + 2_000, 10, 0, Answer::Choice { index: 1 }).unwrap();
+    assert!(
+        has(&out, |f| matches!(
+            f,
+            ServerFrame::ProgressUpdate { answered: 1, eligible: 2, answered_by: Some(10), .. }
+        )),
+        "progress names who answered"
+    );
     let (_, out) = p.answer(q0 + 4_000, 11, 0, Answer::Choice { index: 0 }).unwrap();
     // Everyone connected answered: the reveal comes at once, with scores and the distribution.
     assert_eq!(phase_of(&out), Some(PartyPhase::Reveal));
