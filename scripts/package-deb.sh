@@ -8,6 +8,7 @@ target_dir=${CARGO_TARGET_DIR:-$(pwd)/target}
 # mirror does not list; `npm install` takes what this platform needs.
 (cd src-tauri && npm install --no-audit --no-fund)
 # The root package is not a default member (a plain `cargo build` needs no GTK), so name it.
-src-tauri/node_modules/.bin/tauri build --bundles deb -- -p hubbub-desktop
+# Symbols stripped: the package carries no debug info (the release profile keeps line tables).
+CARGO_PROFILE_RELEASE_STRIP=symbols src-tauri/node_modules/.bin/tauri build --bundles deb -- -p hubbub-desktop
 deb=$(ls -t "$target_dir"/release/bundle/deb/*.deb | head -n 1)
 echo "built $deb: $(du -h "$deb" | cut -f1) ($(stat -c %s "$deb") bytes)"

@@ -41,13 +41,15 @@ fn main() {
     if args.serve.config.is_none() && settings::path(&data_dir).exists() {
         args.serve.config = Some(settings::path(&data_dir));
     }
-    let config = match args.serve.resolve() {
+    let mut config = match args.serve.resolve() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(2);
         }
     };
+    // The app's own pages may use the hub with its cookie (the Origin check lets them through).
+    config.allowed_origins.extend(["tauri://localhost".to_owned(), "http://tauri.localhost".to_owned()]);
     let hub = match embedded::Embedded::start(config) {
         Ok(hub) => hub,
         Err(e) => {
