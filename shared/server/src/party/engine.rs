@@ -15,6 +15,8 @@ use super::quiz::Submitted;
 
 /// The longest a host may extend a phase at once, in ms.
 pub const MAX_EXTEND_MS: u64 = 120_000;
+/// Most watchers in one party (every list the hub keeps is bounded).
+pub const MAX_AUDIENCE: usize = 2_000;
 
 /// How long the timed phases last (the questions' own limits come from the game).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -325,6 +327,12 @@ impl Party {
                 "every seat is taken"
             };
             return refuse(ErrorCode::PartyFull, format!("{why}, and this party allows no audience"));
+        }
+        if self.audience.len() >= MAX_AUDIENCE {
+            return refuse(
+                ErrorCode::PartyFull,
+                format!("no free seat, and the audience is full ({MAX_AUDIENCE})"),
+            );
         }
         self.audience.push((user.id, user.display_name.clone()));
         let frame = ServerFrame::PlayerJoined {

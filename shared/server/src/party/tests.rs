@@ -275,6 +275,11 @@ fn locked_full_and_started_parties_seat_newcomers_in_the_audience_or_refuse() {
     p.settings.max_players = 2;
     assert_eq!(p.join(T0, &user(22), false).unwrap().0, PartyRole::Audience, "full");
     assert_eq!(p.audience.len(), 2);
+    // The audience is bounded too.
+    p.audience
+        .extend((1000..1000 + super::engine::MAX_AUDIENCE as i64 - 2).map(|id| (id, format!("fan {id}"))));
+    assert_eq!(p.join(T0, &user(30), true).unwrap_err().0, ErrorCode::PartyFull);
+    p.audience.truncate(2);
     p.settings.audience_allowed = false;
     assert_eq!(p.join(T0, &user(23), false).unwrap_err().0, ErrorCode::PartyFull);
     p.settings.max_players = 8;
