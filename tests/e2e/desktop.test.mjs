@@ -79,6 +79,11 @@ function webdriver(base) {
           await call('POST', `/session/${id}/element/${id2}/value`, { text });
         },
         click: async (css) => call('POST', `/session/${id}/element/${await el(css)}/click`, {}),
+        handles: () => call('GET', `/session/${id}/window/handles`),
+        current: () => call('GET', `/session/${id}/window`),
+        switchTo: (handle) => call('POST', `/session/${id}/window`, { handle }),
+        url: () => call('GET', `/session/${id}/url`),
+        run: (script) => call('POST', `/session/${id}/execute/async`, { script, args: [] }),
         screenshot: async () => Buffer.from(await call('GET', `/session/${id}/screenshot`), 'base64'),
         close: () => call('DELETE', `/session/${id}`),
       };
@@ -151,6 +156,26 @@ test('the desktop app hosts a hub that a browser guest joins through the dashboa
       body: JSON.stringify({ display_name: 'Late' }),
     });
     assert.equal(refused.status, 401, 'a newcomer now needs the PIN');
+
+    // A hub opened from the dashboard gets a window of its own, which cannot call the app's commands.
+    const main = await session.current();
+    await session.type('#address', url);
+    await session.click('#manual button[type="submit"]');
+    const hubWindow = await eventually('a second window', async () =>
+      (await session.handles()).find((h) => h !== main),
+    );
+    await session.switchTo(hubWindow);
+    await eventually('the hub page in it', async () => (await session.url()).startsWith(url));
+    const probe = `const done = arguments[arguments.length - 1];
+      const ipc = window.__TAURI_INTERNALS__;
+      if (!ipc) { done('no ipc'); return; }
+      ipc.invoke('dashboard').then(() => done('allowed'), (e) => done('refused: ' + e));`;
+    const verdict = await session.run(probe);
+    assert.notEqual(verdict, 'allowed', `a hub window must not reach the app's commands (${verdict})`);
+    t.diagnostic(`a hub window asking for the dashboard: ${verdict}`);
+    await session.switchTo(main);
+    const ownVerdict = await session.run(probe);
+    assert.equal(ownVerdict, 'allowed', 'while the dashboard itself can');
   } catch (err) {
     err.message += `\n--- tauri-driver and app output ---\n${drv.log().slice(-4000)}`;
     throw err;
