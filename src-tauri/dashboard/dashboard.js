@@ -152,7 +152,7 @@ async function open(cmd, args) {
   }
 }
 
-$('host-party').addEventListener('click', () => open('open_local', { path: '/' }));
+$('host-party').addEventListener('click', () => open('open_local', { path: '/?host-party' }));
 $('manual').addEventListener('submit', (ev) => {
   ev.preventDefault();
   const address = $('address').value.trim();
