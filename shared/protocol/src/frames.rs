@@ -523,6 +523,25 @@ pub enum ServerFrame {
 }
 
 impl ServerFrame {
+    /// A `subscribed` frame with no snapshot (the channel's events follow, or its state comes in
+    /// frames of its own).
+    pub fn subscribed(r#ref: Option<String>, channel: String) -> Self {
+        ServerFrame::Subscribed {
+            r#ref,
+            channel,
+            epoch: None,
+            last_offset: None,
+            recovered: None,
+            messages: None,
+            events: None,
+            users: None,
+            unread_notifications: None,
+            last_read: None,
+            unread: None,
+            read_marks: None,
+        }
+    }
+
     /// An `error` frame.
     pub fn error(r#ref: Option<String>, code: ErrorCode, message: impl Into<String>) -> Self {
         ServerFrame::Error { r#ref, code, message: message.into() }

@@ -91,6 +91,10 @@ pub async fn run(hub: Hub, party: Party, mut rx: mpsc::Receiver<Msg>, shared: Ar
         let wait =
             actor.party.next_wake().map(|w| Duration::from_millis(u64::try_from(w - now_ms()).unwrap_or(0)));
         tokio::select! {
+            // Shutdown first: the sockets closing then are the hub's doing, not players leaving, and
+            // must not move a game on (the party is stored as it was and resumes after a restart).
+            biased;
+            () = hub.shutdown.cancelled() => break,
             msg = rx.recv() => match msg {
                 Some(msg) => actor.handle(msg).await,
                 None => break,
@@ -99,7 +103,6 @@ pub async fn run(hub: Hub, party: Party, mut rx: mpsc::Receiver<Msg>, shared: Ar
                 let out = actor.party.tick(now_ms());
                 actor.commit(out).await;
             }
-            () = hub.shutdown.cancelled() => break,
         }
     }
 }
@@ -187,20 +190,7 @@ impl Actor {
                         }
                     }
                     Reply::Subscribed => {
-                        conn.send_frame(&ServerFrame::Subscribed {
-                            r#ref,
-                            channel: self.channel.to_string(),
-                            epoch: None,
-                            last_offset: None,
-                            recovered: None,
-                            messages: None,
-                            events: None,
-                            users: None,
-                            unread_notifications: None,
-                            last_read: None,
-                            unread: None,
-                            read_marks: None,
-                        });
+                        conn.send_frame(&ServerFrame::subscribed(r#ref, self.channel.to_string()));
                     }
                     Reply::PathSocket => {}
                 }

@@ -151,20 +151,7 @@ impl Presence {
     /// Subscribes `conn` to `online_users`: the whole list now and after every change.
     pub fn subscribe_online_users(&self, conn: &Arc<ConnHandle>, registry: &Registry, r#ref: Option<String>) {
         let book = self.lock();
-        conn.send_frame(&ServerFrame::Subscribed {
-            r#ref,
-            channel: Channel::OnlineUsers.to_string(),
-            epoch: None,
-            last_offset: None,
-            recovered: None,
-            messages: None,
-            events: None,
-            users: None,
-            unread_notifications: None,
-            last_read: None,
-            unread: None,
-            read_marks: None,
-        });
+        conn.send_frame(&ServerFrame::subscribed(r#ref, Channel::OnlineUsers.to_string()));
         conn.send_frame(&online_users_update(book.snapshot(&Channel::Presence)));
         registry.subscribe(&Channel::OnlineUsers, conn);
     }

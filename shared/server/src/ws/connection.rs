@@ -150,7 +150,8 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
         .filter_map(|c| if let Channel::Party(code) = c { Some(code.clone()) } else { None })
         .collect();
     hub.registry.remove_connection(&conn);
-    for code in parties {
+    // A hub shutting down closes every socket; its parties keep their players as they were.
+    for code in parties.into_iter().filter(|_| !hub.shutdown.is_cancelled()) {
         let _ = hub.parties.send(&code, Msg::Detach { conn_id: conn.id, user_id: user.id }).await;
     }
     hub.presence.disconnect(&conn);
