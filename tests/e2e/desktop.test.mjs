@@ -48,6 +48,28 @@ function run(cmd, args, env) {
   return { child, log: () => log };
 }
 
+/** Starts Xvfb on a display it picks itself (-displayfd), so a stale lock of an earlier run cannot clash. */
+async function startXvfb() {
+  const child = spawn('/usr/bin/Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (c) => (log += c));
+  const number = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`Xvfb gave no display within 10 s: ${log}`)), 10_000);
+    child.stdio[3].on('data', (c) => {
+      out += c;
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(out.trim());
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`Xvfb exited (${code}): ${log}`)));
+  });
+  return { xvfb: { child }, display: `:${number}` };
+}
+
 /** A minimal W3C WebDriver client over fetch. */
 function webdriver(base) {
   const call = async (method, url, body) => {
@@ -100,8 +122,7 @@ test('the desktop app hosts a hub that a browser guest joins through the dashboa
     return;
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'hubbub-desktop-'));
-  const display = `:${90 + (process.pid % 9)}`;
-  const xvfb = run('/usr/bin/Xvfb', [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], process.env);
+  const { xvfb, display } = await startXvfb();
   const port = await freePort();
   const nativePort = await freePort();
   // The embedded hub (the app inherits this environment through the drivers): loopback only, a
