@@ -1,6 +1,7 @@
 // Typed calls to the hub's REST API under /api (session cookie, JSON errors as ApiError): session, presence, inbox, rooms, DMs, history, search, parties.
 
 import type {
+  HubsResponse,
   ApiError,
   CreatePartyRequest,
   CreateRoomRequest,
@@ -216,6 +217,11 @@ export function getParties(): Promise<PartiesResponse> {
 /** `GET /api/parties/{code}`: one party (`no_such_party` when there is none). */
 export function getParty(code: string): Promise<PartySnapshot> {
   return request<PartySnapshot>('GET', `/api/parties/${seg(code)}`);
+}
+
+/** `GET /api/hubs`: the other hubs this hub found on the network (mDNS), each checked over HTTP. */
+export function getHubs(): Promise<HubsResponse> {
+  return request<HubsResponse>('GET', '/api/hubs');
 }
 
 /** Where the QR code (SVG) of a party's join link is served. */
