@@ -19,6 +19,9 @@ mod control;
 pub const MAX_EXTEND_MS: u64 = 120_000;
 /// Most watchers in one party (every list the hub keeps is bounded).
 pub const MAX_AUDIENCE: usize = 2_000;
+/// When a drop leaves only players who have answered, the question closes this much later unless
+/// the dropped player is back by then (a phone reload takes a second or two): ms.
+pub const SETTLE_MS: i64 = 3_000;
 
 /// How long the timed phases last (the questions' own limits come from the game).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +92,10 @@ pub struct Party {
     pub last_reveal: Option<hubbub_protocol::RevealView>,
     pub game: Game,
     pub updated_at: i64,
+    /// When to close the open question if every connected player has answered by then (set when a
+    /// player drops, so a reload does not cost them the question).
+    #[serde(default)]
+    pub settle_at: Option<i64>,
 }
 
 impl Party {
@@ -122,6 +129,7 @@ impl Party {
             last_reveal: None,
             game,
             updated_at: now,
+            settle_at: None,
         }
     }
 
@@ -384,7 +392,9 @@ impl Party {
                     state: PlayerState::Reconnecting,
                 }));
                 out.extend(self.progress_frame(None));
-                out.extend(self.close_if_all_answered(now));
+                if self.phase == PartyPhase::Question {
+                    self.settle_at = Some(now + SETTLE_MS);
+                }
             }
         } else if let Some(i) = self.audience.iter().position(|(id, _)| *id == user) {
             self.audience.remove(i);
@@ -483,6 +493,7 @@ impl Party {
         self.phase = phase;
         self.round = round;
         self.paused_remaining = None;
+        self.settle_at = None;
         self.phase_ms = ms;
         self.deadline = self.timed().then(|| now + i64::try_from(ms).unwrap_or(i64::MAX / 2));
         self.updated_at = now;
@@ -606,12 +617,16 @@ impl Party {
         let successor =
             self.players.iter().any(|p| p.state == PlayerState::Connected && p.user_id != self.host_id);
         let host = self.host_gone_since.filter(|_| successor).map(|g| g + grace);
-        seats.chain(host).chain(self.deadline).min()
+        seats.chain(host).chain(self.deadline).chain(self.settle_at).min()
     }
 
     /// Fires every timer due at `now`.
     pub fn tick(&mut self, now: i64) -> Vec<Out> {
         let mut out = Vec::new();
+        if self.settle_at.is_some_and(|t| t <= now) {
+            self.settle_at = None;
+            out.extend(self.close_if_all_answered(now));
+        }
         if self.deadline.is_some_and(|d| d <= now) {
             self.advance(now, &mut out);
         }

@@ -241,7 +241,10 @@ fn with_nobody_to_take_over_the_host_keeps_rights_and_the_timers_still_run() {
     let q0 = start(&mut p);
     p.detach(q0, HOST);
     p.detach(q0, 10);
-    // The seat's grace, then the question's deadline: never a busy wake for the host with no successor.
+    // The settle after a drop, the seat's grace, then the question's deadline: never a busy wake for
+    // the host with no successor.
+    assert_eq!(p.next_wake(), Some(q0 + super::engine::SETTLE_MS));
+    assert!(p.tick(q0 + super::engine::SETTLE_MS).is_empty(), "nobody connected: nothing to close");
     assert_eq!(p.next_wake(), Some(q0 + 10_000));
     p.tick(q0 + 10_000);
     let limit = i64::try_from(p.game.time_limit_ms(0)).unwrap();
@@ -348,4 +351,26 @@ fn a_restart_mid_question_restores_phase_deadline_and_seats() {
     let (_, out) = r.answer(back + 500, 11, 0, Answer::Choice { index: 1 }).unwrap();
     assert_eq!(phase_of(&out), Some(PartyPhase::Reveal));
     assert_eq!(score(&r, 10), 975);
+}
+
+#[test]
+fn a_reload_while_the_others_have_answered_does_not_cost_the_question() {
+    let settle = super::engine::SETTLE_MS;
+    let mut p = party(2, 2);
+    let q0 = start(&mut p);
+    p.answer(q0 + 1_000, 10, 0, Answer::Choice { index: 1 }).unwrap();
+    // 11 reloads: everyone still connected has answered, but the question waits a moment.
+    let out = p.detach(q0 + 2_000, 11);
+    assert_eq!(phase_of(&out), None, "not closed at once");
+    assert_eq!(p.next_wake(), Some(q0 + 2_000 + settle));
+    p.attach(q0 + 3_000, 11);
+    assert!(p.tick(q0 + 2_000 + settle).is_empty(), "back in time: the question stays open");
+    let (_, out) = p.answer(q0 + 5_500, 11, 0, Answer::Choice { index: 1 }).unwrap();
+    assert_eq!(phase_of(&out), Some(PartyPhase::Reveal));
+    // Question 1: 11 drops for good after 10 answered; the question closes once the settle is over.
+    let q1 = q0 + 5_500 + 5_000;
+    p.tick(q1);
+    p.answer(q1 + 1_000, 10, 1, Answer::Choice { index: 0 }).unwrap();
+    p.detach(q1 + 2_000, 11);
+    assert_eq!(phase_of(&p.tick(q1 + 2_000 + settle)), Some(PartyPhase::Reveal));
 }
