@@ -54,8 +54,3 @@ pub async fn remove(hub: &Hub, code: &str, user: i64) {
     }
     unsubscribe_user(hub, user, &channel(code));
 }
-
-/// Subscribes the host's open main sockets to the new party's room (they are its first member).
-pub async fn subscribe_host(hub: &Hub, code: &str, host: i64) {
-    subscribe_user(hub, host, &channel(code)).await;
-}

@@ -208,7 +208,7 @@ impl Parties {
             .await
             .map_err(|e| (ErrorCode::Internal, e.to_string()))?;
         chat::ensure_room(hub, &code, host.id).await;
-        chat::subscribe_host(hub, &code, host.id).await;
+        chat::add(hub, &code, host.id).await;
         let snapshot = party.snapshot(now, Some(host.id));
         self.start(hub, party);
         tracing::info!(code, host = host.id, "party created");
