@@ -34,8 +34,10 @@ pub struct Dashboard {
     pub port: u16,
     /// Why the configured port could not be used, if it could not.
     pub bind_error: Option<String>,
-    /// Guests online now, by name.
+    /// Guests online now, by name (the first 200).
     pub guests: Vec<String>,
+    /// How many guests are online in all.
+    pub guests_online: usize,
     pub connections: u64,
     pub parties: Vec<PartySummary>,
     /// Other hubs found on the network, and whether mDNS works.
@@ -107,14 +109,17 @@ fn hints(e: &Embedded, links: &[JoinLink]) -> Vec<String> {
     out
 }
 
+/// The most guest names the dashboard lists (by name); the count covers everyone.
+const GUESTS_LISTED: usize = 200;
+
 /// What the dashboard shows now.
 #[tauri::command]
 pub fn dashboard(hub: State<'_, Embedded>) -> Dashboard {
     let e = hub.inner();
     let links = links(e);
     let hints = hints(e, &links);
-    let mut guests: Vec<String> = e.hub.presence.snapshot().into_iter().map(|u| u.display_name).collect();
-    guests.sort();
+    let (page, _, guests_online) = e.hub.presence.page("", 0, GUESTS_LISTED);
+    let guests = page.into_iter().map(|u| u.display_name).collect();
     Dashboard {
         name: e.hub.info().name,
         pin: e.hub.pin(),
@@ -125,6 +130,7 @@ pub fn dashboard(hub: State<'_, Embedded>) -> Dashboard {
         bind_error: e.bind_error.clone(),
         links,
         guests,
+        guests_online,
         connections: e.hub.connection_count(),
         parties: e.hub.parties.list(),
         hints,

@@ -82,11 +82,13 @@ async function refresh() {
   }
   $('hub-name').textContent = d.name;
   document.title = `${d.name} · Hubbub`;
-  $('summary').textContent = `${d.guests.length} guest${d.guests.length === 1 ? '' : 's'} online · ${d.parties.length} part${d.parties.length === 1 ? 'y' : 'ies'}`;
+  $('summary').textContent = `${d.guests_online} guest${d.guests_online === 1 ? '' : 's'} online · ${d.parties.length} part${d.parties.length === 1 ? 'y' : 'ies'}`;
   renderLinks(d.links);
   $('pin').textContent = d.pin ? `PIN: ${d.pin}. Guests need it to join.` : 'No PIN: anyone on the network can join.';
-  $('guest-count').textContent = String(d.guests.length);
-  renderList($('guests'), d.guests, (li, name) => (li.textContent = name), 'Nobody yet.');
+  $('guest-count').textContent = String(d.guests_online);
+  const unlisted = d.guests_online - d.guests.length;
+  const names = unlisted > 0 ? [...d.guests, `and ${unlisted} more`] : d.guests;
+  renderList($('guests'), names, (li, name) => (li.textContent = name), 'Nobody yet.');
   renderList(
     $('parties'),
     d.parties,

@@ -12,7 +12,7 @@ async fn diffs_for(conn: &mut Connection, channel: &str, dur: Duration) -> Vec<(
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match conn.next_frame(left).await {
-            Ok(ServerFrame::PresenceDiff { channel: Some(c), joins, leaves }) if c == channel => {
+            Ok(ServerFrame::PresenceDiff { channel: Some(c), joins, leaves, .. }) if c == channel => {
                 out.push((joins, leaves));
             }
             Ok(_) => {}
@@ -24,7 +24,7 @@ async fn diffs_for(conn: &mut Connection, channel: &str, dur: Duration) -> Vec<(
 
 async fn until_diff(conn: &mut Connection, channel: &str, pred: impl Fn(&[OnlineUser], &[i64]) -> bool) {
     conn.recv_until(WAIT, |f| {
-        matches!(f, ServerFrame::PresenceDiff { channel: Some(c), joins, leaves } if c == channel && pred(joins, leaves))
+        matches!(f, ServerFrame::PresenceDiff { channel: Some(c), joins, leaves, .. } if c == channel && pred(joins, leaves))
     })
     .await
     .expect("the expected presence diff");
@@ -212,4 +212,66 @@ async fn a_chosen_status_is_kept_across_going_offline_and_restarts() {
     let me =
         client.online_users(&bo).await.unwrap().users.into_iter().find(|u| u.user_id == bo.user.id).unwrap();
     assert_eq!((me.status, me.status_text.as_deref()), (PresenceStatus::Busy, Some("gaming")));
+}
+
+/// A hub larger than its presence list: each socket gets the first names and the total, the list
+/// stays exact as people come and go, and REST search finds everyone else.
+#[tokio::test]
+async fn a_large_hub_lists_the_first_names_with_the_total_and_search_finds_the_rest() {
+    let hub = TestHub::start(&["--presence-list-max", "3", "--presence-grace-ms", "200"]);
+    let client = hub.client();
+    let mut guests = Vec::new();
+    for name in ["Dora", "Eli", "Cleo", "Finn", "Gus"] {
+        guests.push(join_and_connect(&client, name).await);
+    }
+    let me = client.join("Zoe", None).await.unwrap();
+    let mut watcher = client.connect(&me).await.unwrap();
+    let ServerFrame::Subscribed { users: Some(users), total, .. } = watcher
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { channel, .. } if channel == "presence"))
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    let listed: Vec<String> = users.into_iter().map(|u| u.display_name).collect();
+    assert_eq!((listed.clone(), total), (vec!["Cleo".to_owned(), "Dora".into(), "Eli".into()], Some(6)));
+
+    // An earlier name arrives: it joins the list, Eli leaves the list but not the hub.
+    let (_abe, _a) = join_and_connect(&client, "abe").await;
+    until_diff(&mut watcher, "presence", |j, l| {
+        j.iter().any(|u| u.display_name == "abe") && l.contains(&guests[1].0.user.id)
+    })
+    .await;
+    let online = client.online_users(&me).await.unwrap();
+    assert_eq!(
+        (online.total_count, online.matched, online.users.len()),
+        (7, 7, 3),
+        "a page is the list's size"
+    );
+    assert_eq!(online.next_offset, Some(3));
+
+    // Search reaches past the end of the list, any case; pages go on from next_offset.
+    let found: hubbub_protocol::OnlineUsersResponse =
+        client.get_json(&me, "/api/users/online?q=FIN").await.unwrap();
+    assert_eq!((found.matched, found.users[0].display_name.as_str()), (1, "Finn"));
+    let rest: hubbub_protocol::OnlineUsersResponse =
+        client.get_json(&me, "/api/users/online?offset=3&limit=10").await.unwrap();
+    let names: Vec<&str> = rest.users.iter().map(|u| u.display_name.as_str()).collect();
+    assert_eq!((names, rest.next_offset), (vec!["Eli", "Finn", "Gus", "Zoe"], None));
+    for bad in ["limit=0", "limit=5000", "offset=-1", "limit=x"] {
+        let err = client
+            .get_json::<hubbub_protocol::OnlineUsersResponse>(&me, &format!("/api/users/online?{bad}"))
+            .await;
+        assert_eq!(hubbub_tests::api_error(err), (400, ErrorCode::InvalidFrame), "{bad}");
+    }
+
+    // Someone past the end leaves: the list stands, the total follows (at most a second later).
+    let (gus, gus_conn) = guests.pop().unwrap();
+    gus_conn.close().await.unwrap();
+    let frame = watcher
+        .recv_until(Duration::from_secs(5), |f| matches!(f, ServerFrame::PresenceDiff { total: Some(6), .. }))
+        .await
+        .expect("the new total");
+    let ServerFrame::PresenceDiff { leaves, .. } = frame else { unreachable!() };
+    assert!(!leaves.contains(&gus.user.id), "Gus was never listed");
 }

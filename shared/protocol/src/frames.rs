@@ -318,10 +318,16 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         events: Option<Vec<ServerFrame>>,
-        /// `presence`: everyone online now. A room: its members online now (room presence).
+        /// `presence`: who is online now. A room: its members online now (room presence). The
+        /// list holds the first `presence_list_max` users by name (100 by default), so on a large
+        /// hub it is a part of everyone; `total` says how many there are.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         users: Option<Vec<OnlineUser>>,
+        /// Presence scopes: how many users are in the scope, listed or not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        total: Option<u32>,
         /// `user:{id}`: how many inbox entries are unread.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
@@ -355,11 +361,17 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         channel: Option<String>,
-        /// Users who came online, or whose entry changed.
+        /// Users who came into the list (came online, or moved into the first
+        /// `presence_list_max` by name), or whose entry changed.
         joins: Vec<OnlineUser>,
-        /// Ids of users who went offline.
+        /// Ids of users who left the list: they went offline, or (on a large hub) other names now
+        /// come before theirs.
         #[ts(type = "number[]")]
         leaves: Vec<i64>,
+        /// How many users are in the scope now, listed or not; present when it changed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        total: Option<u32>,
     },
     /// A message was edited (an event with its own offset).
     MessageEdited {
@@ -535,6 +547,7 @@ impl ServerFrame {
             messages: None,
             events: None,
             users: None,
+            total: None,
             unread_notifications: None,
             last_read: None,
             unread: None,

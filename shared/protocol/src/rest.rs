@@ -58,11 +58,19 @@ pub struct StatusResponse {
     pub connections: u64,
 }
 
-/// Answer to `GET /api/users/online`.
+/// Answer to `GET /api/users/online?q=&offset=&limit=`: a page of who is online, by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct OnlineUsersResponse {
     pub users: Vec<OnlineUser>,
+    /// Everyone online on the hub.
     pub total_count: u32,
+    /// Everyone whose name matches `q` (everyone without one).
+    #[serde(default)]
+    pub matched: u32,
+    /// Where the next page starts, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub next_offset: Option<u32>,
     #[ts(type = "number")]
     pub timestamp: i64,
 }

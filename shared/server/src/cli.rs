@@ -100,6 +100,9 @@ pub struct ServeArgs {
     /// Milliseconds a user stays online after their last connection closed. [default: 10000]
     #[arg(long, env = "HUBBUB_PRESENCE_GRACE_MS")]
     pub presence_grace_ms: Option<u64>,
+    /// The most users a presence list sends (the first by name; a total comes with it). [default: 100]
+    #[arg(long, env = "HUBBUB_PRESENCE_LIST_MAX")]
+    pub presence_list_max: Option<usize>,
     /// Chat messages one user may send in 10 seconds; 0 for no limit. [default: 50]
     #[arg(long, env = "HUBBUB_MESSAGE_RATE")]
     pub message_rate: Option<usize>,
@@ -132,6 +135,7 @@ impl ServeArgs {
             idle_timeout_secs: self.idle_timeout_secs,
             token_ttl_secs: self.token_ttl_secs,
             presence_grace_ms: self.presence_grace_ms,
+            presence_list_max: self.presence_list_max,
             message_rate: self.message_rate,
             party_grace_ms: self.party_grace_ms,
             party_reveal_ms: self.party_reveal_ms,

@@ -43,6 +43,9 @@ pub struct Config {
     pub presence_grace: Duration,
     /// Presence changes are gathered over this window and sent as one diff.
     pub presence_window: Duration,
+    /// The most users a presence list holds (the first by name); larger hubs and rooms send this
+    /// many and a total, so connecting N guests does not cost O(N²).
+    pub presence_list_max: usize,
     /// Chat messages one user may send in 10 seconds (0: no limit).
     pub message_rate: usize,
     /// How long a dropped player's seat is held (shown as reconnecting), and how long the host may be
@@ -71,6 +74,7 @@ impl Default for Config {
             sync_full: true,
             presence_grace: Duration::from_secs(10),
             presence_window: Duration::from_millis(100),
+            presence_list_max: 100,
             message_rate: 50,
             party_grace: Duration::from_secs(20),
             party_reveal: Duration::from_secs(8),
@@ -108,6 +112,7 @@ pub struct FileConfig {
     pub sync_full: Option<bool>,
     pub presence_grace_ms: Option<u64>,
     pub presence_window_ms: Option<u64>,
+    pub presence_list_max: Option<usize>,
     pub message_rate: Option<usize>,
     pub party_grace_ms: Option<u64>,
     pub party_reveal_ms: Option<u64>,
@@ -178,6 +183,9 @@ impl FileConfig {
         if let Some(v) = self.presence_window_ms {
             config.presence_window = Duration::from_millis(v);
         }
+        if let Some(v) = self.presence_list_max {
+            config.presence_list_max = v;
+        }
         if let Some(v) = self.message_rate {
             config.message_rate = v;
         }
@@ -230,6 +238,9 @@ impl Config {
         }
         if self.presence_window.is_zero() || self.presence_window > Duration::from_secs(5) {
             return invalid("presence_window_ms", "must be between 1 and 5000");
+        }
+        if !(1..=10_000).contains(&self.presence_list_max) {
+            return invalid("presence_list_max", "must be between 1 and 10000");
         }
         let minute = Duration::from_secs(60);
         if self.party_grace > 10 * minute || self.party_reveal > minute || self.party_countdown > minute {

@@ -115,7 +115,7 @@ impl Hub {
             pin_required: config.pin.is_some(),
         };
         let tokens = TokenKeys::new(&secret, config.token_ttl);
-        let presence = Presence::new(config.presence_grace);
+        let presence = Presence::new(config.presence_grace, config.presence_list_max);
         let message_rate = config.message_rate;
         let live = std::sync::RwLock::new(Live { info, pin: config.pin.clone() });
         Ok(Hub {

@@ -429,9 +429,15 @@ messages?: Array<ChatMessage>,
  */
 events?: Array<ServerFrame>, 
 /**
- * `presence`: everyone online now. A room: its members online now (room presence).
+ * `presence`: who is online now. A room: its members online now (room presence). The
+ * list holds the first `presence_list_max` users by name (100 by default), so on a large
+ * hub it is a part of everyone; `total` says how many there are.
  */
 users?: Array<OnlineUser>, 
+/**
+ * Presence scopes: how many users are in the scope, listed or not.
+ */
+total?: number, 
 /**
  * `user:{id}`: how many inbox entries are unread.
  */
@@ -453,13 +459,19 @@ read_marks?: Array<ReadMark>, } | { "type": "unsubscribed", ref?: string, channe
  */
 channel?: string, 
 /**
- * Users who came online, or whose entry changed.
+ * Users who came into the list (came online, or moved into the first
+ * `presence_list_max` by name), or whose entry changed.
  */
 joins: Array<OnlineUser>, 
 /**
- * Ids of users who went offline.
+ * Ids of users who left the list: they went offline, or (on a large hub) other names now
+ * come before theirs.
  */
-leaves: number[], } | { "type": "message_edited", channel: string, offset: number, message_id: number, body: string, edited_at: number, } | { "type": "message_deleted", channel: string, offset: number, message_id: number, deleted_at: number, } | { "type": "reaction", channel: string, offset: number, message_id: number, emoji: string, user_id: number, added: boolean, } | { "type": "read_receipt", channel: string, user_id: number, offset: number, } | { "type": "typing", channel: string, user_id: number, display_name: string, typing: boolean, } | { "type": "room_update", room: Room, } | { "type": "dm_update", thread: DmThread, } | { "type": "online_users_update", users: Array<OnlineUser>, total_count: number, timestamp: number, } | { "type": "notification", notification: Notification, unread_count: number, } | { "type": "notifications_read", 
+leaves: number[], 
+/**
+ * How many users are in the scope now, listed or not; present when it changed.
+ */
+total?: number, } | { "type": "message_edited", channel: string, offset: number, message_id: number, body: string, edited_at: number, } | { "type": "message_deleted", channel: string, offset: number, message_id: number, deleted_at: number, } | { "type": "reaction", channel: string, offset: number, message_id: number, emoji: string, user_id: number, added: boolean, } | { "type": "read_receipt", channel: string, user_id: number, offset: number, } | { "type": "typing", channel: string, user_id: number, display_name: string, typing: boolean, } | { "type": "room_update", room: Room, } | { "type": "dm_update", thread: DmThread, } | { "type": "online_users_update", users: Array<OnlineUser>, total_count: number, timestamp: number, } | { "type": "notification", notification: Notification, unread_count: number, } | { "type": "notifications_read", 
 /**
  * The entries marked; absent when all were.
  */
@@ -513,7 +525,19 @@ export type StatusResponse = { status: string, version: string, uptime_secs: num
  */
 connections: number, };
 
-export type OnlineUsersResponse = { users: Array<OnlineUser>, total_count: number, timestamp: number, };
+export type OnlineUsersResponse = { users: Array<OnlineUser>, 
+/**
+ * Everyone online on the hub.
+ */
+total_count: number, 
+/**
+ * Everyone whose name matches `q` (everyone without one).
+ */
+matched: number, 
+/**
+ * Where the next page starts, when there is one.
+ */
+next_offset?: number, timestamp: number, };
 
 export type NotificationsResponse = { notifications: Array<Notification>, unread_count: number, };
 

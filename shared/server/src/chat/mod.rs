@@ -173,19 +173,22 @@ pub async fn subscribe(
             let s = o.snapshot;
             let recovered = s.recovered == Some(true);
             // Enters the channel's presence, sends the opening and subscribes, in one step.
-            hub2.presence.enter_room(&channel, &conn2, &hub2.registry, |users| ServerFrame::Subscribed {
-                r#ref: ref2,
-                channel: channel.to_string(),
-                epoch: Some(s.epoch),
-                last_offset: Some(s.last_offset),
-                recovered: s.recovered,
-                messages: (!recovered).then_some(s.messages),
-                events: recovered.then_some(s.replay),
-                users: Some(users),
-                unread_notifications: None,
-                last_read: Some(o.last_read),
-                unread: Some(o.unread),
-                read_marks: o.read_marks,
+            hub2.presence.enter_room(&channel, &conn2, &hub2.registry, |users, total| {
+                ServerFrame::Subscribed {
+                    r#ref: ref2,
+                    channel: channel.to_string(),
+                    epoch: Some(s.epoch),
+                    last_offset: Some(s.last_offset),
+                    recovered: s.recovered,
+                    messages: (!recovered).then_some(s.messages),
+                    events: recovered.then_some(s.replay),
+                    users: Some(users),
+                    total: Some(total),
+                    unread_notifications: None,
+                    last_read: Some(o.last_read),
+                    unread: Some(o.unread),
+                    read_marks: o.read_marks,
+                }
             });
         },
     )

@@ -7,6 +7,7 @@
 //! and diffs never disagree. With N clients reconnecting at once, each subscriber gets one frame per
 //! window, not N.
 
+mod list;
 mod set;
 
 use std::collections::HashMap;
@@ -24,15 +25,19 @@ use crate::time::now_ms;
 #[derive(Debug, Clone)]
 struct Profile {
     display_name: String,
+    /// The name lowercased: what lists sort and search by.
+    key: String,
     chosen: Option<PresenceStatus>,
     text: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Book {
     profiles: HashMap<i64, Profile>,
     /// `Channel::Presence` for the hub, `Channel::Room` for rooms.
     sets: HashMap<Channel, PresenceSet>,
+    /// The most users a scope lists (see [`list`]).
+    list_max: usize,
 }
 
 impl Book {
@@ -54,17 +59,6 @@ impl Book {
             devices,
         })
     }
-
-    fn snapshot(&self, scope: &Channel) -> Vec<OnlineUser> {
-        let Some(set) = self.sets.get(scope) else {
-            return Vec::new();
-        };
-        let mut users: Vec<_> = set.user_ids().filter_map(|id| self.entry(scope, id)).collect();
-        users.sort_by(|a, b| {
-            a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()).then(a.user_id.cmp(&b.user_id))
-        });
-        users
-    }
 }
 
 /// Presence of the whole hub and of each room.
@@ -75,9 +69,11 @@ pub struct Presence {
 }
 
 impl Presence {
-    /// `grace`: how long a user whose last connection closed still counts as online.
-    pub fn new(grace: Duration) -> Presence {
-        Presence { book: Mutex::new(Book::default()), grace }
+    /// `grace`: how long a user whose last connection closed still counts as online; `list_max`:
+    /// the most users a scope lists to its subscribers (at least 1).
+    pub fn new(grace: Duration, list_max: usize) -> Presence {
+        let book = Book { profiles: HashMap::new(), sets: HashMap::new(), list_max: list_max.max(1) };
+        Presence { book: Mutex::new(book), grace }
     }
 
     fn lock(&self) -> MutexGuard<'_, Book> {
@@ -96,11 +92,16 @@ impl Presence {
     fn join(book: &mut Book, scope: &Channel, conn: &ConnHandle) {
         let profile = book.profiles.entry(conn.user.id).or_insert_with(|| Profile {
             display_name: conn.user.display_name.clone(),
+            key: conn.user.display_name.to_lowercase(),
             chosen: None,
             text: None,
         });
-        profile.display_name.clone_from(&conn.user.display_name);
-        book.sets.entry(scope.clone()).or_default().join(conn.user.id, Self::device(conn));
+        if profile.display_name != conn.user.display_name {
+            profile.display_name.clone_from(&conn.user.display_name);
+            profile.key = conn.user.display_name.to_lowercase();
+        }
+        let key = profile.key.clone();
+        book.sets.entry(scope.clone()).or_default().join(conn.user.id, Self::device(conn), &key);
     }
 
     /// A connection comes online: it counts in the hub's presence. `stored` is the status the user
@@ -128,8 +129,9 @@ impl Presence {
 
     /// Sends `conn` the hub's online list and subscribes it to the `presence` diffs.
     pub fn subscribe(&self, conn: &Arc<ConnHandle>, registry: &Registry, r#ref: Option<String>) {
-        let book = self.lock();
-        let (first, rest, chunk) = split_snapshot(book.snapshot(&Channel::Presence));
+        let mut book = self.lock();
+        let (users, total) = book.listing(&Channel::Presence);
+        let (first, rest, chunk) = split_snapshot(users);
         conn.send_frame(&ServerFrame::Subscribed {
             r#ref,
             channel: Channel::Presence.to_string(),
@@ -139,6 +141,7 @@ impl Presence {
             messages: None,
             events: None,
             users: Some(first),
+            total: Some(total),
             unread_notifications: None,
             last_read: None,
             unread: None,
@@ -148,11 +151,12 @@ impl Presence {
         registry.subscribe(&Channel::Presence, conn);
     }
 
-    /// Subscribes `conn` to `online_users`: the whole list now and after every change.
+    /// Subscribes `conn` to `online_users`: the hub's list now and after every change.
     pub fn subscribe_online_users(&self, conn: &Arc<ConnHandle>, registry: &Registry, r#ref: Option<String>) {
-        let book = self.lock();
+        let mut book = self.lock();
         conn.send_frame(&ServerFrame::subscribed(r#ref, Channel::OnlineUsers.to_string()));
-        conn.send_frame(&online_users_update(book.snapshot(&Channel::Presence)));
+        let (users, total) = book.listing(&Channel::Presence);
+        conn.send_frame(&online_users_update(users, total));
         registry.subscribe(&Channel::OnlineUsers, conn);
     }
 
@@ -163,12 +167,13 @@ impl Presence {
         room: &Channel,
         conn: &Arc<ConnHandle>,
         registry: &Registry,
-        subscribed: impl FnOnce(Vec<OnlineUser>) -> ServerFrame,
+        subscribed: impl FnOnce(Vec<OnlineUser>, u32) -> ServerFrame,
     ) {
         let mut book = self.lock();
         Self::join(&mut book, room, conn);
-        let (first, rest, chunk) = split_snapshot(book.snapshot(room));
-        conn.send_frame(&subscribed(first));
+        let (users, total) = book.listing(room);
+        let (first, rest, chunk) = split_snapshot(users);
+        conn.send_frame(&subscribed(first, total));
         send_rest(conn, room, &rest, chunk);
         registry.subscribe(room, conn);
     }
@@ -206,9 +211,17 @@ impl Presence {
         self.lock().sets.get(&Channel::Presence).is_some_and(|s| s.contains(user_id))
     }
 
-    /// Everyone online on the hub, by name.
-    pub fn snapshot(&self) -> Vec<OnlineUser> {
-        self.lock().snapshot(&Channel::Presence)
+    /// Everyone online on the hub whose name contains `query` (any case), by name: `limit` of
+    /// them from `offset`, how many matched, and how many are online in all.
+    pub fn page(&self, query: &str, offset: usize, limit: usize) -> (Vec<OnlineUser>, usize, usize) {
+        let book = self.lock();
+        let (users, matched) = book.page(&Channel::Presence, query, offset, limit);
+        (users, matched, book.sets.get(&Channel::Presence).map_or(0, PresenceSet::len))
+    }
+
+    /// The most users a scope lists to its subscribers.
+    pub fn list_max(&self) -> usize {
+        self.lock().list_max
     }
 
     /// Ends grace periods that ran out by `now` and sends each scope's subscribers one diff with
@@ -218,38 +231,27 @@ impl Presence {
         let mut frames = 0;
         let scopes: Vec<Channel> = book.sets.keys().cloned().collect();
         for scope in scopes {
-            let Some(set) = book.sets.get_mut(&scope) else {
-                continue;
-            };
-            set.expire(now);
-            let (changed, leaves) = set.take_changes();
-            if changed.is_empty() && leaves.is_empty() {
-                if set.is_idle() && scope != Channel::Presence {
+            let Some(frame) = book.diff(&scope, now) else {
+                if book.sets.get(&scope).is_some_and(PresenceSet::is_idle) && scope != Channel::Presence {
                     book.sets.remove(&scope);
                 }
                 continue;
-            }
-            let joins = changed.into_iter().filter_map(|id| book.entry(&scope, id)).collect();
-            let frame = ServerFrame::PresenceDiff { channel: Some(scope.to_string()), joins, leaves };
+            };
             registry.publish(&scope, &encode(&frame), None);
             frames += 1;
             if scope == Channel::Presence && registry.subscriber_count(&Channel::OnlineUsers) > 0 {
-                let update = online_users_update(book.snapshot(&Channel::Presence));
-                registry.publish(&Channel::OnlineUsers, &encode(&update), None);
+                let (users, total) = book.listing(&Channel::Presence);
+                registry.publish(&Channel::OnlineUsers, &encode(&online_users_update(users, total)), None);
             }
         }
-        let Book { profiles, sets } = &mut *book;
+        let Book { profiles, sets, .. } = &mut *book;
         profiles.retain(|id, _| sets.values().any(|s| s.contains(*id)));
         frames
     }
 }
 
-fn online_users_update(users: Vec<OnlineUser>) -> ServerFrame {
-    ServerFrame::OnlineUsersUpdate {
-        total_count: u32::try_from(users.len()).unwrap_or(u32::MAX),
-        users,
-        timestamp: now_ms(),
-    }
+fn online_users_update(users: Vec<OnlineUser>, total_count: u32) -> ServerFrame {
+    ServerFrame::OnlineUsersUpdate { users, total_count, timestamp: now_ms() }
 }
 
 /// Presence entries in one frame (about 9 KiB). A large hub's list goes out as `subscribed` with the
@@ -277,6 +279,7 @@ fn send_rest(conn: &ConnHandle, scope: &Channel, rest: &[OnlineUser], chunk: usi
             channel: Some(scope.to_string()),
             joins: chunk.to_vec(),
             leaves: Vec::new(),
+            total: None,
         });
     }
 }
@@ -305,7 +308,7 @@ mod tests {
 
     #[test]
     fn a_big_snapshot_arrives_in_small_frames_that_add_up_to_the_list() {
-        let presence = Presence::new(Duration::from_secs(10));
+        let presence = Presence::new(Duration::from_secs(10), 1000);
         let registry = Registry::default();
         let others: Vec<_> = (2..=131).map(|i| conn(i, i as i64).0).collect();
         for c in &others {
@@ -338,7 +341,7 @@ mod tests {
 
     #[test]
     fn many_joins_in_one_window_are_one_diff_per_subscriber() {
-        let presence = Presence::new(Duration::from_secs(10));
+        let presence = Presence::new(Duration::from_secs(10), 1000);
         let registry = Registry::default();
         let (watcher, mut rx) = conn(1, 1);
         presence.connect(&watcher, None);
@@ -357,39 +360,39 @@ mod tests {
 
     #[test]
     fn chosen_status_wins_and_idle_devices_make_away() {
-        let presence = Presence::new(Duration::from_secs(10));
+        let presence = Presence::new(Duration::from_secs(10), 1000);
         let (a, _) = conn(1, 1);
         let (b, _) = conn(2, 1);
         presence.connect(&a, None);
         presence.connect(&b, None);
         presence.set_activity(&a, true);
-        assert_eq!(presence.snapshot()[0].status, PresenceStatus::Online, "one tab still active");
+        assert_eq!(presence.page("", 0, 10).0[0].status, PresenceStatus::Online, "one tab still active");
         presence.set_activity(&b, true);
-        assert_eq!(presence.snapshot()[0].status, PresenceStatus::Away);
+        assert_eq!(presence.page("", 0, 10).0[0].status, PresenceStatus::Away);
         presence.set_status(1, PresenceStatus::Busy, Some("in a game".into()));
-        let me = &presence.snapshot()[0];
+        let me = &presence.page("", 0, 10).0[0];
         assert_eq!(
             (me.status, me.status_text.as_deref(), me.connections),
             (PresenceStatus::Busy, Some("in a game"), 2)
         );
         presence.set_status(1, PresenceStatus::Online, None);
-        assert_eq!(presence.snapshot()[0].status, PresenceStatus::Away, "back to automatic");
+        assert_eq!(presence.page("", 0, 10).0[0].status, PresenceStatus::Away, "back to automatic");
     }
 
     #[test]
     fn room_presence_is_separate_and_follows_its_members() {
-        let presence = Presence::new(Duration::ZERO);
+        let presence = Presence::new(Duration::ZERO, 1000);
         let registry = Registry::default();
         let lobby = Channel::lobby();
         let (a, mut arx) = conn(1, 1);
         let (b, _) = conn(2, 2);
         presence.connect(&a, None);
         presence.connect(&b, None);
-        presence.enter_room(&lobby, &a, &registry, |users| {
+        presence.enter_room(&lobby, &a, &registry, |users, _| {
             assert_eq!(users.len(), 1);
             ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() }
         });
-        presence.enter_room(&lobby, &b, &registry, |users| {
+        presence.enter_room(&lobby, &b, &registry, |users, _| {
             assert_eq!(users.len(), 2);
             ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() }
         });

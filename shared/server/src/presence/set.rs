@@ -1,7 +1,7 @@
 //! One presence scope (the hub, or one room): who is in it, through which connections, and what
 //! changed since the last flush. Pure state with explicit time, so its rules are tested directly.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use hubbub_protocol::{DevicePresence, PresenceStatus};
@@ -15,24 +15,38 @@ struct Member {
     /// Set when the last connection left: until the deadline the user still counts as present,
     /// shown with the devices they had, so a quick reconnect changes nothing others can see.
     grace: Option<(Instant, Vec<DevicePresence>)>,
+    /// What the user sorts by (their name, lowercased).
+    key: String,
 }
 
 /// Who is in one scope, plus the users whose visible entry changed since [`PresenceSet::take_changes`].
 #[derive(Debug, Default)]
 pub struct PresenceSet {
     members: HashMap<i64, Member>,
+    /// Members by sort key, so the first names of a large scope are read without sorting it.
+    order: BTreeSet<(String, i64)>,
     changed: BTreeSet<i64>,
     left: BTreeSet<i64>,
+    /// What subscribers were last told (see `presence::list`): the users the last diff listed,
+    /// the users whose listing differs for someone who subscribed since, and the total.
+    pub(super) shown: HashSet<i64>,
+    pub(super) dirty: HashSet<i64>,
+    pub(super) total_sent: usize,
+    pub(super) total_dirty: bool,
+    pub(super) total_at: Option<Instant>,
 }
 
 impl PresenceSet {
-    /// A connection of `user_id` enters the scope.
-    pub fn join(&mut self, user_id: i64, device: DevicePresence) {
-        let member = self.members.entry(user_id).or_insert_with(|| Member {
-            conns: BTreeMap::new(),
-            since: device.since,
-            grace: None,
+    /// A connection of `user_id` enters the scope; `key` is what the user sorts by.
+    pub fn join(&mut self, user_id: i64, device: DevicePresence, key: &str) {
+        let member = self.members.entry(user_id).or_insert_with(|| {
+            self.order.insert((key.to_owned(), user_id));
+            Member { conns: BTreeMap::new(), since: device.since, grace: None, key: key.to_owned() }
         });
+        if member.key != key {
+            self.order.remove(&(std::mem::replace(&mut member.key, key.to_owned()), user_id));
+            self.order.insert((key.to_owned(), user_id));
+        }
         member.grace = None;
         member.conns.insert(device.connection_id, device);
         self.left.remove(&user_id);
@@ -85,7 +99,9 @@ impl PresenceSet {
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
-            self.members.remove(&id);
+            if let Some(member) = self.members.remove(&id) {
+                self.order.remove(&(member.key, id));
+            }
             self.changed.remove(&id);
             self.left.insert(id);
         }
@@ -108,9 +124,9 @@ impl PresenceSet {
         self.members.get(&user_id).is_some_and(|m| m.conns.contains_key(&connection_id))
     }
 
-    /// Everyone present.
+    /// Everyone present, by name.
     pub fn user_ids(&self) -> impl Iterator<Item = i64> + '_ {
-        self.members.keys().copied()
+        self.order.iter().map(|(_, id)| *id)
     }
 
     /// The devices others see for a user (the last known ones during a grace period) and since when.
@@ -123,9 +139,24 @@ impl PresenceSet {
         Some((devices, m.since))
     }
 
+    /// How many users are present.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether nobody is present.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
     /// Nobody present and nothing left to report.
     pub fn is_idle(&self) -> bool {
-        self.members.is_empty() && self.changed.is_empty() && self.left.is_empty()
+        self.is_empty()
+            && self.changed.is_empty()
+            && self.left.is_empty()
+            && self.shown.is_empty()
+            && self.dirty.is_empty()
+            && self.total_sent == 0
     }
 }
 
@@ -143,8 +174,8 @@ mod tests {
     fn two_tabs_are_one_member_and_closing_one_keeps_them() {
         let mut set = PresenceSet::default();
         let t0 = Instant::now();
-        set.join(1, device(10));
-        set.join(1, device(11));
+        set.join(1, device(10), "a");
+        set.join(1, device(11), "a");
         assert_eq!(set.take_changes(), (vec![1], vec![]));
         set.leave(1, 10, t0, GRACE);
         assert_eq!(set.take_changes(), (vec![1], vec![]));
@@ -157,14 +188,14 @@ mod tests {
     fn a_reconnect_within_the_grace_period_shows_no_leave() {
         let mut set = PresenceSet::default();
         let t0 = Instant::now();
-        set.join(1, device(10));
+        set.join(1, device(10), "a");
         set.take_changes();
         set.leave(1, 10, t0, GRACE);
         // Nothing visible changed: the entry keeps its last devices during the grace period.
         assert_eq!(set.take_changes(), (vec![], vec![]));
         assert_eq!(set.devices(1).unwrap().0[0].connection_id, 10);
         set.expire(t0 + GRACE / 2);
-        set.join(1, device(12));
+        set.join(1, device(12), "a");
         set.expire(t0 + GRACE * 2);
         assert_eq!(set.take_changes(), (vec![1], vec![]));
         assert!(set.contains(1));
@@ -174,7 +205,7 @@ mod tests {
     fn the_last_connection_leaving_ends_presence_after_the_grace_period() {
         let mut set = PresenceSet::default();
         let t0 = Instant::now();
-        set.join(1, device(10));
+        set.join(1, device(10), "a");
         set.leave(1, 10, t0, GRACE);
         set.expire(t0 + GRACE - Duration::from_millis(1));
         assert!(set.contains(1));
@@ -188,7 +219,7 @@ mod tests {
     #[test]
     fn device_status_changes_are_reported_once() {
         let mut set = PresenceSet::default();
-        set.join(1, device(10));
+        set.join(1, device(10), "a");
         set.take_changes();
         assert!(set.set_device_status(1, 10, PresenceStatus::Away));
         assert!(!set.set_device_status(1, 10, PresenceStatus::Away));

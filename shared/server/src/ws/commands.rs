@@ -296,6 +296,7 @@ async fn subscribe_personal(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<Str
                         messages: None,
                         events: None,
                         users: None,
+                        total: None,
                         unread_notifications: Some(unread),
                         last_read: None,
                         unread: None,
