@@ -64,7 +64,28 @@ function timeoutSignal(ms: number | undefined): AbortSignal | undefined {
   return AbortSignal.timeout(ms);
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+/** The caller's signal and the timeout's, as one (the caller's alone where `AbortSignal.any` is missing). */
+function requestSignal(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
+  const timeout = timeoutSignal(timeoutMs);
+  if (!signal || !timeout) return signal ?? timeout;
+  return typeof AbortSignal.any === 'function' ? AbortSignal.any([signal, timeout]) : signal;
+}
+
+/** What a cancelled request rejects with: a DOMException named `AbortError`. */
+export function isAbort(err: unknown): boolean {
+  return err instanceof DOMException && err.name === 'AbortError';
+}
+
+interface RequestOptions {
+  timeoutMs?: number;
+  /** Cancels the request: it then rejects with an `AbortError` (see `isAbort`), not an ApiRequestError. */
+  signal?: AbortSignal;
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  const { signal, timeoutMs } = opts;
+  const aborted = (): DOMException => new DOMException('The request was cancelled.', 'AbortError');
+  if (signal?.aborted) throw aborted();
   let response: Response;
   try {
     response = await fetch(path, {
@@ -73,9 +94,10 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, 
       headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
-      signal: timeoutSignal(timeoutMs),
+      signal: requestSignal(signal, timeoutMs),
     });
   } catch {
+    if (signal?.aborted) throw aborted();
     throw new ApiRequestError(0, 'unavailable', 'The hub cannot be reached. Check your Wi-Fi connection.');
   }
   let payload: unknown = null;
@@ -127,9 +149,32 @@ export function getWsToken(): Promise<WsTokenResponse> {
   return request<WsTokenResponse>('GET', '/api/auth/ws-token');
 }
 
-/** `GET /api/users/online`: who is online, for when the socket is down; gives up after `timeoutMs`. */
+/** `GET /api/users/online`: who is online (the first page by name), for when the socket is down; gives up after `timeoutMs`. */
 export function getOnlineUsers(timeoutMs?: number): Promise<OnlineUsersResponse> {
-  return request<OnlineUsersResponse>('GET', '/api/users/online', undefined, timeoutMs);
+  return request<OnlineUsersResponse>('GET', '/api/users/online', undefined, { timeoutMs });
+}
+
+/** The most characters `findOnlineUsers` may search for. */
+export const MAX_ONLINE_QUERY = 100;
+
+export interface FindOnlineOptions {
+  /** Where the page starts (a previous answer's `next_offset`). */
+  offset?: number;
+  /** How many to return (1..=1000); the hub's list size by default. */
+  limit?: number;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** `GET /api/users/online?q=&offset=&limit=`: everyone online whose name contains `q` (any case), a page at a time, by name. */
+export function findOnlineUsers(q: string, opts: FindOnlineOptions = {}): Promise<OnlineUsersResponse> {
+  const params = new URLSearchParams({ q });
+  if (opts.offset) params.set('offset', String(opts.offset));
+  if (opts.limit !== undefined) params.set('limit', String(opts.limit));
+  return request<OnlineUsersResponse>('GET', `/api/users/online?${params}`, undefined, {
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs,
+  });
 }
 
 /** `GET /api/notifications`: this user's inbox, newest first, and how many entries are unread. */

@@ -14,6 +14,7 @@ import type {
   HubInfo,
   MessagesResponse,
   Notification,
+  OnlineUsersResponse,
   PresenceStatus,
   Room,
   RoomKind,
@@ -21,6 +22,7 @@ import type {
   UserInfo,
 } from './protocol';
 import { MyStatus } from './my-status';
+import { SEARCH_PAGE, SEARCH_TIMEOUT_MS } from './online-search';
 import { ResumeStore } from './resume';
 import type { HubClientOptions, HubSnapshot } from './snapshot';
 import { ChatSender, bodyProblem, type SendResult } from './sender';
@@ -29,6 +31,9 @@ import { TypingSender } from './typing';
 
 export type { ChannelView, ConnectionState, DirectoryView, DisplayMessage, HubClientOptions, HubSnapshot, SendResult };
 export { CommandError, describeError, LOBBY };
+
+/** How long after the hub-wide snapshot this user's own entry is looked up when no list shows it. */
+const SELF_LOOKUP_DELAY_MS = 1_000;
 
 /**
  * Start it once signed in; it keeps the socket up, delivers every queued message exactly once
@@ -55,6 +60,7 @@ export class HubClient {
   private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly myStatus: MyStatus;
   private activity: ActivityMonitor | null = null;
+  private selfLookup: ReturnType<typeof setTimeout> | undefined;
   private readonly trackActivity: boolean;
   private idle = false;
   private running = false;
@@ -110,9 +116,11 @@ export class HubClient {
       },
     });
     this.myStatus = new MyStatus(
-      () => this.presence.get(this.me.id),
+      // On a large hub this user may be past the end of every list: then their entry as last seen.
+      () => this.presence.find(this.me.id),
       () => this.changed(),
     );
+    this.presence.setSelf(this.me.id);
     this.trackActivity = opts.trackActivity ?? typeof document !== 'undefined';
     this.connection = this.socket.connection;
     this.snapshot = this.buildSnapshot();
@@ -148,6 +156,8 @@ export class HubClient {
   stop(): void {
     this.running = false;
     this.poller.setActive(false);
+    clearTimeout(this.selfLookup);
+    this.selfLookup = undefined;
     this.activity?.stop();
     this.activity = null;
     if (typeof document !== 'undefined') {
@@ -231,6 +241,14 @@ export class HubClient {
   /** Toggles this user's reaction. */
   async react(channel: string, messageId: number, emoji: string): Promise<void> {
     await this.command({ type: 'react', channel, message_id: messageId, emoji });
+  }
+
+  /**
+   * Everyone online whose name contains `query` (any case), by name, a page from `offset`: for
+   * people past the end of the online list on a large hub. Cancelled by `signal`.
+   */
+  findOnline(query: string, offset = 0, signal?: AbortSignal, limit = SEARCH_PAGE): Promise<OnlineUsersResponse> {
+    return api.findOnlineUsers(query.trim(), { offset, limit, signal, timeoutMs: SEARCH_TIMEOUT_MS });
   }
 
   /** Full-text search over the readable channels (or one), newest first. */
@@ -321,6 +339,9 @@ export class HubClient {
     this.changed();
     try {
       await this.command({ type: 'set_status', status, text: line });
+      // No list may show this user on a large hub, so no diff would tell: remember it ourselves.
+      const mine = this.presence.find(this.me.id) ?? this.presence.selfEntry;
+      if (mine) this.presence.rememberSelf({ ...mine, status, status_text: line || undefined });
       this.myStatus.acked(status, line);
     } catch (err) {
       this.myStatus.failed(status, line, previous);
@@ -492,8 +513,8 @@ export class HubClient {
         this.directory.upsertDm(frame.thread);
         break;
       case 'presence_diff':
-        if (!this.presence.diff(frame.channel, frame.joins, frame.leaves)) return;
-        if (isHubWide(frame.channel)) this.myStatus.settle();
+        if (!this.presence.diff(frame.channel, frame.joins, frame.leaves, frame.total)) return;
+        this.myStatus.settle();
         break;
       case 'notification':
         this.onNotificationFrame(frame.notification, frame.unread_count);
@@ -533,10 +554,11 @@ export class HubClient {
     const channel = frame.channel;
     this.subscribed.add(channel);
     if (frame.users) {
-      this.presence.snapshot(channel, frame.users);
+      this.presence.snapshot(channel, frame.users, frame.total);
       if (isHubWide(channel)) {
         this.degraded = false;
         this.myStatus.settle();
+        this.scheduleSelfLookup();
       }
     }
     if (channel === `user:${this.me.id}`) {
@@ -546,6 +568,36 @@ export class HubClient {
     }
     if (isChatChannel(channel)) this.chat.subscribed(frame);
     this.sender.flush(channel);
+  }
+
+  /**
+   * On a large hub this user may be in no list they get (past the end of the hub's and the Lobby's,
+   * and in no conversation): once the snapshot's pieces are in, their own entry (the status chosen
+   * on another device or before a reload) is looked up by name, once per connection.
+   */
+  private scheduleSelfLookup(): void {
+    clearTimeout(this.selfLookup);
+    this.selfLookup = setTimeout(() => {
+      this.selfLookup = undefined;
+      if (!this.running || !this.socket.isOnline || !this.presence.partial || this.presence.listed(this.me.id)) return;
+      void this.lookUpSelf();
+    }, SELF_LOOKUP_DELAY_MS);
+  }
+
+  private async lookUpSelf(): Promise<void> {
+    try {
+      const res = await api.findOnlineUsers(this.me.display_name.slice(0, api.MAX_ONLINE_QUERY), {
+        limit: 1000,
+        timeoutMs: SEARCH_TIMEOUT_MS,
+      });
+      const mine = res.users.find((u) => u.user_id === this.me.id);
+      if (!mine || this.presence.listed(this.me.id)) return;
+      this.presence.rememberSelf(mine);
+      this.myStatus.settle();
+      this.changed();
+    } catch {
+      // Best effort: the status menu then shows what this tab last knew.
+    }
   }
 
   /** A live history event; a hole before it (never expected) is filled by a catch-up once per connection. */
@@ -609,9 +661,11 @@ export class HubClient {
       unreadTotal: Object.values(unreadByChannel).reduce((a, b) => a + b, 0),
       directory,
       online: this.presence.online(),
+      onlineTotal: this.presence.onlineTotal(),
       onlineStale: !this.presence.live && this.degraded,
       onlineAsOf: this.presence.asOf,
       rooms: this.presence.roomLists(),
+      roomTotals: this.presence.roomTotals(),
       myStatus: this.myStatus.current(),
       idle: this.idle,
       unread: this.inbox.unread,

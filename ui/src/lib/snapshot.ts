@@ -23,14 +23,22 @@ export interface HubSnapshot {
   unreadTotal: number;
   /** Rooms and direct conversations. */
   directory: DirectoryView;
-  /** Everyone online, sorted by name: live from the socket, else the last known list. */
+  /**
+   * Who is online, sorted by name: live from the socket, else the last known list. A large hub lists
+   * only the first `presence_list_max` by name, so someone missing here may still be online (see
+   * `onlineTotal`, and `onlineState` in presence.ts).
+   */
   online: readonly OnlineUser[];
+  /** How many are online on the hub, listed in `online` or not. */
+  onlineTotal: number;
   /** True when `online` is not live and the connection is in trouble: show it as "last known". */
   onlineStale: boolean;
   /** When a stale `online` list was last known to be right (ms). */
   onlineAsOf: number | null;
-  /** Live room presence (who is in each room), per room channel; absent while unknown. */
+  /** Live room presence (who is in each room or conversation), per channel; absent while unknown. Capped like `online`. */
   rooms: Readonly<Record<string, readonly OnlineUser[]>>;
+  /** Per channel in `rooms`: how many members are in it, listed or not. */
+  roomTotals: Readonly<Record<string, number>>;
   /** This user's chosen status and status line (what this tab last asked for, until the hub confirms). */
   myStatus: { status: PresenceStatus; text: string };
   /** Whether this tab counts as idle (hidden or no input for a while). */
