@@ -8,7 +8,9 @@ use std::sync::Mutex;
 
 use axum::extract::ws::Utf8Bytes;
 use hubbub_protocol::{Channel, ServerFrame, UserInfo};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
+
+use crate::outbox::{self, Refused};
 
 /// Why and how a connection should end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +29,7 @@ pub struct ConnHandle {
     /// How this connection's device is shown in presence (e.g. `Android`); `None` for the seed path
     /// sockets, which watch one channel and do not count in presence.
     pub device: Option<String>,
-    tx: mpsc::Sender<Utf8Bytes>,
+    tx: outbox::Sender,
     close: Mutex<Option<CloseReason>>,
     close_notify: Notify,
     /// Channels this connection is subscribed to, so it can leave them all when it ends.
@@ -52,8 +54,8 @@ impl ConnHandle {
         user: UserInfo,
         device: Option<String>,
         capacity: usize,
-    ) -> (ConnHandle, mpsc::Receiver<Utf8Bytes>) {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
+    ) -> (ConnHandle, outbox::Receiver) {
+        let (tx, rx) = outbox::outbox(capacity);
         let handle = ConnHandle {
             id,
             user,
@@ -70,7 +72,7 @@ impl ConnHandle {
     pub fn send(&self, frame: Utf8Bytes) -> bool {
         match self.tx.try_send(frame) {
             Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(Refused::Full) => {
                 self.close(CloseReason::Send {
                     code: hubbub_protocol::close::TOO_SLOW,
                     reason: Cow::Borrowed("too slow: send queue full"),
@@ -78,7 +80,7 @@ impl ConnHandle {
                 });
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(Refused::Closed) => false,
         }
     }
 
@@ -86,10 +88,7 @@ impl ConnHandle {
     /// command, so a client that pipelines commands faster than it reads the answers is slowed down
     /// instead of overflowing its own queue.
     pub async fn room_for_replies(&self) {
-        let quarter = (self.tx.max_capacity() / 4).max(1);
-        if let Ok(permits) = self.tx.reserve_many(quarter).await {
-            drop(permits);
-        }
+        self.tx.wait_for_room((self.tx.capacity() / 4).max(1)).await;
     }
 
     /// Encodes and queues one frame for this connection only.

@@ -24,6 +24,7 @@ pub mod discovery;
 pub mod hub;
 pub mod lan;
 pub mod notify;
+pub mod outbox;
 pub mod party;
 pub mod presence;
 pub mod ratelimit;

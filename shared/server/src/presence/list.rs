@@ -115,20 +115,42 @@ impl Book {
     }
 }
 
+/// Splits a diff whose joins are more than `entries` into frames of at most that many (the leaves
+/// and the total ride in the last one). Applying the pieces in order is applying the diff: joins
+/// and leaves never name the same user. Small frames matter because a socket's write buffer keeps
+/// the size of the largest frame it wrote for the connection's life.
+pub fn pieces(frame: ServerFrame, entries: usize) -> Vec<ServerFrame> {
+    let ServerFrame::PresenceDiff { channel, mut joins, leaves, total } = frame else {
+        return vec![frame];
+    };
+    let mut out = Vec::with_capacity(joins.len().div_ceil(entries.max(1)).max(1));
+    while joins.len() > entries.max(1) {
+        let rest = joins.split_off(entries.max(1));
+        out.push(ServerFrame::PresenceDiff {
+            channel: channel.clone(),
+            joins,
+            leaves: Vec::new(),
+            total: None,
+        });
+        joins = rest;
+    }
+    out.push(ServerFrame::PresenceDiff { channel, joins, leaves, total });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use hubbub_protocol::UserInfo;
-    use tokio::sync::mpsc::Receiver;
 
     use super::*;
     use crate::channels::Registry;
     use crate::conn::ConnHandle;
     use crate::presence::Presence;
 
-    type Rx = Receiver<axum::extract::ws::Utf8Bytes>;
+    type Rx = crate::outbox::Receiver;
 
     fn conn(id: u64, user: i64, name: &str) -> (Arc<ConnHandle>, Rx) {
         let (h, rx) =
@@ -145,7 +167,7 @@ mod tests {
 
     impl View {
         fn apply(&mut self, rx: &mut Rx) {
-            while let Ok(bytes) = rx.try_recv() {
+            while let Some(bytes) = rx.try_recv() {
                 let frame: ServerFrame = serde_json::from_str(bytes.as_str()).unwrap();
                 match frame {
                     ServerFrame::Subscribed { users: Some(users), total, .. } => {

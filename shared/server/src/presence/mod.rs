@@ -4,8 +4,8 @@
 //! Every change and every presence subscription happens under one lock, and changes reach
 //! subscribers only from [`Presence::flush`], as whole entries. A subscriber's snapshot may already
 //! contain a change that a later diff repeats; applying an entry twice changes nothing, so snapshot
-//! and diffs never disagree. With N clients reconnecting at once, each subscriber gets one frame per
-//! window, not N.
+//! and diffs never disagree. With N clients reconnecting at once, each subscriber gets one diff per
+//! window (in frames of at most [`SNAPSHOT_CHUNK`] entries), not N.
 
 mod list;
 mod set;
@@ -237,8 +237,10 @@ impl Presence {
                 }
                 continue;
             };
-            registry.publish(&scope, &encode(&frame), None);
-            frames += 1;
+            for piece in list::pieces(frame, SNAPSHOT_CHUNK) {
+                registry.publish(&scope, &encode(&piece), None);
+                frames += 1;
+            }
             if scope == Channel::Presence && registry.subscriber_count(&Channel::OnlineUsers) > 0 {
                 let (users, total) = book.listing(&Channel::Presence);
                 registry.publish(&Channel::OnlineUsers, &encode(&online_users_update(users, total)), None);
@@ -254,15 +256,15 @@ fn online_users_update(users: Vec<OnlineUser>, total_count: u32) -> ServerFrame 
     ServerFrame::OnlineUsersUpdate { users, total_count, timestamp: now_ms() }
 }
 
-/// Presence entries in one frame (about 9 KiB). A large hub's list goes out as `subscribed` with the
+/// Presence entries in one frame (about 1.8 KiB). A large hub's list goes out as `subscribed` with the
 /// first entries, then `presence_diff` frames whose joins carry the rest, all before any later diff
 /// (the book stays locked): the client applies them like any diff and ends with the exact list, and
 /// no socket writes one huge frame. That matters because a socket's write buffer keeps the size of
 /// the largest frame it wrote: one 360 KiB snapshot per connection stayed allocated for the
-/// connection's life (2,000 users: 233 KiB per connection before, 53 KiB after).
-pub const SNAPSHOT_CHUNK: usize = 50;
-/// Most frames one snapshot is split into, so a huge hub cannot fill a socket's send queue with them:
-/// above 10,000 users the chunks grow instead.
+/// connection's life (2,000 users: 233 KiB per connection before, 53 KiB after 50-entry frames).
+pub const SNAPSHOT_CHUNK: usize = 10;
+/// Most frames one snapshot is split into, so a huge list cannot fill a socket's send queue with
+/// them: above 2,000 entries the chunks grow instead.
 pub const MAX_SNAPSHOT_FRAMES: usize = 200;
 
 /// The first chunk of a snapshot, the rest, and the chunk size.
@@ -289,10 +291,7 @@ mod tests {
     use super::*;
     use hubbub_protocol::UserInfo;
 
-    fn conn(
-        id: u64,
-        user: i64,
-    ) -> (Arc<ConnHandle>, tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>) {
+    fn conn(id: u64, user: i64) -> (Arc<ConnHandle>, crate::outbox::Receiver) {
         let (h, rx) = ConnHandle::new(
             id,
             UserInfo { id: user, display_name: format!("u{user}") },
@@ -302,15 +301,15 @@ mod tests {
         (Arc::new(h), rx)
     }
 
-    fn frames(rx: &mut tokio::sync::mpsc::Receiver<axum::extract::ws::Utf8Bytes>) -> Vec<serde_json::Value> {
-        std::iter::from_fn(|| rx.try_recv().ok()).map(|f| serde_json::from_str(f.as_str()).unwrap()).collect()
+    fn frames(rx: &mut crate::outbox::Receiver) -> Vec<serde_json::Value> {
+        std::iter::from_fn(|| rx.try_recv()).map(|f| serde_json::from_str(f.as_str()).unwrap()).collect()
     }
 
     #[test]
     fn a_big_snapshot_arrives_in_small_frames_that_add_up_to_the_list() {
         let presence = Presence::new(Duration::from_secs(10), 1000);
         let registry = Registry::default();
-        let others: Vec<_> = (2..=131).map(|i| conn(i, i as i64).0).collect();
+        let others: Vec<_> = (2..=51).map(|i| conn(i, i as i64).0).collect();
         for c in &others {
             presence.connect(c, None);
         }
@@ -318,7 +317,7 @@ mod tests {
         presence.connect(&late, None);
         presence.subscribe(&late, &registry, None);
         let got = frames(&mut rx);
-        assert_eq!(got.len(), 3, "131 entries: 50 in `subscribed`, then 50 and 31 as joins");
+        assert_eq!(got.len(), 6, "51 entries: 10 in `subscribed`, then 4 x 10 and 1 as joins");
         assert_eq!(got[0]["type"], "subscribed");
         assert!(got[1..].iter().all(|f| f["type"] == "presence_diff" && f["channel"] == "presence"));
         let mut ids: Vec<i64> =
@@ -327,7 +326,7 @@ mod tests {
             ids.extend(f["joins"].as_array().unwrap().iter().map(|u| u["user_id"].as_i64().unwrap()));
         }
         ids.sort_unstable();
-        assert_eq!(ids, (1..=131).collect::<Vec<_>>());
+        assert_eq!(ids, (1..=51).collect::<Vec<_>>());
         // A huge list is split into at most MAX_SNAPSHOT_FRAMES frames.
         let (first, rest, chunk) = split_snapshot(
             vec![got[0]["users"][0].clone(); 50_000]
@@ -350,11 +349,22 @@ mod tests {
         for c in &others {
             presence.connect(c, None);
         }
-        assert_eq!(presence.flush(Instant::now(), &registry), 1);
+        // One diff of 101 entries, each once, in frames of at most SNAPSHOT_CHUNK; the total last.
+        assert_eq!(presence.flush(Instant::now(), &registry), 11);
         let got = frames(&mut rx);
-        assert_eq!(got.len(), 2, "the snapshot, then one diff");
-        assert_eq!(got[1]["type"], "presence_diff");
-        assert_eq!(got[1]["joins"].as_array().unwrap().len(), 101);
+        assert_eq!(got.len(), 12, "the snapshot, then the diff in 11 frames");
+        let diffs = &got[1..];
+        assert!(
+            diffs.iter().all(|f| f["type"] == "presence_diff" && f["joins"].as_array().unwrap().len() <= 10)
+        );
+        let mut ids: Vec<i64> = diffs
+            .iter()
+            .flat_map(|f| f["joins"].as_array().unwrap().iter().map(|u| u["user_id"].as_i64().unwrap()))
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, (1..=101).collect::<Vec<_>>());
+        assert!(diffs[..10].iter().all(|f| f.get("total").is_none()));
+        assert_eq!(diffs[10]["total"], 101);
         assert_eq!(presence.flush(Instant::now(), &registry), 0, "nothing new, nothing sent");
     }
 

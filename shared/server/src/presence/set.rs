@@ -1,7 +1,7 @@
 //! One presence scope (the hub, or one room): who is in it, through which connections, and what
 //! changed since the last flush. Pure state with explicit time, so its rules are tested directly.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use hubbub_protocol::{DevicePresence, PresenceStatus};
@@ -9,7 +9,9 @@ use hubbub_protocol::{DevicePresence, PresenceStatus};
 /// A user in a scope: their live connections, or the last ones seen while a grace period runs.
 #[derive(Debug, Clone)]
 struct Member {
-    conns: BTreeMap<u64, DevicePresence>,
+    /// By connection id; a user has one or two, so a small vector beats a map (a B-tree node
+    /// costs about 800 bytes per member per scope).
+    conns: Vec<DevicePresence>,
     /// Unix milliseconds when the user entered the scope.
     since: i64,
     /// Set when the last connection left: until the deadline the user still counts as present,
@@ -41,14 +43,20 @@ impl PresenceSet {
     pub fn join(&mut self, user_id: i64, device: DevicePresence, key: &str) {
         let member = self.members.entry(user_id).or_insert_with(|| {
             self.order.insert((key.to_owned(), user_id));
-            Member { conns: BTreeMap::new(), since: device.since, grace: None, key: key.to_owned() }
+            Member { conns: Vec::new(), since: device.since, grace: None, key: key.to_owned() }
         });
         if member.key != key {
             self.order.remove(&(std::mem::replace(&mut member.key, key.to_owned()), user_id));
             self.order.insert((key.to_owned(), user_id));
         }
         member.grace = None;
-        member.conns.insert(device.connection_id, device);
+        match member.conns.iter_mut().find(|d| d.connection_id == device.connection_id) {
+            Some(slot) => *slot = device,
+            None => {
+                let at = member.conns.partition_point(|d| d.connection_id < device.connection_id);
+                member.conns.insert(at, device);
+            }
+        }
         self.left.remove(&user_id);
         self.changed.insert(user_id);
     }
@@ -58,10 +66,11 @@ impl PresenceSet {
         let Some(member) = self.members.get_mut(&user_id) else {
             return;
         };
-        let before: Vec<_> = member.conns.values().cloned().collect();
-        if member.conns.remove(&connection_id).is_none() {
+        let Some(at) = member.conns.iter().position(|d| d.connection_id == connection_id) else {
             return;
-        }
+        };
+        let before = member.conns.clone();
+        member.conns.remove(at);
         if member.conns.is_empty() {
             member.grace = Some((now + grace, before));
         } else {
@@ -71,7 +80,10 @@ impl PresenceSet {
 
     /// A connection's own status (its tab went idle or came back). Returns whether it changed.
     pub fn set_device_status(&mut self, user_id: i64, connection_id: u64, status: PresenceStatus) -> bool {
-        let Some(device) = self.members.get_mut(&user_id).and_then(|m| m.conns.get_mut(&connection_id))
+        let Some(device) = self
+            .members
+            .get_mut(&user_id)
+            .and_then(|m| m.conns.iter_mut().find(|d| d.connection_id == connection_id))
         else {
             return false;
         };
@@ -121,7 +133,7 @@ impl PresenceSet {
 
     /// Whether one of the user's live connections is `connection_id`.
     pub fn has_connection(&self, user_id: i64, connection_id: u64) -> bool {
-        self.members.get(&user_id).is_some_and(|m| m.conns.contains_key(&connection_id))
+        self.members.get(&user_id).is_some_and(|m| m.conns.iter().any(|d| d.connection_id == connection_id))
     }
 
     /// Everyone present, by name.
@@ -134,7 +146,7 @@ impl PresenceSet {
         let m = self.members.get(&user_id)?;
         let devices = match &m.grace {
             Some((_, last)) if m.conns.is_empty() => last.clone(),
-            _ => m.conns.values().cloned().collect(),
+            _ => m.conns.clone(),
         };
         Some((devices, m.since))
     }

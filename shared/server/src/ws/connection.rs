@@ -15,12 +15,13 @@ use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
 
 use hubbub_protocol::{Channel, ErrorCode, ServerFrame, StreamPosition, UserInfo, close};
-use tokio::sync::mpsc;
+
 use tokio::time::{Instant, interval_at, timeout};
 
 use super::commands;
 use crate::conn::{CloseReason, ConnHandle};
 use crate::hub::Hub;
+use crate::outbox;
 use crate::party::{Msg, Reply};
 use crate::store::{member_rooms, readable_dms, stored_status};
 use crate::time::now_ms;
@@ -70,6 +71,10 @@ async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
 }
 
 /// Runs an authenticated connection until it ends, then removes every trace of it.
+///
+/// The steps that await other parts of the hub (opening, each command, closing) run as boxed
+/// futures, so the connection's own future, which lives as long as the socket, stays small: an
+/// idle connection holds only its read and write loops, not the largest state a command needs.
 pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
     let device = match &kind {
         Kind::Main { device, .. } => Some(device.clone()),
@@ -80,50 +85,7 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
     let conn = Arc::new(handle);
     hub.connections.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
-
-    let personal = Channel::User(user.id);
-    let (channels, mut since) = match &kind {
-        Kind::Main { since, .. } => {
-            let mut channels = vec![personal, Channel::Presence];
-            channels.extend(chat_channels(&hub, user.id).await);
-            (channels, since.clone())
-        }
-        Kind::Personal => (vec![personal], HashMap::new()),
-        Kind::OnlineUsers => (vec![Channel::OnlineUsers], HashMap::new()),
-        Kind::Chat(channel) => (vec![channel.clone()], HashMap::new()),
-        Kind::Party(code) => (vec![Channel::Party(code.clone())], HashMap::new()),
-    };
-    let counts_in_presence = conn.device.is_some();
-    conn.send_frame(&ServerFrame::ConnectionEstablished {
-        connection_id: conn.id,
-        user: user.clone(),
-        hub: hub.info(),
-        server_time: now_ms(),
-        heartbeat_ms: u32::try_from(hub.config.heartbeat.as_millis()).unwrap_or(u32::MAX),
-        channels: channels.iter().map(ToString::to_string).collect(),
-    });
-    if counts_in_presence {
-        let user_id = user.id;
-        let stored = hub.store.read(move |db| stored_status(db, user_id)).await.ok();
-        let stored = stored.map(|(status, text)| (commands::parse_status(status.as_deref()), text));
-        hub.presence.connect(&conn, stored);
-    }
-    if let Kind::Party(code) = &kind {
-        let msg =
-            Msg::Join { conn: Arc::clone(&conn), audience: false, r#ref: None, reply: Reply::PathSocket };
-        if hub.parties.send(code, msg).await.is_err() {
-            conn.close(CloseReason::Send {
-                code: close::NOT_FOUND,
-                reason: "no such party".into(),
-                flush: true,
-            });
-        }
-    } else {
-        for channel in channels {
-            let position = since.remove(&channel);
-            commands::subscribe(&hub, &conn, channel, position, None).await;
-        }
-    }
+    Box::pin(open(&hub, &conn, kind)).await;
 
     let (sink, stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, rx, Arc::clone(&conn), hub.clone()));
@@ -141,7 +103,58 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
             let _ = timeout(Duration::from_secs(1), &mut read).await;
         }
     }
+    Box::pin(close_down(&hub, &conn)).await;
+}
 
+/// Greets a new connection and subscribes it to its channels (or seats it in its party).
+async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
+    let user = &conn.user;
+    let personal = Channel::User(user.id);
+    let (channels, mut since) = match &kind {
+        Kind::Main { since, .. } => {
+            let mut channels = vec![personal, Channel::Presence];
+            channels.extend(chat_channels(hub, user.id).await);
+            (channels, since.clone())
+        }
+        Kind::Personal => (vec![personal], HashMap::new()),
+        Kind::OnlineUsers => (vec![Channel::OnlineUsers], HashMap::new()),
+        Kind::Chat(channel) => (vec![channel.clone()], HashMap::new()),
+        Kind::Party(code) => (vec![Channel::Party(code.clone())], HashMap::new()),
+    };
+    conn.send_frame(&ServerFrame::ConnectionEstablished {
+        connection_id: conn.id,
+        user: user.clone(),
+        hub: hub.info(),
+        server_time: now_ms(),
+        heartbeat_ms: u32::try_from(hub.config.heartbeat.as_millis()).unwrap_or(u32::MAX),
+        channels: channels.iter().map(ToString::to_string).collect(),
+    });
+    if conn.device.is_some() {
+        let user_id = user.id;
+        let stored = hub.store.read(move |db| stored_status(db, user_id)).await.ok();
+        let stored = stored.map(|(status, text)| (commands::parse_status(status.as_deref()), text));
+        hub.presence.connect(conn, stored);
+    }
+    if let Kind::Party(code) = &kind {
+        let msg =
+            Msg::Join { conn: Arc::clone(conn), audience: false, r#ref: None, reply: Reply::PathSocket };
+        if hub.parties.send(code, msg).await.is_err() {
+            conn.close(CloseReason::Send {
+                code: close::NOT_FOUND,
+                reason: "no such party".into(),
+                flush: true,
+            });
+        }
+    } else {
+        for channel in channels {
+            let position = since.remove(&channel);
+            commands::subscribe(hub, conn, channel, position, None).await;
+        }
+    }
+}
+
+/// Takes a closed connection out of every channel, party and presence scope.
+async fn close_down(hub: &Hub, conn: &Arc<ConnHandle>) {
     let parties: Vec<String> = conn
         .channels
         .lock()
@@ -149,12 +162,12 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
         .iter()
         .filter_map(|c| if let Channel::Party(code) = c { Some(code.clone()) } else { None })
         .collect();
-    hub.registry.remove_connection(&conn);
+    hub.registry.remove_connection(conn);
     // A hub shutting down closes every socket; its parties keep their players as they were.
     for code in parties.into_iter().filter(|_| !hub.shutdown.is_cancelled()) {
-        let _ = hub.parties.send(&code, Msg::Detach { conn_id: conn.id, user_id: user.id }).await;
+        let _ = hub.parties.send(&code, Msg::Detach { conn_id: conn.id, user_id: conn.user.id }).await;
     }
-    hub.presence.disconnect(&conn);
+    hub.presence.disconnect(conn);
     hub.connections.fetch_sub(1, Ordering::Relaxed);
     tracing::debug!(conn = conn.id, "connection closed");
 }
@@ -177,7 +190,7 @@ async fn read_loop(mut stream: SplitStream<WebSocket>, hub: Hub, conn: Arc<ConnH
             Some(Err(e)) => return read_error(&e),
             Some(Ok(Message::Text(text))) => {
                 conn.room_for_replies().await;
-                commands::handle(&hub, &conn, text.as_str()).await;
+                Box::pin(commands::handle(&hub, &conn, text.as_str())).await;
             }
             Some(Ok(Message::Binary(_))) => {
                 conn.send_frame(&ServerFrame::error(
@@ -210,7 +223,7 @@ fn read_error(e: &axum::Error) -> CloseReason {
 
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Utf8Bytes>,
+    mut rx: outbox::Receiver,
     conn: Arc<ConnHandle>,
     hub: Hub,
 ) {
@@ -248,24 +261,20 @@ async fn write_loop(
 /// Writes `first` and whatever else is already queued (up to [`MAX_BATCH`]), then flushes once.
 async fn write_batch(
     sink: &mut SplitSink<WebSocket, Message>,
-    rx: &mut mpsc::Receiver<Utf8Bytes>,
+    rx: &mut outbox::Receiver,
     first: Utf8Bytes,
 ) -> Result<(), axum::Error> {
     sink.feed(Message::Text(first)).await?;
     for _ in 1..MAX_BATCH {
         match rx.try_recv() {
-            Ok(frame) => sink.feed(Message::Text(frame)).await?,
-            Err(_) => break,
+            Some(frame) => sink.feed(Message::Text(frame)).await?,
+            None => break,
         }
     }
     sink.flush().await
 }
 
-async fn finish(
-    sink: &mut SplitSink<WebSocket, Message>,
-    rx: &mut mpsc::Receiver<Utf8Bytes>,
-    reason: CloseReason,
-) {
+async fn finish(sink: &mut SplitSink<WebSocket, Message>, rx: &mut outbox::Receiver, reason: CloseReason) {
     let CloseReason::Send { code, reason, flush } = reason else {
         return;
     };

@@ -32,11 +32,15 @@ use crate::chat;
 use crate::hub::Hub;
 use crate::store::{SessionRecord, find_session_by_id, is_ephemeral};
 
-/// How much of an incoming frame the socket reads at a time. The library's default (128 KiB per
-/// connection) would dominate the hub's memory at tens of thousands of connections.
-const READ_BUFFER: usize = 4 * 1024;
-/// Outgoing frames are gathered up to this size before a write to the socket.
-const WRITE_BUFFER: usize = 8 * 1024;
+/// How much of an incoming frame the socket reads at a time, and the read buffer every connection
+/// keeps. Clients send small commands; a larger frame (up to `max_frame_bytes`) grows the buffer
+/// for as long as it needs. The library's default (128 KiB per connection) would dominate the hub's
+/// memory at tens of thousands of connections.
+const READ_BUFFER: usize = 1024;
+/// Outgoing frames are not gathered before a write: each goes to the socket as it is fed. The
+/// library's write buffer keeps the capacity of the most it ever held, for the connection's life,
+/// so gathering 8 KiB cost every connection 8 to 19 KiB; the writer still flushes once per batch.
+const WRITE_BUFFER: usize = 0;
 /// The most a socket may hold unsent before it fails: bounds what a peer that stops reading costs,
 /// and must exceed the largest frame (a catch-up of 1,000 events, a large presence snapshot).
 const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
