@@ -37,6 +37,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
@@ -88,6 +89,13 @@ pub async fn serve(
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let signal_hub = hub.clone();
     let app = router(hub.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Frames go to the socket as the writer feeds them (see `ws`), so small ones must not wait for
+    // the peer's delayed ACK: an ack followed by its event would otherwise sit 40 ms in Nagle's buffer.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -67,6 +67,8 @@ pub fn open_memory(disk_path: &Path) -> StoreResult<Connection> {
     conn.execute_batch(SCHEMA)?;
     let uri = format!("file:{}?mode=ro", disk_path.display());
     conn.execute("ATTACH DATABASE ?1 AS disk", [uri])?;
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 

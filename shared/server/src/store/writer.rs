@@ -101,6 +101,14 @@ fn run(
     tracing::debug!("store writer stopped");
 }
 
+/// Runs one statement on both databases, prepared once (parsing it for every job cost more than
+/// the savepoint itself).
+fn run_cached(disk: &Connection, memory: &Connection, sql: &str) -> rusqlite::Result<()> {
+    disk.prepare_cached(sql)?.execute([])?;
+    memory.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 /// Runs every job of `batch` in one transaction (one on each database), each job in its own
 /// savepoint, and commits: disk first, then memory.
 fn run_batch(
@@ -112,12 +120,12 @@ fn run_batch(
     memory.execute_batch("BEGIN")?;
     let outcome = (|| {
         for job in batch.iter_mut() {
-            tx.execute_batch("SAVEPOINT job")?;
-            memory.execute_batch("SAVEPOINT job")?;
+            run_cached(&tx, memory, "SAVEPOINT job")?;
             let ok = job.run(&Db { disk: &tx, memory });
-            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-            tx.execute_batch(end)?;
-            memory.execute_batch(end)?;
+            if !ok {
+                run_cached(&tx, memory, "ROLLBACK TO job")?;
+            }
+            run_cached(&tx, memory, "RELEASE job")?;
         }
         Ok::<(), StoreError>(())
     })();
