@@ -188,6 +188,22 @@ pub fn insert_message(
     })
 }
 
+/// Adds the messages written since the last call to the full-text index. The writer runs it once
+/// per batch, after the jobs and before the commit, so search sees a message as soon as it is
+/// committed.
+pub fn index_new_messages(conn: &Connection) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO messages_fts (rowid, body)
+         SELECT id, body FROM messages WHERE id > (SELECT last_id FROM fts_position)",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "UPDATE fts_position SET last_id = (SELECT coalesce(max(id), last_id) FROM messages)",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
 /// Why an edit, delete or reaction was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventRefusal {
@@ -596,6 +612,8 @@ mod tests {
         insert_message(&conn, "room:secret", ann.id, "2", "secret pizza", 2).unwrap();
         let m =
             insert_message(&conn, "room:lobby", ann.id, "3", "more PIZZA \"quoted\" OR", 3).unwrap().message;
+        assert!(search(&conn, "pizza", &["room:lobby".into()], 10).unwrap().is_empty(), "indexed per batch");
+        index_new_messages(&conn).unwrap();
         let hits = search(&conn, "pizza", &["room:lobby".into()], 10).unwrap();
         assert_eq!(hits.len(), 2);
         assert!(hits.iter().all(|h| h.channel == "room:lobby"));
@@ -608,5 +626,22 @@ mod tests {
         assert_eq!(unread(&conn, "room:lobby", bo.id).unwrap(), 0);
         assert_eq!(unread(&conn, "room:lobby", ann.id).unwrap(), 0, "your own messages are read");
         assert_eq!(read_marks(&conn, "room:lobby").unwrap(), vec![(bo.id, 1)]);
+    }
+
+    #[test]
+    fn an_edit_before_or_after_indexing_leaves_the_index_with_the_current_body() {
+        let conn = db();
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
+        let find = |q: &str| search(&conn, q, &["room:lobby".into()], 10).unwrap().len();
+        let m = insert_message(&conn, "room:lobby", ann.id, "1", "tacos tonight", 1).unwrap().message;
+        edit_message(&conn, "room:lobby", m.id, ann.id, "burritos tonight", 2).unwrap().unwrap();
+        index_new_messages(&conn).unwrap();
+        assert_eq!((find("tacos"), find("burritos")), (0, 1), "edited in the same batch");
+        edit_message(&conn, "room:lobby", m.id, ann.id, "nachos tonight", 3).unwrap().unwrap();
+        index_new_messages(&conn).unwrap();
+        assert_eq!((find("burritos"), find("nachos"), find("tonight")), (0, 1, 1), "edited once indexed");
+        let integrity: rusqlite::Result<usize> =
+            conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)", []);
+        assert!(integrity.is_ok(), "the index matches its content: {integrity:?}");
     }
 }

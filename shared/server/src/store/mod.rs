@@ -21,8 +21,8 @@ pub use dms::{DmAction, DmRefusal, DmRow, act_on_dm, dm, dm_view, dms_for, reada
 pub use memory::{Db, EPHEMERAL_PREFIX, is_ephemeral, is_ephemeral_slug};
 pub use messages::{
     EventOutcome, EventRefusal, HISTORY_LIMIT, InsertOutcome, PAGE_LIMIT, Snapshot, channel_state,
-    delete_message, edit_message, ensure_channel, get_message, insert_message, page, read_mark, read_marks,
-    search, set_read_mark, snapshot, toggle_reaction, unread,
+    delete_message, edit_message, ensure_channel, get_message, index_new_messages, insert_message, page,
+    read_mark, read_marks, search, set_read_mark, snapshot, toggle_reaction, unread,
 };
 pub use notifications::{
     INBOX_PAGE, NewNotification, insert_notification, list_notifications, mark_read, mark_read_about,

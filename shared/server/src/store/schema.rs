@@ -157,6 +157,24 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 6: new messages enter the full-text index once per write batch (`index_new_messages`), not
+    // one by one: FTS5 writes its pending terms to disk at every savepoint, and each write job has
+    // one. `fts_position` is the newest message id in the index; an edit re-indexes only a message
+    // already indexed (a newer one is indexed with its edited body at the end of the batch).
+    r#"
+    DROP TRIGGER messages_fts_insert;
+    DROP TRIGGER messages_fts_update;
+    CREATE TABLE fts_position (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        last_id INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO fts_position (id, last_id) VALUES (1, (SELECT coalesce(max(id), 0) FROM messages));
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
+    WHEN old.id <= (SELECT last_id FROM fts_position) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    END;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

@@ -110,7 +110,7 @@ fn run_cached(disk: &Connection, memory: &Connection, sql: &str) -> rusqlite::Re
 }
 
 /// Runs every job of `batch` in one transaction (one on each database), each job in its own
-/// savepoint, and commits: disk first, then memory.
+/// savepoint, indexes the new messages for search, and commits: disk first, then memory.
 fn run_batch(
     conn: &mut Connection,
     memory: &Connection,
@@ -127,6 +127,7 @@ fn run_batch(
             }
             run_cached(&tx, memory, "RELEASE job")?;
         }
+        super::index_new_messages(&tx)?;
         Ok::<(), StoreError>(())
     })();
     match outcome.and_then(|()| tx.commit().map_err(StoreError::from)) {
