@@ -102,7 +102,7 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
         ],
         Scenario::All { size: Size::Full } => vec![
             Scenario::Startup { runs: 20 },
-            Scenario::Idle { n: 50_000 },
+            Scenario::Idle { n: scenarios::idle::largest_here(50_000)? },
             Scenario::Fanout { subscribers: 1000, rate: 250, seconds: 10 },
             Scenario::Fanout { subscribers: 1000, rate: 100, seconds: 10 },
             Scenario::Chat { senders: 100, seconds: 10 },

@@ -9,7 +9,32 @@ use crate::clients::{connect_many, join_many};
 use crate::report::Report;
 use crate::target::Target;
 
+/// Files a process needs besides its sockets (the database, logs, the runtime's own).
+const SPARE_FILES: u64 = 256;
+
+/// `n`, or the most connections this machine's open-file limit allows if that is fewer (with a
+/// note on standard error, so a full run measures what it can instead of stopping).
+pub fn largest_here(n: usize) -> anyhow::Result<usize> {
+    let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE)?;
+    let most = usize::try_from(soft.saturating_sub(SPARE_FILES)).unwrap_or(usize::MAX);
+    if most < n {
+        eprintln!("note: idle runs {most} connections, not {n}: the open-file limit here is {soft}");
+    }
+    Ok(n.min(most))
+}
+
 pub async fn run(target: &Target, n: usize) -> anyhow::Result<Report> {
+    // The hub and this program each hold one socket per connection; both raise their open-file
+    // limit to the hard limit at start, so that limit says whether N connections can exist here.
+    let (soft, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE)?;
+    anyhow::ensure!(
+        n as u64 + SPARE_FILES <= soft,
+        "idle --n {n} needs about {} open files in the hub and in this program, but a process may open \
+         {soft} here (hard limit {hard}); raise the limit (ulimit -Hn, or LimitNOFILE for a service; \
+         it takes root or CAP_SYS_RESOURCE) or use --n {}",
+        n as u64 + SPARE_FILES,
+        soft.saturating_sub(SPARE_FILES)
+    );
     let client = HubClient::new(target.url.clone());
     let mut report = Report::new("idle").param("connections", n);
     let sessions = join_many(&client, "idle", n).await?;
