@@ -2,6 +2,7 @@
 //! publish-to-deliver latency, and every subscriber must get every message exactly once.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
@@ -14,6 +15,10 @@ use crate::target::Target;
 
 /// Publishers share the rate.
 const PUBLISHERS: usize = 10;
+/// After the last publish, how long deliveries may go on arriving (a backlog drains) while they
+/// still make progress, and how long without progress ends the wait.
+const DRAIN_LIMIT: Duration = Duration::from_secs(30);
+const STALLED: Duration = Duration::from_secs(5);
 
 pub async fn run(target: &Target, subscribers: usize, rate: u64, seconds: u64) -> anyhow::Result<Report> {
     let client = HubClient::new(target.url.clone());
@@ -27,10 +32,13 @@ pub async fn run(target: &Target, subscribers: usize, rate: u64, seconds: u64) -
 
     // Every subscriber records latency from the send time in the body, and the offsets it saw.
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let received = Arc::new(AtomicU64::new(0));
+    let last_delivery = Arc::new(AtomicU64::new(0));
     let receivers: Vec<_> = subs
         .into_iter()
         .map(|conn| {
             let epoch = Arc::clone(&epoch);
+            let (received, last_delivery) = (Arc::clone(&received), Arc::clone(&last_delivery));
             let mut stopped = stopped.clone();
             let (tx, mut rx) = conn.into_split();
             tokio::spawn(async move {
@@ -48,6 +56,8 @@ pub async fn run(target: &Target, subscribers: usize, rate: u64, seconds: u64) -
                             let now = epoch.elapsed().as_nanos() as u64;
                             let _ = hist.record(now.saturating_sub(sent));
                             offsets.push(m.offset);
+                            received.fetch_add(1, Ordering::Relaxed);
+                            last_delivery.fetch_max(now, Ordering::Relaxed);
                         }
                     }
                 }
@@ -57,6 +67,7 @@ pub async fn run(target: &Target, subscribers: usize, rate: u64, seconds: u64) -
         .collect();
 
     let per_publisher = Duration::from_secs_f64(PUBLISHERS as f64 / rate.max(1) as f64);
+    let first_publish = epoch.elapsed().as_nanos() as u64;
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let publishers: Vec<_> = pubs
         .into_iter()
@@ -94,8 +105,19 @@ pub async fn run(target: &Target, subscribers: usize, rate: u64, seconds: u64) -
         published += sent;
         drains.push(drain);
     }
-    // Let the last messages arrive, then stop everyone.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Let every message arrive (a backlog drains while it makes progress), then stop everyone.
+    let expected = published * subscribers as u64;
+    let (drain_end, mut seen, mut progress) = (Instant::now() + DRAIN_LIMIT, 0, Instant::now());
+    while received.load(Ordering::Relaxed) < expected && Instant::now() < drain_end {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now_seen = received.load(Ordering::Relaxed);
+        if now_seen > seen {
+            (seen, progress) = (now_seen, Instant::now());
+        } else if progress.elapsed() > STALLED {
+            break;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let _ = stop.send(true);
     for d in drains {
         d.abort();
@@ -113,9 +135,13 @@ pub async fn run(target: &Target, subscribers: usize, rate: u64, seconds: u64) -
         }
     }
     let deliveries = hist.len();
+    // Over the time from the first publish to the last delivery, so a backlog that drains after
+    // the publishers stop is not counted as throughput.
+    let span = Duration::from_nanos(last_delivery.load(Ordering::Relaxed).saturating_sub(first_publish));
     report.metric("published", published);
     report.metric("deliveries", deliveries);
-    report.metric("deliveries_per_s", (deliveries as f64 / seconds as f64).round());
+    report.metric("delivery_span_s", (span.as_secs_f64() * 100.0).round() / 100.0);
+    report.metric("deliveries_per_s", (deliveries as f64 / span.as_secs_f64().max(0.001)).round());
     report.metric("latency_p50_ms", ms(hist.value_at_quantile(0.5)));
     report.metric("latency_p99_ms", ms(hist.value_at_quantile(0.99)));
     report.metric("latency_p999_ms", ms(hist.value_at_quantile(0.999)));
