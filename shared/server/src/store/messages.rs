@@ -166,7 +166,7 @@ pub fn insert_message(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         )?
         .query_row(params![channel, offset, sender_id, client_message_id, body, now], |r| r.get(0))?;
-    record_event(conn, channel, offset, &Event::of("message", id, sender_id), now)?;
+    // The message row is its own event: replay reads it from `messages` (see `replay`).
     let sender_name: String = conn
         .prepare_cached("SELECT display_name FROM users WHERE id = ?1")?
         .query_row([sender_id], |r| r.get(0))?;
@@ -317,11 +317,16 @@ pub fn toggle_reaction(
     }))
 }
 
-/// The events after `after`, in offset order, as the frames a live subscriber got.
+/// The events after `after`, in offset order, as the frames a live subscriber got. A new message
+/// is an event at its own offset in `messages`; edits, deletes and reactions are rows of `events`.
 fn replay(conn: &Connection, channel: &str, after: i64) -> StoreResult<Vec<ServerFrame>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT \"offset\", kind, message_id, actor_id, emoji, added, created_at FROM events
-         WHERE channel = ?1 AND \"offset\" > ?2 ORDER BY \"offset\"",
+        "SELECT \"offset\", 'message', id, sender_id, NULL, NULL, created_at FROM messages
+         WHERE channel = ?1 AND \"offset\" > ?2
+         UNION ALL
+         SELECT \"offset\", kind, message_id, actor_id, emoji, added, created_at FROM events
+         WHERE channel = ?1 AND \"offset\" > ?2
+         ORDER BY 1",
     )?;
     let rows = stmt
         .query_map(params![channel, after], |r| {
@@ -626,6 +631,33 @@ mod tests {
         assert_eq!(unread(&conn, "room:lobby", bo.id).unwrap(), 0);
         assert_eq!(unread(&conn, "room:lobby", ann.id).unwrap(), 0, "your own messages are read");
         assert_eq!(read_marks(&conn, "room:lobby").unwrap(), vec![(bo.id, 1)]);
+    }
+
+    /// A hub upgraded from schema 6 (which logged every new message in `events` too) replays each
+    /// message once, in offset order, with the edits around it.
+    #[test]
+    fn a_log_from_before_messages_were_their_own_events_replays_each_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate_to(&mut conn, 6).unwrap();
+        ensure_channel(&conn, "room:lobby", 0).unwrap();
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
+        for n in 1..=3 {
+            let m = insert_message(&conn, "room:lobby", ann.id, &n.to_string(), "hi", n).unwrap().message;
+            // What schema 6 wrote beside every message.
+            record_event(&conn, "room:lobby", m.offset, &Event::of("message", m.id, ann.id), n).unwrap();
+        }
+        edit_message(&conn, "room:lobby", 2, ann.id, "hello", 9).unwrap().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        let kinds: Vec<(i64, &str)> = replay(&conn, "room:lobby", 0)
+            .unwrap()
+            .iter()
+            .map(|f| match f {
+                ServerFrame::Message(m) => (m.offset, "message"),
+                ServerFrame::MessageEdited { offset, .. } => (*offset, "edit"),
+                _ => (-1, "other"),
+            })
+            .collect();
+        assert_eq!(kinds, vec![(1, "message"), (2, "message"), (3, "message"), (4, "edit")]);
     }
 
     #[test]
