@@ -91,7 +91,7 @@ pub fn store_error_frame(r#ref: Option<String>, e: &StoreError) -> ServerFrame {
 pub async fn command<T, J, D>(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<String>, job: J, done: D)
 where
     T: Send + 'static,
-    J: FnOnce(&Db<'_>) -> StoreResult<Result<T, Refusal>> + Send + 'static,
+    J: FnMut(&Db<'_>) -> StoreResult<Result<T, Refusal>> + Send + 'static,
     D: FnOnce(T, Option<String>) + Send + 'static,
 {
     let (conn2, ref2) = (Arc::clone(conn), r#ref.clone());

@@ -2,7 +2,8 @@
 //!
 //! **Architecture invariant:** SQLite is touched only here, and never on a tokio worker thread.
 //! Writes are closures queued to the writer thread, which runs a batch of them in one transaction
-//! (each inside its own savepoint, so one failing job does not undo its neighbours), commits, and only
+//! (when one fails, the batch runs again with each job in its own savepoint, so one failing job does
+//! not undo its neighbours; a job is therefore database work only, and may run twice), commits, and only
 //! then runs each job's completion in queue order. Completions are where acks are sent and events are
 //! fanned out, so a channel's events leave the hub in offset order and never before they are durable.
 
@@ -146,7 +147,7 @@ impl Store {
     pub async fn write<T, J, D>(&self, job: J, done: D) -> StoreResult<()>
     where
         T: Send + 'static,
-        J: FnOnce(&Db<'_>) -> StoreResult<T> + Send + 'static,
+        J: FnMut(&Db<'_>) -> StoreResult<T> + Send + 'static,
         D: FnOnce(Committed<T>) + Send + 'static,
     {
         self.writer.submit(job, done).await
@@ -156,7 +157,7 @@ impl Store {
     pub async fn write_wait<T, J>(&self, job: J) -> StoreResult<T>
     where
         T: Send + 'static,
-        J: FnOnce(&Db<'_>) -> StoreResult<T> + Send + 'static,
+        J: FnMut(&Db<'_>) -> StoreResult<T> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.writer
