@@ -150,14 +150,15 @@ pub fn insert_message(
     body: &str,
     now: i64,
 ) -> StoreResult<InsertOutcome> {
-    let existing = conn
-        .prepare_cached(&format!(
-            "{SELECT_MESSAGE} WHERE m.channel = ?1 AND m.sender_id = ?2 AND m.client_message_id = ?3"
-        ))?
-        .query_row(params![channel, sender_id, client_message_id], row_to_message)
+    // The unique index answers this alone; the whole message is read only for a resend.
+    let existing: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM messages WHERE channel = ?1 AND sender_id = ?2 AND client_message_id = ?3",
+        )?
+        .query_row(params![channel, sender_id, client_message_id], |r| r.get(0))
         .optional()?;
-    if let Some(message) = existing {
-        return Ok(InsertOutcome { message: with_reactions(conn, message)?, duplicate: true });
+    if let Some(message) = existing.map(|id| get_message(conn, channel, id)).transpose()?.flatten() {
+        return Ok(InsertOutcome { message, duplicate: true });
     }
     let offset = next_offset(conn, channel)?;
     let id: i64 = conn
