@@ -123,19 +123,7 @@ impl TestHub {
 
     /// Sends SIGTERM (graceful shutdown) and waits for the process to exit; returns whether it exited 0.
     pub fn terminate(&mut self) -> bool {
-        let Some(mut child) = self.child.take() else {
-            return false;
-        };
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
-        for _ in 0..200 {
-            if let Ok(Some(status)) = child.try_wait() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        false
+        self.child.take().is_some_and(terminate_child)
     }
 
     /// Kills the process with SIGKILL, like a crash.
@@ -161,6 +149,20 @@ impl Drop for TestHub {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Sends `child` SIGTERM and waits up to 10 s for it to exit (then kills it); whether it exited 0.
+pub fn terminate_child(mut child: Child) -> bool {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    for _ in 0..200 {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.success();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
 }
 
 /// Joins as `name` and opens a socket; returns the session and the connection with the initial

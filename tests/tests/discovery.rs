@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use hubbub_protocol::{DiscoveredHub, HubsResponse};
-use hubbub_tests::{TestHub, hub_binary};
+use hubbub_tests::{TestHub, hub_binary, terminate_child};
 
 /// How many hubs, each in its own namespace at 10.77.0.N.
 const HUBS: usize = 3;
@@ -302,18 +302,7 @@ impl NsHub {
 
     /// SIGTERM, then waits for the exit; whether it exited 0.
     fn terminate(&mut self) -> bool {
-        let Some(mut child) = self.child.take() else { return false };
-        let _ = run(Command::new("kill").args(["-TERM", &child.id().to_string()]));
-        let end = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < end {
-            if let Ok(Some(status)) = child.try_wait() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        false
+        self.child.take().is_some_and(terminate_child)
     }
 
     fn kill(&mut self) {

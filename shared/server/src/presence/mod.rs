@@ -132,21 +132,11 @@ impl Presence {
         let mut book = self.lock();
         let (users, total) = book.listing(&Channel::Presence);
         let (first, rest, chunk) = split_snapshot(users);
-        conn.send_frame(&ServerFrame::Subscribed {
-            r#ref,
-            channel: Channel::Presence.to_string(),
-            epoch: None,
-            last_offset: None,
-            recovered: None,
-            messages: None,
-            events: None,
-            users: Some(first),
-            total: Some(total),
-            unread_notifications: None,
-            last_read: None,
-            unread: None,
-            read_marks: None,
-        });
+        let mut frame = ServerFrame::subscribed(r#ref, Channel::Presence.to_string());
+        if let ServerFrame::Subscribed { users, total: all, .. } = &mut frame {
+            (*users, *all) = (Some(first), Some(total));
+        }
+        conn.send_frame(&frame);
         send_rest(conn, &Channel::Presence, &rest, chunk);
         registry.subscribe(&Channel::Presence, conn);
     }

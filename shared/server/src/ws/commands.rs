@@ -287,21 +287,11 @@ async fn subscribe_personal(hub: &Hub, conn: &Arc<ConnHandle>, r#ref: Option<Str
             move |outcome| match outcome {
                 Ok(unread) => {
                     let channel = Channel::User(user_id);
-                    conn2.send_frame(&ServerFrame::Subscribed {
-                        r#ref: ref2,
-                        channel: channel.to_string(),
-                        epoch: None,
-                        last_offset: None,
-                        recovered: None,
-                        messages: None,
-                        events: None,
-                        users: None,
-                        total: None,
-                        unread_notifications: Some(unread),
-                        last_read: None,
-                        unread: None,
-                        read_marks: None,
-                    });
+                    let mut frame = ServerFrame::subscribed(ref2, channel.to_string());
+                    if let ServerFrame::Subscribed { unread_notifications, .. } = &mut frame {
+                        *unread_notifications = Some(unread);
+                    }
+                    conn2.send_frame(&frame);
                     hub2.registry.subscribe(&channel, &conn2);
                 }
                 Err(e) => {
