@@ -87,7 +87,7 @@ fn hints(e: &Embedded, links: &[JoinLink]) -> Vec<String> {
                 .to_owned(),
         );
     }
-    let mdns = e.hub.discovery.mdns();
+    let mdns = e.hub.discovery().mdns();
     if let Some(error) = mdns.error.filter(|_| !mdns.advertising) {
         out.push(format!(
             "Other Hubbub apps cannot find this hub by themselves ({error}); guests can still join with the link."
@@ -118,13 +118,13 @@ pub fn dashboard(hub: State<'_, Embedded>) -> Dashboard {
     let e = hub.inner();
     let links = links(e);
     let hints = hints(e, &links);
-    let (page, _, guests_online) = e.hub.presence.page("", 0, GUESTS_LISTED);
+    let (page, _, guests_online) = e.hub.presence().page("", 0, GUESTS_LISTED);
     let guests = page.into_iter().map(|u| u.display_name).collect();
     Dashboard {
         name: e.hub.info().name,
         pin: e.hub.pin(),
-        hubs: e.hub.discovery.hubs(),
-        mdns: e.hub.discovery.mdns(),
+        hubs: e.hub.discovery().hubs(),
+        mdns: e.hub.discovery().mdns(),
         bound: e.bound.to_string(),
         port: e.bound.port(),
         bind_error: e.bind_error.clone(),
@@ -132,14 +132,14 @@ pub fn dashboard(hub: State<'_, Embedded>) -> Dashboard {
         guests,
         guests_online,
         connections: e.hub.connection_count(),
-        parties: e.hub.parties.list(),
+        parties: e.hub.parties().list(),
         hints,
     }
 }
 
 fn save(e: &Embedded) -> Result<(), String> {
     let saved = Saved { name: Some(e.hub.info().name), pin: e.hub.pin() };
-    settings::save(&e.hub.config.data_dir, &saved)
+    settings::save(&e.hub.config().data_dir, &saved)
 }
 
 /// Renames the hub: guests see the new name on their next page load, other hubs at once.

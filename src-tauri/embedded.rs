@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hubbub_server::discovery::{self, Discovery};
+use hubbub_server::discovery::Discovery;
 use hubbub_server::{Config, Hub};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -59,7 +59,7 @@ impl Embedded {
         });
         let found = {
             let _entered = runtime.enter();
-            discovery::start(&hub, bound)
+            hub.start_discovery(bound)
         };
         tracing::info!(%bound, "hub started in the app");
         Ok(Embedded {
@@ -79,7 +79,7 @@ impl Embedded {
             old.stop();
         }
         let _entered = self.runtime.enter();
-        *slot = Some(discovery::start(&self.hub, self.bound));
+        *slot = Some(self.hub.start_discovery(self.bound));
     }
 
     /// Stops the hub and waits (at most 10 s) until it has closed every socket and flushed the store.

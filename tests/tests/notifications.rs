@@ -214,3 +214,85 @@ async fn seed_path_sockets_are_the_same_machinery() {
     let list = client.online_users(&ann).await.unwrap();
     assert_eq!(list.users[0].connections, 1);
 }
+
+/// Inbox frames carry an absolute unread count, so they must leave in the order their writes
+/// committed: under mentions sent over the socket, invitations made over REST and mark-all-read
+/// requests, all at once, every `notification` frame says one more than the frame before it and
+/// every `notifications_read` (of everything) says zero; the last count is the inbox's.
+#[tokio::test]
+async fn unread_counts_never_go_back_under_concurrent_sends_and_reads() {
+    use hubbub_protocol::{CreateRoomRequest, InviteRequest, Room, RoomKind};
+    let hub = TestHub::start(&[]);
+    let client = hub.client();
+    let (ann, mut a) = join_and_connect(&client, "Ann").await;
+
+    let mut work = Vec::new();
+    for s in 0..3 {
+        let client = client.clone();
+        work.push(tokio::spawn(async move {
+            let (_, mut conn) = join_and_connect(&client, &format!("Sender {s}")).await;
+            for i in 0..20 {
+                let frame = ClientFrame::SendMessage {
+                    r#ref: Some(format!("m{i}")),
+                    channel: "room:lobby".into(),
+                    client_message_id: format!("s{s}-{i}"),
+                    body: format!("hey @Ann, number {i}"),
+                };
+                conn.send(&frame).await.unwrap();
+                let r = format!("m{i}");
+                conn.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if *r#ref == r))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for s in 0..2 {
+        let client = client.clone();
+        let ann_id = ann.user.id;
+        work.push(tokio::spawn(async move {
+            let me = client.join(&format!("Host {s}"), None).await.unwrap();
+            for i in 0..10 {
+                let req =
+                    CreateRoomRequest { name: format!("r{s}x{i}"), topic: None, kind: RoomKind::Closed };
+                let room: Room = client.post_json(&me, "/api/rooms", &req).await.unwrap();
+                let path = format!("/api/rooms/{}/invite", room.id);
+                client.post_no_content(&me, &path, &InviteRequest { user_id: ann_id }).await.unwrap();
+            }
+        }));
+    }
+    {
+        let (client, ann) = (client.clone(), ann.clone());
+        work.push(tokio::spawn(async move {
+            for _ in 0..15 {
+                let _: MarkReadResponse = client
+                    .post_json(&ann, "/api/notifications/read", &MarkReadRequest { ids: None })
+                    .await
+                    .unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }));
+    }
+    for w in work {
+        w.await.unwrap();
+    }
+
+    // Every entry is counted by the frames; read them until the inbox's own count is reached.
+    let inbox: NotificationsResponse = client.get_json(&ann, "/api/notifications").await.unwrap();
+    let (mut last, mut added, mut reads) = (0u32, 0u32, 0u32);
+    while added < 80 || reads < 15 {
+        match a.next_frame(WAIT).await.unwrap() {
+            ServerFrame::Notification { unread_count, .. } => {
+                assert_eq!(unread_count, last + 1, "a notification frame after {last} unread");
+                last = unread_count;
+                added += 1;
+            }
+            ServerFrame::NotificationsRead { unread_count, ids: None } => {
+                assert_eq!(unread_count, 0, "marking everything read leaves none");
+                last = 0;
+                reads += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(last, inbox.unread_count, "60 mentions and 20 invitations, 15 mark-all-reads");
+}

@@ -1,17 +1,21 @@
-//! The hub's shared state: a cheap-to-clone handle whose fields say who owns what.
+//! The hub: the services over one core, as the front doors (REST, sockets, the desktop app) see
+//! them. A cheap-to-clone handle; the services below it never see it.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hubbub_protocol::{HubInfo, PROTOCOL_VERSION};
 use rand::Rng;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::auth::TokenKeys;
-use crate::channels::Registry;
+use crate::chat::Chat;
 use crate::config::{Config, ConfigError};
+use crate::core::Core;
+use crate::discovery::{self, Discovery};
+use crate::notify::Notify;
+use crate::party::Parties;
 use crate::presence::Presence;
 use crate::ratelimit::RateLimiter;
 use crate::store::{Store, StoreError, StoreOptions};
@@ -27,57 +31,33 @@ struct Live {
 /// Handle to a running hub. Clones share everything.
 #[derive(Clone)]
 pub struct Hub {
-    inner: Arc<HubInner>,
+    inner: Arc<Inner>,
 }
 
 /// What a hub is made of.
-pub struct HubInner {
-    /// Settings, fixed for the hub's life.
-    pub config: Config,
+struct Inner {
+    /// Store, registry, presence, settings and shutdown: what every service shares.
+    core: Core,
+    /// Chat in rooms and conversations.
+    chat: Chat,
+    /// The inbox, pings and mentions.
+    notify: Notify,
+    /// Party sessions, each run by its own task.
+    parties: Parties,
     /// What the hub says about itself (its id is kept in the database) and the PIN: the host may
     /// change the name and the PIN while the hub runs.
     live: std::sync::RwLock<Live>,
-    /// The only way to the database.
-    pub store: Store,
-    /// Channel subscriptions of every open connection.
-    pub registry: Registry,
-    /// Who is online, hub-wide and per room; owns the order of presence snapshots and diffs.
-    pub presence: Presence,
-    /// Pings per sender: at most 5 in 10 seconds.
-    pub ping_limit: RateLimiter,
     /// Wrong PINs per client address: at most 10 a minute, then `rate_limited`.
-    pub pin_failures: RateLimiter,
-    /// Chat messages per sender in 10 seconds (`None`: no limit).
-    pub message_limit: Option<RateLimiter>,
-    /// Who is typing where, until when.
-    pub typing: crate::chat::Typing,
-    /// Set once an ephemeral room exists, so connects skip looking for them until then (they live in
-    /// the writer's memory, so the lookup costs a writer round trip).
-    pub ephemeral_rooms: std::sync::atomic::AtomicBool,
-    /// Party sessions, each run by its own task.
-    pub parties: crate::party::Parties,
-    /// The address the hub listens on, once bound (for the join URLs it hands out).
-    pub bound: std::sync::OnceLock<std::net::SocketAddr>,
-    /// LAN discovery: whether mDNS runs, and the other hubs found (filled by [`crate::discovery::start`]).
-    pub discovery: crate::discovery::Shared,
+    pin_failures: RateLimiter,
+    /// LAN discovery: whether mDNS runs, and the other hubs found (filled by [`Hub::start_discovery`]).
+    discovery: discovery::Shared,
     /// Signs and checks WebSocket tokens, with the hub's own secret from the database.
-    pub tokens: TokenKeys,
+    tokens: TokenKeys,
     /// When the hub started, for `/api/status`.
-    pub started: Instant,
+    started: Instant,
     /// Open WebSocket connections.
-    pub connections: AtomicU64,
+    connections: AtomicU64,
     next_connection_id: AtomicU64,
-    /// Cancelled when the hub begins to shut down; every connection watches it.
-    pub shutdown: CancellationToken,
-    /// Every connection task, so shutdown can wait for them to close their sockets.
-    pub tasks: TaskTracker,
-}
-
-impl std::ops::Deref for Hub {
-    type Target = HubInner;
-    fn deref(&self) -> &HubInner {
-        &self.inner
-    }
 }
 
 impl std::fmt::Debug for Hub {
@@ -115,37 +95,77 @@ impl Hub {
             pin_required: config.pin.is_some(),
         };
         let tokens = TokenKeys::new(&secret, config.token_ttl);
-        let presence = Presence::new(config.presence_grace, config.presence_list_max);
-        let message_rate = config.message_rate;
         let live = std::sync::RwLock::new(Live { info, pin: config.pin.clone() });
+        let core = Core::new(config, store);
+        let notify = Notify::new(core.clone());
+        let chat = Chat::new(core.clone(), notify.clone());
+        let parties = Parties::new(core.clone(), chat.clone(), notify.clone());
         Ok(Hub {
-            inner: Arc::new(HubInner {
-                config,
+            inner: Arc::new(Inner {
+                core,
+                chat,
+                notify,
+                parties,
                 live,
-                store,
-                registry: Registry::default(),
-                presence,
-                ping_limit: RateLimiter::new(5, Duration::from_secs(10)),
                 pin_failures: RateLimiter::new(10, Duration::from_secs(60)),
-                message_limit: (message_rate > 0)
-                    .then(|| RateLimiter::new(message_rate, Duration::from_secs(10))),
-                typing: crate::chat::Typing::default(),
-                ephemeral_rooms: std::sync::atomic::AtomicBool::new(false),
-                parties: crate::party::Parties::default(),
-                bound: std::sync::OnceLock::new(),
-                discovery: crate::discovery::Shared::default(),
+                discovery: discovery::Shared::default(),
                 tokens,
                 started: Instant::now(),
                 connections: AtomicU64::new(0),
                 next_connection_id: AtomicU64::new(1),
-                shutdown: CancellationToken::new(),
-                tasks: TaskTracker::new(),
             }),
         })
     }
 
+    pub fn core(&self) -> &Core {
+        &self.inner.core
+    }
+
+    pub fn chat(&self) -> &Chat {
+        &self.inner.chat
+    }
+
+    pub fn notify(&self) -> &Notify {
+        &self.inner.notify
+    }
+
+    pub fn parties(&self) -> &Parties {
+        &self.inner.parties
+    }
+
+    pub fn config(&self) -> &Config {
+        self.inner.core.config()
+    }
+
+    pub fn store(&self) -> &Store {
+        self.inner.core.store()
+    }
+
+    pub fn presence(&self) -> &Presence {
+        self.inner.core.presence()
+    }
+
+    pub fn tokens(&self) -> &TokenKeys {
+        &self.inner.tokens
+    }
+
+    /// Wrong PINs per client address.
+    pub fn pin_failures(&self) -> &RateLimiter {
+        &self.inner.pin_failures
+    }
+
+    /// LAN discovery's state and the other hubs found.
+    pub fn discovery(&self) -> &discovery::Shared {
+        &self.inner.discovery
+    }
+
+    /// Starts advertising this hub (listening on `bound`) and browsing for others over mDNS.
+    pub fn start_discovery(&self, bound: SocketAddr) -> Discovery {
+        discovery::start(&self.inner.discovery, &self.info(), self.config().discovery, bound)
+    }
+
     fn live(&self) -> std::sync::RwLockReadGuard<'_, Live> {
-        self.live.read().unwrap_or_else(|p| p.into_inner())
+        self.inner.live.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// What the hub says about itself now.
@@ -163,7 +183,7 @@ impl Hub {
     pub fn set_name(&self, name: &str) -> Result<(), ConfigError> {
         let name = name.trim();
         crate::config::check_name(name)?;
-        self.live.write().unwrap_or_else(|p| p.into_inner()).info.name = name.to_owned();
+        self.inner.live.write().unwrap_or_else(|p| p.into_inner()).info.name = name.to_owned();
         Ok(())
     }
 
@@ -173,7 +193,7 @@ impl Hub {
         if let Some(p) = pin {
             crate::config::check_pin(p)?;
         }
-        let mut live = self.live.write().unwrap_or_else(|p| p.into_inner());
+        let mut live = self.inner.live.write().unwrap_or_else(|p| p.into_inner());
         live.pin = pin.map(str::to_owned);
         live.info.pin_required = pin.is_some();
         Ok(())
@@ -181,17 +201,46 @@ impl Hub {
 
     /// A fresh connection id.
     pub fn next_connection_id(&self) -> u64 {
-        self.next_connection_id.fetch_add(1, Ordering::Relaxed)
+        self.inner.next_connection_id.fetch_add(1, Ordering::Relaxed)
     }
 
     /// The hub's first LAN URL (`http://ADDR:PORT/`), where guests on the network reach it.
     pub fn base_url(&self) -> String {
-        let bound = self.bound.get().copied().unwrap_or(self.config.bind);
-        crate::lan::join_urls(bound).into_iter().next().unwrap_or_else(|| format!("http://{bound}/"))
+        self.core().base_url()
+    }
+
+    /// How long the hub has been up.
+    pub fn uptime(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+
+    /// Whether the hub has begun to shut down.
+    pub fn shutting_down(&self) -> bool {
+        self.core().shutdown().is_cancelled()
+    }
+
+    /// A connection opened (`true`) or closed (`false`).
+    pub fn count_connection(&self, opened: bool) {
+        if opened {
+            self.inner.connections.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.inner.connections.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Open WebSocket connections now.
     pub fn connection_count(&self) -> u64 {
-        self.connections.load(Ordering::Relaxed)
+        self.inner.connections.load(Ordering::Relaxed)
+    }
+
+    /// The periodic work: flushes presence diffs; every `sweep` ends expired typing states and
+    /// forgets stale rate-limit entries.
+    pub fn tick(&self, now: Instant, sweep: bool) {
+        self.presence().flush(now, self.core().registry());
+        if sweep {
+            self.chat().sweep(now);
+            self.notify().sweep(now);
+            self.inner.pin_failures.prune(now);
+        }
     }
 }

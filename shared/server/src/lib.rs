@@ -1,17 +1,17 @@
 //! The Hubbub hub: one WebSocket per client carrying many channels, a SQLite store, presence, and the
 //! embedded web client. The `hubbub` binary and the desktop app both run it through [`serve`].
 //!
-//! # Layout
-//! - [`config`]: settings from defaults, a TOML file, the environment and flags ([`cli`]).
-//! - [`hub`]: the shared state handle every handler gets.
-//! - [`store`]: SQLite, with a group-committing writer thread and reader threads.
-//! - [`auth`]: sessions, WebSocket tokens, Origin checks.
-//! - [`api`]: the REST routes under `/api/`.
-//! - [`ws`]: `GET /ws`: upgrade, connection tasks, client commands.
-//! - [`conn`], [`channels`], [`presence`], [`chat`]: connections, channel fan-out, who is online, chat.
-//! - [`party`]: party sessions (engine, quiz, one task per party).
-//! - [`notify`], [`ratelimit`]: the notification inbox, pings and mentions; per-user rate limits.
-//! - [`web`]: the embedded web client. [`lan`], [`discovery`]: join URLs, QR codes, mDNS.
+//! # Layout, in layers that only call down
+//! - Core: [`config`], [`store`] (SQLite, a group-committing writer thread and reader threads),
+//!   [`conn`], [`outbox`], [`channels`] (fan-out), [`presence`], [`error`] (the one refusal type),
+//!   [`reply`] (answering a socket command), [`ratelimit`], [`lan`], [`time`], and [`core`], the
+//!   handle that bundles the shared parts.
+//! - Services over the core: [`notify`] (the inbox, pings, mentions), [`chat`] (rooms,
+//!   conversations, messages, typing), [`party`] (party sessions), [`auth`] (sessions, tokens,
+//!   Origin), [`discovery`] (mDNS).
+//! - [`hub`]: the services together, as the front doors see them.
+//! - Front doors: [`api`] (REST under `/api/`), [`ws`] (the sockets), [`web`] (the embedded web
+//!   client), and this file's router and [`serve`]; [`cli`] for the binary.
 
 pub mod api;
 pub mod auth;
@@ -20,7 +20,9 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod conn;
+pub mod core;
 pub mod discovery;
+pub mod error;
 pub mod hub;
 pub mod lan;
 pub mod notify;
@@ -28,6 +30,7 @@ pub mod outbox;
 pub mod party;
 pub mod presence;
 pub mod ratelimit;
+pub mod reply;
 pub mod store;
 pub mod time;
 pub mod web;
@@ -52,22 +55,17 @@ pub fn router(hub: Hub) -> Router {
 
 /// Flushes presence diffs once per window; sweeps expired typing states and stale rate-limit entries.
 async fn presence_ticker(hub: Hub) {
-    let mut tick = tokio::time::interval(hub.config.presence_window);
+    let mut tick = tokio::time::interval(hub.config().presence_window);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_sweep = std::time::Instant::now();
     loop {
         tick.tick().await;
         let now = std::time::Instant::now();
-        hub.presence.flush(now, &hub.registry);
-        if now.duration_since(last_sweep) >= chat::TYPING_SWEEP {
+        let sweep = now.duration_since(last_sweep) >= chat::TYPING_SWEEP;
+        if sweep {
             last_sweep = now;
-            hub.typing.sweep(&hub, now);
-            hub.ping_limit.prune(now);
-            hub.pin_failures.prune(now);
-            if let Some(limit) = &hub.message_limit {
-                limit.prune(now);
-            }
         }
+        hub.tick(now, sweep);
     }
 }
 
@@ -83,9 +81,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        let _ = hub.bound.set(addr);
+        hub.core().set_bound(addr);
     }
-    hub.parties.restore(&hub).await;
+    hub.parties().restore().await;
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let signal_hub = hub.clone();
     let app = router(hub.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -100,17 +98,18 @@ pub async fn serve(
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down");
-            signal_hub.shutdown.cancel();
+            signal_hub.core().shutdown().cancel();
         })
         .await;
-    hub.shutdown.cancel();
+    let core = hub.core();
+    core.shutdown().cancel();
     ticker.abort();
-    hub.tasks.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, hub.tasks.wait()).await.is_err() {
-        tracing::warn!(open = hub.tasks.len(), "connections still open after the shutdown grace period");
+    core.tasks().close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, core.tasks().wait()).await.is_err() {
+        tracing::warn!(open = core.tasks().len(), "connections still open after the shutdown grace period");
     }
     // A no-op write waits for every write queued before it to commit.
-    if let Err(e) = hub.store.write_wait(|_| Ok(())).await {
+    if let Err(e) = core.store().write_wait(|_| Ok(())).await {
         tracing::warn!(error = %e, "store did not flush cleanly");
     }
     result

@@ -63,7 +63,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("{qr}");
     }
 
-    let discovery = discovery::start(&hub, bound);
+    let discovery = hub.start_discovery(bound);
     let shutdown = async move {
         shutdown_signal().await;
         // Goodbye first, so other hubs drop this one while it closes its sockets.

@@ -1,6 +1,11 @@
-//! Notifications: storing inbox entries and telling the recipient; pings; @mentions.
+//! Notifications: the inbox service (storing entries and telling the recipient), pings, @mentions.
+//!
+//! **Architecture invariant:** the personal channel is sequenced by the store's writer thread: an
+//! inbox entry is written in a writer job and published from that job's completion, after the
+//! commit and in commit order, so the absolute `unread_count` every frame carries never goes back.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use hubbub_protocol::{
     Channel, ChatMessage, ErrorCode, Notification, NotificationKind, ServerFrame, UserInfo,
@@ -8,7 +13,9 @@ use hubbub_protocol::{
 use rusqlite::Connection;
 
 use crate::conn::encode;
-use crate::hub::Hub;
+use crate::core::Core;
+use crate::error::{Outcome, Refusal};
+use crate::ratelimit::RateLimiter;
 use crate::store::{NewNotification, StoreResult, insert_notification, mark_read, user_exists, users_named};
 use crate::time::now_ms;
 
@@ -17,111 +24,146 @@ pub const MAX_JOIN_URL: usize = 512;
 /// Most users one message can mention.
 pub const MAX_MENTIONS: usize = 10;
 
-/// Tells a user's connections about a new inbox entry.
-pub fn publish_notification(hub: &Hub, user_id: i64, notification: Notification, unread_count: u32) {
-    let frame = ServerFrame::Notification { notification, unread_count };
-    hub.registry.publish(&Channel::User(user_id), &encode(&frame), None);
+/// An inbox entry as stored: who it is for, the entry, and their unread count after it.
+pub type Stored = (i64, Notification, u32);
+
+/// The notification service: the inbox, pings and their rate limit.
+#[derive(Clone)]
+pub struct Notify {
+    inner: Arc<Inner>,
 }
 
-/// Checks a ping before anything is stored: the link, the target, the sender's rate.
-pub async fn check_ping(
-    hub: &Hub,
-    from: &UserInfo,
-    to: i64,
-    join_url: Option<&str>,
-) -> Result<(), (ErrorCode, String)> {
-    if let Some(url) = join_url {
-        let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-        if !scheme_ok || url.len() > MAX_JOIN_URL || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err((
-                ErrorCode::InvalidJoinUrl,
-                format!("join_url must be an http(s) URL of at most {MAX_JOIN_URL} characters"),
-            ));
+struct Inner {
+    core: Core,
+    /// Pings per sender: at most 5 in 10 seconds.
+    ping_limit: RateLimiter,
+}
+
+impl Notify {
+    pub fn new(core: Core) -> Notify {
+        Notify { inner: Arc::new(Inner { core, ping_limit: RateLimiter::new(5, Duration::from_secs(10)) }) }
+    }
+
+    fn core(&self) -> &Core {
+        &self.inner.core
+    }
+
+    /// Tells a user's connections about a new inbox entry. Call it only from the completion of the
+    /// writer job that stored the entry, so the counts leave in commit order.
+    pub fn publish(&self, (user_id, notification, unread_count): Stored) {
+        let frame = ServerFrame::Notification { notification, unread_count };
+        self.core().registry().publish(&Channel::User(user_id), &encode(&frame), None);
+    }
+
+    /// Tells a user's connections that entries were marked read (same rule as [`Notify::publish`]).
+    pub fn publish_read(&self, user_id: i64, ids: Option<Vec<i64>>, unread_count: u32) {
+        let frame = ServerFrame::NotificationsRead { ids, unread_count };
+        self.core().registry().publish(&Channel::User(user_id), &encode(&frame), None);
+    }
+
+    /// Stores `new` in its recipient's inbox and tells them after the commit.
+    pub async fn notify(&self, new: NewNotification) -> StoreResult<()> {
+        let (this, to) = (self.clone(), new.user_id);
+        self.core()
+            .store()
+            .write(
+                move |db| insert_notification(db, &new, now_ms()),
+                move |outcome| match outcome {
+                    Ok((notification, unread)) => this.publish((to, notification, unread)),
+                    Err(e) => tracing::warn!(error = %e, "could not store a notification"),
+                },
+            )
+            .await
+    }
+
+    /// Forgets rate-limit entries that no longer limit anyone.
+    pub fn sweep(&self, now: Instant) {
+        self.inner.ping_limit.prune(now);
+    }
+
+    /// Checks a ping before anything is stored: the link, the target, the sender's rate.
+    pub async fn check_ping(&self, from: &UserInfo, to: i64, join_url: Option<&str>) -> Outcome<()> {
+        if let Some(url) = join_url {
+            let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+            if !scheme_ok
+                || url.len() > MAX_JOIN_URL
+                || url.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(Refusal::new(
+                    ErrorCode::InvalidJoinUrl,
+                    format!("join_url must be an http(s) URL of at most {MAX_JOIN_URL} characters"),
+                ));
+            }
         }
+        if to == from.id {
+            return Err(Refusal::new(ErrorCode::Forbidden, "you cannot ping yourself"));
+        }
+        if !self.core().presence().is_online(to) {
+            let exists = self.core().store().read(move |db| user_exists(db, to)).await.unwrap_or(true);
+            return Err(if exists {
+                Refusal::new(ErrorCode::UserOffline, "that user is not online")
+            } else {
+                Refusal::new(ErrorCode::NotFound, "no such user")
+            });
+        }
+        if !self.inner.ping_limit.allow(from.id, Instant::now()) {
+            return Err(Refusal::new(ErrorCode::RateLimited, "too many pings; wait a few seconds"));
+        }
+        Ok(())
     }
-    if to == from.id {
-        return Err((ErrorCode::Forbidden, "you cannot ping yourself".into()));
-    }
-    if !hub.presence.is_online(to) {
-        let exists = hub.store.read(move |db| user_exists(db, to)).await.unwrap_or(true);
-        return Err(if exists {
-            (ErrorCode::UserOffline, "that user is not online".into())
-        } else {
-            (ErrorCode::NotFound, "no such user".into())
-        });
-    }
-    if !hub.ping_limit.allow(from.id, Instant::now()) {
-        return Err((ErrorCode::RateLimited, "too many pings; wait a few seconds".into()));
-    }
-    Ok(())
-}
 
-/// Stores the ping in the recipient's inbox, then sends them a `ping` frame and the `notification`.
-/// `done` gets the stored entry (after the commit).
-pub async fn send_ping(
-    hub: &Hub,
-    from: &UserInfo,
-    to: i64,
-    join_url: Option<String>,
-    done: impl FnOnce(StoreResult<Notification>) + Send + 'static,
-) -> StoreResult<()> {
-    let text = if join_url.is_some() {
-        format!("{} invites you to join", from.display_name)
-    } else {
-        format!("{} pinged you", from.display_name)
-    };
-    let new = NewNotification {
-        user_id: to,
-        kind: NotificationKind::Ping,
-        from_user_id: Some(from.id),
-        text,
-        channel: None,
-        join_url: join_url.clone(),
-    };
-    let (hub2, from) = (hub.clone(), from.clone());
-    hub.store
-        .write(
-            move |db| insert_notification(db, &new, now_ms()),
-            move |outcome| match outcome {
-                Ok((notification, unread)) => {
+    /// Checks and stores a ping in the recipient's inbox, then sends them a `ping` frame and the
+    /// `notification` (after the commit, on the writer thread). Returns the stored entry.
+    pub async fn ping(&self, from: &UserInfo, to: i64, join_url: Option<String>) -> Outcome<Notification> {
+        self.check_ping(from, to, join_url.as_deref()).await?;
+        let text = if join_url.is_some() {
+            format!("{} invites you to join", from.display_name)
+        } else {
+            format!("{} pinged you", from.display_name)
+        };
+        let new = NewNotification {
+            user_id: to,
+            kind: NotificationKind::Ping,
+            from_user_id: Some(from.id),
+            text,
+            channel: None,
+            join_url: join_url.clone(),
+        };
+        let (this, from) = (self.clone(), from.clone());
+        let (notification, _) = self
+            .core()
+            .store()
+            .write_and(
+                move |db| insert_notification(db, &new, now_ms()),
+                move |(notification, unread)| {
                     let ping = ServerFrame::Ping {
                         from_user_id: from.id,
                         from_username: from.display_name.clone(),
                         timestamp: notification.created_at,
                         join_url,
                     };
-                    hub2.registry.publish(&Channel::User(to), &encode(&ping), None);
-                    publish_notification(&hub2, to, notification.clone(), unread);
-                    done(Ok(notification));
-                }
-                Err(e) => done(Err(e)),
-            },
-        )
-        .await
-}
+                    this.core().registry().publish(&Channel::User(to), &encode(&ping), None);
+                    this.publish((to, notification.clone(), *unread));
+                },
+            )
+            .await?;
+        Ok(notification)
+    }
 
-/// Marks inbox entries read and tells all the user's connections; `done` gets the unread count.
-pub async fn mark_notifications_read(
-    hub: &Hub,
-    user_id: i64,
-    ids: Option<Vec<i64>>,
-    done: impl FnOnce(StoreResult<u32>) + Send + 'static,
-) -> StoreResult<()> {
-    let hub2 = hub.clone();
-    let ids2 = ids.clone();
-    hub.store
-        .write(
-            move |db| mark_read(db, user_id, ids2.as_deref(), now_ms()),
-            move |outcome| {
-                if let Ok(unread_count) = &outcome {
-                    let frame = ServerFrame::NotificationsRead { ids, unread_count: *unread_count };
-                    hub2.registry.publish(&Channel::User(user_id), &encode(&frame), None);
-                }
-                done(outcome);
-            },
-        )
-        .await
+    /// Marks inbox entries read (all when `ids` is `None`) and tells all the user's connections;
+    /// returns the unread count.
+    pub async fn mark_read(&self, user_id: i64, ids: Option<Vec<i64>>) -> Outcome<u32> {
+        let this = self.clone();
+        let ids2 = ids.clone();
+        Ok(self
+            .core()
+            .store()
+            .write_and(
+                move |db| mark_read(db, user_id, ids2.as_deref(), now_ms()),
+                move |unread_count| this.publish_read(user_id, ids, *unread_count),
+            )
+            .await?)
+    }
 }
 
 /// Names that `@` might introduce in `body`: for each `@`, the next one, two and three words,
@@ -143,7 +185,7 @@ pub fn mention_candidates(body: &str) -> Vec<String> {
 }
 
 /// Inside a message's write: stores a `mention` entry for each user the message names.
-pub fn store_mentions(db: &Connection, message: &ChatMessage) -> StoreResult<Vec<(i64, Notification, u32)>> {
+pub fn store_mentions(db: &Connection, message: &ChatMessage) -> StoreResult<Vec<Stored>> {
     let candidates = mention_candidates(&message.body);
     if candidates.is_empty() {
         return Ok(Vec::new());
@@ -175,7 +217,7 @@ pub fn store_dm_message(
     dm_id: i64,
     message: &ChatMessage,
     away: impl Fn(i64) -> bool,
-) -> StoreResult<Option<(i64, Notification, u32)>> {
+) -> StoreResult<Option<Stored>> {
     let Some(thread) = crate::store::dm(db, dm_id)? else { return Ok(None) };
     let to = thread.other(message.sender_id);
     if !away(to) {

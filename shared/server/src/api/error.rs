@@ -1,10 +1,12 @@
-//! The REST error type: a status, a stable code and a message; internals are logged, never sent.
+//! The REST rendering of a refusal: a status that fits its code and the JSON `{code, message}`.
+//! Internals are logged where the refusal is made (see `crate::error`), never sent.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hubbub_protocol::{ApiError as ApiErrorBody, ErrorCode};
 
+use crate::error::Refusal;
 use crate::store::StoreError;
 
 /// An error answer of the REST API.
@@ -56,13 +58,15 @@ impl ApiError {
     }
 }
 
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        ApiError::new(r.code, r.message)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store error in a request");
-        match e {
-            StoreError::Closed => ApiError::new(ErrorCode::Unavailable, "the hub is shutting down"),
-            _ => ApiError::new(ErrorCode::Internal, "internal error; see the hub's log"),
-        }
+        Refusal::from(e).into()
     }
 }
 

@@ -9,5 +9,5 @@ use crate::hub::Hub;
 /// Public, like `/api/info`: the hubs listed announce themselves to the whole network anyway, and a
 /// guest's join screen may offer them before joining.
 pub async fn hubs(State(hub): State<Hub>) -> Json<HubsResponse> {
-    Json(hub.discovery.response())
+    Json(hub.discovery().response())
 }

@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header::SET_COOKIE};
 use axum::response::{AppendHeaders, IntoResponse};
 use hubbub_protocol::{ErrorCode, JoinRequest, JoinResponse, MeResponse, WsTokenResponse};
 
-use super::ApiError;
-use crate::auth::{SessionUser, lookup, new_secret, session_cookie, session_from_headers};
+use super::{ApiError, SessionUser};
+use crate::auth::{lookup, new_secret, session_cookie, session_from_headers};
 use crate::hub::Hub;
 use crate::store::{create_user_with_session, hash_secret, rename_user};
 use crate::time::now_ms;
@@ -53,14 +53,14 @@ fn check_pin(hub: &Hub, from: IpAddr, given: Option<&str>) -> Result<(), ApiErro
     let Some(pin) = hub.pin() else { return Ok(()) };
     let key = address_key(from);
     let now = Instant::now();
-    if hub.pin_failures.is_limited(key, now) {
+    if hub.pin_failures().is_limited(key, now) {
         return Err(ApiError::new(ErrorCode::RateLimited, "too many wrong PINs; wait a minute"));
     }
     match given.map(str::trim) {
         None | Some("") => Err(ApiError::new(ErrorCode::PinRequired, "this hub needs a PIN to join")),
         Some(g) if g == pin => Ok(()),
         Some(_) => {
-            hub.pin_failures.allow(key, now);
+            hub.pin_failures().allow(key, now);
             Err(ApiError::new(ErrorCode::WrongPin, "wrong PIN"))
         }
     }
@@ -78,10 +78,10 @@ pub async fn join(
     let display_name = validate_display_name(&req.display_name)?;
 
     if let Some((secret, _)) = session_from_headers(&headers) {
-        if let Some(mut record) = lookup(&hub, &secret).await? {
+        if let Some(mut record) = lookup(hub.store(), &secret).await? {
             if record.user.display_name != display_name {
                 let (id, name) = (record.user.id, display_name.clone());
-                hub.store.write_wait(move |conn| rename_user(conn, id, &name)).await?;
+                hub.store().write_wait(move |conn| rename_user(conn, id, &name)).await?;
                 record.user.display_name = display_name;
             }
             let body = JoinResponse { user: record.user, session: secret.clone() };
@@ -93,7 +93,7 @@ pub async fn join(
     let secret = new_secret();
     let hash = hash_secret(&secret);
     let record = hub
-        .store
+        .store()
         .write_wait(move |conn| create_user_with_session(conn, &display_name, &hash, now_ms()))
         .await?;
     tracing::info!(user_id = record.user.id, name = %record.user.display_name, "guest joined");
@@ -111,11 +111,11 @@ pub async fn ws_token(
     State(hub): State<Hub>,
     SessionUser(record): SessionUser,
 ) -> Result<Json<WsTokenResponse>, ApiError> {
-    let token = hub.tokens.issue(record.user.id, record.session_id).map_err(|e| {
-        tracing::error!(error = %e, "token signing failed");
-        ApiError::new(ErrorCode::Internal, "could not sign a token")
-    })?;
-    let expires_in = u32::try_from(hub.tokens.ttl().as_secs()).unwrap_or(u32::MAX);
+    let token = hub
+        .tokens()
+        .issue(record.user.id, record.session_id)
+        .map_err(|e| crate::error::Refusal::internal("signing a token", &e))?;
+    let expires_in = u32::try_from(hub.tokens().ttl().as_secs()).unwrap_or(u32::MAX);
     Ok(Json(WsTokenResponse { token, expires_in }))
 }
 

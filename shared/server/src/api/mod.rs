@@ -2,6 +2,7 @@
 
 mod dms;
 mod error;
+mod extract;
 mod history;
 mod hubs;
 mod join;
@@ -11,8 +12,8 @@ mod rooms;
 mod status;
 
 pub use error::ApiError;
+pub use extract::SessionUser;
 pub use join::validate_display_name;
-pub use rooms::{subscribe_user, unsubscribe_user};
 
 use axum::Router;
 use axum::routing::{get, post};

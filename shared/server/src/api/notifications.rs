@@ -7,13 +7,10 @@ use hubbub_protocol::{
     ErrorCode, MarkReadRequest, MarkReadResponse, NotificationsResponse, PingRequest, PingResponse,
 };
 use serde::Deserialize;
-use tokio::sync::oneshot;
 
-use super::ApiError;
-use crate::auth::SessionUser;
+use super::{ApiError, SessionUser};
 use crate::hub::Hub;
-use crate::notify;
-use crate::store::{INBOX_PAGE, StoreError, list_notifications, unread_count};
+use crate::store::{INBOX_PAGE, list_notifications, unread_count};
 
 #[derive(Debug, Deserialize)]
 pub struct Page {
@@ -31,7 +28,7 @@ pub async fn list(
 ) -> Result<Json<NotificationsResponse>, ApiError> {
     let user_id = me.user.id;
     let (notifications, unread_count) = hub
-        .store
+        .store()
         .read(move |db| {
             let list = list_notifications(db, user_id, page.before, page.limit.unwrap_or(INBOX_PAGE))?;
             Ok((list, unread_count(db, user_id)?))
@@ -49,26 +46,6 @@ fn body<T: Default>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError>
     }
 }
 
-/// A completion that hands the write's outcome to `rx`.
-fn completion<T: Send + 'static>() -> (impl FnOnce(Result<T, StoreError>) + Send + 'static, Receiver<T>) {
-    let (tx, rx) = oneshot::channel();
-    (
-        move |r| {
-            let _ = tx.send(r);
-        },
-        Receiver(rx),
-    )
-}
-
-/// Waits for the outcome of a write queued with [`completion`].
-struct Receiver<T>(oneshot::Receiver<Result<T, StoreError>>);
-
-impl<T> Receiver<T> {
-    async fn outcome(self) -> Result<T, ApiError> {
-        Ok(self.0.await.map_err(|_| StoreError::Closed)??)
-    }
-}
-
 /// `POST /api/notifications/read`: marks the listed entries (or all) read.
 pub async fn mark_read(
     State(hub): State<Hub>,
@@ -76,9 +53,7 @@ pub async fn mark_read(
     req: Result<Json<MarkReadRequest>, JsonRejection>,
 ) -> Result<Json<MarkReadResponse>, ApiError> {
     let req = body(req)?;
-    let (done, rx) = completion();
-    notify::mark_notifications_read(&hub, me.user.id, req.ids, done).await?;
-    let unread_count = rx.outcome().await?;
+    let unread_count = hub.notify().mark_read(me.user.id, req.ids).await?;
     Ok(Json(MarkReadResponse { unread_count }))
 }
 
@@ -91,11 +66,6 @@ pub async fn ping(
 ) -> Result<Json<PingResponse>, ApiError> {
     let Path(to) = to.map_err(|_| ApiError::new(ErrorCode::NotFound, "no such user"))?;
     let req = body(req)?;
-    notify::check_ping(&hub, &me.user, to, req.join_url.as_deref())
-        .await
-        .map_err(|(code, message)| ApiError::new(code, message))?;
-    let (done, rx) = completion();
-    notify::send_ping(&hub, &me.user, to, req.join_url, done).await?;
-    let stored = rx.outcome().await?;
+    let stored = hub.notify().ping(&me.user, to, req.join_url).await?;
     Ok(Json(PingResponse { notification_id: stored.id }))
 }

@@ -10,20 +10,15 @@ use hubbub_protocol::{
     CreatePartyRequest, ErrorCode, PackSummary, PacksResponse, PartiesResponse, PartySnapshot, QuestionPack,
 };
 
-use super::ApiError;
-use crate::auth::SessionUser;
+use super::{ApiError, SessionUser};
+use crate::error::Refusal;
 use crate::hub::Hub;
-use crate::party::engine::Refusal;
 use crate::party::quiz::Quiz;
 use crate::store::{insert_pack, list_packs};
 use crate::time::now_ms;
 
 /// Largest pack body accepted, in bytes.
 pub const MAX_PACK_BYTES: usize = 256 * 1024;
-
-fn refused((code, message): Refusal) -> ApiError {
-    ApiError::new(code, message)
-}
 
 /// `POST /api/parties`: the caller hosts the new party.
 pub async fn create(
@@ -32,13 +27,13 @@ pub async fn create(
     body: Result<Json<CreatePartyRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<PartySnapshot>), ApiError> {
     let req = body.map(|Json(v)| v).map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.body_text()))?;
-    let snapshot = hub.parties.create(&hub, &me.user, req).await.map_err(refused)?;
+    let snapshot = hub.parties().create(&me.user, req).await?;
     Ok((StatusCode::CREATED, Json(snapshot)))
 }
 
 /// `GET /api/parties`: parties not yet over.
 pub async fn list(State(hub): State<Hub>, SessionUser(_): SessionUser) -> Json<PartiesResponse> {
-    Json(PartiesResponse { parties: hub.parties.list() })
+    Json(PartiesResponse { parties: hub.parties().list() })
 }
 
 /// `GET /api/parties/{code}`.
@@ -47,18 +42,18 @@ pub async fn get(
     SessionUser(me): SessionUser,
     Path(code): Path<String>,
 ) -> Result<Json<PartySnapshot>, ApiError> {
-    Ok(Json(hub.parties.snapshot(&code, me.user.id).await.map_err(refused)?))
+    Ok(Json(hub.parties().snapshot(&code, me.user.id).await?))
 }
 
 /// `GET /api/parties/{code}/qr.svg`: the join link as a QR code, big and plain for a screen.
 pub async fn qr(State(hub): State<Hub>, Path(code): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let code = code.to_ascii_uppercase();
-    if !hub.parties.exists(&code) {
+    if !hub.parties().exists(&code) {
         return Err(ApiError::new(ErrorCode::NoSuchParty, format!("no party has the code {code:?}")));
     }
     let url = format!("{}party/{code}", hub.base_url());
     let qr = qrcode::QrCode::new(url.as_bytes())
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("QR code failed: {e}")))?;
+        .map_err(|e| Refusal::internal("drawing a party's QR code", &e))?;
     let svg = qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(320, 320).quiet_zone(true).build();
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-cache")], svg))
 }
@@ -77,7 +72,7 @@ pub async fn packs(
             .and_then(|p| p.description),
         question_count: sample.rounds(),
     }];
-    for stored in hub.store.read(list_packs).await? {
+    for stored in hub.store().read(list_packs).await? {
         let Ok(pack) = serde_json::from_str::<QuestionPack>(&stored.body) else { continue };
         packs.push(PackSummary {
             id: format!("p{}", stored.id),
@@ -106,9 +101,9 @@ pub async fn import_pack(
         .map_err(|e| ApiError::new(ErrorCode::InvalidPack, format!("not a question pack: {e}")))?;
     let quiz = Quiz::from_pack(&pack).map_err(|m| ApiError::new(ErrorCode::InvalidPack, m))?;
     let stored =
-        serde_json::to_string(&pack).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        serde_json::to_string(&pack).map_err(|e| Refusal::internal("storing a question pack", &e))?;
     let (title, user) = (quiz.title.clone(), me.user.id);
-    let id = hub.store.write_wait(move |db| insert_pack(db, &title, &stored, user, now_ms())).await?;
+    let id = hub.store().write_wait(move |db| insert_pack(db, &title, &stored, user, now_ms())).await?;
     Ok((
         StatusCode::CREATED,
         Json(PackSummary {

@@ -6,16 +6,15 @@ use axum::extract::{Query, State};
 use hubbub_protocol::{ErrorCode, HubInfo, OnlineUsersResponse, StatusResponse};
 use serde::Deserialize;
 
-use super::ApiError;
-use crate::auth::SessionUser;
+use super::{ApiError, SessionUser};
 use crate::hub::Hub;
 use crate::time::now_ms;
 
 pub async fn status(State(hub): State<Hub>) -> Json<StatusResponse> {
     Json(StatusResponse {
-        status: if hub.shutdown.is_cancelled() { "shutting_down" } else { "ok" }.to_owned(),
+        status: if hub.shutting_down() { "shutting_down" } else { "ok" }.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        uptime_secs: hub.started.elapsed().as_secs(),
+        uptime_secs: hub.uptime().as_secs(),
         connections: hub.connection_count(),
     })
 }
@@ -49,12 +48,12 @@ pub async fn online_users(
     if q.chars().count() > 100 {
         return Err(ApiError::new(ErrorCode::InvalidFrame, "q is at most 100 characters"));
     }
-    let limit = query.limit.unwrap_or_else(|| hub.presence.list_max());
+    let limit = query.limit.unwrap_or_else(|| hub.presence().list_max());
     if !(1..=MAX_ONLINE_PAGE).contains(&limit) {
         return Err(ApiError::new(ErrorCode::InvalidFrame, "limit must be between 1 and 1000"));
     }
     let offset = query.offset.unwrap_or(0);
-    let (users, matched, total) = hub.presence.page(q.trim(), offset, limit);
+    let (users, matched, total) = hub.presence().page(q.trim(), offset, limit);
     let next = offset.saturating_add(users.len());
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(Json(OnlineUsersResponse {

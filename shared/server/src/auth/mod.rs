@@ -8,7 +8,5 @@ mod session;
 mod token;
 
 pub use origin::origin_allowed;
-pub use session::{
-    SESSION_COOKIE, SecretSource, SessionUser, lookup, new_secret, session_cookie, session_from_headers,
-};
+pub use session::{SESSION_COOKIE, SecretSource, lookup, new_secret, session_cookie, session_from_headers};
 pub use token::{Claims, TokenKeys};

@@ -1,17 +1,12 @@
-//! Sessions: new secrets, the cookie, and the extractor that turns a request into its user.
+//! Sessions: new secrets, the cookie, where a request carries its secret, and looking it up.
 
-use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
-use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hubbub_protocol::ErrorCode;
 use rand::Rng;
 
-use crate::api::ApiError;
-use crate::hub::Hub;
-use crate::store::{SessionRecord, find_session, hash_secret};
+use crate::store::{SessionRecord, Store, StoreResult, find_session, hash_secret};
 
 /// Name of the HttpOnly cookie that carries the session secret.
 pub const SESSION_COOKIE: &str = "hubbub_session";
@@ -51,24 +46,9 @@ pub fn session_from_headers(headers: &HeaderMap) -> Option<(String, SecretSource
 }
 
 /// Looks a session secret up in the store.
-pub async fn lookup(hub: &Hub, secret: &str) -> Result<Option<SessionRecord>, ApiError> {
+pub async fn lookup(store: &Store, secret: &str) -> StoreResult<Option<SessionRecord>> {
     let hash = hash_secret(secret);
-    Ok(hub.store.read(move |conn| find_session(conn, &hash)).await?)
-}
-
-/// The signed-in user of a REST request (bearer or cookie); 401 otherwise.
-#[derive(Debug, Clone)]
-pub struct SessionUser(pub SessionRecord);
-
-impl FromRequestParts<Hub> for SessionUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, hub: &Hub) -> Result<Self, Self::Rejection> {
-        let unauthenticated =
-            || ApiError::new(ErrorCode::Unauthenticated, "no valid session: join the hub first");
-        let (secret, _) = session_from_headers(&parts.headers).ok_or_else(unauthenticated)?;
-        lookup(hub, &secret).await?.map(SessionUser).ok_or_else(unauthenticated)
-    }
+    store.read(move |conn| find_session(conn, &hash)).await
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use hubbub_protocol::{Channel, ServerFrame};
 
+use crate::channels::Registry;
 use crate::conn::{ConnHandle, encode};
-use crate::hub::Hub;
 
 /// A typing state lasts this long without a refresh.
 pub const TYPING_TTL: Duration = Duration::from_secs(10);
@@ -45,7 +45,7 @@ impl Typing {
     }
 
     /// `conn`'s user started typing (or refreshed it). Relayed only when it starts.
-    pub fn started(&self, hub: &Hub, channel: &Channel, conn: &ConnHandle, now: Instant) {
+    pub fn started(&self, registry: &Registry, channel: &Channel, conn: &ConnHandle, now: Instant) {
         let user = &conn.user;
         let fresh = self
             .lock()
@@ -55,7 +55,7 @@ impl Typing {
             )
             .is_none();
         if fresh {
-            hub.registry.publish_except_user(
+            registry.publish_except_user(
                 channel,
                 &encode(&frame(channel, user.id, &user.display_name, true)),
                 user.id,
@@ -64,10 +64,10 @@ impl Typing {
     }
 
     /// `conn`'s user stopped typing (they said so, or sent their message).
-    pub fn stopped(&self, hub: &Hub, channel: &Channel, conn: &ConnHandle) {
+    pub fn stopped(&self, registry: &Registry, channel: &Channel, conn: &ConnHandle) {
         let user = &conn.user;
         if self.lock().remove(&(channel.clone(), user.id)).is_some() {
-            hub.registry.publish_except_user(
+            registry.publish_except_user(
                 channel,
                 &encode(&frame(channel, user.id, &user.display_name, false)),
                 user.id,
@@ -76,7 +76,7 @@ impl Typing {
     }
 
     /// Ends typing states not refreshed in time, telling their channels.
-    pub fn sweep(&self, hub: &Hub, now: Instant) {
+    pub fn sweep(&self, registry: &Registry, now: Instant) {
         let expired: Vec<_> = {
             let mut active = self.lock();
             let gone: Vec<_> =
@@ -84,7 +84,7 @@ impl Typing {
             gone.into_iter().filter_map(|k| active.remove(&k).map(|v| (k, v))).collect()
         };
         for ((channel, user_id), t) in expired {
-            hub.registry.publish_except_user(
+            registry.publish_except_user(
                 &channel,
                 &encode(&frame(&channel, user_id, &t.name, false)),
                 user_id,

@@ -2,7 +2,7 @@
 //! finds, each confirmed over HTTP before it is shown.
 //!
 //! - [`start`] runs both for a hub (the `hubbub` binary and the desktop app call it) and
-//!   [`Discovery::stop`] says goodbye; `GET /api/hubs` reads the result from [`Hub::discovery`].
+//!   [`Discovery::stop`] says goodbye; `GET /api/hubs` reads the result from `Hub::discovery`.
 //! - [`discover`] looks for hubs for a while, without being one (`hubbub discover`).
 //!
 //! Only LAN interfaces are used ([`is_lan_interface`]): never loopback, containers, VM bridges or VPN
@@ -19,12 +19,11 @@ use std::time::{Duration, Instant};
 pub use advertise::{Txt, host_name};
 use browse::PROBE_TIMEOUT;
 pub use browse::{BrowseError, Browser};
-use hubbub_protocol::{DiscoveredHub, HubsResponse, MdnsState};
+use hubbub_protocol::{DiscoveredHub, HubInfo, HubsResponse, MdnsState};
 use list::HubList;
 pub use list::REPROBE;
 use mdns_sd::{DaemonEvent, IfKind, IfPredicate, ServiceDaemon};
 
-use crate::hub::Hub;
 use crate::lan::is_lan_interface;
 
 /// The mDNS service type of a hub.
@@ -180,17 +179,17 @@ impl std::fmt::Debug for Discovery {
     }
 }
 
-/// Starts discovery for `hub`, which listens on `bound`: advertises it (on `bound`'s address when it is
-/// bound to one, else on every LAN address) and browses for other hubs, into [`Hub::discovery`]. When
-/// `config.discovery` is off it only records that. Never fails: what does not work is logged and shown
-/// in [`MdnsState::error`]. Must be called from within a Tokio runtime.
-pub fn start(hub: &Hub, bound: SocketAddr) -> Discovery {
-    let shared = hub.discovery.clone();
+/// Starts discovery for the hub described by `info`, which listens on `bound`: advertises it (on
+/// `bound`'s address when it is bound to one, else on every LAN address) and browses for other hubs,
+/// into `shared`. When `enabled` is off it only records that. Never fails: what does not work is
+/// logged and shown in [`MdnsState::error`]. Must be called from within a Tokio runtime.
+pub fn start(shared: &Shared, info: &HubInfo, enabled: bool, bound: SocketAddr) -> Discovery {
+    let shared = shared.clone();
     let off = |error: String| {
         shared.set(false, false, Some(error));
         Discovery { shared: shared.clone(), daemon: None, advertised: None, browser: None }
     };
-    if !hub.config.discovery {
+    if !enabled {
         return off("discovery is turned off (--no-discovery or `discovery = false`)".into());
     }
     let daemon = match new_daemon() {
@@ -206,9 +205,9 @@ pub fn start(hub: &Hub, bound: SocketAddr) -> Discovery {
         None
     } else {
         let ip = (!bound.ip().is_unspecified()).then_some(bound.ip());
-        match advertise::register(&daemon, &hub.info(), ip, bound.port()) {
+        match advertise::register(&daemon, info, ip, bound.port()) {
             Ok(fullname) => {
-                tracing::info!(service = %fullname, host = %host_name(&hub.info().hub_id), "advertising over mDNS");
+                tracing::info!(service = %fullname, host = %host_name(&info.hub_id), "advertising over mDNS");
                 Some(fullname)
             }
             Err(e) => {
@@ -218,7 +217,7 @@ pub fn start(hub: &Hub, bound: SocketAddr) -> Discovery {
             }
         }
     };
-    let browser = match Browser::start(&daemon, Some(hub.info().hub_id), shared.clone()) {
+    let browser = match Browser::start(&daemon, Some(info.hub_id.clone()), shared.clone()) {
         Ok(b) => Some(b),
         Err(e) => {
             tracing::warn!(error = %e, "mDNS browsing failed");
@@ -232,7 +231,7 @@ pub fn start(hub: &Hub, bound: SocketAddr) -> Discovery {
 }
 
 impl Discovery {
-    /// What the REST route reads: the same as [`Hub::discovery`].
+    /// What the REST route reads: the same as `Hub::discovery`.
     pub fn shared(&self) -> &Shared {
         &self.shared
     }

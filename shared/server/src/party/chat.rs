@@ -3,8 +3,7 @@
 
 use hubbub_protocol::{Channel, RoomKind};
 
-use crate::api::{subscribe_user, unsubscribe_user};
-use crate::hub::Hub;
+use super::Ctx;
 use crate::store::{add_member, create_room_as, leave_room, room_kind};
 use crate::time::now_ms;
 
@@ -19,11 +18,11 @@ pub fn channel(code: &str) -> Channel {
 }
 
 /// Creates the party's room if it does not exist (a new party, or the first use after a restart).
-pub async fn ensure_room(hub: &Hub, code: &str, host: i64) {
-    hub.ephemeral_rooms.store(true, std::sync::atomic::Ordering::Relaxed);
+pub(super) async fn ensure_room(ctx: &Ctx, code: &str, host: i64) {
     let (slug, name) = (room_slug(code), format!("Party {code}"));
-    let done = hub
-        .store
+    let done = ctx
+        .core
+        .store()
         .write_wait(move |dbs| {
             if room_kind(dbs.memory, &slug)?.is_none() {
                 create_room_as(dbs.memory, &slug, &name, "", RoomKind::Ephemeral, host, now_ms())?;
@@ -37,20 +36,22 @@ pub async fn ensure_room(hub: &Hub, code: &str, host: i64) {
 }
 
 /// Makes `user` a member of the party's room and subscribes their main sockets to it.
-pub async fn add(hub: &Hub, code: &str, user: i64) {
+pub(super) async fn add(ctx: &Ctx, code: &str, user: i64) {
     let slug = room_slug(code);
-    if let Err(e) = hub.store.write_wait(move |dbs| add_member(dbs.memory, &slug, user, now_ms())).await {
+    if let Err(e) =
+        ctx.core.store().write_wait(move |dbs| add_member(dbs.memory, &slug, user, now_ms())).await
+    {
         tracing::warn!(error = %e, code, "could not add a member to a party's chat");
         return;
     }
-    subscribe_user(hub, user, &channel(code)).await;
+    ctx.chat.subscribe_user(user, &channel(code)).await;
 }
 
 /// Takes `user` out of the party's room and unsubscribes their sockets.
-pub async fn remove(hub: &Hub, code: &str, user: i64) {
+pub(super) async fn remove(ctx: &Ctx, code: &str, user: i64) {
     let slug = room_slug(code);
-    if let Err(e) = hub.store.write_wait(move |dbs| leave_room(dbs.memory, &slug, user)).await {
+    if let Err(e) = ctx.core.store().write_wait(move |dbs| leave_room(dbs.memory, &slug, user)).await {
         tracing::warn!(error = %e, code, "could not remove a member from a party's chat");
     }
-    unsubscribe_user(hub, user, &channel(code));
+    ctx.chat.unsubscribe_user(user, &channel(code));
 }

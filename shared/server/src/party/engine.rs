@@ -56,11 +56,10 @@ pub enum Out {
     Evict(i64),
 }
 
-/// A refused command: the error code and a message for the user.
-pub type Refusal = (ErrorCode, String);
+pub use crate::error::Refusal;
 
 fn refuse<T>(code: ErrorCode, message: impl Into<String>) -> Result<T, Refusal> {
-    Err((code, message.into()))
+    Err(Refusal::new(code, message))
 }
 
 /// One party.
@@ -599,7 +598,7 @@ impl Party {
         if self.phase != PartyPhase::Question || self.round != round {
             return refuse(ErrorCode::WrongPhase, format!("question {} is not open", round + 1));
         }
-        self.game.check(round, &answer).map_err(|m| (ErrorCode::InvalidAnswer, m))?;
+        self.game.check(round, &answer).map_err(|m| Refusal::new(ErrorCode::InvalidAnswer, m))?;
         let left = self.remaining(now).unwrap_or(0);
         let elapsed_ms = self.phase_ms.saturating_sub(left);
         self.answers.push(Submitted { user_id: user, answer, elapsed_ms });

@@ -20,15 +20,18 @@ use hubbub_protocol::{
 use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::chat::Chat;
 use crate::conn::ConnHandle;
-use crate::hub::Hub;
+use crate::core::Core;
+use crate::notify::Notify;
+use crate::reply::Reply;
 use crate::store::{get_pack, load_parties, party_code_taken, save_party};
 use crate::time::now_ms;
 use engine::{Party, Refusal, Timing};
 use game::Game;
 use quiz::Quiz;
 
-pub use runtime::{Msg, Reply};
+pub use runtime::{Joined, Msg};
 
 /// Letters of party codes: no I, L, O, S, U, V, Z, B (mistaken for 1, 0, 5, 2, 8 or each other).
 pub const CODE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTWXY";
@@ -55,9 +58,18 @@ struct Handle {
     shared: Arc<Mutex<Shared>>,
 }
 
-/// Every party on the hub, by code.
-#[derive(Default)]
+/// What a party's task works with: the core, the chat service (the party's room) and the inbox
+/// (nudges for players elsewhere).
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    core: Core,
+    chat: Chat,
+    notify: Notify,
+}
+
+/// The party service: every party on the hub, by code.
 pub struct Parties {
+    ctx: Ctx,
     map: Mutex<HashMap<String, Handle>>,
 }
 
@@ -85,16 +97,25 @@ pub fn summarize(p: &Party) -> PartySummary {
     }
 }
 
-fn timing(hub: &Hub) -> Timing {
+fn timing(core: &Core) -> Timing {
     let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let config = core.config();
     Timing {
-        countdown_ms: ms(hub.config.party_countdown),
-        reveal_ms: ms(hub.config.party_reveal),
-        grace_ms: ms(hub.config.party_grace),
+        countdown_ms: ms(config.party_countdown),
+        reveal_ms: ms(config.party_reveal),
+        grace_ms: ms(config.party_grace),
     }
 }
 
+fn shutting_down() -> Refusal {
+    Refusal::shutting_down()
+}
+
 impl Parties {
+    pub fn new(core: Core, chat: Chat, notify: Notify) -> Parties {
+        Parties { ctx: Ctx { core, chat, notify }, map: Mutex::default() }
+    }
+
     fn get(&self, code: &str) -> Option<Handle> {
         lock(&self.map).get(&code.to_ascii_uppercase()).cloned()
     }
@@ -119,19 +140,20 @@ impl Parties {
 
     /// Queues a message for the party `code`; `Err` if there is no such party (or it has stopped).
     pub async fn send(&self, code: &str, msg: Msg) -> Result<(), Refusal> {
-        let handle =
-            self.get(code).ok_or((ErrorCode::NoSuchParty, format!("no party has the code {code:?}")))?;
-        handle.tx.send(msg).await.map_err(|_| (ErrorCode::Unavailable, "the hub is shutting down".to_owned()))
+        let handle = self
+            .get(code)
+            .ok_or_else(|| Refusal::new(ErrorCode::NoSuchParty, format!("no party has the code {code:?}")))?;
+        handle.tx.send(msg).await.map_err(|_| shutting_down())
     }
 
     /// The party's snapshot as `user` sees it (REST).
     pub async fn snapshot(&self, code: &str, user: i64) -> Result<PartySnapshot, Refusal> {
         let (tx, rx) = oneshot::channel();
         self.send(code, Msg::Snapshot { user, reply: tx }).await?;
-        rx.await.map_err(|_| (ErrorCode::Unavailable, "the hub is shutting down".to_owned()))
+        rx.await.map_err(|_| shutting_down())
     }
 
-    fn start(&self, hub: &Hub, party: Party) {
+    fn start(&self, party: Party) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let shared = Arc::new(Mutex::new(Shared {
             summary: summarize(&party),
@@ -139,13 +161,13 @@ impl Parties {
             created_at: party.updated_at,
         }));
         lock(&self.map).insert(party.code.clone(), Handle { tx, shared: Arc::clone(&shared) });
-        hub.tasks.spawn(runtime::run(hub.clone(), party, rx, shared));
+        self.ctx.core.tasks().spawn(runtime::run(self.ctx.clone(), party, rx, shared));
     }
 
     /// Loads the parties a previous run left (touched in the last day), every member disconnected.
-    pub async fn restore(&self, hub: &Hub) {
+    pub async fn restore(&self) {
         let since = now_ms() - KEEP_MS;
-        let stored = match hub.store.read(move |db| load_parties(db, since)).await {
+        let stored = match self.ctx.core.store().read(move |db| load_parties(db, since)).await {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!(error = %e, "could not load stored parties");
@@ -157,11 +179,11 @@ impl Parties {
             match serde_json::from_str::<Party>(&state) {
                 Ok(party) => {
                     tracing::info!(code, phase = ?party.phase, "party restored");
-                    chat::ensure_room(hub, &code, party.host_id).await;
+                    chat::ensure_room(&self.ctx, &code, party.host_id).await;
                     for id in party.players.iter().map(|p| p.user_id).filter(|id| *id != party.host_id) {
-                        chat::add(hub, &code, id).await;
+                        chat::add(&self.ctx, &code, id).await;
                     }
-                    self.start(hub, party.restored(now, timing(hub)));
+                    self.start(party.restored(now, timing(&self.ctx.core)));
                 }
                 Err(e) => tracing::warn!(code, error = %e, "a stored party could not be read; skipped"),
             }
@@ -169,13 +191,8 @@ impl Parties {
     }
 
     /// Creates a party hosted by `host` and starts its task; returns the host's snapshot.
-    pub async fn create(
-        &self,
-        hub: &Hub,
-        host: &UserInfo,
-        req: CreatePartyRequest,
-    ) -> Result<PartySnapshot, Refusal> {
-        let invalid = |m: &str| (ErrorCode::InvalidParty, m.to_owned());
+    pub async fn create(&self, host: &UserInfo, req: CreatePartyRequest) -> Result<PartySnapshot, Refusal> {
+        let invalid = |m: &str| Refusal::new(ErrorCode::InvalidParty, m);
         let game_id = req.game.as_deref().unwrap_or("quiz");
         if game_id != "quiz" {
             return Err(invalid("unknown game; the hub has \"quiz\""));
@@ -184,15 +201,15 @@ impl Parties {
         if !(1..=MAX_SEATS).contains(&max_players) {
             return Err(invalid("max_players must be 1 to 100"));
         }
-        let mut quiz = load_quiz(hub, req.pack_id.as_deref().unwrap_or("sample")).await?;
+        let mut quiz = load_quiz(&self.ctx.core, req.pack_id.as_deref().unwrap_or("sample")).await?;
         if let Some(n) = req.question_count {
             if n == 0 {
                 return Err(invalid("question_count must be at least 1"));
             }
             quiz.truncate(n as usize);
         }
-        let code = self.fresh_code(hub).await?;
-        let join_url = format!("{}party/{code}", hub.base_url());
+        let code = self.fresh_code().await?;
+        let join_url = format!("{}party/{code}", self.ctx.core.base_url());
         let settings = PartySettings {
             game: game_id.to_owned(),
             max_players,
@@ -200,56 +217,59 @@ impl Parties {
             locked: req.locked.unwrap_or(false),
         };
         let now = now_ms();
-        let party = Party::new(code.clone(), join_url, host, settings, timing(hub), Game::Quiz(quiz), now);
-        let state = serde_json::to_string(&party).map_err(|e| (ErrorCode::Internal, e.to_string()))?;
+        let party =
+            Party::new(code.clone(), join_url, host, settings, timing(&self.ctx.core), Game::Quiz(quiz), now);
+        let state =
+            serde_json::to_string(&party).map_err(|e| Refusal::internal("storing a new party", &e))?;
         let code2 = code.clone();
-        hub.store
-            .write_wait(move |db| save_party(db, &code2, &state, false, now))
-            .await
-            .map_err(|e| (ErrorCode::Internal, e.to_string()))?;
-        chat::ensure_room(hub, &code, host.id).await;
-        chat::add(hub, &code, host.id).await;
+        self.ctx.core.store().write_wait(move |db| save_party(db, &code2, &state, false, now)).await?;
+        chat::ensure_room(&self.ctx, &code, host.id).await;
+        chat::add(&self.ctx, &code, host.id).await;
         let snapshot = party.snapshot(now, Some(host.id));
-        self.start(hub, party);
+        self.start(party);
         tracing::info!(code, host = host.id, "party created");
         Ok(snapshot)
     }
 
-    async fn fresh_code(&self, hub: &Hub) -> Result<String, Refusal> {
+    async fn fresh_code(&self) -> Result<String, Refusal> {
         for _ in 0..64 {
             let code = random_code();
             if self.exists(&code) {
                 continue;
             }
             let c = code.clone();
-            match hub.store.read(move |db| party_code_taken(db, &c)).await {
-                Ok(false) => return Ok(code),
-                Ok(true) => {}
-                Err(e) => return Err((ErrorCode::Internal, e.to_string())),
+            if !self.ctx.core.store().read(move |db| party_code_taken(db, &c)).await? {
+                return Ok(code);
             }
         }
-        Err((ErrorCode::Unavailable, "no free party code; try again".to_owned()))
+        Err(Refusal::new(ErrorCode::Unavailable, "no free party code; try again"))
     }
 }
 
 /// The quiz of pack `id`: `sample`, or `p{n}` for an imported one.
-async fn load_quiz(hub: &Hub, id: &str) -> Result<Quiz, Refusal> {
+async fn load_quiz(core: &Core, id: &str) -> Result<Quiz, Refusal> {
     if id == "sample" {
         return Ok(Quiz::sample());
     }
-    let missing = || (ErrorCode::NotFound, format!("no question pack {id:?}"));
+    let missing = || Refusal::new(ErrorCode::NotFound, format!("no question pack {id:?}"));
     let n: i64 = id.strip_prefix('p').and_then(|n| n.parse().ok()).ok_or_else(missing)?;
-    let stored =
-        hub.store.read(move |db| get_pack(db, n)).await.map_err(|e| (ErrorCode::Internal, e.to_string()))?;
+    let stored = core.store().read(move |db| get_pack(db, n)).await?;
     let pack: QuestionPack = serde_json::from_str(&stored.ok_or_else(missing)?.body)
-        .map_err(|e| (ErrorCode::Internal, format!("stored pack unreadable: {e}")))?;
-    Quiz::from_pack(&pack).map_err(|m| (ErrorCode::InvalidPack, m))
+        .map_err(|e| Refusal::internal("reading a stored pack", &e))?;
+    Quiz::from_pack(&pack).map_err(|m| Refusal::new(ErrorCode::InvalidPack, m))
 }
 
-/// Sends a party command from a connection, answering `error` itself when the party is unknown.
-pub async fn command(hub: &Hub, conn: &Arc<ConnHandle>, code: &str, r#ref: Option<String>, msg: Msg) {
-    if let Err((code, message)) = hub.parties.send(code, msg).await {
-        conn.send_frame(&hubbub_protocol::ServerFrame::error(r#ref, code, message));
+impl Parties {
+    /// Sends a party command from a connection, answering `error` itself when the party is unknown.
+    pub async fn command(&self, conn: &Arc<ConnHandle>, r#ref: Option<String>, code: &str, msg: Msg) {
+        if let Err(refusal) = self.send(code, msg).await {
+            Reply::new(conn, r#ref).refuse(refusal);
+        }
+    }
+
+    /// A connection on the party's channel closed or unsubscribed.
+    pub async fn detach(&self, code: &str, conn: &ConnHandle) {
+        let _ = self.send(code, Msg::Detach { conn_id: conn.id, user_id: conn.user.id }).await;
     }
 }
 

@@ -9,16 +9,15 @@ use hubbub_protocol::{Answer, Channel, HostAction, NotificationKind, ServerFrame
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine::{Out, Party, Refusal};
-use super::{Shared, lock, summarize};
+use super::{Ctx, Shared, lock, summarize};
 use crate::conn::{CloseReason, ConnHandle, encode};
-use crate::hub::Hub;
-use crate::notify::publish_notification;
-use crate::store::{NewNotification, insert_notification, save_party};
+use crate::reply::error_frame;
+use crate::store::{NewNotification, save_party};
 use crate::time::now_ms;
 
 /// How a successful join is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reply {
+pub enum Joined {
     /// `party_join`: `ack`.
     Ack,
     /// `subscribe` to `party:{code}`: `subscribed`.
@@ -33,7 +32,7 @@ pub enum Msg {
         conn: Arc<ConnHandle>,
         audience: bool,
         r#ref: Option<String>,
-        reply: Reply,
+        reply: Joined,
     },
     Leave {
         conn: Arc<ConnHandle>,
@@ -71,7 +70,7 @@ pub enum Msg {
 }
 
 struct Actor {
-    hub: Hub,
+    ctx: Ctx,
     party: Party,
     channel: Channel,
     /// Open connections on the channel, per user.
@@ -84,9 +83,10 @@ fn ack(r#ref: Option<String>, duplicate: bool) -> Option<ServerFrame> {
 }
 
 /// Runs a party until the hub shuts down.
-pub async fn run(hub: Hub, party: Party, mut rx: mpsc::Receiver<Msg>, shared: Arc<Mutex<Shared>>) {
+pub(super) async fn run(ctx: Ctx, party: Party, mut rx: mpsc::Receiver<Msg>, shared: Arc<Mutex<Shared>>) {
     let channel = Channel::Party(party.code.clone());
-    let mut actor = Actor { hub: hub.clone(), party, channel, conns: HashMap::new(), shared };
+    let shutdown = ctx.core.shutdown().clone();
+    let mut actor = Actor { ctx, party, channel, conns: HashMap::new(), shared };
     loop {
         let wait =
             actor.party.next_wake().map(|w| Duration::from_millis(u64::try_from(w - now_ms()).unwrap_or(0)));
@@ -94,7 +94,7 @@ pub async fn run(hub: Hub, party: Party, mut rx: mpsc::Receiver<Msg>, shared: Ar
             // Shutdown first: the sockets closing then are the hub's doing, not players leaving, and
             // must not move a game on (the party is stored as it was and resumes after a restart).
             biased;
-            () = hub.shutdown.cancelled() => break,
+            () = shutdown.cancelled() => break,
             msg = rx.recv() => match msg {
                 Some(msg) => actor.handle(msg).await,
                 None => break,
@@ -162,13 +162,14 @@ impl Actor {
         conn: Arc<ConnHandle>,
         audience: bool,
         r#ref: Option<String>,
-        reply: Reply,
+        reply: Joined,
     ) {
         let user = conn.user.id;
         match self.party.join(now, &conn.user, audience) {
-            Err((code, message)) => {
-                conn.send_frame(&ServerFrame::error(r#ref, code, message.clone()));
-                if reply == Reply::PathSocket {
+            Err(refusal) => {
+                let message = refusal.message.clone();
+                conn.send_frame(&error_frame(r#ref, refusal));
+                if reply == Joined::PathSocket {
                     conn.close(CloseReason::Send {
                         code: close::FORBIDDEN,
                         reason: Cow::Owned(message),
@@ -177,28 +178,28 @@ impl Actor {
                 }
             }
             Ok((_, mut out)) => {
-                super::chat::add(&self.hub, &self.party.code, user).await;
+                super::chat::add(&self.ctx, &self.party.code, user).await;
                 let set = self.conns.entry(user).or_default();
                 if set.insert(conn.id) && set.len() == 1 {
                     out.extend(self.party.attach(now, user));
                 }
                 self.commit(out).await;
                 match reply {
-                    Reply::Ack => {
+                    Joined::Ack => {
                         if let Some(f) = ack(r#ref, false) {
                             conn.send_frame(&f);
                         }
                     }
-                    Reply::Subscribed => {
+                    Joined::Subscribed => {
                         conn.send_frame(&ServerFrame::subscribed(r#ref, self.channel.to_string()));
                     }
-                    Reply::PathSocket => {}
+                    Joined::PathSocket => {}
                 }
                 conn.send_frame(&ServerFrame::SessionUpdate {
                     party: Box::new(self.party.snapshot(now, Some(user))),
                 });
                 // Subscribed after the snapshot, by this task: no event can fall between the two.
-                self.hub.registry.subscribe(&self.channel, &conn);
+                self.ctx.core.registry().subscribe(&self.channel, &conn);
             }
         }
     }
@@ -219,8 +220,8 @@ impl Actor {
                     conn.send_frame(&f);
                 }
             }
-            Err((code, message)) => {
-                conn.send_frame(&ServerFrame::error(r#ref, code, message));
+            Err(refusal) => {
+                conn.send_frame(&error_frame(r#ref, refusal));
             }
         }
     }
@@ -234,12 +235,18 @@ impl Actor {
         for o in out {
             match o {
                 Out::All(frame) => {
-                    self.hub.registry.publish(&self.channel, &encode(&frame), None);
+                    self.ctx.core.registry().publish(&self.channel, &encode(&frame), None);
                 }
                 Out::User(user, frame) => {
                     let bytes = encode(&frame);
                     let mut reached = false;
-                    for c in self.hub.registry.subscribers(&self.channel).iter().filter(|c| c.user.id == user)
+                    for c in self
+                        .ctx
+                        .core
+                        .registry()
+                        .subscribers(&self.channel)
+                        .iter()
+                        .filter(|c| c.user.id == user)
                     {
                         reached |= c.send(bytes.clone());
                     }
@@ -266,19 +273,7 @@ impl Actor {
             channel: None,
             join_url: Some(self.party.join_url.clone()),
         };
-        let hub = self.hub.clone();
-        let queued = self
-            .hub
-            .store
-            .write(
-                move |db| insert_notification(db, &new, now_ms()),
-                move |outcome| match outcome {
-                    Ok((notification, unread)) => publish_notification(&hub, user, notification, unread),
-                    Err(e) => tracing::warn!(error = %e, "could not store a host ping"),
-                },
-            )
-            .await;
-        if let Err(e) = queued {
+        if let Err(e) = self.ctx.notify.notify(new).await {
             tracing::warn!(error = %e, "could not store a host ping");
         }
     }
@@ -293,7 +288,7 @@ impl Actor {
         };
         let (code, finished, now) = (self.party.code.clone(), self.party.finished(), self.party.updated_at);
         if let Err(e) =
-            self.hub.store.write_wait(move |db| save_party(db, &code, &state, finished, now)).await
+            self.ctx.core.store().write_wait(move |db| save_party(db, &code, &state, finished, now)).await
         {
             tracing::warn!(error = %e, "could not store a party; it goes on in memory");
         }
@@ -303,9 +298,10 @@ impl Actor {
     /// are told `unsubscribed`.
     async fn drop_user(&mut self, user: i64, kicked: bool) {
         self.conns.remove(&user);
-        super::chat::remove(&self.hub, &self.party.code, user).await;
-        for c in self.hub.registry.subscribers(&self.channel).into_iter().filter(|c| c.user.id == user) {
-            self.hub.registry.unsubscribe(&self.channel, &c);
+        super::chat::remove(&self.ctx, &self.party.code, user).await;
+        for c in self.ctx.core.registry().subscribers(&self.channel).into_iter().filter(|c| c.user.id == user)
+        {
+            self.ctx.core.registry().unsubscribe(&self.channel, &c);
             if kicked && c.device.is_none() {
                 c.close(CloseReason::Send {
                     code: close::FORBIDDEN,

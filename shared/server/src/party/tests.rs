@@ -90,9 +90,9 @@ fn start(p: &mut Party) -> i64 {
 #[test]
 fn lobby_to_podium_through_every_phase() {
     let mut p = party(2, 2);
-    assert_eq!(p.start(T0, 10).unwrap_err().0, ErrorCode::NotHost);
+    assert_eq!(p.start(T0, 10).unwrap_err().code, ErrorCode::NotHost);
     let q0 = start(&mut p);
-    assert_eq!(p.start(q0, HOST).unwrap_err().0, ErrorCode::WrongPhase);
+    assert_eq!(p.start(q0, HOST).unwrap_err().code, ErrorCode::WrongPhase);
     // Question 0 (choice, answer 1, 20 s): player 10 right after 2 s, player 11 wrong.
     let (_, out) = p.answer(q0 + 2_000, 10, 0, Answer::Choice { index: 1 }).unwrap();
     assert!(
@@ -137,10 +137,10 @@ fn lobby_to_podium_through_every_phase() {
 fn starting_needs_enough_ready_players() {
     let mut p = party(1, 0);
     p.join(T0, &user(10), false).unwrap();
-    assert_eq!(p.start(T0, HOST).unwrap_err().0, ErrorCode::NotEnoughReady);
+    assert_eq!(p.start(T0, HOST).unwrap_err().code, ErrorCode::NotEnoughReady);
     p.ready(T0, 10, true).unwrap();
     assert!(p.start(T0, HOST).is_ok());
-    assert_eq!(p.ready(T0, 10, false).unwrap_err().0, ErrorCode::WrongPhase);
+    assert_eq!(p.ready(T0, 10, false).unwrap_err().code, ErrorCode::WrongPhase);
 }
 
 #[test]
@@ -153,9 +153,9 @@ fn a_resent_answer_is_a_duplicate_never_a_lock_out() {
     assert!(dup && out.is_empty(), "the resend changes nothing");
     let (dup, _) = p.answer(q0 + 1_600, 10, 0, Answer::Choice { index: 3 }).unwrap();
     assert!(dup, "a different second answer is ignored, the first one counts");
-    assert_eq!(p.answer(q0, 11, 0, Answer::Choice { index: 9 }).unwrap_err().0, ErrorCode::InvalidAnswer);
-    assert_eq!(p.answer(q0, 11, 1, Answer::Choice { index: 0 }).unwrap_err().0, ErrorCode::WrongPhase);
-    assert_eq!(p.answer(q0, 99, 0, Answer::Choice { index: 0 }).unwrap_err().0, ErrorCode::NotAPlayer);
+    assert_eq!(p.answer(q0, 11, 0, Answer::Choice { index: 9 }).unwrap_err().code, ErrorCode::InvalidAnswer);
+    assert_eq!(p.answer(q0, 11, 1, Answer::Choice { index: 0 }).unwrap_err().code, ErrorCode::WrongPhase);
+    assert_eq!(p.answer(q0, 99, 0, Answer::Choice { index: 0 }).unwrap_err().code, ErrorCode::NotAPlayer);
     // Player 11 can still answer after all that.
     p.answer(q0 + 2_000, 11, 0, Answer::Choice { index: 1 }).unwrap();
     assert_eq!(p.phase, PartyPhase::Reveal);
@@ -232,7 +232,7 @@ fn host_rights_pass_to_a_connected_player_after_the_delay() {
     // The old host coming back is not host again.
     p.attach(q0 + 12_000, HOST);
     assert_eq!(p.host_id, 10);
-    assert_eq!(p.control(q0 + 12_000, HOST, &HostAction::Skip).unwrap_err().0, ErrorCode::NotHost);
+    assert_eq!(p.control(q0 + 12_000, HOST, &HostAction::Skip).unwrap_err().code, ErrorCode::NotHost);
 }
 
 #[test]
@@ -262,10 +262,13 @@ fn kicked_players_cannot_come_back() {
         f,
         ServerFrame::PlayerLeft { user_id: 11, reason: LeaveReason::Kicked, .. }
     )));
-    assert_eq!(p.join(T0, &user(11), false).unwrap_err().0, ErrorCode::Kicked);
-    assert_eq!(p.join(T0, &user(11), true).unwrap_err().0, ErrorCode::Kicked);
-    assert_eq!(p.control(T0, HOST, &HostAction::Kick { user_id: 42 }).unwrap_err().0, ErrorCode::NotInParty);
-    assert_eq!(p.control(T0, 10, &HostAction::Kick { user_id: HOST }).unwrap_err().0, ErrorCode::NotHost);
+    assert_eq!(p.join(T0, &user(11), false).unwrap_err().code, ErrorCode::Kicked);
+    assert_eq!(p.join(T0, &user(11), true).unwrap_err().code, ErrorCode::Kicked);
+    assert_eq!(
+        p.control(T0, HOST, &HostAction::Kick { user_id: 42 }).unwrap_err().code,
+        ErrorCode::NotInParty
+    );
+    assert_eq!(p.control(T0, 10, &HostAction::Kick { user_id: HOST }).unwrap_err().code, ErrorCode::NotHost);
 }
 
 #[test]
@@ -281,18 +284,18 @@ fn locked_full_and_started_parties_seat_newcomers_in_the_audience_or_refuse() {
     // The audience is bounded too.
     p.audience
         .extend((1000..1000 + super::engine::MAX_AUDIENCE as i64 - 2).map(|id| (id, format!("fan {id}"))));
-    assert_eq!(p.join(T0, &user(30), true).unwrap_err().0, ErrorCode::PartyFull);
+    assert_eq!(p.join(T0, &user(30), true).unwrap_err().code, ErrorCode::PartyFull);
     p.audience.truncate(2);
     p.settings.audience_allowed = false;
-    assert_eq!(p.join(T0, &user(23), false).unwrap_err().0, ErrorCode::PartyFull);
+    assert_eq!(p.join(T0, &user(23), false).unwrap_err().code, ErrorCode::PartyFull);
     p.settings.max_players = 8;
     start(&mut p);
     let err = p.join(T0 + 3_000, &user(24), false).unwrap_err();
-    assert_eq!(err.0, ErrorCode::PartyFull);
-    assert!(err.1.contains("started"), "{}", err.1);
+    assert_eq!(err.code, ErrorCode::PartyFull);
+    assert!(err.message.contains("started"), "{}", err.message);
     // Watchers cannot answer.
     assert_eq!(
-        p.answer(T0 + 3_000, 20, 0, Answer::Choice { index: 1 }).unwrap_err().0,
+        p.answer(T0 + 3_000, 20, 0, Answer::Choice { index: 1 }).unwrap_err().code,
         ErrorCode::NotAPlayer
     );
 }
@@ -309,8 +312,8 @@ fn pause_extend_and_skip_move_the_clock() {
     p.control(q0 + 100_000, HOST, &HostAction::Extend { ms: 15_000 }).unwrap();
     p.control(q0 + 100_000, HOST, &HostAction::Resume).unwrap();
     assert_eq!(p.clock(q0 + 100_000).remaining_ms, Some(limit - 5_000 + 15_000));
-    assert_eq!(p.control(q0, HOST, &HostAction::Resume).unwrap_err().0, ErrorCode::WrongPhase);
-    assert_eq!(p.control(q0, HOST, &HostAction::Extend { ms: 0 }).unwrap_err().0, ErrorCode::InvalidParty);
+    assert_eq!(p.control(q0, HOST, &HostAction::Resume).unwrap_err().code, ErrorCode::WrongPhase);
+    assert_eq!(p.control(q0, HOST, &HostAction::Extend { ms: 0 }).unwrap_err().code, ErrorCode::InvalidParty);
     // An answer's time excludes the pause (5 s before it, 1 s after) and scores against the question's limit.
     p.answer(q0 + 101_000, 10, 0, Answer::Choice { index: 1 }).unwrap();
     assert_eq!(p.phase, PartyPhase::Reveal);

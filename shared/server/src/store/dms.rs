@@ -1,10 +1,11 @@
 //! Direct conversations between two users: requested, accepted, declined or blocked.
 
-use hubbub_protocol::{DmState, DmThread, UserInfo};
+use hubbub_protocol::{DmState, DmThread, ErrorCode, UserInfo};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreResult;
 use super::messages::{channel_state, ensure_channel, read_mark, unread};
+use crate::error::Refusal;
 
 /// One conversation's stored facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,16 @@ pub enum DmRefusal {
     NoSuchThread,
     /// Yourself; blocked; not a participant; or accepting your own request.
     Forbidden,
+}
+
+impl From<DmRefusal> for Refusal {
+    fn from(r: DmRefusal) -> Refusal {
+        match r {
+            DmRefusal::NoSuchUser => Refusal::new(ErrorCode::NotFound, "no such user"),
+            DmRefusal::NoSuchThread => Refusal::new(ErrorCode::NotFound, "no such conversation"),
+            DmRefusal::Forbidden => Refusal::new(ErrorCode::Forbidden, "not allowed for this conversation"),
+        }
+    }
 }
 
 fn state_str(s: DmState) -> &'static str {

@@ -5,11 +5,12 @@
 //! message's current state. A replay renders the events after an offset in order; a message event
 //! carries the message as it is now, so applying the later events again changes nothing.
 
-use hubbub_protocol::{ChatMessage, ReactionSummary, ServerFrame, StreamPosition};
+use hubbub_protocol::{ChatMessage, ErrorCode, ReactionSummary, ServerFrame, StreamPosition};
 use rand::Rng;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{StoreError, StoreResult};
+use crate::error::Refusal;
 
 /// How many of the newest messages a fresh snapshot carries.
 pub const HISTORY_LIMIT: i64 = 50;
@@ -211,6 +212,20 @@ pub enum EventRefusal {
     NoSuchMessage,
     NotAuthor,
     Deleted,
+}
+
+impl From<EventRefusal> for Refusal {
+    fn from(r: EventRefusal) -> Refusal {
+        match r {
+            EventRefusal::NoSuchMessage => {
+                Refusal::new(ErrorCode::NoSuchMessage, "no such message in this channel")
+            }
+            EventRefusal::NotAuthor => {
+                Refusal::new(ErrorCode::Forbidden, "only its author can change a message")
+            }
+            EventRefusal::Deleted => Refusal::new(ErrorCode::NoSuchMessage, "that message was deleted"),
+        }
+    }
 }
 
 /// An edit, delete or reaction: its frame, or why it was refused.

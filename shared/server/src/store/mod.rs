@@ -42,9 +42,14 @@ pub use users::{
 };
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use hubbub_protocol::Channel;
 use rusqlite::Connection;
 use thiserror::Error;
+
+use crate::error::Refusal;
 
 use reader::ReaderPool;
 use writer::Writer;
@@ -66,11 +71,31 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+impl From<StoreError> for Refusal {
+    /// A closed store means the hub is shutting down; anything else is internal (logged, with an id).
+    fn from(e: StoreError) -> Refusal {
+        match e {
+            StoreError::Closed => Refusal::shutting_down(),
+            StoreError::NoSuchChannel(c) => {
+                Refusal::new(hubbub_protocol::ErrorCode::NoSuchChannel, format!("no such channel: {c}"))
+            }
+            other => Refusal::internal("store error", &other),
+        }
+    }
+}
+
 /// A cheap-to-clone handle to the store. Dropping every handle stops the threads.
+///
+/// The store decides where a channel lives: ephemeral rooms (slugs starting with `_`) in the
+/// writer's in-memory database, everything else on disk. Callers say which channel they mean
+/// ([`Store::read_channel`]) or that they want every database ([`Store::read_all`]).
 #[derive(Clone)]
 pub struct Store {
     writer: Writer,
     readers: ReaderPool,
+    /// Set by the writer once the in-memory database holds anything, so reads that span both
+    /// databases skip the writer round trip until an ephemeral room exists.
+    memory_in_use: Arc<AtomicBool>,
 }
 
 /// How a write job ended, as seen by its completion: the job's own result, or the commit's error.
@@ -129,7 +154,12 @@ impl Store {
         // many commits is copied back once per checkpoint, so fewer checkpoints copy less (10 %
         // of the writer thread went to checkpoints at the default under a chat load).
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
-        let writer = Writer::start(conn, memory::open_memory(&path)?, opts)?;
+        let memory_in_use = Arc::new(AtomicBool::new(false));
+        // Search indexing runs once per batch, before the commit: new messages enter the index
+        // together (FTS5 flushed at every job cost 13 % of the writer thread).
+        let hooks: Vec<writer::BatchHook> = vec![Box::new(|db: &Connection| index_new_messages(db))];
+        let writer =
+            Writer::start(conn, memory::open_memory(&path)?, opts, hooks, Arc::clone(&memory_in_use))?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
             let c = open_connection(&path, opts)?;
@@ -137,7 +167,7 @@ impl Store {
             reader_conns.push(c);
         }
         let readers = ReaderPool::start(reader_conns)?;
-        Ok(Store { writer, readers })
+        Ok(Store { writer, readers, memory_in_use })
     }
 
     /// Runs `job` on the writer thread inside the next group-committed transaction, then runs
@@ -166,6 +196,58 @@ impl Store {
             })
             .await?;
         rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Like [`Store::write_wait`], and `after` runs on the writer thread right after the commit,
+    /// with the value, before the next batch: where events that must keep commit order are
+    /// published (an inbox entry's absolute unread count, say).
+    pub async fn write_and<T, J, A>(&self, job: J, after: A) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        J: FnMut(&Db<'_>) -> StoreResult<T> + Send + 'static,
+        A: FnOnce(&T) + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .submit(job, move |r: Committed<T>| {
+                if let Ok(value) = &r {
+                    after(value);
+                }
+                let _ = tx.send(r);
+            })
+            .await?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs a read-only `job` against the database that holds `channel`: a reader thread for disk
+    /// channels, the writer (between two commits) for an ephemeral room.
+    pub async fn read_channel<T, J>(&self, channel: &Channel, job: J) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        J: Fn(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        if is_ephemeral(channel) {
+            // A writer job may run twice (its batch rerun); a read is the same both times.
+            self.write_wait(move |dbs| job(dbs.memory)).await
+        } else {
+            self.read(job).await
+        }
+    }
+
+    /// Runs a read-only `job` against every database (disk, then memory while an ephemeral room
+    /// exists) and returns the results in that order.
+    pub async fn read_all<T, J>(&self, job: J) -> StoreResult<Vec<T>>
+    where
+        T: Send + 'static,
+        J: Fn(&Connection) -> StoreResult<T> + Send + Sync + 'static,
+    {
+        let job = Arc::new(job);
+        let disk = Arc::clone(&job);
+        let mut out = vec![self.read(move |db| disk(db)).await?];
+        if self.memory_in_use.load(Ordering::Acquire) {
+            out.push(self.write_wait(move |dbs| job(dbs.memory)).await?);
+        }
+        Ok(out)
     }
 
     /// Runs a read-only `job` on a reader thread (it sees everything committed before it starts).

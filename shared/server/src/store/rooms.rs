@@ -1,10 +1,11 @@
 //! Rooms and their members and invitations; read access to persisted channels is decided here.
 
-use hubbub_protocol::{Room, RoomKind};
+use hubbub_protocol::{ErrorCode, Room, RoomKind};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreResult;
 use super::messages::{channel_state, ensure_channel, read_mark, unread};
+use crate::error::Refusal;
 
 /// The default room; every user is a member and cannot leave it.
 pub const LOBBY: &str = "lobby";
@@ -16,6 +17,18 @@ pub enum RoomRefusal {
     /// Closed room and no invitation; or leaving the Lobby; or inviting while not a member.
     Forbidden,
     NoSuchUser,
+}
+
+impl From<RoomRefusal> for Refusal {
+    fn from(r: RoomRefusal) -> Refusal {
+        match r {
+            RoomRefusal::NoSuchRoom => Refusal::new(ErrorCode::NotFound, "no such room"),
+            RoomRefusal::Forbidden => {
+                Refusal::new(ErrorCode::Forbidden, "not allowed: the room is invite-only, or it is the Lobby")
+            }
+            RoomRefusal::NoSuchUser => Refusal::new(ErrorCode::NotFound, "no such user"),
+        }
+    }
 }
 
 fn kind_str(kind: RoomKind) -> &'static str {

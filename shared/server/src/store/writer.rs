@@ -7,6 +7,8 @@
 //! jobs are therefore plain database work that can run twice: whatever else they do happens in
 //! their completion, after the commit.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use rusqlite::{Connection, TransactionBehavior};
@@ -54,18 +56,38 @@ where
     }
 }
 
+/// Work the store asks for once per batch, inside the transaction after every job has run and
+/// before the commit (on the disk database). The loop itself knows nothing of what it is for.
+pub(super) type BatchHook = Box<dyn FnMut(&Connection) -> StoreResult<()> + Send>;
+
+/// What the writer thread owns.
+struct Thread {
+    conn: Connection,
+    memory: Connection,
+    hooks: Vec<BatchHook>,
+    /// Raised once the in-memory database has been written to.
+    memory_in_use: Arc<AtomicBool>,
+}
+
 #[derive(Clone)]
 pub(super) struct Writer {
     tx: mpsc::Sender<Box<dyn WriteJob>>,
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection, memory: Connection, opts: &StoreOptions) -> StoreResult<Writer> {
+    pub(super) fn start(
+        conn: Connection,
+        memory: Connection,
+        opts: &StoreOptions,
+        hooks: Vec<BatchHook>,
+        memory_in_use: Arc<AtomicBool>,
+    ) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(opts.writer_queue.max(1));
         let max_batch = opts.max_batch.max(1);
+        let owned = Thread { conn, memory, hooks, memory_in_use };
         thread::Builder::new()
             .name("hubbub-store-writer".into())
-            .spawn(move || run(conn, memory, rx, max_batch))
+            .spawn(move || run(owned, rx, max_batch))
             .map_err(|e| StoreError::DataDir { path: "writer thread".into(), source: e })?;
         Ok(Writer { tx })
     }
@@ -82,13 +104,7 @@ impl Writer {
 }
 
 // The thread owns both connections for its whole life; they close when it ends.
-#[allow(clippy::needless_pass_by_value)]
-fn run(
-    mut conn: Connection,
-    memory: Connection,
-    mut rx: mpsc::Receiver<Box<dyn WriteJob>>,
-    max_batch: usize,
-) {
+fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -98,7 +114,10 @@ fn run(
                 Err(_) => break,
             }
         }
-        let commit = run_batch(&mut conn, &memory, &mut batch);
+        let commit = run_batch(&mut owned, &mut batch);
+        if !owned.memory_in_use.load(Ordering::Relaxed) && owned.memory.total_changes() > 0 {
+            owned.memory_in_use.store(true, Ordering::Release);
+        }
         if let Err(e) = &commit {
             tracing::error!(error = %e, jobs = batch.len(), "store batch failed");
         }
@@ -117,17 +136,14 @@ fn run_cached(disk: &Connection, memory: &Connection, sql: &str) -> rusqlite::Re
     Ok(())
 }
 
-/// Runs every job of `batch` in one transaction (one on each database), indexes the new messages
-/// for search, and commits: disk first, then memory. When a job fails, the transaction is rolled
-/// back and the batch runs again with each job in its own savepoint.
-fn run_batch(
-    conn: &mut Connection,
-    memory: &Connection,
-    batch: &mut [Box<dyn WriteJob>],
-) -> Result<(), StoreError> {
-    match attempt(conn, memory, batch, false)? {
+/// Runs every job of `batch` in one transaction (one on each database), then the batch hooks, and
+/// commits: disk first, then memory. When a job fails, the transaction is rolled back and the
+/// batch runs again with each job in its own savepoint.
+fn run_batch(owned: &mut Thread, batch: &mut [Box<dyn WriteJob>]) -> Result<(), StoreError> {
+    let Thread { conn, memory, hooks, .. } = owned;
+    match attempt(conn, memory, hooks, batch, false)? {
         true => Ok(()),
-        false => attempt(conn, memory, batch, true).map(|_| ()),
+        false => attempt(conn, memory, hooks, batch, true).map(|_| ()),
     }
 }
 
@@ -136,6 +152,7 @@ fn run_batch(
 fn attempt(
     conn: &mut Connection,
     memory: &Connection,
+    hooks: &mut [BatchHook],
     batch: &mut [Box<dyn WriteJob>],
     savepoints: bool,
 ) -> Result<bool, StoreError> {
@@ -155,7 +172,9 @@ fn attempt(
             }
             run_cached(&tx, memory, "RELEASE job")?;
         }
-        super::index_new_messages(&tx)?;
+        for hook in hooks.iter_mut() {
+            hook(&tx)?;
+        }
         Ok::<bool, StoreError>(true)
     })();
     let committed = match outcome {

@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -22,8 +21,8 @@ use super::commands;
 use crate::conn::{CloseReason, ConnHandle};
 use crate::hub::Hub;
 use crate::outbox;
-use crate::party::{Msg, Reply};
-use crate::store::{member_rooms, readable_dms, stored_status};
+use crate::party::{Joined, Msg};
+use crate::store::stored_status;
 use crate::time::now_ms;
 
 /// Longest the writer waits for the socket to take one batch before it gives the peer up.
@@ -50,19 +49,8 @@ pub enum Kind {
 
 /// The rooms and conversations a user is subscribed to on connect, Lobby first.
 async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
-    let found = async {
-        let (mut rooms, dms) =
-            hub.store.read(move |db| Ok((member_rooms(db, user_id)?, readable_dms(db, user_id)?))).await?;
-        if hub.ephemeral_rooms.load(Ordering::Relaxed) {
-            rooms.extend(hub.store.write_wait(move |dbs| member_rooms(dbs.memory, user_id)).await?);
-        }
-        Ok::<_, crate::store::StoreError>((rooms, dms))
-    }
-    .await;
-    match found {
-        Ok((rooms, dms)) => {
-            rooms.into_iter().map(Channel::Room).chain(dms.into_iter().map(Channel::Dm)).collect()
-        }
+    match hub.chat().channels_of(user_id).await {
+        Ok(channels) => channels,
         Err(e) => {
             tracing::warn!(error = %e, "could not list a user's rooms; subscribing the Lobby only");
             vec![Channel::lobby()]
@@ -81,9 +69,9 @@ pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
         _ => None,
     };
     let id = hub.next_connection_id();
-    let (handle, rx) = ConnHandle::new(id, user.clone(), device, hub.config.send_queue);
+    let (handle, rx) = ConnHandle::new(id, user.clone(), device, hub.config().send_queue);
     let conn = Arc::new(handle);
-    hub.connections.fetch_add(1, Ordering::Relaxed);
+    hub.count_connection(true);
     tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
     Box::pin(open(&hub, &conn, kind)).await;
 
@@ -126,19 +114,19 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
         user: user.clone(),
         hub: hub.info(),
         server_time: now_ms(),
-        heartbeat_ms: u32::try_from(hub.config.heartbeat.as_millis()).unwrap_or(u32::MAX),
+        heartbeat_ms: u32::try_from(hub.config().heartbeat.as_millis()).unwrap_or(u32::MAX),
         channels: channels.iter().map(ToString::to_string).collect(),
     });
     if conn.device.is_some() {
         let user_id = user.id;
-        let stored = hub.store.read(move |db| stored_status(db, user_id)).await.ok();
+        let stored = hub.store().read(move |db| stored_status(db, user_id)).await.ok();
         let stored = stored.map(|(status, text)| (commands::parse_status(status.as_deref()), text));
-        hub.presence.connect(conn, stored);
+        hub.presence().connect(conn, stored);
     }
     if let Kind::Party(code) = &kind {
         let msg =
-            Msg::Join { conn: Arc::clone(conn), audience: false, r#ref: None, reply: Reply::PathSocket };
-        if hub.parties.send(code, msg).await.is_err() {
+            Msg::Join { conn: Arc::clone(conn), audience: false, r#ref: None, reply: Joined::PathSocket };
+        if hub.parties().send(code, msg).await.is_err() {
             conn.close(CloseReason::Send {
                 code: close::NOT_FOUND,
                 reason: "no such party".into(),
@@ -148,7 +136,7 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
     } else {
         for channel in channels {
             let position = since.remove(&channel);
-            commands::subscribe(hub, conn, channel, position, None).await;
+            commands::subscribe(hub, crate::reply::Reply::new(conn, None), channel, position).await;
         }
     }
 }
@@ -162,19 +150,19 @@ async fn close_down(hub: &Hub, conn: &Arc<ConnHandle>) {
         .iter()
         .filter_map(|c| if let Channel::Party(code) = c { Some(code.clone()) } else { None })
         .collect();
-    hub.registry.remove_connection(conn);
+    hub.core().registry().remove_connection(conn);
     // A hub shutting down closes every socket; its parties keep their players as they were.
-    for code in parties.into_iter().filter(|_| !hub.shutdown.is_cancelled()) {
-        let _ = hub.parties.send(&code, Msg::Detach { conn_id: conn.id, user_id: conn.user.id }).await;
+    for code in parties.into_iter().filter(|_| !hub.shutting_down()) {
+        hub.parties().detach(&code, conn).await;
     }
-    hub.presence.disconnect(conn);
-    hub.connections.fetch_sub(1, Ordering::Relaxed);
+    hub.presence().disconnect(conn);
+    hub.count_connection(false);
     tracing::debug!(conn = conn.id, "connection closed");
 }
 
 async fn read_loop(mut stream: SplitStream<WebSocket>, hub: Hub, conn: Arc<ConnHandle>) -> CloseReason {
     loop {
-        let next = match timeout(hub.config.idle_timeout, stream.next()).await {
+        let next = match timeout(hub.config().idle_timeout, stream.next()).await {
             Ok(next) => next,
             Err(_) => {
                 tracing::debug!(conn = conn.id, "idle timeout");
@@ -227,7 +215,7 @@ async fn write_loop(
     conn: Arc<ConnHandle>,
     hub: Hub,
 ) {
-    let beat = hub.config.heartbeat;
+    let beat = hub.config().heartbeat;
     let mut heartbeat = interval_at(Instant::now() + beat, beat);
     loop {
         tokio::select! {
@@ -236,7 +224,7 @@ async fn write_loop(
                 finish(&mut sink, &mut rx, reason).await;
                 return;
             }
-            () = hub.shutdown.cancelled() => {
+            () = hub.core().shutdown().cancelled() => {
                 conn.close(CloseReason::Send {
                     code: close::GOING_AWAY,
                     reason: Cow::Borrowed("hub shutting down"),

@@ -28,9 +28,8 @@ use serde::Deserialize;
 
 use crate::api::ApiError;
 use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
-use crate::chat;
 use crate::hub::Hub;
-use crate::store::{SessionRecord, find_session_by_id, is_ephemeral};
+use crate::store::{SessionRecord, find_session_by_id};
 
 /// How much of an incoming frame the socket reads at a time, and the read buffer every connection
 /// keeps. Clients send small commands; a larger frame (up to `max_frame_bytes`) grows the buffer
@@ -120,7 +119,7 @@ async fn party_socket(
     }
     let code = code.to_ascii_uppercase();
     let refusal =
-        if hub.parties.exists(&code) { None } else { Some(Err((close::NOT_FOUND, "no such party"))) };
+        if hub.parties().exists(&code) { None } else { Some(Err((close::NOT_FOUND, "no such party"))) };
     accept(hub, q, headers, ws, Kind::Party(code), refusal).await
 }
 
@@ -153,17 +152,13 @@ async fn accept_chat(
 /// Refuses a chat-channel socket with 4404 if the channel does not exist, 4403 if the user may not
 /// read it (not a member, not a participant, or a declined or blocked conversation).
 async fn chat_access(hub: &Hub, channel: &Channel, user: i64) -> Result<(), Refusal> {
-    let c = channel.clone();
-    let allowed = if is_ephemeral(&c) {
-        hub.store.write_wait(move |dbs| chat::can_read(dbs.memory, &c, user)).await
-    } else {
-        hub.store.read(move |db| chat::can_read(db, &c, user)).await
-    };
-    match allowed {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err((ErrorCode::NoSuchChannel, _))) => Err((close::NOT_FOUND, "no such channel")),
-        Ok(Err(_)) => Err((close::FORBIDDEN, "not allowed in this channel")),
-        Err(_) => Err((close::INTERNAL, "store unavailable")),
+    match hub.chat().may_read(user, channel).await {
+        Ok(()) => Ok(()),
+        Err(r) if r.code == ErrorCode::NoSuchChannel => Err((close::NOT_FOUND, "no such channel")),
+        Err(r) if matches!(r.code, ErrorCode::Internal | ErrorCode::Unavailable) => {
+            Err((close::INTERNAL, "store unavailable"))
+        }
+        Err(_) => Err((close::FORBIDDEN, "not allowed in this channel")),
     }
 }
 
@@ -230,29 +225,33 @@ fn device_label(given: Option<&str>, headers: &HeaderMap) -> String {
     guess.to_owned()
 }
 
-/// Why an upgrade is refused: the close code and a reason for the client's log.
+/// Why an upgrade is refused: the close code and a reason for the client's log (close codes are
+/// what a browser can read of a refused socket, so this is the socket door's own refusal).
 type Refusal = (u16, &'static str);
 
 async fn authenticate(hub: &Hub, token: Option<&str>, headers: &HeaderMap) -> Result<SessionRecord, Refusal> {
-    if hub.shutdown.is_cancelled() {
+    if hub.shutting_down() {
         return Err((close::GOING_AWAY, "hub shutting down"));
     }
     let unauthenticated = (close::UNAUTHENTICATED, "missing, invalid or expired credentials");
     if let Some(token) = token {
-        let claims = hub.tokens.verify(token).ok_or(unauthenticated)?;
+        let claims = hub.tokens().verify(token).ok_or(unauthenticated)?;
         let sid = claims.sid;
         let record = hub
-            .store
+            .store()
             .read(move |conn| find_session_by_id(conn, sid))
             .await
             .map_err(|_| (close::INTERNAL, "store unavailable"))?;
         return record.filter(|r| r.user.id.to_string() == claims.sub).ok_or(unauthenticated);
     }
     let (secret, source) = session_from_headers(headers).ok_or(unauthenticated)?;
-    if source == SecretSource::Cookie && !origin_allowed(headers, &hub.config.allowed_origins) {
+    if source == SecretSource::Cookie && !origin_allowed(headers, &hub.config().allowed_origins) {
         return Err((close::FORBIDDEN, "origin not allowed"));
     }
-    lookup(hub, &secret).await.map_err(|_| (close::INTERNAL, "store unavailable"))?.ok_or(unauthenticated)
+    lookup(hub.store(), &secret)
+        .await
+        .map_err(|_| (close::INTERNAL, "store unavailable"))?
+        .ok_or(unauthenticated)
 }
 
 /// Authenticates, sizes the socket's buffers, and runs the connection or refuses it.
@@ -274,7 +273,7 @@ async fn accept(
             return err.into_response();
         }
     };
-    let limit = hub.config.max_frame_bytes;
+    let limit = hub.config().max_frame_bytes;
     let ws = ws
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
@@ -287,7 +286,7 @@ async fn accept(
             Some(Ok(id)) if id != record.user.id => Err((close::FORBIDDEN, "that is another user's channel")),
             _ => match &kind {
                 Kind::Chat(channel) => chat_access(&hub, channel, record.user.id).await.map(|()| record),
-                Kind::Party(code) if hub.parties.is_banned(code, record.user.id) => {
+                Kind::Party(code) if hub.parties().is_banned(code, record.user.id) => {
                     Err((close::FORBIDDEN, "removed from the party by the host"))
                 }
                 _ => Ok(record),
@@ -295,7 +294,7 @@ async fn accept(
         },
         Err(refusal) => Err(refusal),
     };
-    let tasks = hub.tasks.clone();
+    let tasks = hub.core().tasks().clone();
     ws.on_upgrade(move |socket| {
         tasks.track_future(async move {
             match auth {

@@ -1,0 +1,100 @@
+//! The bottom layer every service shares: the store, the channel registry, presence, the settings
+//! and the shutdown signal. A cheap-to-clone handle; it knows nothing of the services above it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::channels::Registry;
+use crate::config::Config;
+use crate::presence::Presence;
+use crate::store::Store;
+
+/// Handle to the shared core. Clones share everything.
+#[derive(Clone)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Settings, fixed for the hub's life.
+    config: Config,
+    /// The only way to the database.
+    store: Store,
+    /// Channel subscriptions of every open connection: fan-out goes through it.
+    registry: Registry,
+    /// Who is online, hub-wide and per room; owns the order of presence snapshots and diffs.
+    presence: Presence,
+    /// The address the hub listens on, once bound (for the links it hands out).
+    bound: OnceLock<SocketAddr>,
+    /// Cancelled when the hub begins to shut down; every connection and party task watches it.
+    shutdown: CancellationToken,
+    /// Every connection and party task, so shutdown can wait for them.
+    tasks: TaskTracker,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core").field("data_dir", &self.inner.config.data_dir).finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// A core over an open store.
+    pub fn new(config: Config, store: Store) -> Core {
+        let presence = Presence::new(config.presence_grace, config.presence_list_max);
+        Core {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                registry: Registry::default(),
+                presence,
+                bound: OnceLock::new(),
+                shutdown: CancellationToken::new(),
+                tasks: TaskTracker::new(),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    pub fn presence(&self) -> &Presence {
+        &self.inner.presence
+    }
+
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.inner.shutdown
+    }
+
+    pub fn tasks(&self) -> &TaskTracker {
+        &self.inner.tasks
+    }
+
+    /// Records the address the hub listens on (the first call wins).
+    pub fn set_bound(&self, addr: SocketAddr) {
+        let _ = self.inner.bound.set(addr);
+    }
+
+    /// The address the hub listens on, or the configured one before it is bound.
+    pub fn bound(&self) -> SocketAddr {
+        self.inner.bound.get().copied().unwrap_or(self.inner.config.bind)
+    }
+
+    /// The hub's first LAN URL (`http://ADDR:PORT/`), where guests on the network reach it.
+    pub fn base_url(&self) -> String {
+        let bound = self.bound();
+        crate::lan::join_urls(bound).into_iter().next().unwrap_or_else(|| format!("http://{bound}/"))
+    }
+}
