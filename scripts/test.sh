@@ -2,10 +2,11 @@
 # Runs Hubbub's whole test suite on a fresh Debian machine, installing what it needs first: Debian's
 # chromium, WebKitGTK, WebKitWebDriver, Xvfb and iproute2 (when missing and running as root),
 # tauri-driver from crates.io, the npm packages of ui/ and tests/e2e/.
-# Steps: formatting and lints, Rust unit and black-box tests (real hub process, real sockets, real
-# SQLite file, network namespaces for discovery when root), every benchmark scenario at a smoke size,
-# then the browser end-to-end tests (headless Chromium against a real hub) and the desktop app's test
-# (the Tauri app under Xvfb through tauri-driver, with a Chromium guest).
+# Steps: the web client's unit tests (Vitest), formatting and lints, Rust unit and black-box tests (real
+# hub process, real sockets, real SQLite file, network namespaces for discovery when root), every
+# benchmark scenario at a smoke size, then the browser end-to-end tests (headless Chromium against a
+# real hub) and the desktop app's test (the Tauri app under Xvfb through tauri-driver, with a Chromium
+# guest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -54,6 +55,13 @@ for dir in ui tests/e2e; do
   fi
 done
 
+step "web client unit tests"
+ui_log=$(mktemp)
+trap 'rm -f "$ui_log"' EXIT
+(cd ui && npx vitest run) 2>&1 | tee "$ui_log"
+# Vitest colours its summary even into a pipe: strip that before counting.
+ui_passed=$(sed 's/\x1b\[[0-9;]*m//g' "$ui_log" | grep -Eo 'Tests +[0-9]+ passed' | grep -Eo '[0-9]+')
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -61,7 +69,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust tests"
 cargo build --locked -p hubbub-server -p hubbub-bench -p hubbub-desktop
 rust_log=$(mktemp)
-trap 'rm -f "$rust_log"' EXIT
+trap 'rm -f "$ui_log" "$rust_log"' EXIT
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$rust_log"
   rust_passed=$(grep -Eo '[0-9]+ passed' "$rust_log" | tail -n 1 | grep -Eo '[0-9]+')
@@ -75,10 +83,10 @@ step "benchmark harness, smoke size (checks counts and exactly-once, not speed)"
 
 step "browser and desktop end-to-end tests"
 e2e_log=$(mktemp)
-trap 'rm -f "$rust_log" "$e2e_log"' EXIT
+trap 'rm -f "$ui_log" "$rust_log" "$e2e_log"' EXIT
 HUBBUB_BIN="$target_dir/debug/hubbub" HUBBUB_DESKTOP_BIN="$target_dir/debug/hubbub-desktop" \
   TAURI_DRIVER="$tauri_driver" HUBBUB_REQUIRE_DESKTOP=1 node --test --test-reporter=spec tests/e2e/ 2>&1 | tee "$e2e_log"
 e2e_passed=$(grep -Eo '^ℹ pass [0-9]+' "$e2e_log" | grep -Eo '[0-9]+')
 
 echo
-echo "all suites: $((rust_passed + e2e_passed)) passed, 0 failed"
+echo "all suites: $((ui_passed + rust_passed + e2e_passed)) passed, 0 failed"

@@ -1,8 +1,8 @@
 // Browser entry point: mounts the root Svelte component.
+// The global styles first: components' scoped styles come after them, as they did in one sheet.
+import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
-import './app.css';
-import './party.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('missing #app element');
