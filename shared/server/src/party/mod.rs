@@ -9,6 +9,7 @@ pub mod engine;
 pub mod game;
 pub mod quiz;
 mod runtime;
+pub mod stored;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -154,7 +155,7 @@ impl Parties {
         };
         let now = now_ms();
         for (code, state) in stored {
-            match serde_json::from_str::<Party>(&state) {
+            match stored::load(&state) {
                 Ok(party) => {
                     tracing::info!(code, phase = ?party.phase, "party restored");
                     chat::ensure_room(hub, &code, party.host_id).await;
@@ -201,7 +202,7 @@ impl Parties {
         };
         let now = now_ms();
         let party = Party::new(code.clone(), join_url, host, settings, timing(hub), Game::Quiz(quiz), now);
-        let state = serde_json::to_string(&party).map_err(|e| (ErrorCode::Internal, e.to_string()))?;
+        let state = stored::save(&party).map_err(|e| (ErrorCode::Internal, e.to_string()))?;
         let code2 = code.clone();
         hub.store
             .write_wait(move |db| save_party(db, &code2, &state, false, now))
