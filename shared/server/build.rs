@@ -64,7 +64,10 @@ fn main() {
     if built.is_some() && built >= source {
         return;
     }
-    if !ui.join("node_modules").exists() {
+    // npm records what it installed in node_modules/.package-lock.json: older than the lock file
+    // means a dependency was added or changed since.
+    let installed = newest(&ui.join("node_modules/.package-lock.json"));
+    if installed.is_none() || installed < newest(&ui.join("package-lock.json")) {
         npm(&ui, &["ci", "--no-audit", "--no-fund"]);
     }
     npm(&ui, &["run", "build"]);

@@ -1,14 +1,14 @@
 //! The party state machine: seats, phases and deadlines, answers, host rights. Pure: every call takes
 //! the time (`now`, Unix ms) and returns the frames to send, so tests drive it with a made-up clock.
 //!
-//! The whole [`Party`] is serializable; the runtime stores it after every change, and a restarted hub
-//! loads it back with every member disconnected (see [`Party::restored`]).
+//! The runtime stores the [`Party`] after every change, as a [`super::stored::StoredParty`] (the
+//! engine's types are not a storage format), and a restarted hub loads it back with every member
+//! disconnected (see [`Party::restored`]).
 
 use hubbub_protocol::{
     Answer, ErrorCode, LeaveReason, PartyPhase, PartyPlayer, PartyRole, PartySeat, PartySettings,
     PartySnapshot, PhaseClock, PlayerState, ServerFrame, Standing, UserInfo,
 };
-use serde::{Deserialize, Serialize};
 
 use super::game::Game;
 use super::quiz::Submitted;
@@ -24,7 +24,7 @@ pub const MAX_AUDIENCE: usize = 2_000;
 pub const SETTLE_MS: i64 = 3_000;
 
 /// How long the timed phases last (the questions' own limits come from the game).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timing {
     pub countdown_ms: u64,
     pub reveal_ms: u64,
@@ -33,7 +33,7 @@ pub struct Timing {
 }
 
 /// A seated player.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Seat {
     pub user_id: i64,
     pub name: String,
@@ -63,7 +63,7 @@ fn refuse<T>(code: ErrorCode, message: impl Into<String>) -> Result<T, Refusal> 
 }
 
 /// One party.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Party {
     pub code: String,
     pub join_url: String,
@@ -93,7 +93,6 @@ pub struct Party {
     pub updated_at: i64,
     /// When to close the open question if every connected player has answered by then (set when a
     /// player drops, so a reload does not cost them the question).
-    #[serde(default)]
     pub settle_at: Option<i64>,
 }
 

@@ -1,7 +1,6 @@
 //! The interface between the party engine and a game: rounds, what players see, answer checks, scores.
 
 use hubbub_protocol::{Answer, QuestionView, RevealView};
-use serde::{Deserialize, Serialize};
 
 use super::quiz::{Quiz, Submitted};
 
@@ -33,8 +32,7 @@ pub trait Rules {
 }
 
 /// Every game the hub can run, stored with the party.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "game", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Game {
     Quiz(Quiz),
 }

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod game;
 pub mod quiz;
 mod runtime;
+pub mod stored;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -176,7 +177,7 @@ impl Parties {
         };
         let now = now_ms();
         for (code, state) in stored {
-            match serde_json::from_str::<Party>(&state) {
+            match stored::load(&state) {
                 Ok(party) => {
                     tracing::info!(code, phase = ?party.phase, "party restored");
                     chat::ensure_room(&self.ctx, &code, party.host_id).await;
@@ -219,8 +220,7 @@ impl Parties {
         let now = now_ms();
         let party =
             Party::new(code.clone(), join_url, host, settings, timing(&self.ctx.core), Game::Quiz(quiz), now);
-        let state =
-            serde_json::to_string(&party).map_err(|e| Refusal::internal("storing a new party", &e))?;
+        let state = stored::save(&party).map_err(|e| Refusal::internal("storing a new party", &e))?;
         let code2 = code.clone();
         self.ctx.core.store().write_wait(move |db| save_party(db, &code2, &state, false, now)).await?;
         chat::ensure_room(&self.ctx, &code, host.id).await;

@@ -8,7 +8,6 @@
 use hubbub_protocol::{
     Answer, NumberCount, PackQuestion, QuestionKind, QuestionPack, QuestionView, RevealView, RoundScore,
 };
-use serde::{Deserialize, Serialize};
 
 /// The pack every hub has, id `sample`.
 pub const SAMPLE_PACK: &str = include_str!("../../packs/sample.json");
@@ -22,7 +21,7 @@ pub const STREAK_CAP: i64 = 500;
 const DEFAULT_SECS: u32 = 20;
 
 /// What a right answer is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Correct {
     /// The indices of the right choices, sorted (one for `choice` and `true_false`).
     Choices(Vec<u32>),
@@ -31,7 +30,7 @@ pub enum Correct {
 }
 
 /// One checked question.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Question {
     pub kind: QuestionKind,
     pub prompt: String,
@@ -41,14 +40,14 @@ pub struct Question {
 }
 
 /// A quiz ready to play: a title and its checked questions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Quiz {
     pub title: String,
     pub questions: Vec<Question>,
 }
 
 /// One player's answer to the open question, with the time it took.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Submitted {
     pub user_id: i64,
     pub answer: Answer,

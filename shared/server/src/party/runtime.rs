@@ -279,7 +279,7 @@ impl Actor {
     }
 
     async fn store(&self) {
-        let state = match serde_json::to_string(&self.party) {
+        let state = match super::stored::save(&self.party) {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "party state failed to serialize");

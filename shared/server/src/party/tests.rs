@@ -339,10 +339,10 @@ fn a_restart_mid_question_restores_phase_deadline_and_seats() {
     let q0 = start(&mut p);
     p.answer(q0 + 1_000, 10, 0, Answer::Choice { index: 1 }).unwrap();
     let deadline = p.deadline;
-    let stored = serde_json::to_string(&p).unwrap();
+    let stored = super::stored::save(&p).unwrap();
     // The hub is down for 2 s, then loads the party back.
     let back = q0 + 3_000;
-    let mut r = serde_json::from_str::<Party>(&stored).unwrap().restored(back, TIMING);
+    let mut r = super::stored::load(&stored).unwrap().restored(back, TIMING);
     assert_eq!(r.phase, PartyPhase::Question);
     assert_eq!(r.deadline, deadline);
     assert!(r.players.iter().all(|s| s.state == PlayerState::Reconnecting));

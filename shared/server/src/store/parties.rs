@@ -1,4 +1,4 @@
-//! Party sessions (the engine's state as JSON, one row per party) and imported quiz packs.
+//! Party sessions (a party's `StoredParty` JSON, one row per party) and imported quiz packs.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
