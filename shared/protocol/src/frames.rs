@@ -287,6 +287,11 @@ pub enum ServerFrame {
         r#ref: Option<String>,
         code: ErrorCode,
         message: String,
+        /// With `rate_limited`: how long to wait before the same request can succeed. Added in
+        /// protocol 1 without a version bump: older clients ignore it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        retry_after_ms: Option<u64>,
     },
     /// The connection now receives a channel's events; carries the channel's snapshot.
     Subscribed {
@@ -557,7 +562,7 @@ impl ServerFrame {
 
     /// An `error` frame.
     pub fn error(r#ref: Option<String>, code: ErrorCode, message: impl Into<String>) -> Self {
-        ServerFrame::Error { r#ref, code, message: message.into() }
+        ServerFrame::Error { r#ref, code, message: message.into(), retry_after_ms: None }
     }
 }
 

@@ -11,6 +11,11 @@ use crate::model::{ChatMessage, DmThread, Notification, OnlineUser, Room, RoomKi
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// With `rate_limited` (429): how long to wait before the same request can succeed; also in
+    /// the `Retry-After` header, in whole seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub retry_after_ms: Option<u64>,
 }
 
 /// `POST /api/join`.

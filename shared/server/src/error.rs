@@ -4,6 +4,8 @@
 //! An internal failure (a store error, a bug) is logged here with a short id, and the client gets
 //! that id, never the failure's text: internals stay in the hub's log.
 
+use std::time::Duration;
+
 use hubbub_protocol::ErrorCode;
 use rand::Rng;
 
@@ -12,6 +14,8 @@ use rand::Rng;
 pub struct Refusal {
     pub code: ErrorCode,
     pub message: String,
+    /// With `rate_limited`: when the same request can succeed again.
+    pub retry_after: Option<Duration>,
 }
 
 /// What a service call gives back: the value, or why not.
@@ -20,7 +24,17 @@ pub type Outcome<T> = Result<T, Refusal>;
 impl Refusal {
     /// A refusal with its code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
-        Refusal { code, message: message.into() }
+        Refusal { code, message: message.into(), retry_after: None }
+    }
+
+    /// Over a budget: `rate_limited`, and how long until the same request can succeed.
+    pub fn rate_limited(message: impl Into<String>, retry_after: Duration) -> Refusal {
+        Refusal { code: ErrorCode::RateLimited, message: message.into(), retry_after: Some(retry_after) }
+    }
+
+    /// `retry_after` in whole milliseconds (at least 1), as the wire carries it.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        self.retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1))
     }
 
     /// An internal failure: logged with a fresh id (and `context`), answered with only that id.

@@ -106,8 +106,8 @@ impl Notify {
                 Refusal::new(ErrorCode::NotFound, "no such user")
             });
         }
-        if !self.inner.ping_limit.allow(from.id, Instant::now()) {
-            return Err(Refusal::new(ErrorCode::RateLimited, "too many pings; wait a few seconds"));
+        if let Err(wait) = self.inner.ping_limit.check(from.id, Instant::now()) {
+            return Err(Refusal::rate_limited("too many pings; wait a few seconds", wait));
         }
         Ok(())
     }

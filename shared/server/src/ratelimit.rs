@@ -1,6 +1,8 @@
-//! A sliding-window rate limiter keyed by user: at most `max` events per `window`.
+//! A sliding-window rate limiter keyed by user or address: at most `max` events per `window`.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -32,6 +34,22 @@ impl RateLimiter {
         true
     }
 
+    /// Records an event for `key` at `now` if it is within the limit; otherwise says how long
+    /// until the oldest event in the window leaves it (when the next one would be allowed).
+    pub fn check(&self, key: i64, now: Instant) -> Result<(), Duration> {
+        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        let q = hits.entry(key).or_default();
+        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+            q.pop_front();
+        }
+        if q.len() >= self.max {
+            let oldest = q.front().copied().unwrap_or(now);
+            return Err(self.window.saturating_sub(now.duration_since(oldest)));
+        }
+        q.push_back(now);
+        Ok(())
+    }
+
     /// Whether `key` is at its limit now (without recording anything).
     pub fn is_limited(&self, key: i64, now: Instant) -> bool {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
@@ -47,6 +65,18 @@ impl RateLimiter {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
         hits.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < self.window));
     }
+}
+
+/// A rate-limit key for a client address: IPv4-mapped IPv6 counts as the IPv4 address.
+pub fn address_key(ip: IpAddr) -> i64 {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 @ IpAddr::V4(_) => v4,
+    };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ip.hash(&mut h);
+    // The hash's bits, reinterpreted: any i64 is a fine key.
+    i64::from_ne_bytes(h.finish().to_ne_bytes())
 }
 
 #[cfg(test)]
@@ -65,6 +95,15 @@ mod tests {
         assert!(!rl.is_limited(3, t));
         assert!(rl.allow(1, t + Duration::from_secs(10)), "the window slid");
         assert!(!rl.is_limited(1, t + Duration::from_secs(10)));
+        assert_eq!(rl.check(1, t + Duration::from_secs(10)), Ok(()));
+        assert_eq!(
+            rl.check(1, t + Duration::from_secs(12)),
+            Err(Duration::from_secs(8)),
+            "until the first leaves"
+        );
+        let v4: IpAddr = "10.0.0.7".parse().unwrap();
+        let mapped: IpAddr = "::ffff:10.0.0.7".parse().unwrap();
+        assert_eq!(address_key(v4), address_key(mapped));
         rl.prune(t + Duration::from_secs(30));
         assert!(rl.hits.lock().unwrap().is_empty());
     }

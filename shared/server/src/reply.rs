@@ -11,7 +11,8 @@ use crate::store::{Db, Store, StoreResult};
 
 /// The `error` frame for a refusal.
 pub fn error_frame(r#ref: Option<String>, refusal: Refusal) -> ServerFrame {
-    ServerFrame::error(r#ref, refusal.code, refusal.message)
+    let retry_after_ms = refusal.retry_after_ms();
+    ServerFrame::Error { r#ref, code: refusal.code, message: refusal.message, retry_after_ms }
 }
 
 /// Where a command's answer goes: the connection that sent it, and the command's `ref`.

@@ -403,7 +403,12 @@ channels: Array<string>, } | { "type": "pong", ref?: string, server_time: number
 /**
  * True when the command repeated an earlier one (same `client_message_id`) and changed nothing.
  */
-duplicate: boolean, } | { "type": "error", ref?: string, code: ErrorCode, message: string, } | { "type": "subscribed", ref?: string, channel: string, 
+duplicate: boolean, } | { "type": "error", ref?: string, code: ErrorCode, message: string, 
+/**
+ * With `rate_limited`: how long to wait before the same request can succeed. Added in
+ * protocol 1 without a version bump: older clients ignore it.
+ */
+retry_after_ms?: number, } | { "type": "subscribed", ref?: string, channel: string, 
 /**
  * Persisted channels: the history epoch; offsets are comparable only within one epoch.
  */
@@ -493,7 +498,12 @@ leaderboard: Array<Standing>, } | { "type": "player_joined", code: string, playe
  */
 answered_by?: number, } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, };
 
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { code: ErrorCode, message: string, 
+/**
+ * With `rate_limited` (429): how long to wait before the same request can succeed; also in
+ * the `Retry-After` header, in whole seconds.
+ */
+retry_after_ms?: number, };
 
 export type JoinRequest = { display_name: string, 
 /**

@@ -15,6 +15,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: ErrorCode,
     pub message: String,
+    /// With `rate_limited`: sent as `retry_after_ms` and as `Retry-After` (seconds, rounded up).
+    pub retry_after_ms: Option<u64>,
 }
 
 impl ApiError {
@@ -54,13 +56,14 @@ impl ApiError {
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), retry_after_ms: None }
     }
 }
 
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
-        ApiError::new(r.code, r.message)
+        let retry_after_ms = r.retry_after_ms();
+        ApiError { retry_after_ms, ..ApiError::new(r.code, r.message) }
     }
 }
 
@@ -72,6 +75,15 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ApiErrorBody { code: self.code, message: self.message })).into_response()
+        let body =
+            ApiErrorBody { code: self.code, message: self.message, retry_after_ms: self.retry_after_ms };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(ms) = self.retry_after_ms {
+            let secs = ms.div_ceil(1000).to_string();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        response
     }
 }

@@ -1,7 +1,6 @@
 //! Joining the hub (`POST /api/join`), who am I (`GET /api/me`), and WebSocket tokens.
 
 use axum::Json;
-use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
@@ -14,6 +13,7 @@ use hubbub_protocol::{ErrorCode, JoinRequest, JoinResponse, MeResponse, WsTokenR
 use super::{ApiError, SessionUser};
 use crate::auth::{lookup, new_secret, session_cookie, session_from_headers};
 use crate::hub::Hub;
+use crate::ratelimit::address_key;
 use crate::store::{create_user_with_session, hash_secret, rename_user};
 use crate::time::now_ms;
 
@@ -34,17 +34,6 @@ pub fn validate_display_name(raw: &str) -> Result<String, ApiError> {
         return bad("display name contains control or invisible formatting characters");
     }
     Ok(name.to_owned())
-}
-
-/// A rate-limit key for a client address (an IPv4-mapped IPv6 address counts as its IPv4 one).
-fn address_key(ip: IpAddr) -> i64 {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    ip.hash(&mut h);
-    h.finish() as i64
 }
 
 /// Checks the PIN. After 10 wrong PINs in a minute from one address, that address is refused with

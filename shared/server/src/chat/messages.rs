@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use hubbub_protocol::{Channel, ErrorCode, ReadMark, ServerFrame, StreamPosition};
+use hubbub_protocol::{Channel, ReadMark, ServerFrame, StreamPosition};
 
 use super::Chat;
 use super::access::{can_read, can_write, chat_channel, check_message};
@@ -85,9 +85,8 @@ impl Chat {
             Err(refusal) => return reply.refuse(refusal),
         };
         let sender = reply.conn().user.id;
-        if self.inner.message_limit.as_ref().is_some_and(|l| !l.allow(sender, Instant::now())) {
-            return reply
-                .refuse(Refusal::new(ErrorCode::RateLimited, "too many messages; slow down a little"));
+        if let Some(Err(wait)) = self.inner.message_limit.as_ref().map(|l| l.check(sender, Instant::now())) {
+            return reply.refuse(Refusal::rate_limited("too many messages; slow down a little", wait));
         }
         let name = channel.to_string();
         let write_channel = channel.clone();
