@@ -141,7 +141,7 @@ async fn accept_chat(
     q: WsQuery,
     headers: HeaderMap,
     ws: Upgrade,
-    channel: Result<Channel, Refusal>,
+    channel: Result<Channel, Closing>,
 ) -> Response {
     match channel {
         Ok(channel) => accept(hub, q, headers, ws, Kind::Chat(channel), None).await,
@@ -151,7 +151,7 @@ async fn accept_chat(
 
 /// Refuses a chat-channel socket with 4404 if the channel does not exist, 4403 if the user may not
 /// read it (not a member, not a participant, or a declined or blocked conversation).
-async fn chat_access(hub: &Hub, channel: &Channel, user: i64) -> Result<(), Refusal> {
+async fn chat_access(hub: &Hub, channel: &Channel, user: i64) -> Result<(), Closing> {
     match hub.chat().may_read(user, channel).await {
         Ok(()) => Ok(()),
         Err(r) if r.code == ErrorCode::NoSuchChannel => Err((close::NOT_FOUND, "no such channel")),
@@ -225,11 +225,12 @@ fn device_label(given: Option<&str>, headers: &HeaderMap) -> String {
     guess.to_owned()
 }
 
-/// Why an upgrade is refused: the close code and a reason for the client's log (close codes are
-/// what a browser can read of a refused socket, so this is the socket door's own refusal).
-type Refusal = (u16, &'static str);
+/// How a refused upgrade ends: the close frame (code and reason) sent right after the upgrade. A
+/// browser can read nothing else of a refused socket, so this is how the socket door renders a
+/// refusal before a connection exists (a service's `Refusal` is mapped to it in `chat_access`).
+type Closing = (u16, &'static str);
 
-async fn authenticate(hub: &Hub, token: Option<&str>, headers: &HeaderMap) -> Result<SessionRecord, Refusal> {
+async fn authenticate(hub: &Hub, token: Option<&str>, headers: &HeaderMap) -> Result<SessionRecord, Closing> {
     if hub.shutting_down() {
         return Err((close::GOING_AWAY, "hub shutting down"));
     }
@@ -262,7 +263,7 @@ async fn accept(
     headers: HeaderMap,
     ws: Upgrade,
     kind: Kind,
-    only_user: Option<Result<i64, Refusal>>,
+    only_user: Option<Result<i64, Closing>>,
 ) -> Response {
     let ws = match ws {
         Ok(ws) => ws,
