@@ -217,3 +217,31 @@ async fn one_address_cannot_flood_the_hub_with_users() {
 
     bystander_hears(&mut sender, &mut bystander, "after", 3).await;
 }
+
+#[tokio::test]
+async fn a_join_flood_from_many_addresses_meets_the_hub_wide_budget() {
+    // A small hub-wide budget so a few addresses reach it: each address stays under its own.
+    let hub = TestHub::start(&["--join-rate-hub", "12"]);
+    let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
+    let (cy, mut sender) = guest(&hub, 3, "Cy", None).await;
+    let mut answers = Vec::new();
+    for i in 0..20u8 {
+        let (status, body) =
+            join_from(&hub, 100 + i, json!({"display_name": format!("spoof {i}")}), None).await;
+        if status == 429 {
+            assert_eq!(code(&body), "rate_limited");
+            assert!(body["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0 && ms <= 60_000), "{body}");
+        }
+        answers.push(status);
+    }
+    assert_eq!(
+        answers.iter().filter(|&&s| s == 201).count(),
+        10,
+        "12 a minute, Bea and Cy included: {answers:?}"
+    );
+    assert!(answers[10..].iter().all(|&s| s == 429), "{answers:?}");
+    // Returning guests are not new users.
+    let (status, body) = join_from(&hub, 3, json!({"display_name": "Cy"}), Some(&cy.secret)).await;
+    assert_eq!(status, 200, "{body}");
+    bystander_hears(&mut sender, &mut bystander, "after", 3).await;
+}
