@@ -36,7 +36,9 @@ impl Target {
     pub fn spawn(bin: &Path, config: Option<&Path>) -> anyhow::Result<Target> {
         let data = tempfile::tempdir()?;
         let mut cmd = Command::new(bin);
-        cmd.args(["serve", "--bind", "127.0.0.1:0", "--no-discovery", "--message-rate", "0", "--data-dir"])
+        // Every bench client joins from this one address: no budget on new users.
+        cmd.args(["serve", "--bind", "127.0.0.1:0", "--no-discovery", "--message-rate", "0"])
+            .args(["--join-rate", "0", "--join-rate-hub", "0", "--data-dir"])
             .arg(data.path());
         if let Some(config) = config {
             cmd.arg("--config").arg(config);

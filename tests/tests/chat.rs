@@ -44,7 +44,7 @@ async fn two_guests_chat_in_the_lobby() {
 async fn a_resent_client_message_id_is_stored_once() {
     let hub = TestHub::start(&[]);
     let client = hub.client();
-    let (_ann, mut a) = join_and_connect(&client, "Ann").await;
+    let (ann, mut a) = join_and_connect(&client, "Ann").await;
     let (_bo, mut b) = join_and_connect(&client, "Bo").await;
 
     a.send(&send("r1", "same", "once")).await.unwrap();
@@ -71,10 +71,14 @@ async fn a_resent_client_message_id_is_stored_once() {
         };
         assert_eq!(m.offset, want);
     }
-    // A resend after a reconnect is still recognised.
-    let (_cy, _c) = join_and_connect(&client, "Cy").await;
-    let ann_again = client.join("Ann", None).await.unwrap();
-    drop(ann_again);
+    // A resend after a reconnect is still recognised. (This used to join a second user named "Ann",
+    // which names now refuse, and checked nothing.)
+    drop(a);
+    let mut again = connect_ready(&client, &ann).await;
+    again.send(&send("r4", "same", "once (after reconnecting)")).await.unwrap();
+    let ack = again.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { .. })).await.unwrap();
+    let ServerFrame::Ack { offset, duplicate, .. } = ack else { unreachable!() };
+    assert_eq!((offset, duplicate), (Some(1), true));
 }
 
 #[tokio::test]

@@ -85,6 +85,11 @@ async fn a_thousand_clients_reconnecting_at_once_get_coalesced_exact_presence() 
         "2000",
         "--idle-timeout-secs",
         "3600",
+        // A thousand guests from one loopback address: no budget on new users.
+        "--join-rate",
+        "0",
+        "--join-rate-hub",
+        "0",
     ]);
     let client = hub.client();
     let mut sessions = Vec::with_capacity(CLIENTS);

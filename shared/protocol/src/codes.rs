@@ -39,8 +39,10 @@ pub enum ErrorCode {
     UnknownType,
     /// A frame has a known `type` but missing or mistyped fields.
     InvalidFrame,
-    /// A display name is empty, too long, or contains control characters.
+    /// A display name is empty, too long, or contains invisible or formatting characters.
     InvalidDisplayName,
+    /// The display name is another user's: the same but for case, or a look-alike (TR39 confusable).
+    NameTaken,
     /// The hub needs a PIN to join and none was given.
     PinRequired,
     /// The PIN given does not match.
@@ -113,6 +115,7 @@ impl ErrorCode {
             Self::UnknownType => "unknown_type",
             Self::InvalidFrame => "invalid_frame",
             Self::InvalidDisplayName => "invalid_display_name",
+            Self::NameTaken => "name_taken",
             Self::PinRequired => "pin_required",
             Self::WrongPin => "wrong_pin",
             Self::Unauthenticated => "unauthenticated",
@@ -165,6 +168,7 @@ mod tests {
             ErrorCode::UnknownType,
             ErrorCode::InvalidFrame,
             ErrorCode::InvalidDisplayName,
+            ErrorCode::NameTaken,
             ErrorCode::PinRequired,
             ErrorCode::WrongPin,
             ErrorCode::Unauthenticated,

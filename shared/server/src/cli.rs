@@ -106,6 +106,22 @@ pub struct ServeArgs {
     /// Chat messages one user may send in 10 seconds; 0 for no limit. [default: 50]
     #[arg(long, env = "HUBBUB_MESSAGE_RATE")]
     pub message_rate: Option<usize>,
+    /// New users one client address may create in a minute; 0 for no limit. [default: 30]
+    #[arg(long, env = "HUBBUB_JOIN_RATE")]
+    pub join_rate: Option<usize>,
+    /// New users the whole hub creates in a minute; 0 for no limit. [default: 300]
+    #[arg(long, env = "HUBBUB_JOIN_RATE_HUB")]
+    pub join_rate_hub: Option<usize>,
+    /// Wrong PINs one client address may give in a minute. [default: 10]
+    #[arg(long, env = "HUBBUB_PIN_FAIL_RATE")]
+    pub pin_fail_rate: Option<usize>,
+    /// Wrong PINs the whole hub takes in a minute before every PIN is refused for a lockout that
+    /// doubles each time. [default: 30]
+    #[arg(long, env = "HUBBUB_PIN_FAIL_RATE_HUB")]
+    pub pin_fail_rate_hub: Option<usize>,
+    /// The longest hub-wide PIN lockout, in seconds. [default: 900]
+    #[arg(long, env = "HUBBUB_PIN_LOCKOUT_MAX_SECS")]
+    pub pin_lockout_max_secs: Option<u64>,
     /// Milliseconds a dropped player's seat is held, and the host may be gone before host rights pass
     /// on. [default: 20000]
     #[arg(long, env = "HUBBUB_PARTY_GRACE_MS")]
@@ -137,6 +153,11 @@ impl ServeArgs {
             presence_grace_ms: self.presence_grace_ms,
             presence_list_max: self.presence_list_max,
             message_rate: self.message_rate,
+            join_rate: self.join_rate,
+            join_rate_hub: self.join_rate_hub,
+            pin_fail_rate: self.pin_fail_rate,
+            pin_fail_rate_hub: self.pin_fail_rate_hub,
+            pin_lockout_max_secs: self.pin_lockout_max_secs,
             party_grace_ms: self.party_grace_ms,
             party_reveal_ms: self.party_reveal_ms,
             party_countdown_ms: self.party_countdown_ms,

@@ -48,6 +48,19 @@ pub struct Config {
     pub presence_list_max: usize,
     /// Chat messages one user may send in 10 seconds (0: no limit).
     pub message_rate: usize,
+    /// New users one client address may create in a minute (0: no limit). Generous because a
+    /// whole class or venue may share one NAT address; a returning guest (valid session) is not counted.
+    pub join_rate: usize,
+    /// New users the whole hub creates in a minute (0: no limit): what a LAN of spoofed addresses can
+    /// add to the database.
+    pub join_rate_hub: usize,
+    /// Wrong PINs one client address may give in a minute before it is refused.
+    pub pin_fail_rate: usize,
+    /// Wrong PINs the whole hub takes in a minute before every PIN is refused for a lockout that
+    /// starts at a minute and doubles each time it triggers, up to [`Config::pin_lockout_max`].
+    pub pin_fail_rate_hub: usize,
+    /// The longest hub-wide PIN lockout.
+    pub pin_lockout_max: Duration,
     /// How long a dropped player's seat is held (shown as reconnecting), and how long the host may be
     /// gone before host rights pass to a connected player.
     pub party_grace: Duration,
@@ -76,6 +89,11 @@ impl Default for Config {
             presence_window: Duration::from_millis(100),
             presence_list_max: 100,
             message_rate: 50,
+            join_rate: 30,
+            join_rate_hub: 300,
+            pin_fail_rate: 10,
+            pin_fail_rate_hub: 30,
+            pin_lockout_max: Duration::from_secs(15 * 60),
             party_grace: Duration::from_secs(20),
             party_reveal: Duration::from_secs(8),
             party_countdown: Duration::from_secs(3),
@@ -114,6 +132,11 @@ pub struct FileConfig {
     pub presence_window_ms: Option<u64>,
     pub presence_list_max: Option<usize>,
     pub message_rate: Option<usize>,
+    pub join_rate: Option<usize>,
+    pub join_rate_hub: Option<usize>,
+    pub pin_fail_rate: Option<usize>,
+    pub pin_fail_rate_hub: Option<usize>,
+    pub pin_lockout_max_secs: Option<u64>,
     pub party_grace_ms: Option<u64>,
     pub party_reveal_ms: Option<u64>,
     pub party_countdown_ms: Option<u64>,
@@ -189,6 +212,21 @@ impl FileConfig {
         if let Some(v) = self.message_rate {
             config.message_rate = v;
         }
+        if let Some(v) = self.join_rate {
+            config.join_rate = v;
+        }
+        if let Some(v) = self.join_rate_hub {
+            config.join_rate_hub = v;
+        }
+        if let Some(v) = self.pin_fail_rate {
+            config.pin_fail_rate = v;
+        }
+        if let Some(v) = self.pin_fail_rate_hub {
+            config.pin_fail_rate_hub = v;
+        }
+        if let Some(v) = self.pin_lockout_max_secs {
+            config.pin_lockout_max = secs(v);
+        }
         if let Some(v) = self.party_grace_ms {
             config.party_grace = Duration::from_millis(v);
         }
@@ -248,6 +286,14 @@ impl Config {
                 "party_*_ms",
                 "party grace is at most 600000, reveal and countdown at most 60000",
             );
+        }
+        if self.pin_fail_rate == 0 || self.pin_fail_rate_hub == 0 {
+            return invalid("pin_fail_rate", "wrong-PIN limits must be at least 1");
+        }
+        if self.pin_lockout_max < Duration::from_secs(60)
+            || self.pin_lockout_max > Duration::from_secs(86_400)
+        {
+            return invalid("pin_lockout_max_secs", "must be between 60 and 86400");
         }
         if self.token_ttl.is_zero() {
             return invalid("token_ttl_secs", "must be at least 1");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use hubbub_protocol::{HubInfo, PROTOCOL_VERSION};
 use rand::Rng;
 
-use crate::auth::TokenKeys;
+use crate::auth::{Joins, TokenKeys};
 use crate::chat::Chat;
 use crate::config::{Config, ConfigError};
 use crate::core::Core;
@@ -17,7 +17,6 @@ use crate::discovery::{self, Discovery};
 use crate::notify::Notify;
 use crate::party::Parties;
 use crate::presence::Presence;
-use crate::ratelimit::RateLimiter;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::time::now_ms;
 
@@ -47,8 +46,8 @@ struct Inner {
     /// What the hub says about itself (its id is kept in the database) and the PIN: the host may
     /// change the name and the PIN while the hub runs.
     live: std::sync::RwLock<Live>,
-    /// Wrong PINs per client address: at most 10 a minute, then `rate_limited`.
-    pin_failures: RateLimiter,
+    /// Joining: display names, the PIN's limits and the budget on new users.
+    joins: Joins,
     /// LAN discovery: whether mDNS runs, and the other hubs found (filled by [`Hub::start_discovery`]).
     discovery: discovery::Shared,
     /// Signs and checks WebSocket tokens, with the hub's own secret from the database.
@@ -100,6 +99,7 @@ impl Hub {
         let notify = Notify::new(core.clone());
         let chat = Chat::new(core.clone(), notify.clone());
         let parties = Parties::new(core.clone(), chat.clone(), notify.clone());
+        let joins = Joins::new(core.clone());
         Ok(Hub {
             inner: Arc::new(Inner {
                 core,
@@ -107,7 +107,7 @@ impl Hub {
                 notify,
                 parties,
                 live,
-                pin_failures: RateLimiter::new(10, Duration::from_secs(60)),
+                joins,
                 discovery: discovery::Shared::default(),
                 tokens,
                 started: Instant::now(),
@@ -149,9 +149,9 @@ impl Hub {
         &self.inner.tokens
     }
 
-    /// Wrong PINs per client address.
-    pub fn pin_failures(&self) -> &RateLimiter {
-        &self.inner.pin_failures
+    /// Joining the hub: names, the PIN and the budget on new users.
+    pub fn joins(&self) -> &Joins {
+        &self.inner.joins
     }
 
     /// LAN discovery's state and the other hubs found.
@@ -240,7 +240,7 @@ impl Hub {
         if sweep {
             self.chat().sweep(now);
             self.notify().sweep(now);
-            self.inner.pin_failures.prune(now);
+            self.inner.joins.sweep(now);
         }
     }
 }

@@ -4,7 +4,8 @@
 //! # Layout, in layers that only call down
 //! - Core: [`config`], [`store`] (SQLite, a group-committing writer thread and reader threads),
 //!   [`conn`], [`outbox`], [`channels`] (fan-out), [`presence`], [`error`] (the one refusal type),
-//!   [`reply`] (answering a socket command), [`ratelimit`], [`lan`], [`time`], and [`core`], the
+//!   [`reply`] (answering a socket command), [`ratelimit`], [`names`] (which display names are valid,
+//!   and when two are the same), [`lan`], [`time`], and [`core`], the
 //!   handle that bundles the shared parts.
 //! - Services over the core: [`notify`] (the inbox, pings, mentions), [`chat`] (rooms,
 //!   conversations, messages, typing), [`party`] (party sessions), [`auth`] (sessions, tokens,
@@ -25,6 +26,7 @@ pub mod discovery;
 pub mod error;
 pub mod hub;
 pub mod lan;
+pub mod names;
 pub mod notify;
 pub mod outbox;
 pub mod party;

@@ -60,6 +60,17 @@ impl RateLimiter {
         q.len() >= self.max
     }
 
+    /// How long until `key` may have another event, if it is at its limit now (records nothing).
+    pub fn retry_after(&self, key: i64, now: Instant) -> Option<Duration> {
+        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        let q = hits.get_mut(&key)?;
+        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+            q.pop_front();
+        }
+        let oldest = q.front().copied()?;
+        (q.len() >= self.max).then(|| self.window.saturating_sub(now.duration_since(oldest)))
+    }
+
     /// Forgets keys whose events are all older than the window.
     pub fn prune(&self, now: Instant) {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
@@ -93,6 +104,8 @@ mod tests {
         assert!(rl.allow(2, t), "keys are independent");
         assert!(rl.is_limited(1, t + Duration::from_secs(1)));
         assert!(!rl.is_limited(3, t));
+        assert_eq!(rl.retry_after(1, t + Duration::from_secs(1)), Some(Duration::from_secs(9)));
+        assert_eq!(rl.retry_after(2, t), None);
         assert!(rl.allow(1, t + Duration::from_secs(10)), "the window slid");
         assert!(!rl.is_limited(1, t + Duration::from_secs(10)));
         assert_eq!(rl.check(1, t + Duration::from_secs(10)), Ok(()));

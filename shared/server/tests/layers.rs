@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", 0),
     ("lan", 0),
     ("ratelimit", 0),
+    ("names", 0),
     ("outbox", 0),
     ("error", 0),
     ("conn", 0),

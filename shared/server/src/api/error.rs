@@ -42,6 +42,7 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             ErrorCode::UserOffline
+            | ErrorCode::NameTaken
             | ErrorCode::DmNotAccepted
             | ErrorCode::PartyFull
             | ErrorCode::WrongPhase

@@ -13,7 +13,6 @@ mod status;
 
 pub use error::ApiError;
 pub use extract::SessionUser;
-pub use join::validate_display_name;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -1,12 +1,15 @@
-//! Who is asking: session secrets, the session extractor for REST, WebSocket tokens, Origin checks.
+//! Who is asking, and who may join: joining (display names, the PIN, the budget on new users),
+//! session secrets, the session extractor for REST, WebSocket tokens, Origin checks.
 //!
 //! A session is a random 256-bit secret handed to the guest once (body and HttpOnly cookie) and
 //! stored only as its SHA-256. WebSocket tokens are short-lived HS256 JWTs naming the session.
 
+mod join;
 mod origin;
 mod session;
 mod token;
 
+pub use join::{JOIN_WINDOW, JoinAttempt, Joined, Joins};
 pub use origin::origin_allowed;
 pub use session::{SESSION_COOKIE, SecretSource, lookup, new_secret, session_cookie, session_from_headers};
 pub use token::{Claims, TokenKeys};

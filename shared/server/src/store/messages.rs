@@ -518,7 +518,7 @@ mod tests {
     #[test]
     fn offsets_increase_and_resends_are_stored_once() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().user;
+        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().unwrap().user;
         let a = insert_message(&conn, "room:lobby", u.id, "c1", "one", 1).unwrap();
         let b = insert_message(&conn, "room:lobby", u.id, "c2", "two", 2).unwrap();
         let again = insert_message(&conn, "room:lobby", u.id, "c1", "changed", 3).unwrap();
@@ -532,7 +532,7 @@ mod tests {
     #[test]
     fn unknown_channel_is_an_error() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().user;
+        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().unwrap().user;
         let err = insert_message(&conn, "room:nope", u.id, "c1", "x", 0).unwrap_err();
         assert!(matches!(err, StoreError::NoSuchChannel(_)));
     }
@@ -540,8 +540,8 @@ mod tests {
     #[test]
     fn edits_deletes_and_reactions_are_events_that_replay_in_order() {
         let conn = db();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
-        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
+        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().unwrap().user;
         let m1 = insert_message(&conn, "room:lobby", ann.id, "c1", "helo", 1).unwrap().message;
         let m2 = insert_message(&conn, "room:lobby", bo.id, "c2", "bye", 2).unwrap().message;
         assert_eq!(
@@ -592,7 +592,7 @@ mod tests {
     #[test]
     fn snapshot_replays_after_since_or_falls_back() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().user;
+        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().unwrap().user;
         for i in 0..60 {
             insert_message(&conn, "room:lobby", u.id, &format!("c{i}"), "m", i).unwrap();
         }
@@ -627,8 +627,8 @@ mod tests {
     fn search_finds_words_in_allowed_channels_only_and_read_marks_count_unread() {
         let conn = db();
         ensure_channel(&conn, "room:secret", 0).unwrap();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
-        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
+        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().unwrap().user;
         insert_message(&conn, "room:lobby", ann.id, "1", "Pizza is here", 1).unwrap();
         insert_message(&conn, "room:secret", ann.id, "2", "secret pizza", 2).unwrap();
         let m =
@@ -656,7 +656,9 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::store::schema::migrate_to(&mut conn, 6).unwrap();
         ensure_channel(&conn, "room:lobby", 0).unwrap();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
+        // As schema 6 stored a user (no name keys yet).
+        conn.execute("INSERT INTO users (display_name, created_at) VALUES ('Ann', 0)", []).unwrap();
+        let ann = hubbub_protocol::UserInfo { id: conn.last_insert_rowid(), display_name: "Ann".into() };
         for n in 1..=3 {
             let m = insert_message(&conn, "room:lobby", ann.id, &n.to_string(), "hi", n).unwrap().message;
             // What schema 6 wrote beside every message.
@@ -679,7 +681,7 @@ mod tests {
     #[test]
     fn an_edit_before_or_after_indexing_leaves_the_index_with_the_current_body() {
         let conn = db();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
         let find = |q: &str| search(&conn, q, &["room:lobby".into()], 10).unwrap().len();
         let m = insert_message(&conn, "room:lobby", ann.id, "1", "tacos tonight", 1).unwrap().message;
         edit_message(&conn, "room:lobby", m.id, ann.id, "burritos tonight", 2).unwrap().unwrap();

@@ -37,8 +37,8 @@ pub use rooms::{
     member_rooms, room_kind, room_view, rooms_for,
 };
 pub use users::{
-    SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret, meta_get_or_init,
-    rename_user, save_status, stored_status, user_exists,
+    NameTaken, SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
+    meta_get_or_init, rename_user, save_status, stored_status, user_exists,
 };
 
 use std::path::{Path, PathBuf};
@@ -150,6 +150,7 @@ impl Store {
         let path = db_path(data_dir);
         let mut conn = open_connection(&path, opts)?;
         schema::migrate(&mut conn)?;
+        users::sync_name_keys(&mut conn)?;
         // Checkpoint every 10,000 log pages (about 40 MB) rather than 1,000: a page rewritten by
         // many commits is copied back once per checkpoint, so fewer checkpoints copy less (10 %
         // of the writer thread went to checkpoints at the default under a chat load).

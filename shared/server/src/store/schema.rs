@@ -180,6 +180,17 @@ const MIGRATIONS: &[&str] = &[
     r#"
     DELETE FROM events WHERE kind = 'message';
     "#,
+    // 8: the keys that make a display name one user's own (`crate::names::name_keys`: case-folded
+    // and confusable skeletons). A key belongs to at most one user; the table is filled from the
+    // users by `users::sync_name_keys` when the hub opens the database, oldest user first, so names
+    // that already collide keep working (the later ones hold no key until they are renamed).
+    r#"
+    CREATE TABLE name_keys (
+        key     TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX name_keys_by_user ON name_keys (user_id);
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.
