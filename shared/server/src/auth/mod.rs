@@ -7,6 +7,6 @@ mod origin;
 mod session;
 mod token;
 
-pub use origin::origin_allowed;
+pub use origin::{origin_allowed, same_origin_request};
 pub use session::{SESSION_COOKIE, SecretSource, lookup, new_secret, session_cookie, session_from_headers};
 pub use token::{Claims, TokenKeys};
