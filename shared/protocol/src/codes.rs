@@ -11,6 +11,8 @@ pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     /// The peer broke the WebSocket protocol.
     pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// A frame was larger than the hub accepts.
     pub const TOO_BIG: u16 = 1009;
     /// The hub hit an internal error.
@@ -77,7 +79,6 @@ pub enum ErrorCode {
     DmNotAccepted,
     /// Too many requests in a short time.
     RateLimited,
-    /// The route does not exist.
     /// No party has that code.
     NoSuchParty,
     /// The host removed you from this party; you cannot rejoin it.
@@ -100,7 +101,10 @@ pub enum ErrorCode {
     InvalidParty,
     /// The question pack does not follow the schema; the message says where.
     InvalidPack,
+    /// The route does not exist.
     NotFound,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
     /// The hub is overloaded or shutting down; retry later.
     Unavailable,
     /// Something failed inside the hub; details are in its log, not here.
@@ -145,6 +149,7 @@ impl ErrorCode {
             Self::InvalidParty => "invalid_party",
             Self::InvalidPack => "invalid_pack",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }

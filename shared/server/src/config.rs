@@ -35,7 +35,8 @@ pub struct Config {
     pub send_queue: usize,
     /// Lifetime of WebSocket tokens from `GET /api/auth/ws-token`.
     pub token_ttl: Duration,
-    /// Origins (besides the hub's own) allowed to open a socket with cookie authentication.
+    /// Origins (besides the hub's own) allowed to open a socket with cookie authentication and to
+    /// send state-changing REST requests.
     pub allowed_origins: Vec<String>,
     /// Make every acknowledged write survive a power loss (`PRAGMA synchronous=FULL`).
     pub sync_full: bool,

@@ -49,10 +49,12 @@ use tower_http::compression::CompressionLayer;
 pub use config::Config;
 pub use hub::Hub;
 
-/// Every route of the hub. `/ws` sits outside the compression layer.
+/// Every route of the hub. `/ws` sits outside the compression layer. A method a route does not
+/// take is a 405 JSON error, as is anything but GET or HEAD on the web client's paths.
 pub fn router(hub: Hub) -> Router {
-    let http = Router::new().nest("/api", api::routes()).fallback(web::serve).layer(CompressionLayer::new());
-    ws::routes().merge(http).with_state(hub)
+    let http =
+        Router::new().nest("/api", api::routes(&hub)).fallback(web::serve).layer(CompressionLayer::new());
+    ws::routes().method_not_allowed_fallback(api::method_not_allowed).merge(http).with_state(hub)
 }
 
 /// Flushes presence diffs once per window; sweeps expired typing states and stale rate-limit entries.

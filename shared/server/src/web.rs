@@ -1,8 +1,8 @@
 //! The web client, embedded in the binary: hashed assets cached for a year, an SPA fallback to
 //! `index.html`, ETags for revalidation.
 
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hubbub_protocol::ErrorCode;
 use rust_embed::Embed;
@@ -15,10 +15,16 @@ use crate::api::ApiError;
 struct Assets;
 
 /// Serves `uri` from the embedded files; paths that are not files get `index.html` (client routing).
-pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
+/// Only GET and HEAD: any other method is a 405 JSON error, never the page.
+pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
     if path == "api" || path.starts_with("api/") {
         return ApiError::new(ErrorCode::NotFound, "no such API route").into_response();
+    }
+    if method != Method::GET && method != Method::HEAD {
+        let mut answer = crate::api::wrong_method(&method, uri.path()).into_response();
+        answer.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return answer;
     }
     let (path, file) = match Assets::get(path) {
         Some(file) if !path.is_empty() => (path, file),

@@ -51,6 +51,7 @@ impl ApiError {
                 StatusCode::FORBIDDEN
             }
             ErrorCode::NoSuchParty => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::InvalidPack => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::NoSuchMessage => StatusCode::NOT_FOUND,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -58,6 +59,12 @@ impl ApiError {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError { status, code, message: message.into(), retry_after_ms: None }
+    }
+
+    /// The same error with another status, for the few answers whose status says more than the
+    /// code's usual one (415 for a body that is not JSON).
+    pub fn with_status(self, status: StatusCode) -> ApiError {
+        ApiError { status, ..self }
     }
 }
 

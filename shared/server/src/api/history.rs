@@ -3,11 +3,11 @@
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use hubbub_protocol::{ErrorCode, MessagesResponse};
 use serde::Deserialize;
 
-use super::{ApiError, SessionUser};
+use super::{ApiError, Query, SessionUser};
 use crate::chat::PageRequest;
 use crate::hub::Hub;
 

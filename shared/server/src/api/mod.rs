@@ -3,6 +3,7 @@
 mod dms;
 mod error;
 mod extract;
+mod guard;
 mod history;
 mod hubs;
 mod join;
@@ -12,7 +13,8 @@ mod rooms;
 mod status;
 
 pub use error::ApiError;
-pub use extract::SessionUser;
+pub use extract::{Query, SessionUser};
+pub use guard::{method_not_allowed, wrong_method};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -20,8 +22,9 @@ use hubbub_protocol::ErrorCode;
 
 use crate::hub::Hub;
 
-/// The `/api` routes (mounted under `/api` by [`crate::router`]).
-pub fn routes() -> Router<Hub> {
+/// The `/api` routes (mounted under `/api` by [`crate::router`]), behind the guard that refuses
+/// cross-site and non-JSON state changes and keeps every error answer JSON.
+pub fn routes(hub: &Hub) -> Router<Hub> {
     Router::new()
         .route("/join", post(join::join))
         .route("/me", get(join::me))
@@ -47,5 +50,7 @@ pub fn routes() -> Router<Hub> {
         .route("/parties/{code}", get(parties::get))
         .route("/parties/{code}/qr.svg", get(parties::qr))
         .route("/quiz/packs", get(parties::packs).post(parties::import_pack))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such API route") })
+        .layer(axum::middleware::from_fn_with_state(hub.clone(), guard::guard))
 }

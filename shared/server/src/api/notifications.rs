@@ -2,13 +2,13 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use hubbub_protocol::{
     ErrorCode, MarkReadRequest, MarkReadResponse, NotificationsResponse, PingRequest, PingResponse,
 };
 use serde::Deserialize;
 
-use super::{ApiError, SessionUser};
+use super::{ApiError, Query, SessionUser};
 use crate::hub::Hub;
 use crate::store::{INBOX_PAGE, list_notifications, unread_count};
 

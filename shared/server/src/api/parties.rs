@@ -2,7 +2,7 @@
 //! link, and importing question packs.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -36,18 +36,26 @@ pub async fn list(State(hub): State<Hub>, SessionUser(_): SessionUser) -> Json<P
     Json(PartiesResponse { parties: hub.parties().list() })
 }
 
+/// A party code from the path; one that is not even text (`%FF`) names no party.
+fn party_code(code: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    code.map(|Path(c)| c).map_err(|_| ApiError::new(ErrorCode::NoSuchParty, "no such party"))
+}
+
 /// `GET /api/parties/{code}`.
 pub async fn get(
     State(hub): State<Hub>,
     SessionUser(me): SessionUser,
-    Path(code): Path<String>,
+    code: Result<Path<String>, PathRejection>,
 ) -> Result<Json<PartySnapshot>, ApiError> {
-    Ok(Json(hub.parties().snapshot(&code, me.user.id).await?))
+    Ok(Json(hub.parties().snapshot(&party_code(code)?, me.user.id).await?))
 }
 
 /// `GET /api/parties/{code}/qr.svg`: the join link as a QR code, big and plain for a screen.
-pub async fn qr(State(hub): State<Hub>, Path(code): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let code = code.to_ascii_uppercase();
+pub async fn qr(
+    State(hub): State<Hub>,
+    code: Result<Path<String>, PathRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let code = party_code(code)?.to_ascii_uppercase();
     if !hub.parties().exists(&code) {
         return Err(ApiError::new(ErrorCode::NoSuchParty, format!("no party has the code {code:?}")));
     }
@@ -89,8 +97,9 @@ pub async fn packs(
 pub async fn import_pack(
     State(hub): State<Hub>,
     SessionUser(me): SessionUser,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<PackSummary>), ApiError> {
+    let body = body.map_err(|e| ApiError::new(ErrorCode::InvalidPack, e.body_text()))?;
     if body.len() > MAX_PACK_BYTES {
         return Err(ApiError::new(
             ErrorCode::InvalidPack,

@@ -1,12 +1,11 @@
 //! Public health (`/api/status`), hub facts (`/api/info`) and who is online (`/api/users/online`).
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use hubbub_protocol::{ErrorCode, HubInfo, OnlineUsersResponse, StatusResponse};
 use serde::Deserialize;
 
-use super::{ApiError, SessionUser};
+use super::{ApiError, Query, SessionUser};
 use crate::hub::Hub;
 use crate::time::now_ms;
 
@@ -41,9 +40,8 @@ pub struct OnlineQuery {
 pub async fn online_users(
     State(hub): State<Hub>,
     _user: SessionUser,
-    query: Result<Query<OnlineQuery>, QueryRejection>,
+    Query(query): Query<OnlineQuery>,
 ) -> Result<Json<OnlineUsersResponse>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::new(ErrorCode::InvalidFrame, e.body_text()))?;
     let q = query.q.unwrap_or_default();
     if q.chars().count() > 100 {
         return Err(ApiError::new(ErrorCode::InvalidFrame, "q is at most 100 characters"));

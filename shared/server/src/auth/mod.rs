@@ -10,6 +10,6 @@ mod session;
 mod token;
 
 pub use join::{JOIN_WINDOW, JoinAttempt, Joined, Joins};
-pub use origin::origin_allowed;
+pub use origin::{origin_allowed, same_origin_request};
 pub use session::{SESSION_COOKIE, SecretSource, lookup, new_secret, session_cookie, session_from_headers};
 pub use token::{Claims, TokenKeys};

@@ -55,6 +55,11 @@ impl Chat {
                 format!("a search is 1 to {MAX_SEARCH_CHARS} characters"),
             ));
         }
+        // NUL ends the full-text engine's query early ("unterminated string"); no control character
+        // belongs in a search, so all are refused rather than guessed at.
+        if q.chars().any(char::is_control) {
+            return Err(Refusal::new(ErrorCode::InvalidFrame, "a search cannot contain control characters"));
+        }
         let only = only.map(chat_channel).transpose()?;
         let limit = limit.unwrap_or(50).clamp(1, PAGE_LIMIT);
         self.core()

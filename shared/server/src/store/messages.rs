@@ -443,9 +443,11 @@ pub fn search(
     channels: &[String],
     limit: i64,
 ) -> StoreResult<Vec<ChatMessage>> {
-    // Each word is quoted, so the query language's operators in user input are plain text.
+    // Each word is quoted, so the query language's operators in user input are plain text; control
+    // characters (NUL ends SQLite's query text early) separate words like spaces.
     let fts: String = query
-        .split_whitespace()
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
         .collect::<Vec<_>>()
         .join(" ");
@@ -647,6 +649,60 @@ mod tests {
         assert_eq!(unread(&conn, "room:lobby", bo.id).unwrap(), 0);
         assert_eq!(unread(&conn, "room:lobby", ann.id).unwrap(), 0, "your own messages are read");
         assert_eq!(read_marks(&conn, "room:lobby").unwrap(), vec![(bo.id, 1)]);
+    }
+
+    #[test]
+    fn search_takes_any_text_as_plain_words() {
+        let conn = db();
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
+        insert_message(&conn, "room:lobby", ann.id, "1", "a b NEAR(x y) c*d -e f:g \"h\"", 1).unwrap();
+        index_new_messages(&conn).unwrap();
+        let nasty = [
+            "a\0b",
+            "\0",
+            "\"",
+            "\"\"\"",
+            "'",
+            "NEAR(",
+            "NEAR(a b",
+            "NEAR(x y)",
+            "*",
+            "a*",
+            "-",
+            "-e",
+            ":",
+            "f:g",
+            "f : g",
+            "^a",
+            "a + b",
+            "(",
+            ")",
+            "()",
+            "AND",
+            "OR",
+            "NOT",
+            "a AND",
+            "a OR NOT",
+            "{f}: g",
+            "c*d",
+            "\u{1}\u{1f}\u{7f}",
+            "a\u{85}b",
+            "\u{feff}",
+            "\u{202e}",
+            "🙂",
+            "\\",
+            "%",
+            "_",
+            "a\tb\r\nc",
+        ];
+        for q in nasty {
+            let found = search(&conn, q, &["room:lobby".into()], 10);
+            assert!(found.is_ok(), "{q:?}: {found:?}");
+        }
+        let find = |q: &str| search(&conn, q, &["room:lobby".into()], 10).unwrap().len();
+        assert_eq!(find("a\0b"), 1, "NUL separates words");
+        assert_eq!(find("NEAR(x"), 1, "operators are words");
+        assert_eq!(find("-e"), 1);
     }
 
     /// A hub upgraded from schema 6 (which logged every new message in `events` too) replays each

@@ -192,16 +192,27 @@ async fn read_loop(mut stream: SplitStream<WebSocket>, hub: Hub, conn: Arc<ConnH
     }
 }
 
-/// An oversized frame closes with 1009; any other read error means the peer is gone.
+/// An oversized frame closes with 1009, a text frame that is not UTF-8 with 1007 (RFC 6455,
+/// 8.1); any other read error means the peer is gone.
 fn read_error(e: &axum::Error) -> CloseReason {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
-        if let Some(tungstenite::Error::Capacity(_)) = err.downcast_ref::<tungstenite::Error>() {
-            return CloseReason::Send {
-                code: close::TOO_BIG,
-                reason: Cow::Borrowed("frame too large"),
-                flush: false,
-            };
+        match err.downcast_ref::<tungstenite::Error>() {
+            Some(tungstenite::Error::Capacity(_)) => {
+                return CloseReason::Send {
+                    code: close::TOO_BIG,
+                    reason: Cow::Borrowed("frame too large"),
+                    flush: false,
+                };
+            }
+            Some(tungstenite::Error::Utf8(_)) => {
+                return CloseReason::Send {
+                    code: close::INVALID_PAYLOAD,
+                    reason: Cow::Borrowed("text frame is not valid UTF-8"),
+                    flush: false,
+                };
+            }
+            _ => {}
         }
         source = err.source();
     }
