@@ -5,7 +5,8 @@
 //! receiving half and drops peers that stay silent past the idle timeout.
 //!
 //! The loops are generic over the socket: anything that is a [`Stream`] of messages and a [`Sink`]
-//! for them, with axum's error. The hub runs them on axum's `WebSocket`.
+//! for them, with axum's error. The hub runs them on axum's `WebSocket`; the tests (`tests.rs`) run
+//! them on in-memory channels.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -292,3 +293,6 @@ where
     })
     .await;
 }
+
+#[cfg(test)]
+mod tests;
