@@ -3,14 +3,17 @@
 //! The writer owns the socket's sending half: it batches queued frames into one flush, pings on the
 //! heartbeat, and on close flushes (when asked) and sends the close frame. The reader owns the
 //! receiving half and drops peers that stay silent past the idle timeout.
+//!
+//! The loops are generic over the socket: anything that is a [`Stream`] of messages and a [`Sink`]
+//! for them, with axum's error. The hub runs them on axum's `WebSocket`; the tests (`tests.rs`) run
+//! them on in-memory channels.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use std::collections::HashMap;
 
 use hubbub_protocol::{Channel, ErrorCode, ServerFrame, StreamPosition, UserInfo, close};
@@ -63,7 +66,13 @@ async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
 /// The steps that await other parts of the hub (opening, each command, closing) run as boxed
 /// futures, so the connection's own future, which lives as long as the socket, stays small: an
 /// idle connection holds only its read and write loops, not the largest state a command needs.
-pub async fn run(socket: WebSocket, hub: Hub, user: UserInfo, kind: Kind) {
+///
+/// `socket` is axum's `WebSocket` in the hub, or anything else that reads and writes [`Message`]s
+/// with axum's error (the tests use channels).
+pub async fn run<S>(socket: S, hub: Hub, user: UserInfo, kind: Kind)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
+{
     let device = match &kind {
         Kind::Main { device, .. } => Some(device.clone()),
         _ => None,
@@ -160,7 +169,11 @@ async fn close_down(hub: &Hub, conn: &Arc<ConnHandle>) {
     tracing::debug!(conn = conn.id, "connection closed");
 }
 
-async fn read_loop(mut stream: SplitStream<WebSocket>, hub: Hub, conn: Arc<ConnHandle>) -> CloseReason {
+/// Reads and handles commands one after another until the peer closes, fails or goes silent.
+async fn read_loop<R>(mut stream: R, hub: Hub, conn: Arc<ConnHandle>) -> CloseReason
+where
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
     loop {
         let next = match timeout(hub.config().idle_timeout, stream.next()).await {
             Ok(next) => next,
@@ -220,12 +233,11 @@ fn read_error(e: &axum::Error) -> CloseReason {
     CloseReason::Quiet
 }
 
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: outbox::Receiver,
-    conn: Arc<ConnHandle>,
-    hub: Hub,
-) {
+/// Drains the send queue into the socket and pings on the heartbeat until the connection closes.
+async fn write_loop<W>(mut sink: W, mut rx: outbox::Receiver, conn: Arc<ConnHandle>, hub: Hub)
+where
+    W: Sink<Message, Error = axum::Error> + Unpin,
+{
     let beat = hub.config().heartbeat;
     let mut heartbeat = interval_at(Instant::now() + beat, beat);
     loop {
@@ -258,11 +270,10 @@ async fn write_loop(
 }
 
 /// Writes `first` and whatever else is already queued (up to [`MAX_BATCH`]), then flushes once.
-async fn write_batch(
-    sink: &mut SplitSink<WebSocket, Message>,
-    rx: &mut outbox::Receiver,
-    first: Utf8Bytes,
-) -> Result<(), axum::Error> {
+async fn write_batch<W>(sink: &mut W, rx: &mut outbox::Receiver, first: Utf8Bytes) -> Result<(), axum::Error>
+where
+    W: Sink<Message, Error = axum::Error> + Unpin,
+{
     sink.feed(Message::Text(first)).await?;
     for _ in 1..MAX_BATCH {
         match rx.try_recv() {
@@ -273,7 +284,12 @@ async fn write_batch(
     sink.flush().await
 }
 
-async fn finish(sink: &mut SplitSink<WebSocket, Message>, rx: &mut outbox::Receiver, reason: CloseReason) {
+/// Ends the writer's side: flushes what is queued when asked, then sends the close frame (or
+/// nothing, for a quiet close).
+async fn finish<W>(sink: &mut W, rx: &mut outbox::Receiver, reason: CloseReason)
+where
+    W: Sink<Message, Error = axum::Error> + Unpin,
+{
     let CloseReason::Send { code, reason, flush } = reason else {
         return;
     };
@@ -288,3 +304,6 @@ async fn finish(sink: &mut SplitSink<WebSocket, Message>, rx: &mut outbox::Recei
     })
     .await;
 }
+
+#[cfg(test)]
+mod tests;
