@@ -66,16 +66,16 @@ pub async fn join(
     let Json(req) = body.map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.body_text()))?;
     let display_name = validate_display_name(&req.display_name)?;
 
-    if let Some((secret, _)) = session_from_headers(&headers) {
-        if let Some(mut record) = lookup(hub.store(), &secret).await? {
-            if record.user.display_name != display_name {
-                let (id, name) = (record.user.id, display_name.clone());
-                hub.store().write_wait(move |conn| rename_user(conn, id, &name)).await?;
-                record.user.display_name = display_name;
-            }
-            let body = JoinResponse { user: record.user, session: secret.clone() };
-            return Ok((StatusCode::OK, AppendHeaders([(SET_COOKIE, session_cookie(&secret))]), Json(body)));
+    if let Some((secret, _)) = session_from_headers(&headers)
+        && let Some(mut record) = lookup(hub.store(), &secret).await?
+    {
+        if record.user.display_name != display_name {
+            let (id, name) = (record.user.id, display_name.clone());
+            hub.store().write_wait(move |conn| rename_user(conn, id, &name)).await?;
+            record.user.display_name = display_name;
         }
+        let body = JoinResponse { user: record.user, session: secret.clone() };
+        return Ok((StatusCode::OK, AppendHeaders([(SET_COOKIE, session_cookie(&secret))]), Json(body)));
     }
 
     check_pin(&hub, peer.ip(), req.pin.as_deref())?;
