@@ -17,11 +17,6 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
-    // Every connection is a file descriptor; take all the kernel allows (the soft limit is often 1024).
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) => tracing::debug!(limit = n, "open file limit"),
-        Err(e) => tracing::warn!(error = %e, "could not raise the open file limit"),
-    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
