@@ -78,10 +78,10 @@ impl Scene {
         self.bystander.send(&ClientFrame::Ping { r#ref: Some(format!("{tag}-ping")) }).await.unwrap();
         self.bystander
             .recv_until(WAIT, |f| {
-                if let ServerFrame::Message(m) = f {
-                    if let Some(i) = bodies.iter().position(|b| *b == m.body) {
-                        seen[i] += 1;
-                    }
+                if let ServerFrame::Message(m) = f
+                    && let Some(i) = bodies.iter().position(|b| *b == m.body)
+                {
+                    seen[i] += 1;
                 }
                 matches!(f, ServerFrame::Pong { .. })
             })

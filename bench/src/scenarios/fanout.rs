@@ -51,14 +51,14 @@ pub async fn run(target: &Target, subscribers: usize, rate: u64, seconds: u64) -
                         _ = stopped.changed() => None,
                     };
                     let Some(frame) = frame else { break };
-                    if let ServerFrame::Message(m) = frame {
-                        if let Some(sent) = m.body.strip_prefix("t:").and_then(|t| t.parse::<u64>().ok()) {
-                            let now = epoch.elapsed().as_nanos() as u64;
-                            let _ = hist.record(now.saturating_sub(sent));
-                            offsets.push(m.offset);
-                            received.fetch_add(1, Ordering::Relaxed);
-                            last_delivery.fetch_max(now, Ordering::Relaxed);
-                        }
+                    if let ServerFrame::Message(m) = frame
+                        && let Some(sent) = m.body.strip_prefix("t:").and_then(|t| t.parse::<u64>().ok())
+                    {
+                        let now = epoch.elapsed().as_nanos() as u64;
+                        let _ = hist.record(now.saturating_sub(sent));
+                        offsets.push(m.offset);
+                        received.fetch_add(1, Ordering::Relaxed);
+                        last_delivery.fetch_max(now, Ordering::Relaxed);
                     }
                 }
                 (hist, offsets)

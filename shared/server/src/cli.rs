@@ -132,6 +132,19 @@ pub struct ServeArgs {
     /// Milliseconds of countdown before the first question. [default: 3000]
     #[arg(long, env = "HUBBUB_PARTY_COUNTDOWN_MS")]
     pub party_countdown_ms: Option<u64>,
+    /// Seconds a connection has to send its request head (and a client to read a response before
+    /// the upgrade); slower ones are closed. [default: 10]
+    #[arg(long, env = "HUBBUB_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Open connections one client address may hold. [default: 4096]
+    #[arg(long, env = "HUBBUB_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
+    /// Open connections in all; 0 for as many as the open-file limit allows. [default: 0]
+    #[arg(long, env = "HUBBUB_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Connections kept for addresses holding few when a flood fills the rest. [default: 256]
+    #[arg(long, env = "HUBBUB_CONNECTION_RESERVE")]
+    pub connection_reserve: Option<usize>,
 }
 
 impl ServeArgs {
@@ -161,6 +174,10 @@ impl ServeArgs {
             party_grace_ms: self.party_grace_ms,
             party_reveal_ms: self.party_reveal_ms,
             party_countdown_ms: self.party_countdown_ms,
+            header_timeout_secs: self.header_timeout_secs,
+            max_connections_per_address: self.max_connections_per_address,
+            max_connections: self.max_connections,
+            connection_reserve: self.connection_reserve,
             ..FileConfig::default()
         }
         .apply(&mut config);

@@ -69,6 +69,20 @@ pub struct Config {
     pub party_reveal: Duration,
     /// The countdown between "start" and the first question.
     pub party_countdown: Duration,
+    /// A connection must send a complete request head within this long of opening (or of its
+    /// previous response), and a response must not wait longer than this for the client to read
+    /// it before the connection is upgraded; otherwise the connection is closed. Covers clients
+    /// that connect and send nothing, trickle their headers (slowloris), or never read.
+    pub header_timeout: Duration,
+    /// Open TCP connections one client address may hold; more are closed at once. Generous,
+    /// because a NAT puts several hundred guests behind one address.
+    pub max_connections_per_address: usize,
+    /// Open TCP connections the hub accepts in all; 0 means as many as the open-file limit allows,
+    /// less what the hub needs for itself.
+    pub max_connections: usize,
+    /// Connections kept back from a flood: once only this many are left, new connections are
+    /// accepted only from addresses holding a few, so guests can still join and reconnect.
+    pub connection_reserve: usize,
 }
 
 impl Default for Config {
@@ -98,6 +112,10 @@ impl Default for Config {
             party_grace: Duration::from_secs(20),
             party_reveal: Duration::from_secs(8),
             party_countdown: Duration::from_secs(3),
+            header_timeout: Duration::from_secs(10),
+            max_connections_per_address: 4096,
+            max_connections: 0,
+            connection_reserve: 256,
         }
     }
 }
@@ -141,6 +159,10 @@ pub struct FileConfig {
     pub party_grace_ms: Option<u64>,
     pub party_reveal_ms: Option<u64>,
     pub party_countdown_ms: Option<u64>,
+    pub header_timeout_secs: Option<u64>,
+    pub max_connections_per_address: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub connection_reserve: Option<usize>,
 }
 
 /// Why a configuration was refused.
@@ -237,6 +259,18 @@ impl FileConfig {
         if let Some(v) = self.party_countdown_ms {
             config.party_countdown = Duration::from_millis(v);
         }
+        if let Some(v) = self.header_timeout_secs {
+            config.header_timeout = secs(v);
+        }
+        if let Some(v) = self.max_connections_per_address {
+            config.max_connections_per_address = v;
+        }
+        if let Some(v) = self.max_connections {
+            config.max_connections = v;
+        }
+        if let Some(v) = self.connection_reserve {
+            config.connection_reserve = v;
+        }
     }
 }
 
@@ -298,6 +332,12 @@ impl Config {
         }
         if self.token_ttl.is_zero() {
             return invalid("token_ttl_secs", "must be at least 1");
+        }
+        if self.header_timeout.is_zero() || self.header_timeout > Duration::from_secs(300) {
+            return invalid("header_timeout_secs", "must be between 1 and 300");
+        }
+        if self.max_connections_per_address == 0 {
+            return invalid("max_connections_per_address", "must be at least 1");
         }
         Ok(())
     }

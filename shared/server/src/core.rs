@@ -82,9 +82,12 @@ impl Core {
         &self.inner.tasks
     }
 
-    /// Records the address the hub listens on (the first call wins).
+    /// Records the address the hub listens on (the first call wins), also beside the data
+    /// directory's lock, so a second hub refused there can name this one.
     pub fn set_bound(&self, addr: SocketAddr) {
-        let _ = self.inner.bound.set(addr);
+        if self.inner.bound.set(addr).is_ok() {
+            self.inner.store.note_address(addr);
+        }
     }
 
     /// The address the hub listens on, or the configured one before it is bound.

@@ -5,8 +5,8 @@
 //! - Core: [`config`], [`store`] (SQLite, a group-committing writer thread and reader threads),
 //!   [`conn`], [`outbox`], [`channels`] (fan-out), [`presence`], [`error`] (the one refusal type),
 //!   [`reply`] (answering a socket command), [`ratelimit`], [`names`] (which display names are valid,
-//!   and when two are the same), [`lan`], [`time`], and [`core`], the
-//!   handle that bundles the shared parts.
+//!   and when two are the same), [`lan`], [`time`], [`listener`] (accepting connections: deadlines,
+//!   caps, open-file headroom), and [`core`], the handle that bundles the shared parts.
 //! - Services over the core: [`notify`] (the inbox, pings, mentions), [`chat`] (rooms,
 //!   conversations, messages, typing), [`party`] (party sessions), [`auth`] (sessions, tokens,
 //!   Origin), [`discovery`] (mDNS).
@@ -26,6 +26,7 @@ pub mod discovery;
 pub mod error;
 pub mod hub;
 pub mod lan;
+pub mod listener;
 pub mod names;
 pub mod notify;
 pub mod outbox;
@@ -42,7 +43,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
@@ -79,6 +79,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Serves `hub` on an already bound `listener` until `shutdown` completes. Then it stops accepting,
 /// closes every socket with 1001 after flushing what was queued for it, and waits for the store to
 /// commit everything already acknowledged or queued.
+///
+/// Connections go through [`listener`]: request heads have a deadline, each client address a cap,
+/// and a reserve of open files stays for guests holding few connections (the soft open-file limit
+/// is raised to the hard one first).
 pub async fn serve(
     listener: TcpListener,
     hub: Hub,
@@ -90,21 +94,15 @@ pub async fn serve(
     hub.parties().restore().await;
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let signal_hub = hub.clone();
-    let app = router(hub.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    // Frames go to the socket as the writer feeds them (see `ws`), so small ones must not wait for
-    // the peer's delayed ACK: an ack followed by its event would otherwise sit 40 ms in Nagle's buffer.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            signal_hub.core().shutdown().cancel();
-        })
-        .await;
+    let config = hub.config();
+    let gate = listener::Gate::new(config, listener::raise_open_file_limit());
+    tracing::debug!(capacity = gate.capacity(), "accepting connections");
+    listener::serve(listener, router(hub.clone()), gate, config.header_timeout, async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        signal_hub.core().shutdown().cancel();
+    })
+    .await;
     let core = hub.core();
     core.shutdown().cancel();
     ticker.abort();
@@ -116,5 +114,5 @@ pub async fn serve(
     if let Err(e) = core.store().write_wait(|_| Ok(())).await {
         tracing::warn!(error = %e, "store did not flush cleanly");
     }
-    result
+    Ok(())
 }

@@ -17,11 +17,6 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
-    // Every connection is a file descriptor; take all the kernel allows (the soft limit is often 1024).
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) => tracing::debug!(limit = n, "open file limit"),
-        Err(e) => tracing::warn!(error = %e, "could not raise the open file limit"),
-    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -45,12 +40,14 @@ fn main() -> ExitCode {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.resolve()?;
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
-    let bound = listener.local_addr()?;
+    let bind = config.bind;
+    // The store first: a second hub on the same data directory is refused with the running one's
+    // pid and address, even when it would also have collided on the port.
     tracing::info!(data_dir = %config.data_dir.display(), "opening store");
     let hub = Hub::open(config).await.map_err(|e| anyhow::anyhow!("cannot open the store: {e}"))?;
+    let listener =
+        TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+    let bound = listener.local_addr()?;
 
     // The first stdout line is for scripts: `listening on http://ADDR:PORT`.
     println!("listening on http://{bound}");

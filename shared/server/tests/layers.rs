@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("presence", 0),
     ("store", 0),
     ("reply", 0),
+    ("listener", 0),
     ("core", 0),
     // Services over the core.
     ("auth", 1),

@@ -20,10 +20,10 @@ const MAX_ERROR_TEXT: usize = 4096;
 /// Middleware on the `/api` router: refuses cross-site and non-JSON state changes before any
 /// handler runs, and turns any error answer that is not JSON into `{code, message}`.
 pub async fn guard(State(hub): State<Hub>, request: Request, next: Next) -> Response {
-    if changes_state(request.method()) {
-        if let Err(e) = check_request(&hub, &request) {
-            return e.into_response();
-        }
+    if changes_state(request.method())
+        && let Err(e) = check_request(&hub, &request)
+    {
+        return e.into_response();
     }
     json_errors(next.run(request).await).await
 }

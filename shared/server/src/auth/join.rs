@@ -139,19 +139,19 @@ impl Joins {
         let name = check_display_name(attempt.display_name)
             .map_err(|p| Refusal::new(ErrorCode::InvalidDisplayName, p.to_string()))?;
         let store = self.core.store();
-        if let Some(secret) = attempt.session {
-            if let Some(mut record) = lookup(store, secret).await? {
-                if record.user.display_name != name {
-                    let (id, new) = (record.user.id, name.clone());
-                    store
-                        .write_wait(move |db| rename_user(db, id, &new))
-                        .await?
-                        .map_err(|NameTaken| name_taken(&name))?;
-                    tracing::info!(user_id = id, name = %name, "guest renamed");
-                    record.user.display_name = name;
-                }
-                return Ok(Joined { record, secret: secret.to_owned(), created: false });
+        if let Some(secret) = attempt.session
+            && let Some(mut record) = lookup(store, secret).await?
+        {
+            if record.user.display_name != name {
+                let (id, new) = (record.user.id, name.clone());
+                store
+                    .write_wait(move |db| rename_user(db, id, &new))
+                    .await?
+                    .map_err(|NameTaken| name_taken(&name))?;
+                tracing::info!(user_id = id, name = %name, "guest renamed");
+                record.user.display_name = name;
             }
+            return Ok(Joined { record, secret: secret.to_owned(), created: false });
         }
         let now = Instant::now();
         self.check_pin(attempt.from, attempt.pin_given, attempt.pin, now)?;

@@ -30,10 +30,10 @@ pub enum SecretSource {
 
 /// The session secret in a request: `Authorization: Bearer` first, then the cookie.
 pub fn session_from_headers(headers: &HeaderMap) -> Option<(String, SecretSource)> {
-    if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(secret) = v.strip_prefix("Bearer ").map(str::trim).filter(|s| !s.is_empty()) {
-            return Some((secret.to_owned(), SecretSource::Bearer));
-        }
+    if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(secret) = v.strip_prefix("Bearer ").map(str::trim).filter(|s| !s.is_empty())
+    {
+        return Some((secret.to_owned(), SecretSource::Bearer));
     }
     headers
         .get_all(COOKIE)

@@ -36,13 +36,10 @@ pub fn can_write(db: &Connection, channel: &Channel, user: i64) -> StoreResult<O
     if let Err(refusal) = can_read(db, channel, user)? {
         return Ok(Err(refusal));
     }
-    if let Channel::Dm(id) = channel {
-        if dm(db, *id)?.is_some_and(|d| d.state != DmState::Accepted) {
-            return Ok(Err(Refusal::new(
-                ErrorCode::DmNotAccepted,
-                "the other participant has not accepted yet",
-            )));
-        }
+    if let Channel::Dm(id) = channel
+        && dm(db, *id)?.is_some_and(|d| d.state != DmState::Accepted)
+    {
+        return Ok(Err(Refusal::new(ErrorCode::DmNotAccepted, "the other participant has not accepted yet")));
     }
     Ok(Ok(()))
 }

@@ -354,17 +354,17 @@ impl Party {
     /// `user`'s first connection to the party opened (or reopened).
     pub fn attach(&mut self, now: i64, user: i64) -> Vec<Out> {
         let mut out = Vec::new();
-        if let Some(p) = self.seat_mut(user) {
-            if p.state != PlayerState::Connected {
-                p.state = PlayerState::Connected;
-                p.gone_since = None;
-                out.push(Out::All(ServerFrame::PlayerConnection {
-                    code: self.code.clone(),
-                    user_id: user,
-                    state: PlayerState::Connected,
-                }));
-                out.extend(self.progress_frame(None));
-            }
+        if let Some(p) = self.seat_mut(user)
+            && p.state != PlayerState::Connected
+        {
+            p.state = PlayerState::Connected;
+            p.gone_since = None;
+            out.push(Out::All(ServerFrame::PlayerConnection {
+                code: self.code.clone(),
+                user_id: user,
+                state: PlayerState::Connected,
+            }));
+            out.extend(self.progress_frame(None));
         }
         if self.host_id == user && self.host_gone_since.is_some() {
             self.host_gone_since = None;

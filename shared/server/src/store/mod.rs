@@ -8,6 +8,7 @@
 //! fanned out, so a channel's events leave the hub in offset order and never before they are durable.
 
 mod dms;
+mod lock;
 mod memory;
 mod messages;
 mod notifications;
@@ -67,6 +68,14 @@ pub enum StoreError {
     NoSuchChannel(String),
     #[error("cannot create data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
+    #[error(
+        "another hub is already running on the data directory {} ({owner}); stop it first, or give \
+         this hub another data directory",
+        data_dir.display()
+    )]
+    InUse { data_dir: PathBuf, owner: String },
+    #[error("cannot lock the data directory ({}): {source}", path.display())]
+    LockFile { path: PathBuf, source: std::io::Error },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -96,6 +105,9 @@ pub struct Store {
     /// Set by the writer once the in-memory database holds anything, so reads that span both
     /// databases skip the writer round trip until an ephemeral room exists.
     memory_in_use: Arc<AtomicBool>,
+    /// The data directory's lock: this hub is the only one on it while any handle (or the writer
+    /// thread) lives.
+    lock: Arc<lock::DirLock>,
 }
 
 /// How a write job ended, as seen by its completion: the job's own result, or the commit's error.
@@ -147,6 +159,8 @@ impl Store {
     pub fn open(data_dir: &Path, opts: &StoreOptions) -> StoreResult<Store> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StoreError::DataDir { path: data_dir.to_owned(), source })?;
+        // Before SQLite opens anything: a second hub must not even run the migrations.
+        let lock = Arc::new(lock::DirLock::acquire(data_dir)?);
         let path = db_path(data_dir);
         let mut conn = open_connection(&path, opts)?;
         schema::migrate(&mut conn)?;
@@ -159,8 +173,14 @@ impl Store {
         // Search indexing runs once per batch, before the commit: new messages enter the index
         // together (FTS5 flushed at every job cost 13 % of the writer thread).
         let hooks: Vec<writer::BatchHook> = vec![Box::new(|db: &Connection| index_new_messages(db))];
-        let writer =
-            Writer::start(conn, memory::open_memory(&path)?, opts, hooks, Arc::clone(&memory_in_use))?;
+        let writer = Writer::start(
+            conn,
+            memory::open_memory(&path)?,
+            opts,
+            hooks,
+            Arc::clone(&memory_in_use),
+            Arc::clone(&lock),
+        )?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
             let c = open_connection(&path, opts)?;
@@ -168,7 +188,13 @@ impl Store {
             reader_conns.push(c);
         }
         let readers = ReaderPool::start(reader_conns)?;
-        Ok(Store { writer, readers, memory_in_use })
+        Ok(Store { writer, readers, memory_in_use, lock })
+    }
+
+    /// Records the address the hub listens on beside the data directory's lock, so a second hub
+    /// refused on the same directory can name this one.
+    pub fn note_address(&self, addr: std::net::SocketAddr) {
+        self.lock.set_address(addr);
     }
 
     /// Runs `job` on the writer thread inside the next group-committed transaction, then runs

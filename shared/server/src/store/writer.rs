@@ -67,6 +67,8 @@ struct Thread {
     hooks: Vec<BatchHook>,
     /// Raised once the in-memory database has been written to.
     memory_in_use: Arc<AtomicBool>,
+    /// The data directory's lock, released only after this thread has closed the database.
+    _lock: Arc<super::lock::DirLock>,
 }
 
 #[derive(Clone)]
@@ -81,10 +83,11 @@ impl Writer {
         opts: &StoreOptions,
         hooks: Vec<BatchHook>,
         memory_in_use: Arc<AtomicBool>,
+        lock: Arc<super::lock::DirLock>,
     ) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(opts.writer_queue.max(1));
         let max_batch = opts.max_batch.max(1);
-        let owned = Thread { conn, memory, hooks, memory_in_use };
+        let owned = Thread { conn, memory, hooks, memory_in_use, _lock: lock };
         thread::Builder::new()
             .name("hubbub-store-writer".into())
             .spawn(move || run(owned, rx, max_batch))

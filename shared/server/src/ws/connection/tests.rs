@@ -98,6 +98,7 @@ async fn connect(hub: &Hub, room: usize) -> Client {
         .write_wait(|db| create_user_with_session(db, "Tester", b"test session", now_ms()))
         .await
         .unwrap()
+        .expect("a fresh hub has no user of that name")
         .user;
     let (to_hub, mut incoming) = mpsc::unbounded_channel();
     let (outgoing, from_hub) = mpsc::channel(room);
