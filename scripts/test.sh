@@ -2,8 +2,8 @@
 # Runs Hubbub's whole test suite on a fresh Debian machine, installing what it needs first: Debian's
 # chromium, WebKitGTK, WebKitWebDriver, Xvfb and iproute2 (when missing and running as root),
 # tauri-driver from crates.io, the npm packages of ui/ and tests/e2e/.
-# Steps: the web client's unit tests (Vitest), formatting and lints, Rust unit and black-box tests (real
-# hub process, real sockets, real SQLite file, network namespaces for discovery when root), every
+# Steps: the web client's unit tests (Vitest), formatting and lints, Rust unit and black-box tests (a real
+# hub, in-process or the binary; real sockets, real SQLite file, network namespaces for discovery when root), every
 # benchmark scenario at a smoke size, then the browser end-to-end tests (headless Chromium against a
 # real hub) and the desktop app's test (the Tauri app under Xvfb through tauri-driver, with a Chromium
 # guest).

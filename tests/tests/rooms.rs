@@ -263,7 +263,8 @@ async fn a_sender_over_the_rate_limit_gets_an_error_not_a_disconnect() {
 
 #[tokio::test]
 async fn read_marks_give_receipts_and_unread_counts() {
-    let mut hub = TestHub::start(&[]);
+    // A process, so the restart follows a crash (SIGKILL): acknowledged read marks are on disk.
+    let mut hub = TestHub::start_process(&[]);
     let client = hub.client();
     let (ann, mut a) = join_and_connect(&client, "Ann").await;
     let (bo, mut b) = join_and_connect(&client, "Bo").await;
