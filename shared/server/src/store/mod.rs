@@ -31,11 +31,12 @@ pub use notifications::{
     unread_count, users_named,
 };
 pub use parties::{
-    StoredPack, get_pack, insert_pack, list_packs, load_parties, party_code_taken, save_party,
+    CodeReuse, StoredPack, claim_party_code, get_pack, insert_pack, list_packs, load_parties,
+    party_code_taken, save_party,
 };
 pub use rooms::{
-    LOBBY, RoomRefusal, add_member, create_room, create_room_as, invite, is_member, join_room, leave_room,
-    member_rooms, room_kind, room_view, rooms_for,
+    LOBBY, RoomRefusal, add_member, create_room, create_room_as, created_room_count, delete_room, invite,
+    is_member, join_room, leave_room, member_rooms, room_kind, room_view, rooms_for,
 };
 pub use users::{
     NameTaken, SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
