@@ -160,7 +160,7 @@ impl InProcess {
 }
 
 /// The store closes its SQLite connections on its own threads a few milliseconds after [`serve`]
-/// returns (nothing waits for them), and the last one to close removes the write-ahead log. A test
+/// returns (nothing waits for them); the writer's, closing last, removes the write-ahead log. A test
 /// that looks at the data directory of a stopped hub, or starts another on it, waits for that (at most
 /// 5 s): the files then stay as they are, as after a process has exited.
 fn wait_for_store_closed(data_dir: &Path) {
