@@ -171,7 +171,7 @@ async fn answer(conn: &mut Connection, r#ref: &str) -> Result<(), (ErrorCode, Op
 
 #[tokio::test]
 async fn a_typing_flood_reaches_a_bystander_once_per_window() {
-    let hub = TestHub::start(&["--typing-window-ms", "1000"]);
+    let hub = TestHub::start_process(&["--typing-window-ms", "1000"]);
     let Scene { attacker, a, watch, mut cy, .. } = scene(&hub).await;
     let started = Instant::now();
     // 4,000 toggles in bursts over about two seconds.
@@ -205,7 +205,7 @@ async fn a_typing_flood_reaches_a_bystander_once_per_window() {
 
 #[tokio::test]
 async fn a_room_flood_is_refused_per_user_and_per_address_and_lists_stay_small() {
-    let hub = TestHub::start(&["--room-rate", "10", "--room-rate-per-address", "15"]);
+    let hub = TestHub::start_process(&["--room-rate", "10", "--room-rate-per-address", "15"]);
     let Scene { client, attacker, watch, mut cy, bystander, .. } = scene(&hub).await;
     let room = |i: usize| CreateRoomRequest { name: format!("spam {i}"), topic: None, kind: RoomKind::Open };
     let mut results = Vec::new();
@@ -233,7 +233,7 @@ const FAST: &[&str] = &["--party-reveal-ms", "200", "--party-countdown-ms", "100
 async fn a_party_flood_is_capped_per_user_and_refused_per_address() {
     let mut args = FAST.to_vec();
     args.extend(["--party-live-per-user", "2", "--party-rate-per-address", "4"]);
-    let hub = TestHub::start(&args);
+    let hub = TestHub::start_process(&args);
     let Scene { client, attacker, watch, mut cy, .. } = scene(&hub).await;
     let party = CreatePartyRequest::default();
     for _ in 0..2 {
@@ -264,7 +264,7 @@ async fn a_party_flood_is_capped_per_user_and_refused_per_address() {
 
 #[tokio::test]
 async fn a_pack_import_flood_is_refused_after_the_budget() {
-    let hub = TestHub::start(&["--pack-rate", "5"]);
+    let hub = TestHub::start_process(&["--pack-rate", "5"]);
     let Scene { client, attacker, watch, mut cy, .. } = scene(&hub).await;
     let pack = serde_json::json!({"title": "Tiny", "questions": [{"kind": "number", "prompt": "6 x 7?", "answer": 42}]});
     let mut results = Vec::new();
@@ -278,7 +278,7 @@ async fn a_pack_import_flood_is_refused_after_the_budget() {
 
 #[tokio::test]
 async fn an_invitation_flood_is_refused_after_the_budget() {
-    let hub = TestHub::start(&["--invite-rate", "5"]);
+    let hub = TestHub::start_process(&["--invite-rate", "5"]);
     let Scene { client, attacker, watch, mut cy, bystander, .. } = scene(&hub).await;
     let req = CreateRoomRequest { name: "secret".into(), topic: None, kind: RoomKind::Closed };
     let room: Room = client.post_json(&attacker, "/api/rooms", &req).await.unwrap();
@@ -295,7 +295,7 @@ async fn an_invitation_flood_is_refused_after_the_budget() {
 
 #[tokio::test]
 async fn a_conversation_request_flood_is_refused_after_the_budget() {
-    let hub = TestHub::start(&["--dm-request-rate", "3"]);
+    let hub = TestHub::start_process(&["--dm-request-rate", "3"]);
     let Scene { client, attacker, watch, mut cy, .. } = scene(&hub).await;
     let mut results = Vec::new();
     for i in 0..10 {
@@ -310,7 +310,7 @@ async fn a_conversation_request_flood_is_refused_after_the_budget() {
 
 #[tokio::test]
 async fn a_reaction_flood_is_refused_and_distinct_reactions_are_capped() {
-    let hub = TestHub::start(&["--reaction-max-distinct", "5", "--reaction-rate", "30"]);
+    let hub = TestHub::start_process(&["--reaction-max-distinct", "5", "--reaction-rate", "30"]);
     let Scene { mut a, watch, mut cy, .. } = scene(&hub).await;
     say(&mut cy, "target", 1).await;
     let message_id = match a
@@ -352,7 +352,7 @@ async fn a_reaction_flood_is_refused_and_distinct_reactions_are_capped() {
 
 #[tokio::test]
 async fn a_search_flood_is_refused_after_the_budget() {
-    let hub = TestHub::start(&["--search-rate", "20"]);
+    let hub = TestHub::start_process(&["--search-rate", "20"]);
     let Scene { client, attacker, watch, mut cy, .. } = scene(&hub).await;
     let mut results = Vec::new();
     for _ in 0..30 {
@@ -365,7 +365,7 @@ async fn a_search_flood_is_refused_after_the_budget() {
 
 #[tokio::test]
 async fn a_status_flood_is_refused_after_the_budget() {
-    let hub = TestHub::start(&["--status-rate", "30"]);
+    let hub = TestHub::start_process(&["--status-rate", "30"]);
     let Scene { mut a, watch, mut cy, .. } = scene(&hub).await;
     let (mut acked, mut limited) = (0, 0);
     for i in 0..50 {
@@ -386,7 +386,7 @@ async fn a_status_flood_is_refused_after_the_budget() {
 async fn an_ended_party_expires_and_is_gone() {
     let mut args = FAST.to_vec();
     args.extend(["--party-expiry-secs", "1"]);
-    let hub = TestHub::start(&args);
+    let hub = TestHub::start_process(&args);
     let Scene { client, attacker, mut a, watch, mut cy, bystander } = scene(&hub).await;
     let req = CreatePartyRequest { question_count: Some(1), ..CreatePartyRequest::default() };
     let party: PartySnapshot = client.post_json(&attacker, "/api/parties", &req).await.unwrap();

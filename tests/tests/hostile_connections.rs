@@ -128,7 +128,7 @@ impl Bystanders {
 
 #[tokio::test]
 async fn silent_and_slowloris_connections_are_closed_at_the_header_deadline() {
-    let hub = TestHub::start(&["--header-timeout-secs", "2"]);
+    let hub = TestHub::start_process(&["--header-timeout-secs", "2"]);
     let addr = hub_addr(&hub);
     let mut guests = Bystanders::join(&hub).await;
 

@@ -70,7 +70,7 @@ fn code(body: &Value) -> &str {
 
 #[tokio::test]
 async fn a_name_in_use_cannot_be_taken_or_renamed_into_and_invisible_characters_are_refused() {
-    let hub = TestHub::start(&[]);
+    let hub = TestHub::start_process(&[]);
     let (_alice, _alice_conn) = guest(&hub, 1, "Alice", None).await;
     let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
     let (cy, mut sender) = guest(&hub, 3, "Cy", None).await;
@@ -140,7 +140,7 @@ async fn a_name_in_use_cannot_be_taken_or_renamed_into_and_invisible_characters_
 
 #[tokio::test]
 async fn wrong_pins_from_many_addresses_pause_pins_hub_wide() {
-    let hub = TestHub::start(&["--pin", "4321"]);
+    let hub = TestHub::start_process(&["--pin", "4321"]);
     let (_bea, mut bystander) = guest(&hub, 2, "Bea", Some("4321")).await;
     let (cy, mut sender) = guest(&hub, 3, "Cy", Some("4321")).await;
     bystander_hears(&mut sender, &mut bystander, "before", 3).await;
@@ -186,7 +186,7 @@ async fn wrong_pins_from_many_addresses_pause_pins_hub_wide() {
 
 #[tokio::test]
 async fn one_address_cannot_flood_the_hub_with_users() {
-    let hub = TestHub::start(&[]);
+    let hub = TestHub::start_process(&[]);
     let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
     let (_cy, mut sender) = guest(&hub, 3, "Cy", None).await;
     bystander_hears(&mut sender, &mut bystander, "before", 3).await;
@@ -221,7 +221,7 @@ async fn one_address_cannot_flood_the_hub_with_users() {
 #[tokio::test]
 async fn a_join_flood_from_many_addresses_meets_the_hub_wide_budget() {
     // A small hub-wide budget so a few addresses reach it: each address stays under its own.
-    let hub = TestHub::start(&["--join-rate-hub", "12"]);
+    let hub = TestHub::start_process(&["--join-rate-hub", "12"]);
     let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
     let (cy, mut sender) = guest(&hub, 3, "Cy", None).await;
     let mut answers = Vec::new();
