@@ -65,9 +65,9 @@ pub async fn run(target: &Target, n: usize) -> anyhow::Result<Report> {
     let mut closed = 0usize;
     for s in &mut flood {
         let mut byte = [0u8; 1];
-        match tokio::time::timeout(Duration::from_millis(1), s.read(&mut byte)).await {
-            Ok(Ok(0) | Err(_)) => closed += 1,
-            _ => {}
+        let read = tokio::time::timeout(Duration::from_millis(1), s.read(&mut byte)).await;
+        if matches!(read, Ok(Ok(0) | Err(_))) {
+            closed += 1;
         }
     }
     report.metric("closed_by_the_hub", closed);
