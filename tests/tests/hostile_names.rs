@@ -245,3 +245,42 @@ async fn a_join_flood_from_many_addresses_meets_the_hub_wide_budget() {
     assert_eq!(status, 200, "{body}");
     bystander_hears(&mut sender, &mut bystander, "after", 3).await;
 }
+
+#[tokio::test]
+async fn a_rename_flood_is_refused_after_the_budget_and_the_lists_keep_the_last_name() {
+    let hub = TestHub::start_process(&["--rename-rate", "5"]);
+    let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
+    let (cy, mut sender) = guest(&hub, 3, "Cy", None).await;
+
+    // Five renames a minute go through; each is a change every online list hears about.
+    for i in 1..=5 {
+        let name = format!("Cy {i}");
+        let (status, body) = join_from(&hub, 3, json!({"display_name": name}), Some(&cy.secret)).await;
+        assert_eq!((status, body["user"]["display_name"].as_str()), (200, Some(name.as_str())), "{body}");
+    }
+    // The sixth is refused, with when to try again, and the name stays the fifth.
+    let (status, body) = join_from(&hub, 3, json!({"display_name": "Cy 6"}), Some(&cy.secret)).await;
+    assert_eq!((status, code(&body)), (429, "rate_limited"), "{body}");
+    assert!(body["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0 && ms <= 60_000), "{body}");
+    // Coming back under the same name is not a rename, and is not refused.
+    let (status, body) = join_from(&hub, 3, json!({"display_name": "Cy 5"}), Some(&cy.secret)).await;
+    assert_eq!((status, body["user"]["display_name"].as_str()), (200, Some("Cy 5")), "{body}");
+
+    let online: Value = reqwest::Client::new()
+        .get(format!("{}/api/users/online?q=cy", hub.url))
+        .bearer_auth(&cy.secret)
+        .send()
+        .await
+        .expect("online list")
+        .json()
+        .await
+        .expect("JSON");
+    let names: Vec<&str> = online["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["display_name"].as_str())
+        .collect();
+    assert_eq!(names, ["Cy 5"], "{online}");
+    bystander_hears(&mut sender, &mut bystander, "after renames", 3).await;
+}

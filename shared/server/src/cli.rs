@@ -112,6 +112,9 @@ pub struct ServeArgs {
     /// New users the whole hub creates in a minute; 0 for no limit. [default: 300]
     #[arg(long, env = "HUBBUB_JOIN_RATE_HUB")]
     pub join_rate_hub: Option<usize>,
+    /// Renames one user may make in a minute; 0 for no limit. [default: 5]
+    #[arg(long, env = "HUBBUB_RENAME_RATE")]
+    pub rename_rate: Option<usize>,
     /// Wrong PINs one client address may give in a minute. [default: 10]
     #[arg(long, env = "HUBBUB_PIN_FAIL_RATE")]
     pub pin_fail_rate: Option<usize>,
@@ -229,6 +232,7 @@ impl ServeArgs {
             message_rate: self.message_rate,
             join_rate: self.join_rate,
             join_rate_hub: self.join_rate_hub,
+            rename_rate: self.rename_rate,
             pin_fail_rate: self.pin_fail_rate,
             pin_fail_rate_hub: self.pin_fail_rate_hub,
             pin_lockout_max_secs: self.pin_lockout_max_secs,

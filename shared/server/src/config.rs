@@ -63,6 +63,8 @@ pub struct Config {
     /// New users the whole hub creates in a minute (0: no limit): what a LAN of spoofed addresses can
     /// add to the database.
     pub join_rate_hub: usize,
+    /// Renames one user may make in a minute (0: no limit); each reaches every online list.
+    pub rename_rate: usize,
     /// Wrong PINs one client address may give in a minute before it is refused.
     pub pin_fail_rate: usize,
     /// Wrong PINs the whole hub takes in a minute before every PIN is refused for a lockout that
@@ -156,6 +158,7 @@ impl Default for Config {
             message_rate: 50,
             join_rate: 30,
             join_rate_hub: 300,
+            rename_rate: 5,
             pin_fail_rate: 10,
             pin_fail_rate_hub: 30,
             pin_lockout_max: Duration::from_secs(15 * 60),
@@ -223,6 +226,7 @@ pub struct FileConfig {
     pub message_rate: Option<usize>,
     pub join_rate: Option<usize>,
     pub join_rate_hub: Option<usize>,
+    pub rename_rate: Option<usize>,
     pub pin_fail_rate: Option<usize>,
     pub pin_fail_rate_hub: Option<usize>,
     pub pin_lockout_max_secs: Option<u64>,
@@ -331,6 +335,9 @@ impl FileConfig {
         }
         if let Some(v) = self.join_rate_hub {
             config.join_rate_hub = v;
+        }
+        if let Some(v) = self.rename_rate {
+            config.rename_rate = v;
         }
         if let Some(v) = self.pin_fail_rate {
             config.pin_fail_rate = v;
