@@ -190,7 +190,7 @@ impl Store {
             c.pragma_update(None, "query_only", "ON")?;
             reader_conns.push(c);
         }
-        let readers = ReaderPool::start(reader_conns, readers_alive)?;
+        let readers = ReaderPool::start(reader_conns, &readers_alive)?;
         Ok(Store { writer, readers, memory_in_use, lock })
     }
 

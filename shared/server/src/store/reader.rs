@@ -19,7 +19,7 @@ pub(super) struct ReaderPool {
 impl ReaderPool {
     /// Starts one thread per connection. Each holds a clone of `alive` until its connection is
     /// closed, so the writer can see when the last reader is gone.
-    pub(super) fn start(conns: Vec<Connection>, alive: std_mpsc::Sender<()>) -> StoreResult<ReaderPool> {
+    pub(super) fn start(conns: Vec<Connection>, alive: &std_mpsc::Sender<()>) -> StoreResult<ReaderPool> {
         let (tx, rx) = mpsc::channel::<ReadJob>(1024);
         let rx = Arc::new(Mutex::new(rx));
         for (i, conn) in conns.into_iter().enumerate() {
