@@ -384,6 +384,11 @@ async fn ephemeral_rooms_are_invite_only_and_never_touch_the_disk() {
     let (cy, _c) = join_and_connect(&client, "Cy").await;
     let room = create(&client, &ann, "Snack Run", RoomKind::Ephemeral).await;
     assert_eq!((room.id.as_str(), room.kind), ("_snack-run", RoomKind::Ephemeral));
+    // A party's chat room is `_party-{code}`: a guest's room by that name gets another slug.
+    let lookalike = create(&client, &ann, "Party XYZW", RoomKind::Ephemeral).await;
+    assert_eq!(lookalike.id, "_room-party-xyzw");
+    let open = create(&client, &ann, "Party XYZW", RoomKind::Open).await;
+    assert_eq!(open.id, "party-xyzw", "on disk, slugs never start with `_`");
     subscribed_to(&mut a, "room:_snack-run").await;
     assert_eq!(
         api_error(client.post_json::<_, Room>(&bo, "/api/rooms/_snack-run/join", &()).await),

@@ -57,8 +57,16 @@ fn free_slug(conn: &Connection, name: &str, prefix: &str) -> StoreResult<String>
             base.push('-');
         }
     }
-    let base: String = base.trim_end_matches('-').chars().take(40).collect();
-    let base = format!("{prefix}{}", if base.is_empty() { "room" } else { &base });
+    let mut base: String = base.trim_end_matches('-').chars().take(40).collect();
+    if base.is_empty() {
+        base.push_str("room");
+    }
+    // `_party-{code}` is a party's chat room (`party::chat`): an ephemeral room named "Party XYZW"
+    // must not take the slug the party XYZW will want.
+    if !prefix.is_empty() && (base == "party" || base.starts_with("party-")) {
+        base.insert_str(0, "room-");
+    }
+    let base = format!("{prefix}{base}");
     let mut candidate = base.clone();
     let mut n = 2;
     while room_kind(conn, &candidate)?.is_some() {
