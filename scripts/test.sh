@@ -67,7 +67,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests"
-cargo build --locked -p hubbub-server -p hubbub-bench -p hubbub-desktop
+# The binaries the bench and browser tests run, built together with the tests: one feature set for
+# both (the tests turn on tokio's test clock), so nothing is compiled twice.
+cargo build --locked --workspace --bins --tests
 rust_log=$(mktemp)
 trap 'rm -f "$ui_log" "$rust_log"' EXIT
 if cargo nextest --version >/dev/null 2>&1; then
