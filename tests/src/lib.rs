@@ -160,17 +160,25 @@ impl InProcess {
 }
 
 /// The store closes its SQLite connections on its own threads a few milliseconds after [`serve`]
-/// returns (nothing waits for them); the writer's, closing last, removes the write-ahead log. A test
-/// that looks at the data directory of a stopped hub, or starts another on it, waits for that (at most
-/// 5 s): the files then stay as they are, as after a process has exited.
+/// returns (nothing waits for them): the writer's, closing last, removes the write-ahead log, and then
+/// the data directory's lock is released. A test that looks at the data directory of a stopped hub,
+/// or starts another on it, waits for both (at most 5 s): the files then stay as they are, and a new
+/// hub may take the directory, as after a process has exited.
 fn wait_for_store_closed(data_dir: &Path) {
     let wal_left = || {
         std::fs::read_dir(data_dir).is_ok_and(|entries| {
             entries.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().ends_with("-wal"))
         })
     };
+    // The hub's lock is an OS file lock; taking it (and letting it go at once) says it is free.
+    let locked = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(data_dir.join("hubbub.lock"))
+            .is_ok_and(|file| file.try_lock().is_err())
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while wal_left() && std::time::Instant::now() < deadline {
+    while (wal_left() || locked()) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(2));
     }
 }
