@@ -72,6 +72,8 @@ step "Rust tests"
 cargo build --locked --workspace --bins --tests
 rust_log=$(mktemp)
 trap 'rm -f "$ui_log" "$rust_log"' EXIT
+# Tests that run the binary take this one rather than building it again with other features.
+export HUBBUB_BIN="$target_dir/debug/hubbub"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$rust_log"
   rust_passed=$(grep -Eo '[0-9]+ passed' "$rust_log" | tail -n 1 | grep -Eo '[0-9]+')
