@@ -2,8 +2,8 @@
 # Runs Hubbub's whole test suite on a fresh Debian machine, installing what it needs first: Debian's
 # chromium, WebKitGTK, WebKitWebDriver, Xvfb and iproute2 (when missing and running as root),
 # tauri-driver from crates.io, the npm packages of ui/ and tests/e2e/.
-# Steps: the web client's unit tests (Vitest), formatting and lints, Rust unit and black-box tests (real
-# hub process, real sockets, real SQLite file, network namespaces for discovery when root), every
+# Steps: the web client's unit tests (Vitest), formatting and lints, Rust unit and black-box tests (a real
+# hub, in-process or the binary; real sockets, real SQLite file, network namespaces for discovery when root), every
 # benchmark scenario at a smoke size, then the browser end-to-end tests (headless Chromium against a
 # real hub) and the desktop app's test (the Tauri app under Xvfb through tauri-driver, with a Chromium
 # guest).
@@ -67,9 +67,13 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests"
-cargo build --locked -p hubbub-server -p hubbub-bench -p hubbub-desktop
+# The binaries the bench and browser tests run, built together with the tests: one feature set for
+# both (the tests turn on tokio's test clock), so nothing is compiled twice.
+cargo build --locked --workspace --bins --tests
 rust_log=$(mktemp)
 trap 'rm -f "$ui_log" "$rust_log"' EXIT
+# Tests that run the binary take this one rather than building it again with other features.
+export HUBBUB_BIN="$target_dir/debug/hubbub"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$rust_log"
   rust_passed=$(grep -Eo '[0-9]+ passed' "$rust_log" | tail -n 1 | grep -Eo '[0-9]+')

@@ -50,6 +50,16 @@ enum Scenario {
         #[arg(long, default_value_t = 1000)]
         n: usize,
     },
+    /// One address opens N connections that never send a byte; the hub's memory and open files,
+    /// a guest's status request during the flood, and the connections the hub closes by itself.
+    Flood {
+        #[arg(long, default_value_t = 5000)]
+        n: usize,
+        /// The hub's `--max-connections` (0: as its open-file limit allows). Below N, the flood
+        /// fills the hub as it would a hub with that many open files.
+        #[arg(long, default_value_t = 4000)]
+        capacity: usize,
+    },
     /// One room with N subscribers and publishers at R messages/s; deliveries/s and latency.
     Fanout {
         #[arg(long, default_value_t = 1000)]
@@ -99,6 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
             Scenario::Fanout { subscribers: 50, rate: 200, seconds: 2 },
             Scenario::Chat { senders: 10, seconds: 2 },
             Scenario::Reconnect { n: 50, missed: 50 },
+            Scenario::Flood { n: 200, capacity: 150 },
         ],
         Scenario::All { size: Size::Full } => vec![
             Scenario::Startup { runs: 20 },
@@ -107,6 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
             Scenario::Fanout { subscribers: 1000, rate: 100, seconds: 10 },
             Scenario::Chat { senders: 100, seconds: 10 },
             Scenario::Reconnect { n: 1000, missed: 200 },
+            Scenario::Flood { n: 5000, capacity: 4000 },
         ],
         other => vec![other],
     };
@@ -118,6 +130,15 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
             Scenario::Idle { n } => scenarios::idle::run(&target()?, n).await?,
             Scenario::Fanout { subscribers, rate, seconds } => {
                 scenarios::fanout::run(&target()?, subscribers, rate, seconds).await?
+            }
+            Scenario::Flood { n, capacity } => {
+                let target = match &cli.url {
+                    Some(_) => target()?,
+                    None => {
+                        Target::spawn_with(&bin, config.as_deref(), &scenarios::flood::hub_flags(capacity))?
+                    }
+                };
+                scenarios::flood::run(&target, n).await?
             }
             Scenario::Chat { senders, seconds } => scenarios::chat::run(&target()?, senders, seconds).await?,
             Scenario::Reconnect { n, missed } => scenarios::reconnect::run(&target()?, n, missed).await?,

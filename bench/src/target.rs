@@ -34,12 +34,18 @@ impl Target {
     /// Starts `bin` on a free loopback port (with the TOML `config`, if any) and waits for its
     /// address line.
     pub fn spawn(bin: &Path, config: Option<&Path>) -> anyhow::Result<Target> {
+        Target::spawn_with(bin, config, &[])
+    }
+
+    /// [`Target::spawn`] with more `hubbub serve` flags.
+    pub fn spawn_with(bin: &Path, config: Option<&Path>, extra: &[String]) -> anyhow::Result<Target> {
         let data = tempfile::tempdir()?;
         let mut cmd = Command::new(bin);
         // Every bench client joins from this one address: no budget on new users.
         cmd.args(["serve", "--bind", "127.0.0.1:0", "--no-discovery", "--message-rate", "0"])
             .args(["--join-rate", "0", "--join-rate-hub", "0", "--data-dir"])
-            .arg(data.path());
+            .arg(data.path())
+            .args(extra);
         if let Some(config) = config {
             cmd.arg("--config").arg(config);
         }
@@ -67,6 +73,12 @@ impl Target {
                 bail!("the hub did not print its address within 30 s")
             }
         }
+    }
+
+    /// The hub process's open files, when this program started it.
+    pub fn open_files(&self) -> Option<usize> {
+        let pid = self.child.as_ref()?.id();
+        Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
     }
 
     /// The hub process's resident memory in KiB, when this program started it.

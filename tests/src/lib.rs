@@ -1,15 +1,27 @@
-//! Black-box test helpers: start the real `hubbub` binary on port 0 with a temporary data directory,
-//! and talk to it with the project's own Rust client.
+//! Black-box test helpers: start a hub on port 0 with a temporary data directory, and talk to it with
+//! the project's own Rust client, over real sockets to a real SQLite file.
+//!
+//! A hub runs in one of two ways:
+//! - [`TestHub::start`]: in this test process, through the library's public entry points (the same
+//!   flags as `hubbub serve`, parsed by its own command line into a [`Config`], then [`Hub::open`] and
+//!   [`serve`] on a runtime of the hub's own thread). Fast to start, and what most tests need.
+//! - [`TestHub::start_process`]: the `hubbub` binary as a child process, for what only a process
+//!   shows: a SIGKILL mid-write ([`TestHub::kill`]), what the binary prints, mDNS discovery as
+//!   `main` starts it.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
+use clap::Parser;
 pub use hubbub_client::{ClientError, Connection, Event, HubClient, Session};
 use hubbub_protocol::ServerFrame;
+use hubbub_server::cli::{Cli, Command as HubCommand};
+use hubbub_server::{Config, Hub, serve};
 
 /// How long a test waits for any single expected frame.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -42,43 +54,166 @@ pub fn hub_binary() -> PathBuf {
     .clone()
 }
 
-/// A running hub process. Killed when dropped, if still running.
-pub struct TestHub {
-    child: Option<Child>,
-    /// Base URL, e.g. `http://127.0.0.1:41234`.
-    pub url: String,
-    /// The data directory; kept when the hub restarts on it.
-    pub data_dir: PathBuf,
-    _tmp: Option<tempfile::TempDir>,
-    args: Vec<String>,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
-    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+/// The flags every test hub gets before the test's own: loopback only, no mDNS, a known name.
+fn serve_args(data_dir: &Path, args: &[String]) -> Vec<String> {
+    let fixed = ["serve", "--bind", "127.0.0.1:0", "--no-discovery", "--name", "Test Hub", "--data-dir"];
+    let mut all: Vec<String> = fixed.iter().map(|s| (*s).to_owned()).collect();
+    all.push(data_dir.to_str().expect("a UTF-8 temporary directory").to_owned());
+    all.extend(args.iter().cloned());
+    all
 }
 
-impl TestHub {
-    /// Starts a hub on 127.0.0.1:0 with a fresh temporary data directory and extra `args`.
-    pub fn start(args: &[&str]) -> TestHub {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let data_dir = tmp.path().to_owned();
-        let mut hub = TestHub::spawn(data_dir, args.iter().map(|s| (*s).to_owned()).collect());
-        hub._tmp = Some(tmp);
-        hub
+/// The [`Config`] the binary would run with, given the same flags (and the same `HUBBUB_*` variables).
+fn hub_config(data_dir: &Path, args: &[String]) -> Config {
+    let argv = std::iter::once("hubbub".to_owned()).chain(serve_args(data_dir, args));
+    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("hub flags {args:?}: {e}"));
+    let Some(HubCommand::Serve(serve_args)) = cli.command else { unreachable!("parsed as `serve`") };
+    serve_args.resolve().unwrap_or_else(|e| panic!("hub flags {args:?}: {e}"))
+}
+
+/// In-process hubs log like the binary (`$HUBBUB_LOG`, else debug for the hub) into the test's
+/// captured output, which the test runner shows when a test fails.
+fn init_logging() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("HUBBUB_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("hubbub_server=debug,info"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
+}
+
+/// A hub served by [`serve`] on a thread of its own, with its own multi-threaded runtime, so it keeps
+/// running whatever the test's runtime does (a current-thread runtime, a blocking call).
+struct InProcess {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+    data_dir: PathBuf,
+}
+
+impl InProcess {
+    /// Binds, opens the hub's store and starts serving; returns once the hub accepts connections.
+    fn start(config: Config) -> (InProcess, String) {
+        init_logging();
+        let data_dir = config.data_dir.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready) = mpsc::channel::<Result<std::net::SocketAddr, String>>();
+        let thread = std::thread::Builder::new()
+            .name("test-hub".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .thread_name("test-hub-worker")
+                    .build()?;
+                let result = runtime.block_on(async move {
+                    let bind = config.bind;
+                    let listener = match tokio::net::TcpListener::bind(bind).await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(format!("cannot listen on {bind}: {e}")));
+                            return Err(e);
+                        }
+                    };
+                    let addr = listener.local_addr()?;
+                    let hub = match Hub::open(config).await {
+                        Ok(hub) => hub,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(format!("cannot open the store: {e}")));
+                            return Err(std::io::Error::other(e.to_string()));
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(addr));
+                    // A dropped sender (the test hub dropped) stops the hub as well.
+                    serve(listener, hub, async move {
+                        let _ = stopped.await;
+                    })
+                    .await
+                });
+                // Everything acknowledged is committed once `serve` returns; anything still running
+                // belongs to a stopped hub.
+                runtime.shutdown_timeout(Duration::from_secs(5));
+                result
+            })
+            .expect("start the hub's thread");
+        let mut hub = InProcess { stop: Some(stop), thread: Some(thread), data_dir };
+        match ready.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(addr)) => (hub, format!("http://{addr}")),
+            Ok(Err(e)) => {
+                hub.stop();
+                panic!("the in-process hub did not start: {e}");
+            }
+            Err(_) => {
+                let outcome = if hub.stop() { "exited" } else { "failed" };
+                panic!("the in-process hub {outcome} before accepting connections");
+            }
+        }
     }
 
-    fn spawn(data_dir: PathBuf, args: Vec<String>) -> TestHub {
+    /// Shuts the hub down gracefully, like SIGTERM, and waits for [`serve`] to return and the store
+    /// to close its files; whether `serve` returned `Ok`.
+    fn stop(&mut self) -> bool {
+        drop(self.stop.take());
+        let Some(thread) = self.thread.take() else { return false };
+        let clean = thread.join().is_ok_and(|result| result.is_ok());
+        wait_for_store_closed(&self.data_dir);
+        clean
+    }
+}
+
+/// The store closes its SQLite connections on its own threads a few milliseconds after [`serve`]
+/// returns (nothing waits for them): the writer's, closing last, removes the write-ahead log, and then
+/// the data directory's lock is released. A test that looks at the data directory of a stopped hub,
+/// or starts another on it, waits for both (at most 5 s): the files then stay as they are, and a new
+/// hub may take the directory, as after a process has exited.
+fn wait_for_store_closed(data_dir: &Path) {
+    let wal_left = || {
+        std::fs::read_dir(data_dir).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().ends_with("-wal"))
+        })
+    };
+    // The hub's lock is an OS file lock; taking it (and letting it go at once) says it is free.
+    let locked = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(data_dir.join("hubbub.lock"))
+            .is_ok_and(|file| file.try_lock().is_err())
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while (wal_left() || locked()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// What a hub process printed on stdout and logged on stderr, filled as it comes.
+#[derive(Clone, Default)]
+struct Output {
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+/// A child process running the `hubbub` binary.
+struct Process {
+    child: Child,
+    output: Output,
+}
+
+impl Process {
+    fn spawn(data_dir: &Path, args: &[String]) -> (Process, String) {
         let mut child = Command::new(hub_binary())
-            .arg("serve")
-            .args(["--bind", "127.0.0.1:0", "--no-discovery", "--name", "Test Hub", "--data-dir"])
-            .arg(&data_dir)
-            .args(&args)
+            .args(serve_args(data_dir, args))
             .env("HUBBUB_LOG", "hubbub_server=debug,info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the hubbub binary");
-        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let output = Output::default();
         let err_pipe = child.stderr.take().expect("stderr");
-        let sink = std::sync::Arc::clone(&stderr);
+        let sink = Arc::clone(&output.stderr);
         std::thread::spawn(move || {
             for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
                 sink.lock().unwrap().push_str(&(line + "\n"));
@@ -86,8 +221,7 @@ impl TestHub {
         });
         let (tx, rx) = mpsc::channel();
         let out = child.stdout.take().expect("stdout");
-        let stdout = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let printed = std::sync::Arc::clone(&stdout);
+        let printed = Arc::clone(&output.stdout);
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix("listening on ") {
@@ -100,10 +234,74 @@ impl TestHub {
             Ok(url) => url,
             Err(_) => {
                 let _ = child.kill();
-                panic!("hub did not print its address; stderr:\n{}", stderr.lock().unwrap());
+                panic!("hub did not print its address; stderr:\n{}", output.stderr.lock().unwrap());
             }
         };
-        TestHub { child: Some(child), url, data_dir, _tmp: None, args, stderr, stdout }
+        (Process { child, output }, url)
+    }
+}
+
+/// How a [`TestHub`] runs.
+enum Running {
+    InProcess(InProcess),
+    Process(Process),
+}
+
+/// A running hub: in this process ([`TestHub::start`]) or the binary ([`TestHub::start_process`]).
+/// Stopped when dropped, if still running: an in-process hub shuts down gracefully, a process is
+/// killed.
+pub struct TestHub {
+    running: Option<Running>,
+    in_process: bool,
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// The data directory; kept when the hub restarts on it.
+    pub data_dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    args: Vec<String>,
+    /// What the last process printed on stdout and logged on stderr (process hubs only).
+    output: Option<Output>,
+}
+
+impl TestHub {
+    /// Starts a hub in this process on 127.0.0.1:0, with a fresh temporary data directory and extra
+    /// `hubbub serve` flags (`args`). Its log goes to the test's captured output.
+    pub fn start(args: &[&str]) -> TestHub {
+        TestHub::fresh(true, args)
+    }
+
+    /// Starts the `hubbub` binary as a process on 127.0.0.1:0, with a fresh temporary data directory
+    /// and extra flags; for tests that kill it, read what it prints, or need `main`'s own behaviour.
+    pub fn start_process(args: &[&str]) -> TestHub {
+        TestHub::fresh(false, args)
+    }
+
+    fn fresh(in_process: bool, args: &[&str]) -> TestHub {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut hub = TestHub {
+            running: None,
+            in_process,
+            url: String::new(),
+            data_dir: tmp.path().to_owned(),
+            _tmp: Some(tmp),
+            args: args.iter().map(|s| (*s).to_owned()).collect(),
+            output: None,
+        };
+        hub.launch();
+        hub
+    }
+
+    fn launch(&mut self) {
+        let (running, url) = if self.in_process {
+            let (hub, url) = InProcess::start(hub_config(&self.data_dir, &self.args));
+            (Running::InProcess(hub), url)
+        } else {
+            let (process, url) = Process::spawn(&self.data_dir, &self.args);
+            self.output = Some(process.output.clone());
+            (Running::Process(process), url)
+        };
+        self.running = Some(running);
+        self.url = url;
     }
 
     /// A client for this hub.
@@ -111,43 +309,65 @@ impl TestHub {
         HubClient::new(self.url.clone())
     }
 
-    /// What the hub printed on stdout so far.
+    fn output(&self) -> &Output {
+        assert!(!self.in_process, "an in-process hub prints nothing: use TestHub::start_process");
+        self.output.as_ref().expect("the process started")
+    }
+
+    /// What the hub process printed on stdout so far.
     pub fn printed(&self) -> String {
-        self.stdout.lock().unwrap().clone()
+        self.output().stdout.lock().unwrap().clone()
     }
 
-    /// What the hub logged so far.
+    /// What the hub process logged so far. (An in-process hub logs into the test's output.)
     pub fn log(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.output().stderr.lock().unwrap().clone()
     }
 
-    /// Sends SIGTERM (graceful shutdown) and waits for the process to exit; returns whether it exited 0.
+    /// Shuts the hub down gracefully (SIGTERM for a process) and waits until it has stopped; returns
+    /// whether it stopped cleanly (`serve` returned `Ok`, or the process exited 0).
     pub fn terminate(&mut self) -> bool {
-        self.child.take().is_some_and(terminate_child)
-    }
-
-    /// Kills the process with SIGKILL, like a crash.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        match self.running.take() {
+            Some(Running::InProcess(mut hub)) => hub.stop(),
+            Some(Running::Process(p)) => terminate_child(p.child),
+            None => false,
         }
     }
 
-    /// Starts a new hub process on the same data directory (after [`TestHub::terminate`] or [`TestHub::kill`]).
+    /// Kills the hub process with SIGKILL, like a crash. Only a process can crash like that: an
+    /// in-process hub panics here.
+    pub fn kill(&mut self) {
+        match self.running.take() {
+            Some(Running::InProcess(_)) => {
+                panic!("only a hub process can be killed: use TestHub::start_process")
+            }
+            Some(Running::Process(mut p)) => {
+                let _ = p.child.kill();
+                let _ = p.child.wait();
+            }
+            None => {}
+        }
+    }
+
+    /// Starts the hub again, the same way and with the same flags, on the same data directory (after
+    /// [`TestHub::terminate`] or [`TestHub::kill`]).
     pub fn restart(&mut self) {
-        assert!(self.child.is_none(), "stop the hub before restarting it");
-        let mut next = TestHub::spawn(self.data_dir.clone(), self.args.clone());
-        self.child = next.child.take();
-        self.url = std::mem::take(&mut next.url);
-        self.stderr = std::sync::Arc::clone(&next.stderr);
-        self.stdout = std::sync::Arc::clone(&next.stdout);
+        assert!(self.running.is_none(), "stop the hub before restarting it");
+        self.launch();
     }
 }
 
 impl Drop for TestHub {
     fn drop(&mut self) {
-        self.kill();
+        match self.running.take() {
+            // Dropping it shuts it down and waits, so the data directory outlives the hub.
+            Some(Running::InProcess(hub)) => drop(hub),
+            Some(Running::Process(mut p)) => {
+                let _ = p.child.kill();
+                let _ = p.child.wait();
+            }
+            None => {}
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use hubbub_tests::{TestHub, hub_binary};
 
 #[tokio::test]
 async fn startup_prints_the_address_join_urls_and_a_qr_code() {
-    let hub = TestHub::start(&[]);
+    let hub = TestHub::start_process(&[]);
     // The join URL and the QR code follow the address line; give the reader thread a moment.
     let mut printed = String::new();
     for _ in 0..50 {
@@ -30,7 +30,7 @@ async fn settings_come_from_the_config_file_and_flags_win() {
     let file = dir.path().join("hubbub.toml");
     std::fs::write(&file, "name = \"Attic Hub\"\npin = \"2468\"\n").unwrap();
     let path = file.to_str().unwrap();
-    let hub = TestHub::start(&["--config", path]);
+    let hub = TestHub::start_process(&["--config", path]);
     let info = hub.client().info().await.unwrap();
     // TestHub passes `--name "Test Hub"`, a flag, which wins over the file's name; the PIN comes from the file.
     assert_eq!(info.name, "Test Hub");

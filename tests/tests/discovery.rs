@@ -18,7 +18,7 @@ const DEADLINE: Duration = Duration::from_secs(90);
 
 #[tokio::test]
 async fn a_hub_started_with_no_discovery_says_so() {
-    let hub = TestHub::start(&[]);
+    let hub = TestHub::start_process(&[]);
     let body: HubsResponse =
         reqwest::get(format!("{}/api/hubs", hub.url)).await.unwrap().json().await.unwrap();
     assert!(body.hubs.is_empty());

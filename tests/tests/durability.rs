@@ -71,7 +71,7 @@ async fn all_messages(client: &HubClient, s: &Session) -> Vec<hubbub_protocol::C
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_message_survives_sigkill_exactly_once() {
-    let mut hub = TestHub::start(&["--message-rate", "0"]);
+    let mut hub = TestHub::start_process(&["--message-rate", "0"]);
     let client = hub.client();
     let sent = Arc::new(Mutex::new(Vec::new()));
     let acked = Arc::new(Mutex::new(HashMap::new()));

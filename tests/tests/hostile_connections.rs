@@ -128,7 +128,7 @@ impl Bystanders {
 
 #[tokio::test]
 async fn silent_and_slowloris_connections_are_closed_at_the_header_deadline() {
-    let hub = TestHub::start(&["--header-timeout-secs", "2"]);
+    let hub = TestHub::start_process(&["--header-timeout-secs", "2"]);
     let addr = hub_addr(&hub);
     let mut guests = Bystanders::join(&hub).await;
 
@@ -183,8 +183,12 @@ async fn silent_and_slowloris_connections_are_closed_at_the_header_deadline() {
 #[tokio::test]
 async fn connections_beyond_the_per_address_cap_are_refused_and_other_addresses_get_in() {
     let cap = 20;
-    let hub =
-        TestHub::start(&["--max-connections-per-address", &cap.to_string(), "--header-timeout-secs", "120"]);
+    let hub = TestHub::start_process(&[
+        "--max-connections-per-address",
+        &cap.to_string(),
+        "--header-timeout-secs",
+        "120",
+    ]);
     let addr = hub_addr(&hub);
     let flooder: IpAddr = [127, 0, 0, 2].into();
     let mut guests = Bystanders::join(&hub).await;
@@ -232,7 +236,7 @@ async fn connections_beyond_the_per_address_cap_are_refused_and_other_addresses_
 #[tokio::test]
 async fn a_flood_that_would_use_up_the_open_files_leaves_the_reserve_for_guests() {
     // 160 connections in all, 40 of them kept for addresses holding few.
-    let hub = TestHub::start(&[
+    let hub = TestHub::start_process(&[
         "--max-connections",
         "160",
         "--connection-reserve",
@@ -291,7 +295,7 @@ async fn a_flood_that_would_use_up_the_open_files_leaves_the_reserve_for_guests(
 
 #[tokio::test]
 async fn a_second_hub_on_the_same_data_directory_is_refused_and_names_the_first() {
-    let mut hub = TestHub::start(&[]);
+    let mut hub = TestHub::start_process(&[]);
     let mut guests = Bystanders::join(&hub).await;
 
     let second = Command::new(hub_binary())

@@ -70,7 +70,7 @@ fn code(body: &Value) -> &str {
 
 #[tokio::test]
 async fn a_name_in_use_cannot_be_taken_or_renamed_into_and_invisible_characters_are_refused() {
-    let hub = TestHub::start(&[]);
+    let hub = TestHub::start_process(&[]);
     let (_alice, _alice_conn) = guest(&hub, 1, "Alice", None).await;
     let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
     let (cy, mut sender) = guest(&hub, 3, "Cy", None).await;
@@ -140,7 +140,7 @@ async fn a_name_in_use_cannot_be_taken_or_renamed_into_and_invisible_characters_
 
 #[tokio::test]
 async fn wrong_pins_from_many_addresses_pause_pins_hub_wide() {
-    let hub = TestHub::start(&["--pin", "4321"]);
+    let hub = TestHub::start_process(&["--pin", "4321"]);
     let (_bea, mut bystander) = guest(&hub, 2, "Bea", Some("4321")).await;
     let (cy, mut sender) = guest(&hub, 3, "Cy", Some("4321")).await;
     bystander_hears(&mut sender, &mut bystander, "before", 3).await;
@@ -186,7 +186,7 @@ async fn wrong_pins_from_many_addresses_pause_pins_hub_wide() {
 
 #[tokio::test]
 async fn one_address_cannot_flood_the_hub_with_users() {
-    let hub = TestHub::start(&[]);
+    let hub = TestHub::start_process(&[]);
     let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
     let (_cy, mut sender) = guest(&hub, 3, "Cy", None).await;
     bystander_hears(&mut sender, &mut bystander, "before", 3).await;
@@ -221,7 +221,7 @@ async fn one_address_cannot_flood_the_hub_with_users() {
 #[tokio::test]
 async fn a_join_flood_from_many_addresses_meets_the_hub_wide_budget() {
     // A small hub-wide budget so a few addresses reach it: each address stays under its own.
-    let hub = TestHub::start(&["--join-rate-hub", "12"]);
+    let hub = TestHub::start_process(&["--join-rate-hub", "12"]);
     let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
     let (cy, mut sender) = guest(&hub, 3, "Cy", None).await;
     let mut answers = Vec::new();
@@ -244,4 +244,43 @@ async fn a_join_flood_from_many_addresses_meets_the_hub_wide_budget() {
     let (status, body) = join_from(&hub, 3, json!({"display_name": "Cy"}), Some(&cy.secret)).await;
     assert_eq!(status, 200, "{body}");
     bystander_hears(&mut sender, &mut bystander, "after", 3).await;
+}
+
+#[tokio::test]
+async fn a_rename_flood_is_refused_after_the_budget_and_the_lists_keep_the_last_name() {
+    let hub = TestHub::start_process(&["--rename-rate", "5"]);
+    let (_bea, mut bystander) = guest(&hub, 2, "Bea", None).await;
+    let (cy, mut sender) = guest(&hub, 3, "Cy", None).await;
+
+    // Five renames a minute go through; each is a change every online list hears about.
+    for i in 1..=5 {
+        let name = format!("Cy {i}");
+        let (status, body) = join_from(&hub, 3, json!({"display_name": name}), Some(&cy.secret)).await;
+        assert_eq!((status, body["user"]["display_name"].as_str()), (200, Some(name.as_str())), "{body}");
+    }
+    // The sixth is refused, with when to try again, and the name stays the fifth.
+    let (status, body) = join_from(&hub, 3, json!({"display_name": "Cy 6"}), Some(&cy.secret)).await;
+    assert_eq!((status, code(&body)), (429, "rate_limited"), "{body}");
+    assert!(body["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0 && ms <= 60_000), "{body}");
+    // Coming back under the same name is not a rename, and is not refused.
+    let (status, body) = join_from(&hub, 3, json!({"display_name": "Cy 5"}), Some(&cy.secret)).await;
+    assert_eq!((status, body["user"]["display_name"].as_str()), (200, Some("Cy 5")), "{body}");
+
+    let online: Value = reqwest::Client::new()
+        .get(format!("{}/api/users/online?q=cy", hub.url))
+        .bearer_auth(&cy.secret)
+        .send()
+        .await
+        .expect("online list")
+        .json()
+        .await
+        .expect("JSON");
+    let names: Vec<&str> = online["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["display_name"].as_str())
+        .collect();
+    assert_eq!(names, ["Cy 5"], "{online}");
+    bystander_hears(&mut sender, &mut bystander, "after renames", 3).await;
 }

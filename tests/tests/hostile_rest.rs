@@ -25,7 +25,7 @@ struct Scene {
 
 impl Scene {
     async fn start() -> Scene {
-        let hub = TestHub::start(&[]);
+        let hub = TestHub::start_process(&[]);
         let client = hub.client();
         let (_t, talker) = join_and_connect(&client, "Talker").await;
         let (_b, bystander) = join_and_connect(&client, "Bystander").await;

@@ -100,7 +100,8 @@ async fn bad_pings_get_specific_errors_on_the_socket_and_over_rest() {
 
 #[tokio::test]
 async fn mentions_and_pings_stay_in_the_inbox_across_restarts_until_read() {
-    let mut hub = TestHub::start(&[]);
+    // A process, so the restarts can be crashes (SIGKILL): the inbox is on disk, not only flushed at exit.
+    let mut hub = TestHub::start_process(&[]);
     let client = hub.client();
     let (ann, mut a) = join_and_connect(&client, "Ann").await;
     let (bo, mut b) = join_and_connect(&client, "Bo Lee").await;

@@ -180,7 +180,8 @@ async fn chosen_status_and_idle_tabs_show_to_others() {
 
 #[tokio::test]
 async fn a_restarted_hub_starts_with_nobody_online() {
-    let mut hub = TestHub::start(&[]);
+    // A process, so the restart follows a crash (SIGKILL), which leaves no chance to tidy up presence.
+    let mut hub = TestHub::start_process(&[]);
     let client = hub.client();
     let (ann, _a) = join_and_connect(&client, "Ann").await;
     let (_bo, _b) = join_and_connect(&client, "Bo").await;

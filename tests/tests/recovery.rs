@@ -44,7 +44,7 @@ async fn acked(conn: &mut Connection, frame: ClientFrame) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_client_replays_exactly_what_it_missed_while_others_keep_sending() {
-    let hub = TestHub::start(&["--message-rate", "0"]);
+    let hub = TestHub::start(&["--message-rate", "0", "--reaction-rate", "0"]);
     let client = hub.client();
     let (ann, a) = join_and_connect(&client, "Ann").await;
     let (_bo, mut b) = join_and_connect(&client, "Bo").await;

@@ -263,7 +263,8 @@ async fn a_sender_over_the_rate_limit_gets_an_error_not_a_disconnect() {
 
 #[tokio::test]
 async fn read_marks_give_receipts_and_unread_counts() {
-    let mut hub = TestHub::start(&[]);
+    // A process, so the restart follows a crash (SIGKILL): acknowledged read marks are on disk.
+    let mut hub = TestHub::start_process(&[]);
     let client = hub.client();
     let (ann, mut a) = join_and_connect(&client, "Ann").await;
     let (bo, mut b) = join_and_connect(&client, "Bo").await;
@@ -383,6 +384,11 @@ async fn ephemeral_rooms_are_invite_only_and_never_touch_the_disk() {
     let (cy, _c) = join_and_connect(&client, "Cy").await;
     let room = create(&client, &ann, "Snack Run", RoomKind::Ephemeral).await;
     assert_eq!((room.id.as_str(), room.kind), ("_snack-run", RoomKind::Ephemeral));
+    // A party's chat room is `_party-{code}`: a guest's room by that name gets another slug.
+    let lookalike = create(&client, &ann, "Party XYZW", RoomKind::Ephemeral).await;
+    assert_eq!(lookalike.id, "_room-party-xyzw");
+    let open = create(&client, &ann, "Party XYZW", RoomKind::Open).await;
+    assert_eq!(open.id, "party-xyzw", "on disk, slugs never start with `_`");
     subscribed_to(&mut a, "room:_snack-run").await;
     assert_eq!(
         api_error(client.post_json::<_, Room>(&bo, "/api/rooms/_snack-run/join", &()).await),

@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod fanout;
+pub mod flood;
 pub mod idle;
 pub mod reconnect;
 pub mod startup;

@@ -77,8 +77,11 @@ pub enum ErrorCode {
     InvalidEmoji,
     /// The direct conversation is not accepted yet (or was declined or blocked).
     DmNotAccepted,
-    /// Too many requests in a short time.
+    /// Too many requests in a short time; `retry_after_ms` says when to try again.
     RateLimited,
+    /// A hard cap is reached (distinct reactions on a message, live parties, rooms on the hub):
+    /// retrying soon will not help until something is removed or ends.
+    LimitReached,
     /// No party has that code.
     NoSuchParty,
     /// The host removed you from this party; you cannot rejoin it.
@@ -137,6 +140,7 @@ impl ErrorCode {
             Self::InvalidEmoji => "invalid_emoji",
             Self::DmNotAccepted => "dm_not_accepted",
             Self::RateLimited => "rate_limited",
+            Self::LimitReached => "limit_reached",
             Self::NoSuchParty => "no_such_party",
             Self::Kicked => "kicked",
             Self::PartyFull => "party_full",
@@ -191,6 +195,7 @@ mod tests {
             ErrorCode::InvalidEmoji,
             ErrorCode::DmNotAccepted,
             ErrorCode::RateLimited,
+            ErrorCode::LimitReached,
             ErrorCode::NoSuchParty,
             ErrorCode::Kicked,
             ErrorCode::PartyFull,

@@ -112,6 +112,9 @@ pub struct ServeArgs {
     /// New users the whole hub creates in a minute; 0 for no limit. [default: 300]
     #[arg(long, env = "HUBBUB_JOIN_RATE_HUB")]
     pub join_rate_hub: Option<usize>,
+    /// Renames one user may make in a minute; 0 for no limit. [default: 5]
+    #[arg(long, env = "HUBBUB_RENAME_RATE")]
+    pub rename_rate: Option<usize>,
     /// Wrong PINs one client address may give in a minute. [default: 10]
     #[arg(long, env = "HUBBUB_PIN_FAIL_RATE")]
     pub pin_fail_rate: Option<usize>,
@@ -145,6 +148,67 @@ pub struct ServeArgs {
     /// Connections kept for addresses holding few when a flood fills the rest. [default: 256]
     #[arg(long, env = "HUBBUB_CONNECTION_RESERVE")]
     pub connection_reserve: Option<usize>,
+    /// Rooms one user may create in 10 minutes; 0 for no limit. [default: 10]
+    #[arg(long, env = "HUBBUB_ROOM_RATE")]
+    pub room_rate: Option<usize>,
+    /// Rooms created from one client address in 10 minutes; 0 for no limit. [default: 100]
+    #[arg(long, env = "HUBBUB_ROOM_RATE_PER_ADDRESS")]
+    pub room_rate_per_address: Option<usize>,
+    /// Rooms guests may create on the hub in all; 0 for no cap. [default: 1000]
+    #[arg(long, env = "HUBBUB_MAX_ROOMS")]
+    pub max_rooms: Option<usize>,
+    /// Parties one user may create in 10 minutes; 0 for no limit. [default: 10]
+    #[arg(long, env = "HUBBUB_PARTY_RATE")]
+    pub party_rate: Option<usize>,
+    /// Parties created from one client address in 10 minutes; 0 for no limit. [default: 100]
+    #[arg(long, env = "HUBBUB_PARTY_RATE_PER_ADDRESS")]
+    pub party_rate_per_address: Option<usize>,
+    /// Parties not yet over one user may have created at once; 0 for no cap. [default: 2]
+    #[arg(long, env = "HUBBUB_PARTY_LIVE_PER_USER")]
+    pub party_live_per_user: Option<usize>,
+    /// Parties not yet over on the hub at once; 0 for no cap. [default: 500]
+    #[arg(long, env = "HUBBUB_PARTY_MAX_LIVE")]
+    pub party_max_live: Option<usize>,
+    /// Seconds an ended party stays before it is dropped and its code freed. [default: 3600]
+    #[arg(long, env = "HUBBUB_PARTY_EXPIRY_SECS")]
+    pub party_expiry_secs: Option<u64>,
+    /// Question packs one user may import in 10 minutes; 0 for no limit. [default: 5]
+    #[arg(long, env = "HUBBUB_PACK_RATE")]
+    pub pack_rate: Option<usize>,
+    /// Question packs imported from one client address in 10 minutes; 0 for no limit. [default: 20]
+    #[arg(long, env = "HUBBUB_PACK_RATE_PER_ADDRESS")]
+    pub pack_rate_per_address: Option<usize>,
+    /// Question packs imported on the whole hub in 10 minutes; 0 for no limit. [default: 30]
+    #[arg(long, env = "HUBBUB_PACK_RATE_HUB")]
+    pub pack_rate_hub: Option<usize>,
+    /// Room invitations one user may send in 10 minutes; 0 for no limit. [default: 60]
+    #[arg(long, env = "HUBBUB_INVITE_RATE")]
+    pub invite_rate: Option<usize>,
+    /// Room invitations sent from one client address in 10 minutes; 0 for no limit. [default: 600]
+    #[arg(long, env = "HUBBUB_INVITE_RATE_PER_ADDRESS")]
+    pub invite_rate_per_address: Option<usize>,
+    /// Conversation requests one user may make in 10 minutes; 0 for no limit. [default: 20]
+    #[arg(long, env = "HUBBUB_DM_REQUEST_RATE")]
+    pub dm_request_rate: Option<usize>,
+    /// Conversation requests made from one client address in 10 minutes; 0 for no limit. [default: 200]
+    #[arg(long, env = "HUBBUB_DM_REQUEST_RATE_PER_ADDRESS")]
+    pub dm_request_rate_per_address: Option<usize>,
+    /// Reactions one user may add or remove in 10 seconds; 0 for no limit. [default: 30]
+    #[arg(long, env = "HUBBUB_REACTION_RATE")]
+    pub reaction_rate: Option<usize>,
+    /// Distinct reactions one message may carry; 0 for no cap. [default: 20]
+    #[arg(long, env = "HUBBUB_REACTION_MAX_DISTINCT")]
+    pub reaction_max_distinct: Option<usize>,
+    /// Status changes (set_status, set_activity) one user may make in a minute; 0 for no limit. [default: 30]
+    #[arg(long, env = "HUBBUB_STATUS_RATE")]
+    pub status_rate: Option<usize>,
+    /// Searches one user may run in 10 seconds; 0 for no limit. [default: 20]
+    #[arg(long, env = "HUBBUB_SEARCH_RATE")]
+    pub search_rate: Option<usize>,
+    /// Milliseconds per which at most one typing change of a user in a channel reaches the others.
+    /// [default: 1000]
+    #[arg(long, env = "HUBBUB_TYPING_WINDOW_MS")]
+    pub typing_window_ms: Option<u64>,
 }
 
 impl ServeArgs {
@@ -168,6 +232,7 @@ impl ServeArgs {
             message_rate: self.message_rate,
             join_rate: self.join_rate,
             join_rate_hub: self.join_rate_hub,
+            rename_rate: self.rename_rate,
             pin_fail_rate: self.pin_fail_rate,
             pin_fail_rate_hub: self.pin_fail_rate_hub,
             pin_lockout_max_secs: self.pin_lockout_max_secs,
@@ -178,6 +243,26 @@ impl ServeArgs {
             max_connections_per_address: self.max_connections_per_address,
             max_connections: self.max_connections,
             connection_reserve: self.connection_reserve,
+            room_rate: self.room_rate,
+            room_rate_per_address: self.room_rate_per_address,
+            max_rooms: self.max_rooms,
+            party_rate: self.party_rate,
+            party_rate_per_address: self.party_rate_per_address,
+            party_live_per_user: self.party_live_per_user,
+            party_max_live: self.party_max_live,
+            party_expiry_secs: self.party_expiry_secs,
+            pack_rate: self.pack_rate,
+            pack_rate_per_address: self.pack_rate_per_address,
+            pack_rate_hub: self.pack_rate_hub,
+            invite_rate: self.invite_rate,
+            invite_rate_per_address: self.invite_rate_per_address,
+            dm_request_rate: self.dm_request_rate,
+            dm_request_rate_per_address: self.dm_request_rate_per_address,
+            reaction_rate: self.reaction_rate,
+            reaction_max_distinct: self.reaction_max_distinct,
+            status_rate: self.status_rate,
+            search_rate: self.search_rate,
+            typing_window_ms: self.typing_window_ms,
             ..FileConfig::default()
         }
         .apply(&mut config);

@@ -6,6 +6,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// The window of the budgets on creating things (rooms, parties, packs, invitations, conversation
+/// requests): the `*_rate` settings count per this long.
+pub const CREATE_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// The window of the quick budgets (reactions, searches).
+pub const QUICK_WINDOW: Duration = Duration::from_secs(10);
+/// The window of the status budget (`set_status` and `set_activity`).
+pub const STATUS_WINDOW: Duration = Duration::from_secs(60);
+
 /// The port a hub listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7470;
 
@@ -55,6 +63,8 @@ pub struct Config {
     /// New users the whole hub creates in a minute (0: no limit): what a LAN of spoofed addresses can
     /// add to the database.
     pub join_rate_hub: usize,
+    /// Renames one user may make in a minute (0: no limit); each reaches every online list.
+    pub rename_rate: usize,
     /// Wrong PINs one client address may give in a minute before it is refused.
     pub pin_fail_rate: usize,
     /// Wrong PINs the whole hub takes in a minute before every PIN is refused for a lockout that
@@ -83,6 +93,48 @@ pub struct Config {
     /// Connections kept back from a flood: once only this many are left, new connections are
     /// accepted only from addresses holding a few, so guests can still join and reconnect.
     pub connection_reserve: usize,
+    // Budgets: what one guest may create or make the hub relay. A rate of 0 is no limit; rates
+    // count per CREATE_WINDOW (10 minutes) unless they say otherwise.
+    /// Rooms one user may create.
+    pub room_rate: usize,
+    /// Rooms created from one client address.
+    pub room_rate_per_address: usize,
+    /// Rooms guests may create on the hub in all (the Lobby and party rooms aside; 0: no cap).
+    pub max_rooms: usize,
+    /// Parties one user may create.
+    pub party_rate: usize,
+    /// Parties created from one client address.
+    pub party_rate_per_address: usize,
+    /// Parties not yet over that one user may have created at once (0: no cap).
+    pub party_live_per_user: usize,
+    /// Parties not yet over on the hub at once (0: no cap).
+    pub party_max_live: usize,
+    /// How long an ended party (podium) stays; then it is dropped and its code can be used again.
+    pub party_expiry: Duration,
+    /// Question packs one user may import.
+    pub pack_rate: usize,
+    /// Question packs imported from one client address.
+    pub pack_rate_per_address: usize,
+    /// Question packs imported on the whole hub.
+    pub pack_rate_hub: usize,
+    /// Room invitations one user may send.
+    pub invite_rate: usize,
+    /// Room invitations sent from one client address.
+    pub invite_rate_per_address: usize,
+    /// Conversation (DM) requests one user may make.
+    pub dm_request_rate: usize,
+    /// Conversation (DM) requests made from one client address.
+    pub dm_request_rate_per_address: usize,
+    /// Reactions (added or removed) one user may toggle in 10 seconds.
+    pub reaction_rate: usize,
+    /// Distinct reactions (emoji) one message may carry (0: no cap).
+    pub reaction_max_distinct: usize,
+    /// Status changes (`set_status`, `set_activity`) one user may make in a minute.
+    pub status_rate: usize,
+    /// Searches one user may run in 10 seconds.
+    pub search_rate: usize,
+    /// At most one typing change per user and channel reaches the others per this window.
+    pub typing_window: Duration,
 }
 
 impl Default for Config {
@@ -106,6 +158,7 @@ impl Default for Config {
             message_rate: 50,
             join_rate: 30,
             join_rate_hub: 300,
+            rename_rate: 5,
             pin_fail_rate: 10,
             pin_fail_rate_hub: 30,
             pin_lockout_max: Duration::from_secs(15 * 60),
@@ -116,6 +169,26 @@ impl Default for Config {
             max_connections_per_address: 4096,
             max_connections: 0,
             connection_reserve: 256,
+            room_rate: 10,
+            room_rate_per_address: 100,
+            max_rooms: 1000,
+            party_rate: 10,
+            party_rate_per_address: 100,
+            party_live_per_user: 2,
+            party_max_live: 500,
+            party_expiry: Duration::from_secs(60 * 60),
+            pack_rate: 5,
+            pack_rate_per_address: 20,
+            pack_rate_hub: 30,
+            invite_rate: 60,
+            invite_rate_per_address: 600,
+            dm_request_rate: 20,
+            dm_request_rate_per_address: 200,
+            reaction_rate: 30,
+            reaction_max_distinct: 20,
+            status_rate: 30,
+            search_rate: 20,
+            typing_window: Duration::from_secs(1),
         }
     }
 }
@@ -153,6 +226,7 @@ pub struct FileConfig {
     pub message_rate: Option<usize>,
     pub join_rate: Option<usize>,
     pub join_rate_hub: Option<usize>,
+    pub rename_rate: Option<usize>,
     pub pin_fail_rate: Option<usize>,
     pub pin_fail_rate_hub: Option<usize>,
     pub pin_lockout_max_secs: Option<u64>,
@@ -163,6 +237,26 @@ pub struct FileConfig {
     pub max_connections_per_address: Option<usize>,
     pub max_connections: Option<usize>,
     pub connection_reserve: Option<usize>,
+    pub room_rate: Option<usize>,
+    pub room_rate_per_address: Option<usize>,
+    pub max_rooms: Option<usize>,
+    pub party_rate: Option<usize>,
+    pub party_rate_per_address: Option<usize>,
+    pub party_live_per_user: Option<usize>,
+    pub party_max_live: Option<usize>,
+    pub party_expiry_secs: Option<u64>,
+    pub pack_rate: Option<usize>,
+    pub pack_rate_per_address: Option<usize>,
+    pub pack_rate_hub: Option<usize>,
+    pub invite_rate: Option<usize>,
+    pub invite_rate_per_address: Option<usize>,
+    pub dm_request_rate: Option<usize>,
+    pub dm_request_rate_per_address: Option<usize>,
+    pub reaction_rate: Option<usize>,
+    pub reaction_max_distinct: Option<usize>,
+    pub status_rate: Option<usize>,
+    pub search_rate: Option<usize>,
+    pub typing_window_ms: Option<u64>,
 }
 
 /// Why a configuration was refused.
@@ -186,6 +280,7 @@ impl FileConfig {
 
     /// Applies the file's settings over `config`.
     pub fn apply(self, config: &mut Config) {
+        self.apply_budgets(config);
         let secs = Duration::from_secs;
         if let Some(v) = self.bind {
             config.bind = v;
@@ -241,6 +336,9 @@ impl FileConfig {
         if let Some(v) = self.join_rate_hub {
             config.join_rate_hub = v;
         }
+        if let Some(v) = self.rename_rate {
+            config.rename_rate = v;
+        }
         if let Some(v) = self.pin_fail_rate {
             config.pin_fail_rate = v;
         }
@@ -270,6 +368,40 @@ impl FileConfig {
         }
         if let Some(v) = self.connection_reserve {
             config.connection_reserve = v;
+        }
+    }
+
+    fn apply_budgets(&self, config: &mut Config) {
+        let counts = [
+            (self.room_rate, &mut config.room_rate),
+            (self.room_rate_per_address, &mut config.room_rate_per_address),
+            (self.max_rooms, &mut config.max_rooms),
+            (self.party_rate, &mut config.party_rate),
+            (self.party_rate_per_address, &mut config.party_rate_per_address),
+            (self.party_live_per_user, &mut config.party_live_per_user),
+            (self.party_max_live, &mut config.party_max_live),
+            (self.pack_rate, &mut config.pack_rate),
+            (self.pack_rate_per_address, &mut config.pack_rate_per_address),
+            (self.pack_rate_hub, &mut config.pack_rate_hub),
+            (self.invite_rate, &mut config.invite_rate),
+            (self.invite_rate_per_address, &mut config.invite_rate_per_address),
+            (self.dm_request_rate, &mut config.dm_request_rate),
+            (self.dm_request_rate_per_address, &mut config.dm_request_rate_per_address),
+            (self.reaction_rate, &mut config.reaction_rate),
+            (self.reaction_max_distinct, &mut config.reaction_max_distinct),
+            (self.status_rate, &mut config.status_rate),
+            (self.search_rate, &mut config.search_rate),
+        ];
+        for (value, field) in counts {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+        if let Some(v) = self.party_expiry_secs {
+            config.party_expiry = Duration::from_secs(v);
+        }
+        if let Some(v) = self.typing_window_ms {
+            config.typing_window = Duration::from_millis(v);
         }
     }
 }
@@ -330,6 +462,12 @@ impl Config {
         {
             return invalid("pin_lockout_max_secs", "must be between 60 and 86400");
         }
+        if self.party_expiry.is_zero() || self.party_expiry > Duration::from_secs(7 * 24 * 60 * 60) {
+            return invalid("party_expiry_secs", "must be between 1 and 604800 (a week)");
+        }
+        if self.typing_window.is_zero() || self.typing_window > Duration::from_secs(10) {
+            return invalid("typing_window_ms", "must be between 1 and 10000");
+        }
         if self.token_ttl.is_zero() {
             return invalid("token_ttl_secs", "must be at least 1");
         }
@@ -356,6 +494,12 @@ mod tests {
         assert_eq!(c.heartbeat, Duration::from_secs(5));
         assert_eq!(c.pin.as_deref(), Some("42"));
         assert!(toml::from_str::<FileConfig>("nmae = \"x\"").is_err());
+        let file: FileConfig =
+            toml::from_str("room_rate = 3\nparty_expiry_secs = 5\ntyping_window_ms = 250").unwrap();
+        file.apply(&mut c);
+        assert_eq!((c.room_rate, c.party_expiry), (3, Duration::from_secs(5)));
+        assert_eq!(c.typing_window, Duration::from_millis(250));
+        assert_eq!(c.search_rate, Config::default().search_rate, "unset keys keep their defaults");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::discovery::{self, Discovery};
 use crate::notify::Notify;
 use crate::party::Parties;
 use crate::presence::Presence;
+use crate::status::Statuses;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::time::now_ms;
 
@@ -43,6 +44,8 @@ struct Inner {
     notify: Notify,
     /// Party sessions, each run by its own task.
     parties: Parties,
+    /// Chosen statuses and tab activity.
+    statuses: Statuses,
     /// What the hub says about itself (its id is kept in the database) and the PIN: the host may
     /// change the name and the PIN while the hub runs.
     live: std::sync::RwLock<Live>,
@@ -100,12 +103,14 @@ impl Hub {
         let chat = Chat::new(core.clone(), notify.clone());
         let parties = Parties::new(core.clone(), chat.clone(), notify.clone());
         let joins = Joins::new(core.clone());
+        let statuses = Statuses::new(core.clone());
         Ok(Hub {
             inner: Arc::new(Inner {
                 core,
                 chat,
                 notify,
                 parties,
+                statuses,
                 live,
                 joins,
                 discovery: discovery::Shared::default(),
@@ -131,6 +136,10 @@ impl Hub {
 
     pub fn parties(&self) -> &Parties {
         &self.inner.parties
+    }
+
+    pub fn statuses(&self) -> &Statuses {
+        &self.inner.statuses
     }
 
     pub fn config(&self) -> &Config {
@@ -233,14 +242,18 @@ impl Hub {
         self.inner.connections.load(Ordering::Relaxed)
     }
 
-    /// The periodic work: flushes presence diffs; every `sweep` ends expired typing states and
-    /// forgets stale rate-limit entries.
+    /// The periodic work: flushes presence diffs and typing changes whose window ended; every
+    /// `sweep` ends expired typing states, drops expired parties and forgets stale rate-limit
+    /// entries.
     pub fn tick(&self, now: Instant, sweep: bool) {
         self.presence().flush(now, self.core().registry());
+        self.chat().flush(now);
         if sweep {
             self.chat().sweep(now);
             self.notify().sweep(now);
             self.inner.joins.sweep(now);
+            self.parties().sweep(now);
+            self.statuses().sweep(now);
         }
     }
 }

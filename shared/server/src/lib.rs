@@ -34,6 +34,7 @@ pub mod party;
 pub mod presence;
 pub mod ratelimit;
 pub mod reply;
+pub mod status;
 pub mod store;
 pub mod time;
 pub mod web;

@@ -1,9 +1,10 @@
 //! The hub's front gate: accepts TCP connections, decides which may stay, and serves each over HTTP/1
 //! with deadlines, so connections that never finish a request cannot pile up.
 //!
-//! - **Deadlines.** A connection must send a complete request head within `header_timeout` of
-//!   opening (or of its previous response); one that sends nothing, or trickles its headers a byte
-//!   at a time, is closed (hyper's header read timeout, which starts before the first byte). Until
+//! - **Deadlines.** A connection must send its first byte within `header_timeout` of opening (until
+//!   then it is only a socket and a small task: hyper's connection and its buffers are made once
+//!   there is something to read), then a complete request head within `header_timeout` (or of its
+//!   previous response): one that trickles its headers a byte at a time is closed. Until
 //!   the connection is upgraded to a WebSocket, a response the client does not read for as long is
 //!   given up too. After the upgrade the socket's own heartbeat and idle timeout take over.
 //! - **Admission.** Each open connection holds a [`Permit`], counted per client address and in all.
@@ -399,6 +400,19 @@ pub async fn serve(
         let builder = Arc::clone(&builder);
         let closing = closing.clone();
         tasks.spawn(async move {
+            // Until its first byte a connection costs only its socket and this task: hyper's
+            // connection sets aside 16 KiB of buffers as soon as it is made. The same header
+            // deadline bounds the wait.
+            // (A peek, not `readable()`: readiness can be reported before any byte has come.)
+            let mut first = [0u8; 1];
+            tokio::select! {
+                peeked = tokio::time::timeout(header_timeout, io.stream.peek(&mut first)) => {
+                    if !matches!(peeked, Ok(Ok(1))) {
+                        return;
+                    }
+                }
+                () = closing.cancelled() => return,
+            }
             let conn =
                 builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service)).with_upgrades();
             tokio::pin!(conn);

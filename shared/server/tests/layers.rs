@@ -30,6 +30,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("notify", 1),
     ("chat", 1),
     ("party", 1),
+    ("status", 1),
     ("discovery", 1),
     // The services together.
     ("hub", 2),

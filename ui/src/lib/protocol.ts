@@ -17,7 +17,7 @@ export const CloseCode = {
   RATE_LIMITED: 4429,
 } as const;
 
-export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
 
 export type UserInfo = { id: number, display_name: string, };
 

@@ -1,9 +1,11 @@
 //! Direct conversations over REST: start (a request), list, accept, decline, block. The rules live
 //! in the chat service.
 
+use std::net::SocketAddr;
+
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use hubbub_protocol::{DmThread, DmsResponse, ErrorCode, StartDmRequest};
 
@@ -23,11 +25,13 @@ pub async fn list(
 /// get a `dm_request` notification and both get `dm_update`.
 pub async fn start(
     State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     SessionUser(me): SessionUser,
     body: Result<Json<StartDmRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<DmThread>), ApiError> {
     let Json(req) = body.map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.body_text()))?;
-    let thread = hub.chat().start_dm(me.user.id, me.user.display_name.clone(), req.user_id).await?;
+    let name = me.user.display_name.clone();
+    let thread = hub.chat().start_dm(me.user.id, name, Some(peer.ip()), req.user_id).await?;
     Ok((StatusCode::CREATED, Json(thread)))
 }
 

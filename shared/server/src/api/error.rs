@@ -46,7 +46,8 @@ impl ApiError {
             | ErrorCode::DmNotAccepted
             | ErrorCode::PartyFull
             | ErrorCode::WrongPhase
-            | ErrorCode::NotEnoughReady => StatusCode::CONFLICT,
+            | ErrorCode::NotEnoughReady
+            | ErrorCode::LimitReached => StatusCode::CONFLICT,
             ErrorCode::Kicked | ErrorCode::NotHost | ErrorCode::NotInParty | ErrorCode::NotAPlayer => {
                 StatusCode::FORBIDDEN
             }

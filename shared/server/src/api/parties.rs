@@ -1,9 +1,11 @@
 //! Parties and quiz packs over REST: create, list and look up parties, a QR code of a party's join
 //! link, and importing question packs.
 
+use std::net::SocketAddr;
+
 use axum::Json;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use hubbub_protocol::{
@@ -14,20 +16,17 @@ use super::{ApiError, SessionUser};
 use crate::error::Refusal;
 use crate::hub::Hub;
 use crate::party::quiz::Quiz;
-use crate::store::{insert_pack, list_packs};
-use crate::time::now_ms;
-
-/// Largest pack body accepted, in bytes.
-pub const MAX_PACK_BYTES: usize = 256 * 1024;
+use crate::store::list_packs;
 
 /// `POST /api/parties`: the caller hosts the new party.
 pub async fn create(
     State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     SessionUser(me): SessionUser,
     body: Result<Json<CreatePartyRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<PartySnapshot>), ApiError> {
     let req = body.map(|Json(v)| v).map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.body_text()))?;
-    let snapshot = hub.parties().create(&me.user, req).await?;
+    let snapshot = hub.parties().create(&me.user, Some(peer.ip()), req).await?;
     Ok((StatusCode::CREATED, Json(snapshot)))
 }
 
@@ -96,30 +95,10 @@ pub async fn packs(
 /// the first bad field).
 pub async fn import_pack(
     State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     SessionUser(me): SessionUser,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<PackSummary>), ApiError> {
     let body = body.map_err(|e| ApiError::new(ErrorCode::InvalidPack, e.body_text()))?;
-    if body.len() > MAX_PACK_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::InvalidPack,
-            format!("a pack is at most {MAX_PACK_BYTES} bytes"),
-        ));
-    }
-    let pack: QuestionPack = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidPack, format!("not a question pack: {e}")))?;
-    let quiz = Quiz::from_pack(&pack).map_err(|m| ApiError::new(ErrorCode::InvalidPack, m))?;
-    let stored =
-        serde_json::to_string(&pack).map_err(|e| Refusal::internal("storing a question pack", &e))?;
-    let (title, user) = (quiz.title.clone(), me.user.id);
-    let id = hub.store().write_wait(move |db| insert_pack(db, &title, &stored, user, now_ms())).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PackSummary {
-            id: format!("p{id}"),
-            question_count: quiz.rounds(),
-            title: quiz.title,
-            description: pack.description,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(hub.parties().import_pack(me.user.id, Some(peer.ip()), &body).await?)))
 }

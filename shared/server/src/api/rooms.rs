@@ -1,8 +1,10 @@
 //! Rooms over REST: list, create, join, leave, invite. The rules live in the chat service.
 
+use std::net::SocketAddr;
+
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use hubbub_protocol::{CreateRoomRequest, ErrorCode, InviteRequest, Room, RoomsResponse};
 
@@ -28,11 +30,12 @@ pub async fn list(
 /// `POST /api/rooms`: the creator is the first member.
 pub async fn create(
     State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     SessionUser(me): SessionUser,
     body: Result<Json<CreateRoomRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Room>), ApiError> {
     let req = json(body)?;
-    Ok((StatusCode::CREATED, Json(hub.chat().create_room(me.user.id, req).await?)))
+    Ok((StatusCode::CREATED, Json(hub.chat().create_room(me.user.id, Some(peer.ip()), req).await?)))
 }
 
 /// `POST /api/rooms/{id}/join`: open rooms, or closed ones you were invited to.
@@ -56,12 +59,14 @@ pub async fn leave(
 /// `POST /api/rooms/{id}/invite`: a member invites someone; they get a `room_invite` notification.
 pub async fn invite_user(
     State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     SessionUser(me): SessionUser,
     id: Result<Path<String>, PathRejection>,
     body: Result<Json<InviteRequest>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let slug = room_id(id)?;
     let req = json(body)?;
-    hub.chat().invite(me.user.id, me.user.display_name.clone(), slug, req.user_id).await?;
+    let name = me.user.display_name.clone();
+    hub.chat().invite(me.user.id, name, Some(peer.ip()), slug, req.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -97,6 +97,7 @@ pub struct Joins {
     /// `None`: no limit.
     new_per_address: Option<RateLimiter>,
     new_hub: Option<RateLimiter>,
+    renames: Option<RateLimiter>,
 }
 
 /// Compares two PINs in time that does not depend on where they differ.
@@ -130,6 +131,7 @@ impl Joins {
             }),
             new_per_address: limiter(c.join_rate),
             new_hub: limiter(c.join_rate_hub),
+            renames: limiter(c.rename_rate),
             core,
         }
     }
@@ -144,10 +146,17 @@ impl Joins {
         {
             if record.user.display_name != name {
                 let (id, new) = (record.user.id, name.clone());
+                // Every rename reaches every online list, so a guest gets a few a minute.
+                if let Some(limit) = &self.renames {
+                    limit.check(id, Instant::now()).map_err(|left| {
+                        Refusal::rate_limited("too many renames in the last minute; try again shortly", left)
+                    })?;
+                }
                 store
                     .write_wait(move |db| rename_user(db, id, &new))
                     .await?
                     .map_err(|NameTaken| name_taken(&name))?;
+                self.core.presence().rename(id, &name);
                 tracing::info!(user_id = id, name = %name, "guest renamed");
                 record.user.display_name = name;
             }
@@ -224,7 +233,7 @@ impl Joins {
     /// Forgets stale limiter entries (from the hub's periodic sweep).
     pub fn sweep(&self, now: Instant) {
         self.pin_per_address.prune(now);
-        for limit in [&self.new_per_address, &self.new_hub].into_iter().flatten() {
+        for limit in [&self.new_per_address, &self.new_hub, &self.renames].into_iter().flatten() {
             limit.prune(now);
         }
     }

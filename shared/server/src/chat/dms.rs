@@ -1,6 +1,9 @@
 //! Direct conversations: start (a request), list, accept, decline, block. Both participants'
 //! views and any inbox change leave from the completion of the job that made them.
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use hubbub_protocol::{Channel, DmState, DmThread, NotificationKind, ServerFrame};
 
 use super::Chat;
@@ -41,8 +44,18 @@ impl Chat {
     }
 
     /// Asks another user for a conversation. It stays `pending` until they accept; they get a
-    /// `dm_request` notification and both get `dm_update`.
-    pub async fn start_dm(&self, from: i64, from_name: String, to: i64) -> Outcome<DmThread> {
+    /// `dm_request` notification and both get `dm_update`. Within the request budget (per user and
+    /// per address).
+    pub async fn start_dm(
+        &self,
+        from: i64,
+        from_name: String,
+        address: Option<IpAddr>,
+        to: i64,
+    ) -> Outcome<DmThread> {
+        if let Err(wait) = self.inner.dm_requests.check(from, address, Instant::now()) {
+            return Err(Refusal::rate_limited("too many conversation requests; wait a little", wait));
+        }
         let chat = self.clone();
         let (d, views) = self
             .core()

@@ -1,5 +1,7 @@
 //! Edits, deletes and reactions (events with offsets), and read marks with their receipts.
 
+use std::time::Instant;
+
 use hubbub_protocol::{ErrorCode, ServerFrame};
 
 use super::Chat;
@@ -43,6 +45,12 @@ impl Chat {
             Err(refusal) => return reply.refuse(refusal),
         };
         let (name, actor, write_channel) = (channel.to_string(), reply.conn().user.id, channel.clone());
+        if matches!(change, Change::React(_))
+            && let Err(wait) = self.inner.reactions.check(actor, None, Instant::now())
+        {
+            return reply.refuse(Refusal::rate_limited("too many reactions; wait a moment", wait));
+        }
+        let max_distinct = self.core().config().reaction_max_distinct;
         let job = move |dbs: &Db<'_>| {
             let db = dbs.chat(&write_channel);
             if let Err(r) = can_write(db, &write_channel, actor)? {
@@ -52,7 +60,9 @@ impl Chat {
             let outcome = match &change {
                 Change::Edit(body) => edit_message(db, &name, message_id, actor, body, now)?,
                 Change::Delete => delete_message(db, &name, message_id, actor, now)?,
-                Change::React(emoji) => toggle_reaction(db, &name, message_id, actor, emoji, now)?,
+                Change::React(emoji) => {
+                    toggle_reaction(db, &name, message_id, actor, emoji, max_distinct, now)?
+                }
             };
             Ok(outcome.map_err(Refusal::from))
         };

@@ -1,6 +1,8 @@
 //! Message history: pages before or after an offset, and full-text search over the channels a
 //! user can read (ephemeral rooms are not indexed).
 
+use std::time::Instant;
+
 use hubbub_protocol::{Channel, ChatMessage, ErrorCode};
 
 use super::Chat;
@@ -61,6 +63,9 @@ impl Chat {
             return Err(Refusal::new(ErrorCode::InvalidFrame, "a search cannot contain control characters"));
         }
         let only = only.map(chat_channel).transpose()?;
+        if let Err(wait) = self.inner.searches.check(user, None, Instant::now()) {
+            return Err(Refusal::rate_limited("too many searches; wait a moment", wait));
+        }
         let limit = limit.unwrap_or(50).clamp(1, PAGE_LIMIT);
         self.core()
             .store()

@@ -35,16 +35,13 @@ impl Chat {
     }
 
     /// `conn`'s user started or stopped typing in `channel`, which `conn` must be subscribed to.
-    /// Relayed to the channel's other members when it starts or stops, never to the typist.
+    /// Relayed to the channel's other members when it starts or stops, at most once per
+    /// `typing_window` (the latest state), never to the typist.
     pub fn typing(&self, conn: &Arc<ConnHandle>, channel: &str, typing: bool) -> Outcome<()> {
         let registry = self.core().registry();
         match channel.parse::<Channel>() {
             Ok(c @ (Channel::Room(_) | Channel::Dm(_))) if registry.is_subscribed(&c, conn.id) => {
-                if typing {
-                    self.inner.typing.started(registry, &c, conn, Instant::now());
-                } else {
-                    self.inner.typing.stopped(registry, &c, conn);
-                }
+                self.inner.typing.set(registry, &c, conn, typing, Instant::now());
                 Ok(())
             }
             _ => Err(Refusal::new(

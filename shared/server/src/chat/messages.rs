@@ -117,7 +117,7 @@ impl Chat {
                 let m = &stored.message;
                 reply.ack_with(Some(m.channel.clone()), Some(m.id), Some(m.offset), stored.duplicate);
                 if !stored.duplicate {
-                    chat.inner.typing.stopped(chat.core().registry(), &channel, &conn);
+                    chat.inner.typing.set(chat.core().registry(), &channel, &conn, false, Instant::now());
                     let frame = encode(&ServerFrame::Message(stored.message));
                     chat.core().registry().publish(&channel, &frame, None);
                 }

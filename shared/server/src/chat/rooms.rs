@@ -4,12 +4,15 @@
 
 use hubbub_protocol::{Channel, CreateRoomRequest, ErrorCode, NotificationKind, Room, RoomKind, ServerFrame};
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use super::Chat;
 use crate::conn::encode;
 use crate::error::{Outcome, Refusal};
 use crate::store::{
-    NewNotification, RoomRefusal, StoreResult, create_room, insert_notification, invite, join_room,
-    leave_room, room_view, rooms_for,
+    NewNotification, RoomRefusal, StoreResult, create_room, created_room_count, insert_notification, invite,
+    join_room, leave_room, room_view, rooms_for,
 };
 use crate::time::now_ms;
 
@@ -31,8 +34,14 @@ impl Chat {
         Ok(found.into_iter().flatten().collect())
     }
 
-    /// Creates a room whose first member is `user`; an open room is announced to everyone.
-    pub async fn create_room(&self, user: i64, req: CreateRoomRequest) -> Outcome<Room> {
+    /// Creates a room whose first member is `user` (asking from `address`); an open room is
+    /// announced to everyone. Within the room budget (per user and per address) and the hub's cap.
+    pub async fn create_room(
+        &self,
+        user: i64,
+        address: Option<IpAddr>,
+        req: CreateRoomRequest,
+    ) -> Outcome<Room> {
         let name = req.name.trim().to_owned();
         let topic = req.topic.unwrap_or_default().trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_ROOM_NAME || name.chars().any(char::is_control) {
@@ -47,18 +56,29 @@ impl Chat {
                 format!("a topic is at most {MAX_ROOM_TOPIC} characters"),
             ));
         }
+        if let Err(wait) = self.inner.rooms.check(user, address, Instant::now()) {
+            return Err(Refusal::rate_limited("too many new rooms; wait a little", wait));
+        }
+        let max_rooms = self.core().config().max_rooms;
         let (kind, chat) = (req.kind, self.clone());
         let room = self
             .core()
             .store()
             .write_and(
                 move |dbs| {
+                    let rooms = created_room_count(dbs.disk)? + created_room_count(dbs.memory)?;
+                    if max_rooms > 0 && rooms >= max_rooms {
+                        return Ok(Err(Refusal::new(
+                            ErrorCode::LimitReached,
+                            format!("the hub has {rooms} rooms, its most; join one of them"),
+                        )));
+                    }
                     let db = if kind == RoomKind::Ephemeral { dbs.memory } else { dbs.disk };
                     let slug = create_room(db, &name, &topic, kind, user, now_ms())?;
-                    room_view(db, &slug, user)
+                    Ok(Ok(room_view(db, &slug, user)?))
                 },
                 move |room| {
-                    let Some(room) = room else { return };
+                    let Ok(Some(room)) = room else { return };
                     chat.publish_room(user, room.clone());
                     if room.kind == RoomKind::Open {
                         // Everyone else can join it: tell them, with the view of a non-member.
@@ -68,7 +88,7 @@ impl Chat {
                     }
                 },
             )
-            .await?
+            .await??
             .ok_or_else(|| Refusal::internal("creating a room", &"the new room vanished"))?;
         let channel = room.channel.parse().unwrap_or_else(|_| Channel::lobby());
         self.subscribe_user(user, &channel).await;
@@ -119,8 +139,18 @@ impl Chat {
     }
 
     /// A member invites someone: they get the room and a `room_invite` notification, sent from the
-    /// completion of the job that stored it.
-    pub async fn invite(&self, by: i64, by_name: String, slug: String, to: i64) -> Outcome<()> {
+    /// completion of the job that stored it. Within the invitation budget (per user and address).
+    pub async fn invite(
+        &self,
+        by: i64,
+        by_name: String,
+        address: Option<IpAddr>,
+        slug: String,
+        to: i64,
+    ) -> Outcome<()> {
+        if let Err(wait) = self.inner.invites.check(by, address, Instant::now()) {
+            return Err(Refusal::rate_limited("too many invitations; wait a little", wait));
+        }
         let chat = self.clone();
         self.core()
             .store()

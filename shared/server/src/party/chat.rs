@@ -4,7 +4,7 @@
 use hubbub_protocol::{Channel, RoomKind};
 
 use super::Ctx;
-use crate::store::{add_member, create_room_as, leave_room, room_kind};
+use crate::store::{add_member, create_room_as, delete_room, leave_room, room_kind};
 use crate::time::now_ms;
 
 /// The slug of party `code`'s chat room.
@@ -54,4 +54,20 @@ pub(super) async fn remove(ctx: &Ctx, code: &str, user: i64) {
         tracing::warn!(error = %e, code, "could not remove a member from a party's chat");
     }
     ctx.chat.unsubscribe_user(user, &channel(code));
+}
+
+/// Removes the party's room (its party expired): every member's sockets leave it, then it is deleted
+/// with its messages, so a later party with the same code starts with an empty room.
+pub(super) async fn drop_room(ctx: &Ctx, code: &str) {
+    let room = channel(code);
+    let mut users: Vec<i64> = ctx.core.registry().subscribers(&room).iter().map(|c| c.user.id).collect();
+    users.sort_unstable();
+    users.dedup();
+    for user in users {
+        ctx.chat.unsubscribe_user(user, &room);
+    }
+    let slug = room_slug(code);
+    if let Err(e) = ctx.core.store().write_wait(move |dbs| delete_room(dbs.memory, &slug)).await {
+        tracing::warn!(error = %e, code, "could not remove an expired party's chat room");
+    }
 }

@@ -12,21 +12,25 @@ mod runtime;
 pub mod stored;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use hubbub_protocol::{
-    CreatePartyRequest, ErrorCode, PartyPhase, PartySettings, PartySnapshot, PartySummary, QuestionPack,
-    UserInfo,
+    CreatePartyRequest, ErrorCode, PackSummary, PartyPhase, PartySettings, PartySnapshot, PartySummary,
+    QuestionPack, UserInfo,
 };
 use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::chat::Chat;
+use crate::config::CREATE_WINDOW;
 use crate::conn::ConnHandle;
 use crate::core::Core;
 use crate::notify::Notify;
+use crate::ratelimit::Budget;
 use crate::reply::Reply;
-use crate::store::{get_pack, load_parties, party_code_taken, save_party};
+use crate::store::{CodeReuse, claim_party_code, get_pack, insert_pack, load_parties, party_code_taken};
 use crate::time::now_ms;
 use engine::{Party, Refusal, Timing};
 use game::Game;
@@ -44,6 +48,8 @@ pub const MAX_SEATS: u32 = 100;
 const QUEUE: usize = 256;
 /// Parties untouched for longer than this are not loaded again after a restart.
 const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+/// Largest question pack accepted, in bytes.
+pub const MAX_PACK_BYTES: usize = 256 * 1024;
 
 /// What the rest of the hub may read about a party without asking its task.
 #[derive(Debug, Clone)]
@@ -51,6 +57,10 @@ pub struct Shared {
     pub summary: PartySummary,
     pub banned: Vec<i64>,
     pub created_at: i64,
+    /// Who created it (counted against their live parties until it ends).
+    pub created_by: i64,
+    /// When it reached the podium (Unix ms); it expires `party_expiry` later.
+    pub ended_at: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -66,12 +76,20 @@ pub(crate) struct Ctx {
     core: Core,
     chat: Chat,
     notify: Notify,
+    /// Codes of expired parties whose tasks are still cleaning up (their rooms): not free yet.
+    retiring: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 /// The party service: every party on the hub, by code.
 pub struct Parties {
     ctx: Ctx,
     map: Mutex<HashMap<String, Handle>>,
+    /// Parties created, per user and per address.
+    creates: Budget,
+    /// Question packs imported, per user, per address and on the whole hub.
+    imports: Budget,
+    /// Where new codes come from ([`random_code`]; tests choose their own).
+    codes: Mutex<fn() -> String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -114,16 +132,60 @@ fn shutting_down() -> Refusal {
 
 impl Parties {
     pub fn new(core: Core, chat: Chat, notify: Notify) -> Parties {
-        Parties { ctx: Ctx { core, chat, notify }, map: Mutex::default() }
+        let c = core.config();
+        let creates = Budget::per_user(c.party_rate, CREATE_WINDOW)
+            .and_per_address(c.party_rate_per_address, CREATE_WINDOW);
+        let imports = Budget::per_user(c.pack_rate, CREATE_WINDOW)
+            .and_per_address(c.pack_rate_per_address, CREATE_WINDOW)
+            .and_hub_wide(c.pack_rate_hub, CREATE_WINDOW);
+        let codes = Mutex::new(random_code as fn() -> String);
+        let ctx = Ctx { core, chat, notify, retiring: Arc::default() };
+        Parties { ctx, map: Mutex::default(), creates, imports, codes }
+    }
+
+    fn expiry_ms(&self) -> i64 {
+        i64::try_from(self.ctx.core.config().party_expiry.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// When stored codes may be used again, as of `now` (Unix ms).
+    fn code_reuse(&self, now: i64) -> CodeReuse {
+        CodeReuse { ended_before: now.saturating_sub(self.expiry_ms()), forgotten_before: now - KEEP_MS }
+    }
+
+    /// Drops the parties that ended more than `party_expiry` ago (their tasks stop, their rooms
+    /// go, their codes are free again) and forgets stale budget entries.
+    pub fn sweep(&self, now: Instant) {
+        self.creates.prune(now);
+        self.imports.prune(now);
+        let cutoff = now_ms().saturating_sub(self.expiry_ms());
+        let expired: Vec<String> = {
+            let mut map = lock(&self.map);
+            let gone: Vec<String> = map
+                .iter()
+                .filter(|(_, h)| lock(&h.shared).ended_at.is_some_and(|at| at <= cutoff))
+                .map(|(code, _)| code.clone())
+                .collect();
+            // Dropping a handle closes its task's queue: the task cleans up and ends, then frees
+            // the code.
+            let mut retiring = lock(&self.ctx.retiring);
+            for code in &gone {
+                map.remove(code);
+                retiring.insert(code.clone());
+            }
+            gone
+        };
+        for code in expired {
+            tracing::info!(code, "ended party expired; its code is free again");
+        }
     }
 
     fn get(&self, code: &str) -> Option<Handle> {
         lock(&self.map).get(&code.to_ascii_uppercase()).cloned()
     }
 
-    /// Whether a party with this code exists.
+    /// Whether a party with this code exists (or has just expired and is still cleaning up).
     pub fn exists(&self, code: &str) -> bool {
-        self.get(code).is_some()
+        self.get(code).is_some() || lock(&self.ctx.retiring).contains(&code.to_ascii_uppercase())
     }
 
     /// Whether `user` was kicked from the party `code`.
@@ -160,6 +222,8 @@ impl Parties {
             summary: summarize(&party),
             banned: party.banned.clone(),
             created_at: party.updated_at,
+            created_by: party.host_id,
+            ended_at: party.finished().then_some(party.updated_at),
         }));
         lock(&self.map).insert(party.code.clone(), Handle { tx, shared: Arc::clone(&shared) });
         self.ctx.core.tasks().spawn(runtime::run(self.ctx.clone(), party, rx, shared));
@@ -176,8 +240,12 @@ impl Parties {
             }
         };
         let now = now_ms();
+        let ended_before = now.saturating_sub(self.expiry_ms());
         for (code, state) in stored {
             match stored::load(&state) {
+                Ok(party) if party.finished() && party.updated_at < ended_before => {
+                    tracing::debug!(code, "ended party expired; not restored");
+                }
                 Ok(party) => {
                     tracing::info!(code, phase = ?party.phase, "party restored");
                     chat::ensure_room(&self.ctx, &code, party.host_id).await;
@@ -191,8 +259,42 @@ impl Parties {
         }
     }
 
-    /// Creates a party hosted by `host` and starts its task; returns the host's snapshot.
-    pub async fn create(&self, host: &UserInfo, req: CreatePartyRequest) -> Result<PartySnapshot, Refusal> {
+    /// Refuses a new party from `host` when they already have their most live parties, or the hub
+    /// has its most.
+    fn check_live(&self, host: i64) -> Result<(), Refusal> {
+        let config = self.ctx.core.config();
+        let (mine, all) = lock(&self.map).values().fold((0, 0), |(mine, all), h| {
+            let s = lock(&h.shared);
+            if s.summary.phase == PartyPhase::Podium {
+                (mine, all)
+            } else {
+                (mine + usize::from(s.created_by == host), all + 1)
+            }
+        });
+        let (per_user, hub) = (config.party_live_per_user, config.party_max_live);
+        if per_user > 0 && mine >= per_user {
+            return Err(Refusal::new(
+                ErrorCode::LimitReached,
+                format!("you already have {mine} parties going (the most is {per_user}); end one first"),
+            ));
+        }
+        if hub > 0 && all >= hub {
+            return Err(Refusal::new(
+                ErrorCode::LimitReached,
+                format!("the hub has {all} parties going, its most; join one or wait for one to end"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates a party hosted by `host` (asking from `address`) and starts its task; returns the
+    /// host's snapshot. Within the live-party caps and the creation budget.
+    pub async fn create(
+        &self,
+        host: &UserInfo,
+        address: Option<IpAddr>,
+        req: CreatePartyRequest,
+    ) -> Result<PartySnapshot, Refusal> {
         let invalid = |m: &str| Refusal::new(ErrorCode::InvalidParty, m);
         let game_id = req.game.as_deref().unwrap_or("quiz");
         if game_id != "quiz" {
@@ -209,20 +311,18 @@ impl Parties {
             }
             quiz.truncate(n as usize);
         }
-        let code = self.fresh_code().await?;
-        let join_url = format!("{}party/{code}", self.ctx.core.base_url());
+        self.check_live(host.id)?;
+        if let Err(wait) = self.creates.check(host.id, address, Instant::now()) {
+            return Err(Refusal::rate_limited("too many new parties; wait a little", wait));
+        }
         let settings = PartySettings {
             game: game_id.to_owned(),
             max_players,
             audience_allowed: req.audience_allowed.unwrap_or(true),
             locked: req.locked.unwrap_or(false),
         };
-        let now = now_ms();
-        let party =
-            Party::new(code.clone(), join_url, host, settings, timing(&self.ctx.core), Game::Quiz(quiz), now);
-        let state = stored::save(&party).map_err(|e| Refusal::internal("storing a new party", &e))?;
-        let code2 = code.clone();
-        self.ctx.core.store().write_wait(move |db| save_party(db, &code2, &state, false, now)).await?;
+        let party = self.store_new(host, settings, Game::Quiz(quiz)).await?;
+        let (code, now) = (party.code.clone(), party.updated_at);
         chat::ensure_room(&self.ctx, &code, host.id).await;
         chat::add(&self.ctx, &code, host.id).await;
         let snapshot = party.snapshot(now, Some(host.id));
@@ -231,18 +331,85 @@ impl Parties {
         Ok(snapshot)
     }
 
-    async fn fresh_code(&self) -> Result<String, Refusal> {
+    /// A new party under a free code (see [`CodeReuse`]), stored. The code is checked in memory
+    /// and on disk, then claimed in one writer job, so two new parties never share one.
+    async fn store_new(
+        &self,
+        host: &UserInfo,
+        settings: PartySettings,
+        game: Game,
+    ) -> Result<Party, Refusal> {
         for _ in 0..64 {
-            let code = random_code();
+            let code = (lock(&self.codes))();
             if self.exists(&code) {
                 continue;
             }
-            let c = code.clone();
-            if !self.ctx.core.store().read(move |db| party_code_taken(db, &c)).await? {
-                return Ok(code);
+            let (c, reuse) = (code.clone(), self.code_reuse(now_ms()));
+            if self.ctx.core.store().read(move |db| party_code_taken(db, &c, reuse)).await? {
+                continue;
+            }
+            let join_url = format!("{}party/{code}", self.ctx.core.base_url());
+            let now = now_ms();
+            let party = Party::new(
+                code.clone(),
+                join_url,
+                host,
+                settings.clone(),
+                timing(&self.ctx.core),
+                game.clone(),
+                now,
+            );
+            let state = stored::save(&party).map_err(|e| Refusal::internal("storing a new party", &e))?;
+            let reuse = self.code_reuse(now);
+            let claimed = self
+                .ctx
+                .core
+                .store()
+                .write_wait(move |db| claim_party_code(db, &code, &state, reuse, now))
+                .await?;
+            if claimed {
+                return Ok(party);
             }
         }
         Err(Refusal::new(ErrorCode::Unavailable, "no free party code; try again"))
+    }
+
+    /// Imports a question pack from `user` (asking from `address`) after checking every question
+    /// (`invalid_pack` names the first bad field). Within the import budget (per user, per address
+    /// and hub-wide).
+    pub async fn import_pack(
+        &self,
+        user: i64,
+        address: Option<IpAddr>,
+        body: &[u8],
+    ) -> Result<PackSummary, Refusal> {
+        if body.len() > MAX_PACK_BYTES {
+            return Err(Refusal::new(
+                ErrorCode::InvalidPack,
+                format!("a pack is at most {MAX_PACK_BYTES} bytes"),
+            ));
+        }
+        let pack: QuestionPack = serde_json::from_slice(body)
+            .map_err(|e| Refusal::new(ErrorCode::InvalidPack, format!("not a question pack: {e}")))?;
+        let quiz = Quiz::from_pack(&pack).map_err(|m| Refusal::new(ErrorCode::InvalidPack, m))?;
+        if let Err(wait) = self.imports.check(user, address, Instant::now()) {
+            return Err(Refusal::rate_limited("too many pack imports; wait a little", wait));
+        }
+        let stored =
+            serde_json::to_string(&pack).map_err(|e| Refusal::internal("storing a question pack", &e))?;
+        let title = quiz.title.clone();
+        let id = self
+            .ctx
+            .core
+            .store()
+            .write_wait(move |db| insert_pack(db, &title, &stored, user, now_ms()))
+            .await?;
+        Ok(PackSummary {
+            id: format!("p{id}"),
+            question_count: quiz.rounds(),
+            title: quiz.title,
+            description: pack.description,
+        })
     }
 }
 
@@ -275,3 +442,55 @@ impl Parties {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod expiry_tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::{Store, StoreOptions, save_party};
+
+    #[tokio::test]
+    async fn an_ended_party_expires_and_its_code_is_used_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::config::Config {
+            data_dir: dir.path().to_owned(),
+            discovery: false,
+            party_expiry: Duration::from_secs(60),
+            ..crate::config::Config::default()
+        };
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let core = Core::new(config, store);
+        let notify = Notify::new(core.clone());
+        let chat = Chat::new(core.clone(), notify.clone());
+        let parties = &Parties::new(core.clone(), chat, notify);
+        *lock(&parties.codes) = || "ACDE".to_owned();
+        let host = UserInfo { id: 1, display_name: "Host".into() };
+        let req = || CreatePartyRequest { question_count: Some(1), ..CreatePartyRequest::default() };
+        assert_eq!(parties.create(&host, None, req()).await.unwrap().code, "ACDE");
+        let refused = parties.create(&host, None, req()).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Unavailable, "a live party keeps its code");
+
+        // The party ended (podium) two minutes ago.
+        let ended = now_ms() - 120_000;
+        {
+            let handle = parties.get("ACDE").unwrap();
+            let mut shared = lock(&handle.shared);
+            shared.summary.phase = PartyPhase::Podium;
+            shared.ended_at = Some(ended);
+        }
+        core.store().write_wait(move |db| save_party(db, "ACDE", "{}", true, ended)).await.unwrap();
+        assert!(parties.exists("ACDE"), "an ended party stays until it expires");
+        parties.sweep(Instant::now());
+        assert!(parties.get("ACDE").is_none(), "expired: dropped");
+        for _ in 0..500 {
+            if !parties.exists("ACDE") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(!parties.exists("ACDE"), "its task cleaned up");
+        let again = parties.create(&host, None, req()).await.unwrap();
+        assert_eq!(again.code, "ACDE", "and its code is free again");
+    }
+}

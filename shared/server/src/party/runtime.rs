@@ -87,23 +87,27 @@ pub(super) async fn run(ctx: Ctx, party: Party, mut rx: mpsc::Receiver<Msg>, sha
     let channel = Channel::Party(party.code.clone());
     let shutdown = ctx.core.shutdown().clone();
     let mut actor = Actor { ctx, party, channel, conns: HashMap::new(), shared };
-    loop {
+    let expired = loop {
         let wait =
             actor.party.next_wake().map(|w| Duration::from_millis(u64::try_from(w - now_ms()).unwrap_or(0)));
         tokio::select! {
             // Shutdown first: the sockets closing then are the hub's doing, not players leaving, and
             // must not move a game on (the party is stored as it was and resumes after a restart).
             biased;
-            () = shutdown.cancelled() => break,
+            () = shutdown.cancelled() => break false,
             msg = rx.recv() => match msg {
                 Some(msg) => actor.handle(msg).await,
-                None => break,
+                // The service dropped the party's handle: it ended long enough ago to expire.
+                None => break true,
             },
             () = sleep(wait) => {
                 let out = actor.party.tick(now_ms());
                 actor.commit(out).await;
             }
         }
+    };
+    if expired {
+        actor.expire().await;
     }
 }
 
@@ -260,6 +264,20 @@ impl Actor {
         let mut shared = lock(&self.shared);
         shared.summary = summarize(&self.party);
         shared.banned.clone_from(&self.party.banned);
+        shared.ended_at =
+            if self.party.finished() { shared.ended_at.or(Some(self.party.updated_at)) } else { None };
+    }
+
+    /// The party expired: everyone on its channel is told `unsubscribed`, and its room goes.
+    async fn expire(&mut self) {
+        let registry = self.ctx.core.registry();
+        for c in registry.subscribers(&self.channel) {
+            registry.unsubscribe(&self.channel, &c);
+            c.send_frame(&ServerFrame::Unsubscribed { r#ref: None, channel: self.channel.to_string() });
+        }
+        self.conns.clear();
+        super::chat::drop_room(&self.ctx, &self.party.code).await;
+        lock(&self.ctx.retiring).remove(&self.party.code);
     }
 
     /// A nudged player who has no socket on the party (another page, or the phone asleep) gets a

@@ -188,6 +188,21 @@ impl Presence {
         }
     }
 
+    /// A user was renamed: every list they are in shows the new name (and sorts by it) from the next
+    /// flush, without waiting for their sockets to reconnect.
+    pub fn rename(&self, user_id: i64, display_name: &str) {
+        let mut book = self.lock();
+        let Some(profile) = book.profiles.get_mut(&user_id) else {
+            return;
+        };
+        display_name.clone_into(&mut profile.display_name);
+        profile.key = display_name.to_lowercase();
+        let key = profile.key.clone();
+        for set in book.sets.values_mut() {
+            set.rekey(user_id, &key);
+        }
+    }
+
     /// A connection's tab went idle (or came back).
     pub fn set_activity(&self, conn: &ConnHandle, idle: bool) {
         let status = if idle { PresenceStatus::Away } else { PresenceStatus::Online };
@@ -356,6 +371,39 @@ mod tests {
         assert!(diffs[..10].iter().all(|f| f.get("total").is_none()));
         assert_eq!(diffs[10]["total"], 101);
         assert_eq!(presence.flush(Instant::now(), &registry), 0, "nothing new, nothing sent");
+    }
+
+    #[test]
+    fn a_rename_reaches_subscribers_and_re_sorts_the_list() {
+        let presence = Presence::new(Duration::from_secs(10), 1000);
+        let registry = Registry::default();
+        let (watcher, mut rx) = conn(1, 1);
+        presence.connect(&watcher, None);
+        let others: Vec<_> = (2..=3).map(|i| conn(i, i as i64).0).collect();
+        for c in &others {
+            presence.connect(c, None);
+        }
+        presence.subscribe(&watcher, &registry, None);
+        presence.flush(Instant::now(), &registry);
+        frames(&mut rx);
+        let names =
+            |p: &Presence| p.page("", 0, 10).0.into_iter().map(|u| u.display_name).collect::<Vec<_>>();
+        assert_eq!(names(&presence), ["u1", "u2", "u3"]);
+
+        presence.rename(3, "Aaron");
+        assert_eq!(names(&presence), ["Aaron", "u1", "u2"], "sorted by the new name");
+        assert_eq!(presence.page("aar", 0, 10).1, 1, "found by the new name");
+        assert!(presence.flush(Instant::now(), &registry) > 0);
+        let got = frames(&mut rx);
+        let renamed: Vec<_> = got
+            .iter()
+            .flat_map(|f| f["joins"].as_array().into_iter().flatten())
+            .filter(|u| u["user_id"] == 3)
+            .map(|u| u["display_name"].clone())
+            .collect();
+        assert_eq!(renamed, ["Aaron"], "one change with the new name: {got:?}");
+        presence.rename(99, "nobody");
+        assert_eq!(names(&presence), ["Aaron", "u1", "u2"], "renaming someone not present changes nothing");
     }
 
     #[test]

@@ -95,6 +95,16 @@ impl PresenceSet {
         true
     }
 
+    /// A member's sort key changed (they were renamed): re-sorts them and marks them changed.
+    pub fn rekey(&mut self, user_id: i64, key: &str) {
+        let Some(member) = self.members.get_mut(&user_id) else { return };
+        if member.key != key {
+            self.order.remove(&(std::mem::replace(&mut member.key, key.to_owned()), user_id));
+            self.order.insert((key.to_owned(), user_id));
+        }
+        self.changed.insert(user_id);
+    }
+
     /// Marks a user's entry as changed (their name or chosen status changed).
     pub fn touch(&mut self, user_id: i64) {
         if self.members.contains_key(&user_id) {

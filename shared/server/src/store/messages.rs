@@ -212,6 +212,8 @@ pub enum EventRefusal {
     NoSuchMessage,
     NotAuthor,
     Deleted,
+    /// A new distinct reaction on a message that already has this many.
+    TooManyReactions(usize),
 }
 
 impl From<EventRefusal> for Refusal {
@@ -224,6 +226,10 @@ impl From<EventRefusal> for Refusal {
                 Refusal::new(ErrorCode::Forbidden, "only its author can change a message")
             }
             EventRefusal::Deleted => Refusal::new(ErrorCode::NoSuchMessage, "that message was deleted"),
+            EventRefusal::TooManyReactions(max) => Refusal::new(
+                ErrorCode::LimitReached,
+                format!("a message carries at most {max} different reactions; add yours to one of them"),
+            ),
         }
     }
 }
@@ -231,12 +237,40 @@ impl From<EventRefusal> for Refusal {
 /// An edit, delete or reaction: its frame, or why it was refused.
 pub type EventOutcome = Result<ServerFrame, EventRefusal>;
 
-fn live_message(conn: &Connection, channel: &str, id: i64) -> StoreResult<Result<ChatMessage, EventRefusal>> {
-    Ok(match get_message(conn, channel, id)? {
+/// What a change needs to know about the message it changes: one indexed row, never its reactions.
+struct Target {
+    id: i64,
+    sender_id: i64,
+}
+
+fn live_message(conn: &Connection, channel: &str, id: i64) -> StoreResult<Result<Target, EventRefusal>> {
+    let row = conn
+        .prepare_cached("SELECT id, sender_id, deleted_at FROM messages WHERE channel = ?1 AND id = ?2")?
+        .query_row(params![channel, id], |r| {
+            Ok((Target { id: r.get(0)?, sender_id: r.get(1)? }, r.get::<_, Option<i64>>(2)?))
+        })
+        .optional()?;
+    Ok(match row {
         None => Err(EventRefusal::NoSuchMessage),
-        Some(m) if m.deleted_at.is_some() => Err(EventRefusal::Deleted),
-        Some(m) => Ok(m),
+        Some((_, Some(_))) => Err(EventRefusal::Deleted),
+        Some((m, None)) => Ok(m),
     })
+}
+
+/// Whether a message already carries at least `max` distinct reactions: at most `max` index
+/// seeks (the next emoji after the last one seen), however many reactions it has.
+fn has_distinct_reactions(conn: &Connection, message_id: i64, max: usize) -> StoreResult<bool> {
+    let mut next = conn.prepare_cached(
+        "SELECT emoji FROM reactions WHERE message_id = ?1 AND emoji > ?2 ORDER BY emoji LIMIT 1",
+    )?;
+    let mut last = String::new();
+    for _ in 0..max {
+        match next.query_row(params![message_id, last], |r| r.get::<_, String>(0)).optional()? {
+            Some(emoji) => last = emoji,
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
 }
 
 /// The author changes a message's text: an `edit` event with the next offset.
@@ -292,13 +326,18 @@ pub fn delete_message(
     }))
 }
 
-/// Toggles `actor`'s reaction `emoji` on a message: a `reaction` event with the next offset.
+/// Toggles `actor`'s reaction `emoji` on a message: a `reaction` event with the next offset. A new
+/// distinct emoji is refused when the message already has `max_distinct` (0: no cap).
+///
+/// The work is the same however many reactions the message has: a few indexed lookups, never a
+/// scan of them (the frame says which emoji changed and by whom; clients count).
 pub fn toggle_reaction(
     conn: &Connection,
     channel: &str,
     id: i64,
     actor: i64,
     emoji: &str,
+    max_distinct: usize,
     now: i64,
 ) -> StoreResult<EventOutcome> {
     let m = match live_message(conn, channel, id)? {
@@ -309,6 +348,16 @@ pub fn toggle_reaction(
         .prepare_cached("DELETE FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3")?
         .execute(params![m.id, emoji, actor])?
         > 0;
+    if !removed && max_distinct > 0 {
+        let present = conn
+            .prepare_cached("SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?2 LIMIT 1")?
+            .query_row(params![m.id, emoji], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !present && has_distinct_reactions(conn, m.id, max_distinct)? {
+            return Ok(Err(EventRefusal::TooManyReactions(max_distinct)));
+        }
+    }
     if !removed {
         conn.prepare_cached(
             "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -551,15 +600,15 @@ mod tests {
             Err(EventRefusal::NotAuthor)
         );
         assert!(edit_message(&conn, "room:lobby", m1.id, ann.id, "hello", 3).unwrap().is_ok());
-        assert!(toggle_reaction(&conn, "room:lobby", m1.id, bo.id, "👍", 4).unwrap().is_ok());
-        assert!(toggle_reaction(&conn, "room:lobby", m1.id, ann.id, "👍", 5).unwrap().is_ok());
+        assert!(toggle_reaction(&conn, "room:lobby", m1.id, bo.id, "👍", 20, 4).unwrap().is_ok());
+        assert!(toggle_reaction(&conn, "room:lobby", m1.id, ann.id, "👍", 20, 5).unwrap().is_ok());
         assert!(delete_message(&conn, "room:lobby", m2.id, bo.id, 6).unwrap().is_ok());
         assert_eq!(delete_message(&conn, "room:lobby", m2.id, bo.id, 7).unwrap(), Err(EventRefusal::Deleted));
         assert_eq!(
-            toggle_reaction(&conn, "room:lobby", 999, bo.id, "👍", 7).unwrap(),
+            toggle_reaction(&conn, "room:lobby", 999, bo.id, "👍", 20, 7).unwrap(),
             Err(EventRefusal::NoSuchMessage)
         );
-        let r = toggle_reaction(&conn, "room:lobby", m1.id, bo.id, "👍", 8).unwrap().unwrap();
+        let r = toggle_reaction(&conn, "room:lobby", m1.id, bo.id, "👍", 20, 8).unwrap().unwrap();
         assert!(matches!(r, ServerFrame::Reaction { added: false, offset: 7, .. }), "{r:?}");
 
         let snap = snapshot(
@@ -589,6 +638,67 @@ mod tests {
         assert_eq!((first.body.as_str(), first.edited_at), ("hello", Some(3)));
         assert_eq!(first.reactions.as_ref().unwrap()[0].user_ids, vec![ann.id]);
         assert_eq!((fresh.messages[1].body.as_str(), fresh.messages[1].deleted_at), ("", Some(6)));
+    }
+
+    /// SQLite virtual-machine instructions `f` runs on `conn`: the work it does, whatever the machine.
+    fn vm_steps<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> T) -> (T, u64) {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let steps = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&steps);
+        conn.progress_handler(
+            1,
+            Some(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                false
+            }),
+        )
+        .unwrap();
+        let out = f(conn);
+        conn.progress_handler(0, None::<fn() -> bool>).unwrap();
+        (out, steps.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn a_reaction_costs_the_same_whatever_the_message_carries() {
+        let mut conn = db();
+        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
+        let few = insert_message(&conn, "room:lobby", ann.id, "c1", "few", 1).unwrap().message;
+        let many = insert_message(&conn, "room:lobby", ann.id, "c2", "many", 2).unwrap().message;
+        // 3,000 users' reactions over 20 emoji on one message, 3 on the other.
+        conn.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+             INSERT INTO users (id, display_name, created_at) SELECT 1000 + i, 'u' || i, 0 FROM n;",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO reactions (message_id, emoji, user_id, created_at)
+             SELECT ?1, 'e' || (id % 20), id, 0 FROM users WHERE id > 1000",
+            [many.id],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO reactions (message_id, emoji, user_id, created_at)
+             SELECT ?1, 'e' || (id % 20), id, 0 FROM users WHERE id BETWEEN 1001 AND 1003",
+            [few.id],
+        )
+        .unwrap();
+        let toggle = |id: i64, emoji: &'static str| {
+            move |c: &Connection| toggle_reaction(c, "room:lobby", id, ann.id, emoji, 20, 9).unwrap()
+        };
+        // Adding and removing an existing emoji, then trying a 21st: the same work on both messages.
+        for (emoji, added) in [("e1", true), ("e1", false)] {
+            let (r_few, few_steps) = vm_steps(&mut conn, toggle(few.id, emoji));
+            let (r_many, many_steps) = vm_steps(&mut conn, toggle(many.id, emoji));
+            assert!(matches!(r_few, Ok(ServerFrame::Reaction { added: a, .. }) if a == added), "{r_few:?}");
+            assert!(matches!(r_many, Ok(ServerFrame::Reaction { added: a, .. }) if a == added), "{r_many:?}");
+            assert!(many_steps <= few_steps + 20, "{emoji} added={added}: {many_steps} vs {few_steps} steps");
+        }
+        let (refused, steps) = vm_steps(&mut conn, toggle(many.id, "new"));
+        assert_eq!(refused, Err(EventRefusal::TooManyReactions(20)));
+        assert!(steps < 1000, "the cap is checked in {steps} steps, not by reading 3,000 reactions");
+        let (r, _) = vm_steps(&mut conn, toggle(few.id, "new"));
+        assert!(r.is_ok(), "3 distinct reactions leave room for more");
     }
 
     #[test]

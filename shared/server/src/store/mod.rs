@@ -31,11 +31,12 @@ pub use notifications::{
     unread_count, users_named,
 };
 pub use parties::{
-    StoredPack, get_pack, insert_pack, list_packs, load_parties, party_code_taken, save_party,
+    CodeReuse, StoredPack, claim_party_code, get_pack, insert_pack, list_packs, load_parties,
+    party_code_taken, save_party,
 };
 pub use rooms::{
-    LOBBY, RoomRefusal, add_member, create_room, create_room_as, invite, is_member, join_room, leave_room,
-    member_rooms, room_kind, room_view, rooms_for,
+    LOBBY, RoomRefusal, add_member, create_room, create_room_as, created_room_count, delete_room, invite,
+    is_member, join_room, leave_room, member_rooms, room_kind, room_view, rooms_for,
 };
 pub use users::{
     NameTaken, SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
@@ -170,6 +171,7 @@ impl Store {
         // of the writer thread went to checkpoints at the default under a chat load).
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
         let memory_in_use = Arc::new(AtomicBool::new(false));
+        let (readers_alive, readers_gone) = std::sync::mpsc::channel();
         // Search indexing runs once per batch, before the commit: new messages enter the index
         // together (FTS5 flushed at every job cost 13 % of the writer thread).
         let hooks: Vec<writer::BatchHook> = vec![Box::new(|db: &Connection| index_new_messages(db))];
@@ -180,6 +182,7 @@ impl Store {
             hooks,
             Arc::clone(&memory_in_use),
             Arc::clone(&lock),
+            readers_gone,
         )?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
@@ -187,7 +190,7 @@ impl Store {
             c.pragma_update(None, "query_only", "ON")?;
             reader_conns.push(c);
         }
-        let readers = ReaderPool::start(reader_conns)?;
+        let readers = ReaderPool::start(reader_conns, &readers_alive)?;
         Ok(Store { writer, readers, memory_in_use, lock })
     }
 

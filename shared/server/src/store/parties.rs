@@ -15,9 +15,46 @@ pub fn save_party(db: &Connection, code: &str, state: &str, finished: bool, now:
     Ok(())
 }
 
-/// Whether a code was ever used (codes are not reused while their party is stored).
-pub fn party_code_taken(db: &Connection, code: &str) -> StoreResult<bool> {
-    Ok(db.query_row("SELECT 1 FROM parties WHERE code = ?1", [code], |_| Ok(())).optional()?.is_some())
+/// When a stored party's code may be used again (Unix ms). A code is taken by its stored row
+/// unless the party is over (`finished`) and last changed at or before `ended_before`, or last
+/// changed before `forgotten_before` (such a party is not restored after a restart). The caller also checks
+/// that no party in memory has the code.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeReuse {
+    pub ended_before: i64,
+    pub forgotten_before: i64,
+}
+
+/// Whether `code` is taken by a stored party (see [`CodeReuse`]).
+pub fn party_code_taken(db: &Connection, code: &str, reuse: CodeReuse) -> StoreResult<bool> {
+    Ok(db
+        .prepare_cached(
+            "SELECT 1 FROM parties WHERE code = ?1 AND updated_at >= ?3 AND (finished = 0 OR updated_at > ?2)",
+        )?
+        .query_row(params![code, reuse.ended_before, reuse.forgotten_before], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Stores a new party under `code` unless the code is taken (see [`CodeReuse`]); an expired
+/// party's row is replaced. Returns whether the code was free.
+pub fn claim_party_code(
+    db: &Connection,
+    code: &str,
+    state: &str,
+    reuse: CodeReuse,
+    now: i64,
+) -> StoreResult<bool> {
+    if party_code_taken(db, code, reuse)? {
+        return Ok(false);
+    }
+    db.prepare_cached(
+        "INSERT INTO parties (code, state, finished, created_at, updated_at) VALUES (?1, ?2, 0, ?3, ?3)
+         ON CONFLICT(code) DO UPDATE SET state = excluded.state, finished = 0,
+                                         created_at = excluded.created_at, updated_at = excluded.updated_at",
+    )?
+    .execute(params![code, state, now])?;
+    Ok(true)
 }
 
 /// The stored states of parties changed since `since` (Unix ms), oldest first.
@@ -59,4 +96,31 @@ pub fn get_pack(db: &Connection, id: i64) -> StoreResult<Option<StoredPack>> {
             Ok(StoredPack { id: r.get(0)?, title: r.get(1)?, body: r.get(2)? })
         })
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ended_party_frees_its_code_after_expiry() {
+        let mut db = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut db).unwrap();
+        let reuse = |now: i64| CodeReuse { ended_before: now - 100, forgotten_before: now - 1000 };
+        assert!(claim_party_code(&db, "ABCD", "{}", reuse(0), 0).unwrap());
+        assert!(!claim_party_code(&db, "ABCD", "{}", reuse(10), 10).unwrap(), "a live party keeps it");
+        save_party(&db, "ABCD", "{}", true, 50).unwrap();
+        assert!(party_code_taken(&db, "ABCD", reuse(149)).unwrap(), "ended, not yet expired");
+        assert!(!party_code_taken(&db, "ABCD", reuse(150)).unwrap(), "ended and expired");
+        save_party(&db, "WXYZ", "{}", false, 50).unwrap();
+        assert!(party_code_taken(&db, "WXYZ", reuse(1050)).unwrap(), "unfinished and recent");
+        assert!(!party_code_taken(&db, "WXYZ", reuse(1051)).unwrap(), "not restored after a restart");
+        assert!(claim_party_code(&db, "ABCD", "{\"new\":1}", reuse(150), 150).unwrap());
+        let (state, finished, created): (String, bool, i64) = db
+            .query_row("SELECT state, finished, created_at FROM parties WHERE code = 'ABCD'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((state.as_str(), finished, created), ("{\"new\":1}", false, 150));
+    }
 }

@@ -1,5 +1,6 @@
 //! Reader threads: each owns a read-only connection and takes jobs from one bounded queue.
 
+use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -16,14 +17,18 @@ pub(super) struct ReaderPool {
 }
 
 impl ReaderPool {
-    pub(super) fn start(conns: Vec<Connection>) -> StoreResult<ReaderPool> {
+    /// Starts one thread per connection. Each holds a clone of `alive` until its connection is
+    /// closed, so the writer can see when the last reader is gone.
+    pub(super) fn start(conns: Vec<Connection>, alive: &std_mpsc::Sender<()>) -> StoreResult<ReaderPool> {
         let (tx, rx) = mpsc::channel::<ReadJob>(1024);
         let rx = Arc::new(Mutex::new(rx));
         for (i, conn) in conns.into_iter().enumerate() {
             let rx = Arc::clone(&rx);
+            let alive = alive.clone();
             thread::Builder::new()
                 .name(format!("hubbub-store-reader-{i}"))
                 .spawn(move || {
+                    let _alive = alive;
                     loop {
                         // Only the idle reader waiting for the next job holds the lock.
                         let job = match rx.lock() {

@@ -57,8 +57,16 @@ fn free_slug(conn: &Connection, name: &str, prefix: &str) -> StoreResult<String>
             base.push('-');
         }
     }
-    let base: String = base.trim_end_matches('-').chars().take(40).collect();
-    let base = format!("{prefix}{}", if base.is_empty() { "room" } else { &base });
+    let mut base: String = base.trim_end_matches('-').chars().take(40).collect();
+    if base.is_empty() {
+        base.push_str("room");
+    }
+    // `_party-{code}` is a party's chat room (`party::chat`): an ephemeral room named "Party XYZW"
+    // must not take the slug the party XYZW will want.
+    if !prefix.is_empty() && (base == "party" || base.starts_with("party-")) {
+        base.insert_str(0, "room-");
+    }
+    let base = format!("{prefix}{base}");
     let mut candidate = base.clone();
     let mut n = 2;
     while room_kind(conn, &candidate)?.is_some() {
@@ -66,6 +74,14 @@ fn free_slug(conn: &Connection, name: &str, prefix: &str) -> StoreResult<String>
         n += 1;
     }
     Ok(candidate)
+}
+
+/// How many rooms guests created in this database: all but the Lobby and parties' rooms.
+pub fn created_room_count(conn: &Connection) -> StoreResult<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM rooms WHERE slug != 'lobby' AND slug NOT GLOB '_party-*'")?
+        .query_row([], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// A room's kind, or `None` if there is no such room.
@@ -161,6 +177,29 @@ pub fn leave_room(conn: &Connection, slug: &str, user: i64) -> StoreResult<Resul
     conn.prepare_cached("DELETE FROM room_members WHERE room = ?1 AND user_id = ?2")?
         .execute(params![slug, user])?;
     Ok(Ok(()))
+}
+
+/// Removes a room with its members, invitations, messages, reactions and read marks (a party's
+/// room when the party expires).
+pub fn delete_room(conn: &Connection, slug: &str) -> StoreResult<()> {
+    let channel = format!("room:{slug}");
+    for sql in [
+        "DELETE FROM reactions WHERE message_id IN (SELECT id FROM messages WHERE channel = ?1)",
+        "DELETE FROM events WHERE channel = ?1",
+        "DELETE FROM messages WHERE channel = ?1",
+        "DELETE FROM read_marks WHERE channel = ?1",
+        "DELETE FROM channels WHERE name = ?1",
+    ] {
+        conn.prepare_cached(sql)?.execute([&channel])?;
+    }
+    for sql in [
+        "DELETE FROM room_members WHERE room = ?1",
+        "DELETE FROM room_invites WHERE room = ?1",
+        "DELETE FROM rooms WHERE slug = ?1",
+    ] {
+        conn.prepare_cached(sql)?.execute([slug])?;
+    }
+    Ok(())
 }
 
 /// A member invites `user` into a room.

@@ -9,7 +9,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
 use std::thread;
+use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
@@ -69,6 +71,8 @@ struct Thread {
     memory_in_use: Arc<AtomicBool>,
     /// The data directory's lock, released only after this thread has closed the database.
     _lock: Arc<super::lock::DirLock>,
+    /// Disconnected once every reader thread has closed its connection.
+    readers_gone: std_mpsc::Receiver<()>,
 }
 
 #[derive(Clone)]
@@ -84,10 +88,11 @@ impl Writer {
         hooks: Vec<BatchHook>,
         memory_in_use: Arc<AtomicBool>,
         lock: Arc<super::lock::DirLock>,
+        readers_gone: std_mpsc::Receiver<()>,
     ) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(opts.writer_queue.max(1));
         let max_batch = opts.max_batch.max(1);
-        let owned = Thread { conn, memory, hooks, memory_in_use, _lock: lock };
+        let owned = Thread { conn, memory, hooks, memory_in_use, _lock: lock, readers_gone };
         thread::Builder::new()
             .name("hubbub-store-writer".into())
             .spawn(move || run(owned, rx, max_batch))
@@ -128,8 +133,20 @@ fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: 
             job.complete(commit.as_ref().map(|_| ()));
         }
     }
+    // SQLite checkpoints the log and removes it when the last connection to the file closes, and
+    // only a connection that may write can. So the read-only ones close first: the in-memory
+    // database (which attaches the disk read-only) and the readers, which stop when the store is
+    // dropped, as this loop does (waited for within a bound, should one be stuck in a job). A
+    // stopped hub then leaves its database file and no log.
+    let Thread { conn, memory, readers_gone, .. } = owned;
+    drop(memory);
+    let _ = readers_gone.recv_timeout(READERS_CLOSE_WAIT);
+    drop(conn);
     tracing::debug!("store writer stopped");
 }
+
+/// How long the stopping writer waits for the readers to close their connections.
+const READERS_CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Runs one statement on both databases, prepared once (parsing it for every job cost more than
 /// the savepoint itself).
@@ -206,6 +223,30 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use crate::store::{Store, StoreOptions};
+
+    /// A dropped store closes its connections in an order that lets SQLite fold the write-ahead
+    /// log back into the database and remove it, even after reads and an ephemeral-room write.
+    #[tokio::test]
+    async fn a_dropped_store_leaves_no_write_ahead_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        store.write_wait(|db| Ok(db.execute_batch("CREATE TABLE t (n INTEGER)")?)).await.unwrap();
+        store.write_wait(|db| Ok(db.execute("INSERT INTO t VALUES (1)", [])?)).await.unwrap();
+        let n: i64 =
+            store.read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?)).await.unwrap();
+        assert_eq!(n, 1);
+        let wal = dir.path().join("hubbub.db-wal");
+        assert!(wal.exists(), "a write in WAL mode leaves a log while the store is open");
+        drop(store);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while wal.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(!wal.exists(), "the log is still there after the store was dropped");
+        let db = rusqlite::Connection::open(dir.path().join("hubbub.db")).unwrap();
+        let n: i64 = db.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "the row was folded into the database file");
+    }
 
     /// A failing job in a batch: its own write is undone, its neighbours' commit once (though they
     /// ran twice), and each completion gets its own job's result.

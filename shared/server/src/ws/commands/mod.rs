@@ -6,7 +6,7 @@ mod notifications;
 mod party;
 mod presence;
 
-pub use presence::parse_status;
+pub use crate::status::parse_status;
 
 use std::sync::Arc;
 
