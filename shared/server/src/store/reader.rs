@@ -28,7 +28,9 @@ impl ReaderPool {
             thread::Builder::new()
                 .name(format!("hubbub-store-reader-{i}"))
                 .spawn(move || {
+                    // Locals drop in reverse: the connection closes before `alive` says so.
                     let _alive = alive;
+                    let conn = conn;
                     loop {
                         // Only the idle reader waiting for the next job holds the lock.
                         let job = match rx.lock() {
