@@ -504,3 +504,54 @@ pub async fn error_code(conn: &mut Connection, r#ref: &str) -> hubbub_protocol::
         _ => unreachable!(),
     }
 }
+
+/// A new host link's token for the hub on `hub`'s data directory, from `hubbub host-link` (the way
+/// an operator makes one for a running hub).
+pub fn host_token(hub: &TestHub) -> String {
+    let out = Command::new(hub_binary())
+        .args(["host-link", "--data-dir"])
+        .arg(&hub.data_dir)
+        .output()
+        .expect("run hubbub host-link");
+    assert!(out.status.success(), "hubbub host-link failed: {}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).expect("UTF-8");
+    let link = printed.trim();
+    assert!(link.starts_with("http://"), "a running hub's link is a whole URL: {link}");
+    link.split_once("?host=").expect("the link carries ?host=").1.to_owned()
+}
+
+/// Joins as `name` with a new host link: a host.
+pub async fn join_host(hub: &TestHub, name: &str) -> Session {
+    let body = serde_json::json!({"display_name": name, "host_token": host_token(hub)});
+    let resp =
+        reqwest::Client::new().post(format!("{}/api/join", hub.url)).json(&body).send().await.expect("join");
+    assert_eq!(resp.status().as_u16(), 201, "the host joins");
+    let body: hubbub_protocol::JoinResponse = resp.json().await.expect("join response");
+    Session { user: body.user, secret: body.session }
+}
+
+/// A REST call with a bearer secret (a session or the admin token) and an optional JSON body; the
+/// status and the JSON answer (`null` when there is none).
+pub async fn call(
+    hub: &TestHub,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut req = reqwest::Client::new().request(method, format!("{}{path}", hub.url));
+    if let Some(secret) = bearer {
+        req = req.bearer_auth(secret);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    (
+        status,
+        if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).expect("JSON") },
+    )
+}

@@ -154,7 +154,11 @@ impl HubClient {
 
     /// `POST /api/join`.
     pub async fn join(&self, display_name: &str, pin: Option<&str>) -> Result<Session> {
-        let req = JoinRequest { display_name: display_name.to_owned(), pin: pin.map(str::to_owned) };
+        let req = JoinRequest {
+            display_name: display_name.to_owned(),
+            pin: pin.map(str::to_owned),
+            host_token: None,
+        };
         let resp = self.http.post(format!("{}/api/join", self.base)).json(&req).send().await?;
         let body: JoinResponse = json_or_error(resp).await?;
         Ok(Session { user: body.user, secret: body.session })

@@ -27,6 +27,13 @@ pub mod close {
     pub const FORBIDDEN: u16 = 4403;
     /// No such channel or party.
     pub const NOT_FOUND: u16 = 4404;
+    /// A host or moderator removed this user: every socket of theirs closes with it (the reason
+    /// says why). They may come back after `kick_cooldown` (60 s by default).
+    pub const KICKED: u16 = 4410;
+    /// A host or moderator banned this user: their sessions are ended. Do not reconnect.
+    pub const BANNED: u16 = 4411;
+    /// The session was ended (logout, or a host ended every guest session): join again.
+    pub const SESSION_ENDED: u16 = 4412;
     /// Too many requests; back off before reconnecting.
     pub const RATE_LIMITED: u16 = 4429;
 }
@@ -104,6 +111,14 @@ pub enum ErrorCode {
     InvalidParty,
     /// The question pack does not follow the schema; the message says where.
     InvalidPack,
+    /// A host or moderator muted you, hub-wide or in this room; `retry_after_ms` says when it ends.
+    Muted,
+    /// The room is in slow mode: one message per some seconds; `retry_after_ms` says when.
+    SlowMode,
+    /// The room is locked: read-only for guests.
+    RoomLocked,
+    /// You (this browser, or this address for a while) are banned from the hub.
+    Banned,
     /// The route does not exist.
     NotFound,
     /// The route exists but not with this HTTP method.
@@ -152,6 +167,10 @@ impl ErrorCode {
             Self::InvalidAnswer => "invalid_answer",
             Self::InvalidParty => "invalid_party",
             Self::InvalidPack => "invalid_pack",
+            Self::Muted => "muted",
+            Self::SlowMode => "slow_mode",
+            Self::RoomLocked => "room_locked",
+            Self::Banned => "banned",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "unavailable",
@@ -207,6 +226,10 @@ mod tests {
             ErrorCode::InvalidAnswer,
             ErrorCode::InvalidParty,
             ErrorCode::InvalidPack,
+            ErrorCode::Muted,
+            ErrorCode::SlowMode,
+            ErrorCode::RoomLocked,
+            ErrorCode::Banned,
             ErrorCode::NotFound,
             ErrorCode::Unavailable,
             ErrorCode::Internal,

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::admin::{HubState, Sanction};
 use crate::codes::ErrorCode;
 use crate::model::{
     ChatMessage, DmThread, HubInfo, Notification, OnlineUser, PresenceStatus, ReadMark, Room, StreamPosition,
@@ -398,6 +399,10 @@ pub enum ServerFrame {
         message_id: i64,
         #[ts(type = "number")]
         deleted_at: i64,
+        /// Who deleted it, when that was a host or moderator and not its author.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        deleted_by: Option<i64>,
     },
     /// A reaction was added or taken back (an event with its own offset).
     Reaction {
@@ -537,6 +542,39 @@ pub enum ServerFrame {
         from_name: String,
         phase: PartyPhase,
     },
+    /// The hub's rules as this user sees them (role, staff, permissions, announcements, mute):
+    /// sent after `connection_established` on the main socket, and again whenever a part changes.
+    HubState { state: HubState },
+    /// A host or moderator did something to you (a mute, a rename, a new role).
+    Moderated {
+        sanction: Sanction,
+        /// Who did it; absent when an admin token did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        by: Option<UserInfo>,
+        /// The room it applies to; absent: hub-wide.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        channel: Option<String>,
+        /// When it ends (a mute), Unix ms.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        until: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        reason: Option<String>,
+    },
+    /// A host's notice for the people on a channel, one user, or everyone (`POST
+    /// /api/admin/broadcast`): shown once, not stored.
+    Notice {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        by: Option<UserInfo>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        channel: Option<String>,
+    },
 }
 
 impl ServerFrame {
@@ -611,6 +649,7 @@ mod tests {
             created_at: 0,
             edited_at: None,
             deleted_at: None,
+            deleted_by: None,
             reactions: None,
         });
         let v = serde_json::to_value(&f).unwrap();

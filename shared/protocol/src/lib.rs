@@ -5,6 +5,7 @@
 //! - [`frames`]: [`ClientFrame`] (client to hub) and [`ServerFrame`] (hub to client), JSON tagged by `type`.
 //! - [`party`]: party sessions: snapshots, phases, answers, host actions, quiz packs.
 //! - [`rest`]: request and response bodies of the `/api/` routes.
+//! - [`admin`]: roles, moderation, announcements and the `/api/admin/` bodies.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
 //! - [`channel`]: parsing and printing channel names such as `room:lobby`.
 //! - [`typescript`]: renders the TypeScript declarations the web client imports.
@@ -12,6 +13,7 @@
 //! Wire types evolve additively: new fields are optional (`#[serde(default)]`) so an older client or
 //! hub keeps working, and [`PROTOCOL_VERSION`] changes only when that is impossible.
 
+pub mod admin;
 pub mod channel;
 pub mod codes;
 pub mod frames;
@@ -20,6 +22,7 @@ pub mod party;
 pub mod rest;
 pub mod typescript;
 
+pub use admin::*;
 pub use channel::Channel;
 pub use codes::{ErrorCode, close};
 pub use frames::{ClientFrame, ServerFrame};

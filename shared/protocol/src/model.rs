@@ -54,6 +54,10 @@ pub struct ChatMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub deleted_at: Option<i64>,
+    /// Who deleted it, when a host or moderator did and not its author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub deleted_by: Option<i64>,
     /// Reactions, one entry per emoji; absent when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -100,6 +104,12 @@ pub struct Room {
     pub last_read: i64,
     /// Messages from others after `last_read`.
     pub unread: u32,
+    /// Slow mode: guests may send one message per this many seconds; 0: off.
+    #[serde(default)]
+    pub slow_mode_secs: u32,
+    /// Locked by a host or moderator: read-only for guests.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 /// Where a direct conversation stands.

@@ -22,6 +22,10 @@ pub struct ApiError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct JoinRequest {
     pub display_name: String,
+    /// A host link's token: the new user is a host (`hubbub serve` prints the link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub host_token: Option<String>,
     /// Required when the hub has a PIN (`GET /api/info` says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -40,6 +44,9 @@ pub struct JoinResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MeResponse {
     pub user: UserInfo,
+    /// The user's role on this hub.
+    #[serde(default)]
+    pub role: crate::admin::Role,
 }
 
 /// Answer to `GET /api/auth/ws-token`.

@@ -5,6 +5,7 @@
 
 use ts_rs::{Config, TS};
 
+use crate::admin::*;
 use crate::codes::ErrorCode;
 use crate::frames::{ClientFrame, ServerFrame};
 use crate::model::*;
@@ -67,6 +68,13 @@ pub fn render() -> String {
         decl::<LeaveReason>(&cfg),
         decl::<PackQuestion>(&cfg),
         decl::<QuestionPack>(&cfg),
+        decl::<Role>(&cfg),
+        decl::<Who>(&cfg),
+        decl::<Permissions>(&cfg),
+        decl::<StaffMember>(&cfg),
+        decl::<Announcement>(&cfg),
+        decl::<HubState>(&cfg),
+        decl::<Sanction>(&cfg),
         decl::<ClientFrame>(&cfg),
         decl::<ServerFrame>(&cfg),
         decl::<ApiError>(&cfg),
@@ -95,6 +103,34 @@ pub fn render() -> String {
         decl::<DiscoveredHub>(&cfg),
         decl::<MdnsState>(&cfg),
         decl::<HubsResponse>(&cfg),
+        decl::<HostClaimRequest>(&cfg),
+        decl::<RoleResponse>(&cfg),
+        decl::<AdminConnection>(&cfg),
+        decl::<AdminConnectionsResponse>(&cfg),
+        decl::<AdminUser>(&cfg),
+        decl::<AdminUsersResponse>(&cfg),
+        decl::<AdminRoom>(&cfg),
+        decl::<AdminRoomsResponse>(&cfg),
+        decl::<KickRequest>(&cfg),
+        decl::<BanRequest>(&cfg),
+        decl::<MuteRequest>(&cfg),
+        decl::<UnmuteRequest>(&cfg),
+        decl::<AdminRenameRequest>(&cfg),
+        decl::<SetRoleRequest>(&cfg),
+        decl::<ClearMessagesResponse>(&cfg),
+        decl::<Ban>(&cfg),
+        decl::<BansResponse>(&cfg),
+        decl::<SlowModeRequest>(&cfg),
+        decl::<LockRequest>(&cfg),
+        decl::<AdminSettings>(&cfg),
+        decl::<AnnounceRequest>(&cfg),
+        decl::<AnnouncementsResponse>(&cfg),
+        decl::<BroadcastRequest>(&cfg),
+        decl::<BroadcastResponse>(&cfg),
+        decl::<EndSessionsResponse>(&cfg),
+        decl::<SetPinRequest>(&cfg),
+        decl::<AuditEntry>(&cfg),
+        decl::<AuditResponse>(&cfg),
     ] {
         out.push_str(&d);
         out.push('\n');
@@ -102,7 +138,7 @@ pub fn render() -> String {
     out
 }
 
-fn close_codes() -> [(&'static str, u16); 11] {
+fn close_codes() -> [(&'static str, u16); 14] {
     use crate::codes::close::*;
     [
         ("NORMAL", NORMAL),
@@ -115,6 +151,9 @@ fn close_codes() -> [(&'static str, u16); 11] {
         ("UNAUTHENTICATED", UNAUTHENTICATED),
         ("FORBIDDEN", FORBIDDEN),
         ("NOT_FOUND", NOT_FOUND),
+        ("KICKED", KICKED),
+        ("BANNED", BANNED),
+        ("SESSION_ENDED", SESSION_ENDED),
         ("RATE_LIMITED", RATE_LIMITED),
     ]
 }

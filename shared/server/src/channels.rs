@@ -15,11 +15,35 @@ use crate::conn::ConnHandle;
 #[derive(Debug, Default)]
 pub struct Registry {
     channels: Mutex<HashMap<Channel, HashMap<u64, Arc<ConnHandle>>>>,
+    /// Every open connection by id, whatever it is subscribed to (for the admin API, and to close a
+    /// user's or a session's sockets).
+    open: Mutex<HashMap<u64, Arc<ConnHandle>>>,
 }
 
 impl Registry {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Channel, HashMap<u64, Arc<ConnHandle>>>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<ConnHandle>>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records an open connection (until [`Registry::remove_connection`]).
+    pub fn register(&self, conn: &Arc<ConnHandle>) {
+        self.open().insert(conn.id, Arc::clone(conn));
+    }
+
+    /// Every open connection, by id.
+    pub fn connections(&self) -> Vec<Arc<ConnHandle>> {
+        let mut all: Vec<_> = self.open().values().cloned().collect();
+        all.sort_by_key(|c| c.id);
+        all
+    }
+
+    /// The open connections of one user (every path, not only the main sockets).
+    pub fn connections_of(&self, user_id: i64) -> Vec<Arc<ConnHandle>> {
+        self.open().values().filter(|c| c.user.id == user_id).cloned().collect()
     }
 
     /// Adds `conn` to `channel`; returns false if it was already subscribed.
@@ -55,6 +79,7 @@ impl Registry {
 
     /// Removes a closing connection from every channel it was in.
     pub fn remove_connection(&self, conn: &ConnHandle) {
+        self.open().remove(&conn.id);
         let channels = std::mem::take(&mut *conn.channels.lock().unwrap_or_else(|p| p.into_inner()));
         let mut map = self.lock();
         for channel in channels {

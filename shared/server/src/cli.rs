@@ -1,5 +1,6 @@
-//! The `hubbub` command line: `hubbub serve` with flags that override the environment and the file, and
-//! `hubbub discover`, which lists the hubs on the LAN.
+//! The `hubbub` command line: `hubbub serve` with flags that override the environment and the file,
+//! `hubbub discover`, which lists the hubs on the LAN, and `hubbub host-link`, which prints a new
+//! host link.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +23,16 @@ pub enum Command {
     Serve(ServeArgs),
     /// List the hubs on the local network (mDNS), each checked over HTTP.
     Discover(DiscoverArgs),
+    /// Print a new one-time host link for the hub of a data directory (running or not).
+    HostLink(HostLinkArgs),
+}
+
+/// Flags of `hubbub host-link`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HostLinkArgs {
+    /// The hub's data directory. [default: the platform's data directory for hubbub]
+    #[arg(long, env = "HUBBUB_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Flags of `hubbub discover`.
@@ -209,6 +220,13 @@ pub struct ServeArgs {
     /// [default: 1000]
     #[arg(long, env = "HUBBUB_TYPING_WINDOW_MS")]
     pub typing_window_ms: Option<u64>,
+    /// Seconds a kicked user must wait before they can connect again. [default: 60]
+    #[arg(long, env = "HUBBUB_KICK_COOLDOWN_SECS")]
+    pub kick_cooldown_secs: Option<u64>,
+    /// A bearer token (at least 16 characters) that opens the admin API to scripts, acting as a
+    /// host. Prefer the variable or the config file: a flag shows in the process list.
+    #[arg(long, env = "HUBBUB_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -263,6 +281,8 @@ impl ServeArgs {
             status_rate: self.status_rate,
             search_rate: self.search_rate,
             typing_window_ms: self.typing_window_ms,
+            kick_cooldown_secs: self.kick_cooldown_secs,
+            admin_token: self.admin_token,
             ..FileConfig::default()
         }
         .apply(&mut config);

@@ -135,6 +135,11 @@ pub struct Config {
     pub search_rate: usize,
     /// At most one typing change per user and channel reaches the others per this window.
     pub typing_window: Duration,
+    /// How long a kicked user's sockets are refused before they may come back.
+    pub kick_cooldown: Duration,
+    /// A bearer token that opens the admin API (`/api/admin/`) to scripts, acting as a host; `None`:
+    /// only hosts' and moderators' sessions open it.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -189,6 +194,8 @@ impl Default for Config {
             status_rate: 30,
             search_rate: 20,
             typing_window: Duration::from_secs(1),
+            kick_cooldown: Duration::from_secs(60),
+            admin_token: None,
         }
     }
 }
@@ -257,6 +264,8 @@ pub struct FileConfig {
     pub status_rate: Option<usize>,
     pub search_rate: Option<usize>,
     pub typing_window_ms: Option<u64>,
+    pub kick_cooldown_secs: Option<u64>,
+    pub admin_token: Option<String>,
 }
 
 /// Why a configuration was refused.
@@ -403,6 +412,12 @@ impl FileConfig {
         if let Some(v) = self.typing_window_ms {
             config.typing_window = Duration::from_millis(v);
         }
+        if let Some(v) = self.kick_cooldown_secs {
+            config.kick_cooldown = Duration::from_secs(v);
+        }
+        if let Some(v) = self.admin_token.as_ref().filter(|t| !t.is_empty()) {
+            config.admin_token = Some(v.clone());
+        }
     }
 }
 
@@ -467,6 +482,16 @@ impl Config {
         }
         if self.typing_window.is_zero() || self.typing_window > Duration::from_secs(10) {
             return invalid("typing_window_ms", "must be between 1 and 10000");
+        }
+        if self.kick_cooldown > Duration::from_secs(86_400) {
+            return invalid("kick_cooldown_secs", "must be at most 86400 (a day)");
+        }
+        if self
+            .admin_token
+            .as_ref()
+            .is_some_and(|t| t.len() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return invalid("admin_token", "must be at least 16 characters, without spaces");
         }
         if self.token_ttl.is_zero() {
             return invalid("token_ttl_secs", "must be at least 1");

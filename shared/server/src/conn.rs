@@ -21,11 +21,27 @@ pub enum CloseReason {
     Quiet,
 }
 
+/// Where a connection came from, for the admin API's list of connections and for ending a session's
+/// sockets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnMeta {
+    /// The session that opened it.
+    pub session_id: i64,
+    /// The peer's IP address.
+    pub address: String,
+    /// The path it was opened on, e.g. `/ws`.
+    pub path: String,
+    /// Unix ms.
+    pub connected_at: i64,
+}
+
 /// One open connection, shared by the registry (to fan out) and the connection's own tasks.
 #[derive(Debug)]
 pub struct ConnHandle {
     pub id: u64,
     pub user: UserInfo,
+    /// Where it came from.
+    pub meta: ConnMeta,
     /// How this connection's device is shown in presence (e.g. `Android`); `None` for the seed path
     /// sockets, which watch one channel and do not count in presence.
     pub device: Option<String>,
@@ -59,6 +75,7 @@ impl ConnHandle {
         let handle = ConnHandle {
             id,
             user,
+            meta: ConnMeta::default(),
             device,
             tx,
             close: Mutex::new(None),
@@ -66,6 +83,23 @@ impl ConnHandle {
             channels: Mutex::new(Vec::new()),
         };
         (handle, rx)
+    }
+
+    /// The same handle, with where it came from.
+    #[must_use]
+    pub fn with_meta(mut self, meta: ConnMeta) -> Self {
+        self.meta = meta;
+        self
+    }
+
+    /// Frames queued and not yet written.
+    pub fn queue_depth(&self) -> usize {
+        self.tx.queued()
+    }
+
+    /// The channels it is subscribed to.
+    pub fn channel_names(&self) -> Vec<String> {
+        self.channels.lock().unwrap_or_else(|p| p.into_inner()).iter().map(ToString::to_string).collect()
     }
 
     /// Queues an encoded frame. A full queue closes the connection as too slow; returns whether queued.

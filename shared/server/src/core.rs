@@ -1,4 +1,4 @@
-//! The bottom layer every service shares: the store, the channel registry, presence, the settings
+//! The bottom layer every service shares: the store, the channel registry, presence, the rules, the settings
 //! and the shutdown signal. A cheap-to-clone handle; it knows nothing of the services above it.
 
 use std::net::SocketAddr;
@@ -9,6 +9,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::channels::Registry;
 use crate::config::Config;
+use crate::policy::Policy;
 use crate::presence::Presence;
 use crate::store::Store;
 
@@ -27,6 +28,8 @@ struct Inner {
     registry: Registry,
     /// Who is online, hub-wide and per room; owns the order of presence snapshots and diffs.
     presence: Presence,
+    /// Roles, mutes, room rules and what guests may do: read by every service, changed by moderation.
+    policy: Policy,
     /// The address the hub listens on, once bound (for the links it hands out).
     bound: OnceLock<SocketAddr>,
     /// Cancelled when the hub begins to shut down; every connection and party task watches it.
@@ -51,6 +54,7 @@ impl Core {
                 store,
                 registry: Registry::default(),
                 presence,
+                policy: Policy::default(),
                 bound: OnceLock::new(),
                 shutdown: CancellationToken::new(),
                 tasks: TaskTracker::new(),
@@ -72,6 +76,10 @@ impl Core {
 
     pub fn presence(&self) -> &Presence {
         &self.inner.presence
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
     }
 
     pub fn shutdown(&self) -> &CancellationToken {

@@ -14,6 +14,7 @@ use crate::chat::Chat;
 use crate::config::{Config, ConfigError};
 use crate::core::Core;
 use crate::discovery::{self, Discovery};
+use crate::moderation::Moderation;
 use crate::notify::Notify;
 use crate::party::Parties;
 use crate::presence::Presence;
@@ -46,6 +47,8 @@ struct Inner {
     parties: Parties,
     /// Chosen statuses and tab activity.
     statuses: Statuses,
+    /// Roles, moderation, announcements and the admin API's lists.
+    moderation: Moderation,
     /// What the hub says about itself (its id is kept in the database) and the PIN: the host may
     /// change the name and the PIN while the hub runs.
     live: std::sync::RwLock<Live>,
@@ -104,6 +107,7 @@ impl Hub {
         let parties = Parties::new(core.clone(), chat.clone(), notify.clone());
         let joins = Joins::new(core.clone());
         let statuses = Statuses::new(core.clone());
+        let moderation = Moderation::open(core.clone(), chat.clone(), notify.clone()).await?;
         Ok(Hub {
             inner: Arc::new(Inner {
                 core,
@@ -111,6 +115,7 @@ impl Hub {
                 notify,
                 parties,
                 statuses,
+                moderation,
                 live,
                 joins,
                 discovery: discovery::Shared::default(),
@@ -140,6 +145,10 @@ impl Hub {
 
     pub fn statuses(&self) -> &Statuses {
         &self.inner.statuses
+    }
+
+    pub fn moderation(&self) -> &Moderation {
+        &self.inner.moderation
     }
 
     pub fn config(&self) -> &Config {
@@ -254,6 +263,7 @@ impl Hub {
             self.inner.joins.sweep(now);
             self.parties().sweep(now);
             self.statuses().sweep(now);
+            self.core().policy().sweep(now_ms());
         }
     }
 }

@@ -1,12 +1,13 @@
 //! The headless `hubbub` binary: parses the command line, binds, prints join URLs and a QR code, serves
-//! (and advertises itself over mDNS); or `hubbub discover`: lists the hubs on the LAN.
+//! (and advertises itself over mDNS) and prints a host link; `hubbub discover` lists the hubs on the
+//! LAN; `hubbub host-link` prints a new host link.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use hubbub_server::cli::{Cli, Command, DiscoverArgs, ServeArgs};
-use hubbub_server::{Hub, discovery, lan};
+use hubbub_server::cli::{Cli, Command, DiscoverArgs, HostLinkArgs, ServeArgs};
+use hubbub_server::{Hub, auth, discovery, lan};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => runtime.block_on(serve(args)),
         None => runtime.block_on(serve(ServeArgs::default())),
         Some(Command::Discover(args)) => runtime.block_on(discover(args)),
+        Some(Command::HostLink(args)) => host_link(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -59,6 +61,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(qr) = urls.first().and_then(|u| lan::qr_for_terminal(u)) {
         println!("{qr}");
     }
+    // The host link: whoever opens it first becomes a host (it works once, for a day).
+    let base = urls.first().cloned().unwrap_or_else(|| format!("http://{bound}/"));
+    println!("Open this link yourself to run the hub as its host (it works once):");
+    println!("host link: {}", auth::host_url(&base, &hub.moderation().mint_host_token()));
 
     let discovery = hub.start_discovery(bound);
     let shutdown = async move {
@@ -67,6 +73,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = tokio::task::spawn_blocking(move || discovery.stop()).await;
     };
     hubbub_server::serve(listener, hub, shutdown).await?;
+    Ok(())
+}
+
+/// `hubbub host-link`: a new host link for the hub of a data directory, with the running hub's LAN
+/// address when one runs there.
+fn host_link(args: &HostLinkArgs) -> anyhow::Result<()> {
+    let data_dir = args.data_dir.clone().unwrap_or_else(hubbub_server::config::default_data_dir);
+    let token = auth::mint_for_data_dir(&data_dir).map_err(anyhow::Error::msg)?;
+    match hubbub_server::store::running_hub_address(&data_dir) {
+        Some(addr) => {
+            let base = lan::join_urls(addr).into_iter().next().unwrap_or_else(|| format!("http://{addr}/"));
+            println!("{}", auth::host_url(&base, &token));
+        }
+        None => {
+            println!("/?host={token}");
+            eprintln!(
+                "no hub is running on {} now: open this path on the hub's address once it runs",
+                data_dir.display()
+            );
+        }
+    }
     Ok(())
 }
 

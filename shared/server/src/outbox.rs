@@ -100,6 +100,11 @@ impl Sender {
     pub fn capacity(&self) -> usize {
         self.0.capacity
     }
+
+    /// How many frames are queued now.
+    pub fn queued(&self) -> usize {
+        self.0.lock().frames.len()
+    }
 }
 
 impl Receiver {

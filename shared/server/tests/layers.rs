@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("conn", 0),
     ("channels", 0),
     ("presence", 0),
+    ("policy", 0),
     ("store", 0),
     ("reply", 0),
     ("listener", 0),
@@ -32,6 +33,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("party", 1),
     ("status", 1),
     ("discovery", 1),
+    ("moderation", 1),
     // The services together.
     ("hub", 2),
     // Front doors.

@@ -14,10 +14,13 @@ export const CloseCode = {
   UNAUTHENTICATED: 4401,
   FORBIDDEN: 4403,
   NOT_FOUND: 4404,
+  KICKED: 4410,
+  BANNED: 4411,
+  SESSION_ENDED: 4412,
   RATE_LIMITED: 4429,
 } as const;
 
-export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "muted" | "slow_mode" | "room_locked" | "banned" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
 
 export type UserInfo = { id: number, display_name: string, };
 
@@ -75,6 +78,10 @@ edited_at?: number,
  */
 deleted_at?: number, 
 /**
+ * Who deleted it, when a host or moderator did and not its author.
+ */
+deleted_by?: number, 
+/**
  * Reactions, one entry per emoji; absent when there are none.
  */
 reactions?: Array<ReactionSummary>, };
@@ -101,7 +108,15 @@ last_read: number,
 /**
  * Messages from others after `last_read`.
  */
-unread: number, };
+unread: number, 
+/**
+ * Slow mode: guests may send one message per this many seconds; 0: off.
+ */
+slow_mode_secs: number, 
+/**
+ * Locked by a host or moderator: read-only for guests.
+ */
+locked: boolean, };
 
 export type DmState = "pending" | "accepted" | "declined" | "blocked";
 
@@ -369,6 +384,64 @@ time_limit_secs?: number, };
 
 export type QuestionPack = { title: string, description?: string, questions: Array<PackQuestion>, };
 
+export type Role = "host" | "moderator" | "guest";
+
+export type Who = "everyone" | "staff";
+
+export type Permissions = { 
+/**
+ * Who may create rooms.
+ */
+create_rooms: Who, 
+/**
+ * Who may host party sessions.
+ */
+host_parties: Who, 
+/**
+ * Who may import question packs.
+ */
+import_packs: Who, };
+
+export type StaffMember = { user_id: number, display_name: string, role: Role, };
+
+export type Announcement = { id: number, text: string, 
+/**
+ * The room it is for (`room:{slug}`); absent: everyone.
+ */
+channel?: string, 
+/**
+ * Who announced it (absent when an admin token did).
+ */
+by?: UserInfo, 
+/**
+ * Unix time in milliseconds.
+ */
+created_at: number, };
+
+export type HubState = { 
+/**
+ * This user's role.
+ */
+role: Role, 
+/**
+ * Every host and moderator, for badges.
+ */
+staff: Array<StaffMember>, 
+/**
+ * What guests may do.
+ */
+permissions: Permissions, 
+/**
+ * The announcements this user can read: the hub-wide one and those of their rooms.
+ */
+announcements: Array<Announcement>, 
+/**
+ * When this user's hub-wide mute ends (Unix ms); absent when they are not muted.
+ */
+muted_until?: number, };
+
+export type Sanction = "muted" | "unmuted" | "renamed" | "role_changed";
+
 export type ClientFrame = { "type": "ping", ref?: string, } | { "type": "subscribe", ref?: string, channel: string, 
 /**
  * Where the client left off; the hub replays what came after it when it can.
@@ -476,7 +549,11 @@ leaves: number[],
 /**
  * How many users are in the scope now, listed or not; present when it changed.
  */
-total?: number, } | { "type": "message_edited", channel: string, offset: number, message_id: number, body: string, edited_at: number, } | { "type": "message_deleted", channel: string, offset: number, message_id: number, deleted_at: number, } | { "type": "reaction", channel: string, offset: number, message_id: number, emoji: string, user_id: number, added: boolean, } | { "type": "read_receipt", channel: string, user_id: number, offset: number, } | { "type": "typing", channel: string, user_id: number, display_name: string, typing: boolean, } | { "type": "room_update", room: Room, } | { "type": "dm_update", thread: DmThread, } | { "type": "online_users_update", users: Array<OnlineUser>, total_count: number, timestamp: number, } | { "type": "notification", notification: Notification, unread_count: number, } | { "type": "notifications_read", 
+total?: number, } | { "type": "message_edited", channel: string, offset: number, message_id: number, body: string, edited_at: number, } | { "type": "message_deleted", channel: string, offset: number, message_id: number, deleted_at: number, 
+/**
+ * Who deleted it, when that was a host or moderator and not its author.
+ */
+deleted_by?: number, } | { "type": "reaction", channel: string, offset: number, message_id: number, emoji: string, user_id: number, added: boolean, } | { "type": "read_receipt", channel: string, user_id: number, offset: number, } | { "type": "typing", channel: string, user_id: number, display_name: string, typing: boolean, } | { "type": "room_update", room: Room, } | { "type": "dm_update", thread: DmThread, } | { "type": "online_users_update", users: Array<OnlineUser>, total_count: number, timestamp: number, } | { "type": "notification", notification: Notification, unread_count: number, } | { "type": "notifications_read", 
 /**
  * The entries marked; absent when all were.
  */
@@ -496,7 +573,19 @@ leaderboard: Array<Standing>, } | { "type": "player_joined", code: string, playe
 /**
  * The player whose answer this update counts (absent when a player came or went).
  */
-answered_by?: number, } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, };
+answered_by?: number, } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, } | { "type": "hub_state", state: HubState, } | { "type": "moderated", sanction: Sanction, 
+/**
+ * Who did it; absent when an admin token did.
+ */
+by?: UserInfo, 
+/**
+ * The room it applies to; absent: hub-wide.
+ */
+channel?: string, 
+/**
+ * When it ends (a mute), Unix ms.
+ */
+until?: number, reason?: string, } | { "type": "notice", text: string, by?: UserInfo, channel?: string, };
 
 export type ApiError = { code: ErrorCode, message: string, 
 /**
@@ -506,6 +595,10 @@ export type ApiError = { code: ErrorCode, message: string,
 retry_after_ms?: number, };
 
 export type JoinRequest = { display_name: string, 
+/**
+ * A host link's token: the new user is a host (`hubbub serve` prints the link).
+ */
+host_token?: string, 
 /**
  * Required when the hub has a PIN (`GET /api/info` says so).
  */
@@ -517,7 +610,11 @@ export type JoinResponse = { user: UserInfo,
  */
 session: string, };
 
-export type MeResponse = { user: UserInfo, };
+export type MeResponse = { user: UserInfo, 
+/**
+ * The user's role on this hub.
+ */
+role: Role, };
 
 export type WsTokenResponse = { 
 /**
@@ -666,4 +763,190 @@ interfaces: Array<string>,
 error?: string, };
 
 export type HubsResponse = { hubs: Array<DiscoveredHub>, mdns: MdnsState, };
+
+export type HostClaimRequest = { token: string, };
+
+export type RoleResponse = { user: UserInfo, role: Role, };
+
+export type AdminConnection = { id: number, user: UserInfo, role: Role, 
+/**
+ * How the device is shown in presence; absent for the seed path sockets.
+ */
+device?: string, 
+/**
+ * The peer's IP address.
+ */
+address: string, 
+/**
+ * The path the socket was opened on, e.g. `/ws`.
+ */
+path: string, 
+/**
+ * The channels it is subscribed to.
+ */
+channels: Array<string>, 
+/**
+ * Unix time in milliseconds.
+ */
+connected_at: number, 
+/**
+ * Frames queued and not yet written to the socket.
+ */
+queue_depth: number, };
+
+export type AdminConnectionsResponse = { connections: Array<AdminConnection>, };
+
+export type AdminUser = { user: UserInfo, role: Role, 
+/**
+ * Open main sockets (tabs and devices).
+ */
+connections: number, 
+/**
+ * When a hub-wide mute ends, if muted.
+ */
+muted_until?: number, banned: boolean, created_at: number, };
+
+export type AdminUsersResponse = { users: Array<AdminUser>, 
+/**
+ * How many users match in all.
+ */
+total: number, };
+
+export type AdminRoom = { room: Room, 
+/**
+ * Its members (the first 200 by name; `room.member_count` has them all).
+ */
+members: Array<UserInfo>, 
+/**
+ * Sockets subscribed to it now.
+ */
+subscribers: number, 
+/**
+ * One message per this many seconds for guests; 0: off.
+ */
+slow_mode_secs: number, 
+/**
+ * Read-only for guests.
+ */
+locked: boolean, };
+
+export type AdminRoomsResponse = { rooms: Array<AdminRoom>, };
+
+export type KickRequest = { reason?: string, };
+
+export type BanRequest = { reason?: string, 
+/**
+ * Also refuse new joins from the user's last address for this many minutes (at most a week).
+ */
+address_minutes?: number, };
+
+export type MuteRequest = { 
+/**
+ * How long, 1 minute to 7 days.
+ */
+minutes: number, 
+/**
+ * A room (`room:{slug}`); absent: hub-wide.
+ */
+channel?: string, reason?: string, };
+
+export type UnmuteRequest = { 
+/**
+ * The room to lift it in; absent: the hub-wide mute.
+ */
+channel?: string, };
+
+export type AdminRenameRequest = { display_name: string, };
+
+export type SetRoleRequest = { role: Role, };
+
+export type ClearMessagesResponse = { 
+/**
+ * Messages deleted.
+ */
+deleted: number, };
+
+export type Ban = { id: number, user: UserInfo, reason?: string, 
+/**
+ * The address refused too, and until when (Unix ms).
+ */
+address?: string, address_until?: number, created_at: number, };
+
+export type BansResponse = { bans: Array<Ban>, };
+
+export type SlowModeRequest = { 
+/**
+ * One message per this many seconds for guests (at most 3600); 0 turns it off.
+ */
+seconds: number, };
+
+export type LockRequest = { locked: boolean, };
+
+export type AdminSettings = { permissions: Permissions, };
+
+export type AnnounceRequest = { 
+/**
+ * At most 500 characters.
+ */
+text: string, 
+/**
+ * A room (`room:{slug}`); absent: everyone.
+ */
+channel?: string, };
+
+export type AnnouncementsResponse = { announcements: Array<Announcement>, };
+
+export type BroadcastRequest = { 
+/**
+ * At most 500 characters.
+ */
+text: string, 
+/**
+ * A channel's subscribers (`room:{slug}`, `party:{code}`, ...).
+ */
+channel?: string, 
+/**
+ * One user's sockets.
+ */
+user_id?: number, };
+
+export type BroadcastResponse = { 
+/**
+ * Sockets the notice was queued on.
+ */
+delivered: number, };
+
+export type EndSessionsResponse = { 
+/**
+ * Sessions ended.
+ */
+ended: number, };
+
+export type SetPinRequest = { 
+/**
+ * 1 to 32 characters; absent or empty removes it.
+ */
+pin?: string, 
+/**
+ * Also end every guest session, so everyone must join again with the new PIN.
+ */
+end_guest_sessions: boolean, };
+
+export type AuditEntry = { id: number, at: number, 
+/**
+ * Who did it; absent when an admin token did.
+ */
+actor?: UserInfo, 
+/**
+ * `kick`, `ban`, `unban`, `mute`, `unmute`, `delete_message`, `clear_messages`, `slow_mode`,
+ * `lock`, `rename`, `set_role`, `settings`, `announce`, `clear_announcement`, `broadcast`,
+ * `end_sessions`, `set_pin`, `claim_host`.
+ */
+action: string, target?: UserInfo, channel?: string, 
+/**
+ * What else there is to say: a reason, a duration, a setting's new value.
+ */
+detail: string, };
+
+export type AuditResponse = { entries: Array<AuditEntry>, };
 

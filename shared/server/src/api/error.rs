@@ -37,7 +37,11 @@ impl ApiError {
             | ErrorCode::InvalidParty
             | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,
             ErrorCode::PinRequired | ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorCode::WrongPin | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::WrongPin
+            | ErrorCode::Forbidden
+            | ErrorCode::Muted
+            | ErrorCode::RoomLocked
+            | ErrorCode::Banned => StatusCode::FORBIDDEN,
             ErrorCode::NoSuchChannel | ErrorCode::NotSubscribed | ErrorCode::NotFound => {
                 StatusCode::NOT_FOUND
             }
@@ -55,7 +59,7 @@ impl ApiError {
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::InvalidPack => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::NoSuchMessage => StatusCode::NOT_FOUND,
-            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited | ErrorCode::SlowMode => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };

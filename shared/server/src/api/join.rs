@@ -7,10 +7,15 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header::SET_COOKIE};
 use axum::response::{AppendHeaders, IntoResponse};
-use hubbub_protocol::{ErrorCode, JoinRequest, JoinResponse, MeResponse, WsTokenResponse};
+use hubbub_protocol::{
+    ErrorCode, HostClaimRequest, JoinRequest, JoinResponse, MeResponse, RoleResponse, WsTokenResponse,
+};
 
 use super::{ApiError, SessionUser};
-use crate::auth::{JoinAttempt, session_cookie, session_from_headers};
+use crate::auth::{
+    DEVICE_COOKIE, JoinAttempt, cleared_session_cookie, cookie, device_cookie, session_cookie,
+    session_from_headers,
+};
 use crate::hub::Hub;
 
 /// `POST /api/join`: a new user and session, or, for a browser that already has a session, the same
@@ -23,6 +28,12 @@ pub async fn join(
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.body_text()))?;
     let session = session_from_headers(&headers).map(|(secret, _)| secret);
+    let device = cookie(&headers, DEVICE_COOKIE).map(str::to_owned);
+    let host_token = req.host_token.as_deref().filter(|t| !t.trim().is_empty());
+    if let Some(token) = host_token {
+        // Checked before anyone is created, so a bad link creates nobody.
+        hub.moderation().check_host_token(token)?;
+    }
     let pin = hub.pin();
     let joined = hub
         .joins()
@@ -32,17 +43,46 @@ pub async fn join(
             display_name: &req.display_name,
             pin_given: req.pin.as_deref(),
             pin: pin.as_deref(),
+            device: device.as_deref(),
         })
         .await?;
+    // A host link's token makes the guest a host; a bad one refuses nothing else of the join.
+    if let Some(token) = host_token {
+        hub.moderation().claim_host(&joined.record.user, token).await?;
+    }
     let status = if joined.created { StatusCode::CREATED } else { StatusCode::OK };
-    let cookie = session_cookie(&joined.secret);
+    let mut cookies = vec![(SET_COOKIE, session_cookie(&joined.secret))];
+    if let Some(device) = &joined.new_device {
+        cookies.push((SET_COOKIE, device_cookie(device)));
+    }
     let body = JoinResponse { user: joined.record.user, session: joined.secret };
-    Ok((status, AppendHeaders([(SET_COOKIE, cookie)]), Json(body)))
+    Ok((status, AppendHeaders(cookies), Json(body)))
 }
 
-/// `GET /api/me`: the signed-in user.
-pub async fn me(SessionUser(record): SessionUser) -> Json<MeResponse> {
-    Json(MeResponse { user: record.user })
+/// `GET /api/me`: the signed-in user and their role.
+pub async fn me(State(hub): State<Hub>, SessionUser(record): SessionUser) -> Json<MeResponse> {
+    let role = hub.core().policy().role(record.user.id);
+    Json(MeResponse { user: record.user, role })
+}
+
+/// `POST /api/host/claim`: a host link's token makes the signed-in user a host.
+pub async fn claim_host(
+    State(hub): State<Hub>,
+    SessionUser(record): SessionUser,
+    body: Result<Json<HostClaimRequest>, JsonRejection>,
+) -> Result<Json<RoleResponse>, ApiError> {
+    let Json(req) = body.map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.body_text()))?;
+    let role = hub.moderation().claim_host(&record.user, &req.token).await?;
+    Ok(Json(RoleResponse { user: record.user, role }))
+}
+
+/// `POST /api/logout`: ends this session (its sockets close with 4412) and clears the cookie.
+pub async fn logout(
+    State(hub): State<Hub>,
+    SessionUser(record): SessionUser,
+) -> Result<impl IntoResponse, ApiError> {
+    hub.moderation().logout(record.session_id).await?;
+    Ok((StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, cleared_session_cookie())])))
 }
 
 /// `GET /api/auth/ws-token`: a short-lived token for `GET /ws?token=`.

@@ -1,5 +1,6 @@
 //! The REST API under `/api/`: JSON in and out, errors as `{"code", "message"}` with a fitting status.
 
+mod admin;
 mod dms;
 mod error;
 mod extract;
@@ -28,6 +29,8 @@ pub fn routes(hub: &Hub) -> Router<Hub> {
     Router::new()
         .route("/join", post(join::join))
         .route("/me", get(join::me))
+        .route("/logout", post(join::logout))
+        .route("/host/claim", post(join::claim_host))
         .route("/auth/ws-token", get(join::ws_token))
         .route("/status", get(status::status))
         .route("/info", get(status::info))
@@ -50,6 +53,7 @@ pub fn routes(hub: &Hub) -> Router<Hub> {
         .route("/parties/{code}", get(parties::get))
         .route("/parties/{code}/qr.svg", get(parties::qr))
         .route("/quiz/packs", get(parties::packs).post(parties::import_pack))
+        .merge(admin::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such API route") })
         .layer(axum::middleware::from_fn_with_state(hub.clone(), guard::guard))

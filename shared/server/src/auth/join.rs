@@ -19,7 +19,7 @@ use crate::core::Core;
 use crate::error::{Outcome, Refusal};
 use crate::names::check_display_name;
 use crate::ratelimit::{RateLimiter, address_key};
-use crate::store::{NameTaken, SessionRecord, create_user_with_session, hash_secret, rename_user};
+use crate::store::{NameTaken, SessionRecord, create_user_with_session, hash_secret, is_banned, rename_user};
 use crate::time::now_ms;
 
 /// The window of every join limit, and the first hub-wide PIN lockout.
@@ -34,6 +34,8 @@ pub struct Joined {
     pub record: SessionRecord,
     pub secret: String,
     pub created: bool,
+    /// A new device id to set as the browser's device cookie (it had none).
+    pub new_device: Option<String>,
 }
 
 /// What a join asks for.
@@ -48,6 +50,8 @@ pub struct JoinAttempt<'a> {
     pub pin_given: Option<&'a str>,
     /// The PIN the hub asks for now, if any.
     pub pin: Option<&'a str>,
+    /// The browser's device id (its device cookie), if it has one.
+    pub device: Option<&'a str>,
 }
 
 /// Wrong PINs hub-wide: at most `max` a minute, then every PIN is refused for a lockout that starts
@@ -160,20 +164,38 @@ impl Joins {
                 tracing::info!(user_id = id, name = %name, "guest renamed");
                 record.user.display_name = name;
             }
-            return Ok(Joined { record, secret: secret.to_owned(), created: false });
+            return Ok(Joined { record, secret: secret.to_owned(), created: false, new_device: None });
         }
+        self.check_ban(&attempt).await?;
         let now = Instant::now();
         self.check_pin(attempt.from, attempt.pin_given, attempt.pin, now)?;
         self.spend_budget(attempt.from, now)?;
         let secret = new_secret();
         let hash = hash_secret(&secret);
-        let new = name.clone();
+        let new_device = attempt.device.is_none().then(new_secret);
+        let device_hash = attempt.device.or(new_device.as_deref()).map(hash_secret);
+        let (new, address) = (name.clone(), attempt.from.to_string());
         let record = store
-            .write_wait(move |db| create_user_with_session(db, &new, &hash, now_ms()))
+            .write_wait(move |db| {
+                create_user_with_session(db, &new, &hash, device_hash.as_deref(), Some(&address), now_ms())
+            })
             .await?
             .map_err(|NameTaken| name_taken(&name))?;
         tracing::info!(user_id = record.user.id, name = %record.user.display_name, "guest joined");
-        Ok(Joined { record, secret, created: true })
+        Ok(Joined { record, secret, created: true, new_device })
+    }
+
+    /// Refuses a banned browser (its device cookie, or the session cookie of a banned user's
+    /// ended session) or an address banned for a while, with `banned`.
+    async fn check_ban(&self, attempt: &JoinAttempt<'_>) -> Outcome<()> {
+        let hashes: Vec<Vec<u8>> =
+            attempt.device.iter().chain(attempt.session.iter()).map(|s| hash_secret(s)).collect();
+        let address = attempt.from.to_string();
+        let banned = self.core.store().read(move |db| is_banned(db, &hashes, &address, now_ms())).await?;
+        if banned {
+            return Err(Refusal::new(ErrorCode::Banned, "you are banned from this hub"));
+        }
+        Ok(())
     }
 
     /// Checks the PIN, if the hub has one. Refused with `rate_limited` while the hub-wide lockout

@@ -11,6 +11,32 @@ use crate::store::{SessionRecord, Store, StoreResult, find_session, hash_secret}
 /// Name of the HttpOnly cookie that carries the session secret.
 pub const SESSION_COOKIE: &str = "hubbub_session";
 
+/// Name of the HttpOnly cookie that names the browser (so a ban holds when its user joins again
+/// under a new name).
+pub const DEVICE_COOKIE: &str = "hubbub_device";
+
+/// The `Set-Cookie` value for a browser's device id: HttpOnly, SameSite=Lax, for a year.
+pub fn device_cookie(device: &str) -> String {
+    format!("{DEVICE_COOKIE}={device}; HttpOnly; SameSite=Lax; Path=/; Max-Age=31536000")
+}
+
+/// The `Set-Cookie` value that removes the session cookie (logging out).
+pub fn cleared_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
+}
+
+/// A cookie's value from a request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, v)| *k == name && !v.is_empty())
+        .map(|(_, v)| v)
+}
+
 /// A new random 256-bit session secret, URL-safe base64.
 pub fn new_secret() -> String {
     URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>())
@@ -35,14 +61,7 @@ pub fn session_from_headers(headers: &HeaderMap) -> Option<(String, SecretSource
     {
         return Some((secret.to_owned(), SecretSource::Bearer));
     }
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, v)| *k == SESSION_COOKIE && !v.is_empty())
-        .map(|(_, v)| (v.to_owned(), SecretSource::Cookie))
+    cookie(headers, SESSION_COOKIE).map(|v| (v.to_owned(), SecretSource::Cookie))
 }
 
 /// Looks a session secret up in the store.

@@ -9,7 +9,10 @@ use super::access::{can_read, can_write, chat_channel, check_body};
 use crate::conn::encode;
 use crate::error::{Outcome, Refusal};
 use crate::reply::{Reply, command};
-use crate::store::{Db, channel_state, delete_message, edit_message, set_read_mark, toggle_reaction};
+use crate::store::{
+    Db, NewAudit, StoreResult, audit, channel_state, delete_message, edit_message, get_message,
+    set_read_mark, toggle_reaction,
+};
 use crate::time::now_ms;
 
 /// Longest emoji (or short reaction text), in bytes.
@@ -45,6 +48,15 @@ impl Chat {
             Err(refusal) => return reply.refuse(refusal),
         };
         let (name, actor, write_channel) = (channel.to_string(), reply.conn().user.id, channel.clone());
+        let policy = self.core().policy();
+        // A host or moderator may delete anyone's message; a muted guest, or one in a locked room,
+        // may still delete their own.
+        let anyones = matches!(change, Change::Delete) && policy.is_staff(actor);
+        if !matches!(change, Change::Delete)
+            && let Err(refusal) = policy.may_write(actor, &name, now_ms())
+        {
+            return reply.refuse(refusal);
+        }
         if matches!(change, Change::React(_))
             && let Err(wait) = self.inner.reactions.check(actor, None, Instant::now())
         {
@@ -59,7 +71,14 @@ impl Chat {
             let now = now_ms();
             let outcome = match &change {
                 Change::Edit(body) => edit_message(db, &name, message_id, actor, body, now)?,
-                Change::Delete => delete_message(db, &name, message_id, actor, now)?,
+                Change::Delete => {
+                    let outcome = delete_message(db, &name, message_id, actor, anyones, now)?;
+                    if let Ok(ServerFrame::MessageDeleted { deleted_by: Some(_), .. }) = &outcome {
+                        let entry = removal_audit(db, &name, message_id, actor)?;
+                        audit(dbs.disk, &entry, now)?;
+                    }
+                    outcome
+                }
                 Change::React(emoji) => {
                     toggle_reaction(db, &name, message_id, actor, emoji, max_distinct, now)?
                 }
@@ -78,6 +97,33 @@ impl Chat {
             core.registry().publish(&channel, &encode(&frame), None);
         })
         .await;
+    }
+
+    /// A host or moderator (or the admin API, `actor` `None`) deletes any message: the same event
+    /// as an author's delete, fanned out to the channel, and a line in the audit log.
+    pub async fn remove_message(&self, actor: Option<i64>, channel: &str, message_id: i64) -> Outcome<()> {
+        let channel = chat_channel(channel)?;
+        let (name, write_channel) = (channel.to_string(), channel.clone());
+        let by = actor.unwrap_or(0);
+        let job = move |dbs: &Db<'_>| {
+            let db = dbs.chat(&write_channel);
+            let now = now_ms();
+            let outcome = delete_message(db, &name, message_id, by, true, now)?;
+            if outcome.is_ok() {
+                let mut entry = removal_audit(db, &name, message_id, by)?;
+                entry.actor = actor;
+                audit(dbs.disk, &entry, now)?;
+            }
+            Ok(outcome.map_err(Refusal::from))
+        };
+        // Published on the writer right after the commit, like every event of a persisted channel.
+        let core = self.core().clone();
+        let publish = move |outcome: &Outcome<ServerFrame>| {
+            if let Ok(frame) = outcome {
+                core.registry().publish(&channel, &encode(frame), None);
+            }
+        };
+        self.core().store().write_and(job, publish).await?.map(|_| ())
     }
 
     /// Stores the user's read mark (it never moves back) and sends `read_receipt` to the channel,
@@ -105,4 +151,21 @@ impl Chat {
         })
         .await;
     }
+}
+
+/// The audit line for a message someone other than its author deleted.
+fn removal_audit(
+    db: &rusqlite::Connection,
+    channel: &str,
+    message_id: i64,
+    actor: i64,
+) -> StoreResult<NewAudit> {
+    let sender = get_message(db, channel, message_id)?.map(|m| m.sender_id);
+    Ok(NewAudit {
+        actor: Some(actor),
+        action: "delete_message",
+        target: sender,
+        channel: Some(channel.to_owned()),
+        detail: format!("message {message_id}"),
+    })
 }

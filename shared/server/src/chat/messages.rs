@@ -85,15 +85,24 @@ impl Chat {
             Err(refusal) => return reply.refuse(refusal),
         };
         let sender = reply.conn().user.id;
+        if let Err(refusal) = self.core().policy().may_write(sender, &channel.to_string(), now_ms()) {
+            return reply.refuse(refusal);
+        }
         if let Some(Err(wait)) = self.inner.message_limit.as_ref().map(|l| l.check(sender, Instant::now())) {
             return reply.refuse(Refusal::rate_limited("too many messages; slow down a little", wait));
         }
         let name = channel.to_string();
         let write_channel = channel.clone();
         let (chat, presence_core) = (self.clone(), self.core().clone());
+        let policy_core = self.core().clone();
         let job = move |dbs: &crate::store::Db<'_>| {
             let db = dbs.chat(&write_channel);
             if let Err(refusal) = can_write(db, &write_channel, sender)? {
+                return Ok(Err(refusal));
+            }
+            // Slow mode counts in the job, after the access check: a refused send does not count.
+            if let Err(refusal) = policy_core.policy().slow_mode(sender, &name, &client_message_id, now_ms())
+            {
                 return Ok(Err(refusal));
             }
             let stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;

@@ -28,6 +28,28 @@ impl Chat {
         self.core().registry().publish(&Channel::User(user), &frame, None);
     }
 
+    /// Tells every member of a room about it (after a host changed its rules): one `room_update`
+    /// each, as that member sees it.
+    pub async fn publish_room_to_members(&self, slug: &str) -> Outcome<()> {
+        let channel = Channel::Room(slug.to_owned());
+        let slug = slug.to_owned();
+        let views = self
+            .core()
+            .store()
+            .read_channel(&channel, move |db| {
+                let mut out = Vec::new();
+                for member in crate::store::room_members(db, &slug, usize::MAX)? {
+                    out.extend(room_view(db, &slug, member.id)?.map(|room| (member.id, room)));
+                }
+                Ok(out)
+            })
+            .await?;
+        for (user, room) in views {
+            self.publish_room(user, room);
+        }
+        Ok(())
+    }
+
     /// The rooms `user` is in or could join, on disk and in memory.
     pub async fn rooms(&self, user: i64) -> Outcome<Vec<Room>> {
         let found = self.core().store().read_all(move |db| rooms_for(db, user)).await?;
@@ -42,6 +64,7 @@ impl Chat {
         address: Option<IpAddr>,
         req: CreateRoomRequest,
     ) -> Outcome<Room> {
+        self.core().policy().may(user, crate::policy::Act::CreateRooms)?;
         let name = req.name.trim().to_owned();
         let topic = req.topic.unwrap_or_default().trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_ROOM_NAME || name.chars().any(char::is_control) {

@@ -295,6 +295,7 @@ impl Parties {
         address: Option<IpAddr>,
         req: CreatePartyRequest,
     ) -> Result<PartySnapshot, Refusal> {
+        self.ctx.core.policy().may(host.id, crate::policy::Act::HostParties)?;
         let invalid = |m: &str| Refusal::new(ErrorCode::InvalidParty, m);
         let game_id = req.game.as_deref().unwrap_or("quiz");
         if game_id != "quiz" {
@@ -383,6 +384,7 @@ impl Parties {
         address: Option<IpAddr>,
         body: &[u8],
     ) -> Result<PackSummary, Refusal> {
+        self.ctx.core.policy().may(user, crate::policy::Act::ImportPacks)?;
         if body.len() > MAX_PACK_BYTES {
             return Err(Refusal::new(
                 ErrorCode::InvalidPack,

@@ -16,6 +16,17 @@ const LOCK_FILE: &str = "hubbub.lock";
 /// Who holds the lock, in one human-readable line.
 const OWNER_FILE: &str = "hubbub.owner";
 
+/// The address of the hub running on `data_dir` now, if one is (it holds the lock and has written
+/// where it listens).
+pub fn running_hub_address(data_dir: &Path) -> Option<SocketAddr> {
+    let file = OpenOptions::new().write(true).open(data_dir.join(LOCK_FILE)).ok()?;
+    if !matches!(file.try_lock(), Err(TryLockError::WouldBlock)) {
+        return None;
+    }
+    let owner = std::fs::read_to_string(data_dir.join(OWNER_FILE)).ok()?;
+    owner.split("listening on http://").nth(1)?.trim().parse().ok()
+}
+
 /// The held lock on a data directory. Dropping it (or the process ending) releases it.
 #[derive(Debug)]
 pub(super) struct DirLock {

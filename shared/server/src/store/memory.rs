@@ -32,7 +32,7 @@ const SCHEMA: &str = r#"
     CREATE TABLE messages (
         id INTEGER PRIMARY KEY, channel TEXT NOT NULL, "offset" INTEGER NOT NULL, sender_id INTEGER NOT NULL,
         client_message_id TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,
-        edited_at INTEGER, deleted_at INTEGER,
+        edited_at INTEGER, deleted_at INTEGER, deleted_by INTEGER,
         UNIQUE (channel, "offset"), UNIQUE (channel, sender_id, client_message_id)
     );
     CREATE TABLE events (
@@ -50,7 +50,8 @@ const SCHEMA: &str = r#"
     );
     CREATE TABLE rooms (
         slug TEXT PRIMARY KEY, name TEXT NOT NULL, topic TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,
-        created_by INTEGER, created_at INTEGER NOT NULL
+        created_by INTEGER, created_at INTEGER NOT NULL,
+        slow_mode_secs INTEGER NOT NULL DEFAULT 0, locked INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE room_members (
         room TEXT NOT NULL, user_id INTEGER NOT NULL, joined_at INTEGER NOT NULL, PRIMARY KEY (room, user_id)

@@ -96,7 +96,7 @@ fn record_event(conn: &Connection, channel: &str, offset: i64, e: &Event<'_>, no
 }
 
 const SELECT_MESSAGE: &str = "SELECT m.id, m.channel, m.\"offset\", m.sender_id, u.display_name,
-        m.client_message_id, m.body, m.created_at, m.edited_at, m.deleted_at
+        m.client_message_id, m.body, m.created_at, m.edited_at, m.deleted_at, m.deleted_by
     FROM messages m JOIN users u ON u.id = m.sender_id";
 
 fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
@@ -111,6 +111,7 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
         created_at: r.get(7)?,
         edited_at: r.get(8)?,
         deleted_at: r.get(9)?,
+        deleted_by: r.get(10)?,
         reactions: None,
     })
 }
@@ -184,6 +185,7 @@ pub fn insert_message(
             created_at: now,
             edited_at: None,
             deleted_at: None,
+            deleted_by: None,
             reactions: None,
         },
         duplicate: false,
@@ -300,22 +302,25 @@ pub fn edit_message(
     }))
 }
 
-/// The author deletes a message: its text is erased and a `delete` event takes the next offset.
+/// The author deletes a message (or a host or moderator, when `anyones`): its text is erased and a
+/// `delete` event takes the next offset. The event says who deleted it when that was not the author.
 pub fn delete_message(
     conn: &Connection,
     channel: &str,
     id: i64,
     actor: i64,
+    anyones: bool,
     now: i64,
 ) -> StoreResult<EventOutcome> {
     let m = match live_message(conn, channel, id)? {
-        Ok(m) if m.sender_id != actor => return Ok(Err(EventRefusal::NotAuthor)),
+        Ok(m) if m.sender_id != actor && !anyones => return Ok(Err(EventRefusal::NotAuthor)),
         Ok(m) => m,
         Err(e) => return Ok(Err(e)),
     };
+    let deleted_by = (m.sender_id != actor).then_some(actor);
     let offset = next_offset(conn, channel)?;
-    conn.prepare_cached("UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1")?
-        .execute(params![m.id, now])?;
+    conn.prepare_cached("UPDATE messages SET body = '', deleted_at = ?2, deleted_by = ?3 WHERE id = ?1")?
+        .execute(params![m.id, now, deleted_by])?;
     conn.prepare_cached("DELETE FROM reactions WHERE message_id = ?1")?.execute([m.id])?;
     record_event(conn, channel, offset, &Event::of("delete", m.id, actor), now)?;
     Ok(Ok(ServerFrame::MessageDeleted {
@@ -323,7 +328,19 @@ pub fn delete_message(
         offset,
         message_id: m.id,
         deleted_at: now,
+        deleted_by,
     }))
+}
+
+/// The live messages `sender` wrote, across the channels of this database: `(channel, id)`, oldest
+/// first, at most `limit`.
+pub fn messages_by(conn: &Connection, sender: i64, limit: usize) -> StoreResult<Vec<(String, i64)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT channel, id FROM messages WHERE sender_id = ?1 AND deleted_at IS NULL ORDER BY id LIMIT ?2",
+        )?
+        .query_map(params![sender, i64::try_from(limit).unwrap_or(i64::MAX)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
 }
 
 /// Toggles `actor`'s reaction `emoji` on a message: a `reaction` event with the next offset. A new
@@ -418,7 +435,10 @@ fn replay(conn: &Connection, channel: &str, after: i64) -> StoreResult<Vec<Serve
                 let body = get_message(conn, &channel, message_id)?.map(|m| m.body).unwrap_or_default();
                 ServerFrame::MessageEdited { channel, offset, message_id, body, edited_at: at }
             }
-            "delete" => ServerFrame::MessageDeleted { channel, offset, message_id, deleted_at: at },
+            "delete" => {
+                let deleted_by = get_message(conn, &channel, message_id)?.and_then(|m| m.deleted_by);
+                ServerFrame::MessageDeleted { channel, offset, message_id, deleted_at: at, deleted_by }
+            }
             _ => ServerFrame::Reaction {
                 channel,
                 offset,
@@ -569,7 +589,7 @@ mod tests {
     #[test]
     fn offsets_increase_and_resends_are_stored_once() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().unwrap().user;
+        let u = create_user_with_session(&conn, "Ann", b"h", None, None, 0).unwrap().unwrap().user;
         let a = insert_message(&conn, "room:lobby", u.id, "c1", "one", 1).unwrap();
         let b = insert_message(&conn, "room:lobby", u.id, "c2", "two", 2).unwrap();
         let again = insert_message(&conn, "room:lobby", u.id, "c1", "changed", 3).unwrap();
@@ -583,7 +603,7 @@ mod tests {
     #[test]
     fn unknown_channel_is_an_error() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().unwrap().user;
+        let u = create_user_with_session(&conn, "Ann", b"h", None, None, 0).unwrap().unwrap().user;
         let err = insert_message(&conn, "room:nope", u.id, "c1", "x", 0).unwrap_err();
         assert!(matches!(err, StoreError::NoSuchChannel(_)));
     }
@@ -591,8 +611,8 @@ mod tests {
     #[test]
     fn edits_deletes_and_reactions_are_events_that_replay_in_order() {
         let conn = db();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
-        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
+        let bo = create_user_with_session(&conn, "Bo", b"b", None, None, 0).unwrap().unwrap().user;
         let m1 = insert_message(&conn, "room:lobby", ann.id, "c1", "helo", 1).unwrap().message;
         let m2 = insert_message(&conn, "room:lobby", bo.id, "c2", "bye", 2).unwrap().message;
         assert_eq!(
@@ -602,8 +622,11 @@ mod tests {
         assert!(edit_message(&conn, "room:lobby", m1.id, ann.id, "hello", 3).unwrap().is_ok());
         assert!(toggle_reaction(&conn, "room:lobby", m1.id, bo.id, "👍", 20, 4).unwrap().is_ok());
         assert!(toggle_reaction(&conn, "room:lobby", m1.id, ann.id, "👍", 20, 5).unwrap().is_ok());
-        assert!(delete_message(&conn, "room:lobby", m2.id, bo.id, 6).unwrap().is_ok());
-        assert_eq!(delete_message(&conn, "room:lobby", m2.id, bo.id, 7).unwrap(), Err(EventRefusal::Deleted));
+        assert!(delete_message(&conn, "room:lobby", m2.id, bo.id, false, 6).unwrap().is_ok());
+        assert_eq!(
+            delete_message(&conn, "room:lobby", m2.id, bo.id, false, 7).unwrap(),
+            Err(EventRefusal::Deleted)
+        );
         assert_eq!(
             toggle_reaction(&conn, "room:lobby", 999, bo.id, "👍", 20, 7).unwrap(),
             Err(EventRefusal::NoSuchMessage)
@@ -662,7 +685,7 @@ mod tests {
     #[test]
     fn a_reaction_costs_the_same_whatever_the_message_carries() {
         let mut conn = db();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
         let few = insert_message(&conn, "room:lobby", ann.id, "c1", "few", 1).unwrap().message;
         let many = insert_message(&conn, "room:lobby", ann.id, "c2", "many", 2).unwrap().message;
         // 3,000 users' reactions over 20 emoji on one message, 3 on the other.
@@ -704,7 +727,7 @@ mod tests {
     #[test]
     fn snapshot_replays_after_since_or_falls_back() {
         let conn = db();
-        let u = create_user_with_session(&conn, "Ann", b"h", 0).unwrap().unwrap().user;
+        let u = create_user_with_session(&conn, "Ann", b"h", None, None, 0).unwrap().unwrap().user;
         for i in 0..60 {
             insert_message(&conn, "room:lobby", u.id, &format!("c{i}"), "m", i).unwrap();
         }
@@ -739,8 +762,8 @@ mod tests {
     fn search_finds_words_in_allowed_channels_only_and_read_marks_count_unread() {
         let conn = db();
         ensure_channel(&conn, "room:secret", 0).unwrap();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
-        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
+        let bo = create_user_with_session(&conn, "Bo", b"b", None, None, 0).unwrap().unwrap().user;
         insert_message(&conn, "room:lobby", ann.id, "1", "Pizza is here", 1).unwrap();
         insert_message(&conn, "room:secret", ann.id, "2", "secret pizza", 2).unwrap();
         let m =
@@ -751,7 +774,7 @@ mod tests {
         assert_eq!(hits.len(), 2);
         assert!(hits.iter().all(|h| h.channel == "room:lobby"));
         assert_eq!(search(&conn, "\"quoted\" OR", &["room:lobby".into()], 10).unwrap().len(), 1);
-        delete_message(&conn, "room:lobby", m.id, ann.id, 4).unwrap().unwrap();
+        delete_message(&conn, "room:lobby", m.id, ann.id, false, 4).unwrap().unwrap();
         assert_eq!(search(&conn, "pizza", &["room:lobby".into()], 10).unwrap().len(), 1);
         assert_eq!(unread(&conn, "room:lobby", bo.id).unwrap(), 1, "the deleted one does not count");
         assert_eq!(set_read_mark(&conn, "room:lobby", bo.id, 1).unwrap(), 1);
@@ -764,7 +787,7 @@ mod tests {
     #[test]
     fn search_takes_any_text_as_plain_words() {
         let conn = db();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
         insert_message(&conn, "room:lobby", ann.id, "1", "a b NEAR(x y) c*d -e f:g \"h\"", 1).unwrap();
         index_new_messages(&conn).unwrap();
         let nasty = [
@@ -847,7 +870,7 @@ mod tests {
     #[test]
     fn an_edit_before_or_after_indexing_leaves_the_index_with_the_current_body() {
         let conn = db();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
         let find = |q: &str| search(&conn, q, &["room:lobby".into()], 10).unwrap().len();
         let m = insert_message(&conn, "room:lobby", ann.id, "1", "tacos tonight", 1).unwrap().message;
         edit_message(&conn, "room:lobby", m.id, ann.id, "burritos tonight", 2).unwrap().unwrap();

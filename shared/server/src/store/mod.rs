@@ -11,6 +11,7 @@ mod dms;
 mod lock;
 mod memory;
 mod messages;
+mod moderation;
 mod notifications;
 mod parties;
 mod reader;
@@ -20,11 +21,18 @@ mod users;
 mod writer;
 
 pub use dms::{DmAction, DmRefusal, DmRow, act_on_dm, dm, dm_view, dms_for, readable_dms, start_dm};
+pub use lock::running_hub_address;
 pub use memory::{Db, EPHEMERAL_PREFIX, is_ephemeral, is_ephemeral_slug};
 pub use messages::{
     EventOutcome, EventRefusal, HISTORY_LIMIT, InsertOutcome, PAGE_LIMIT, Snapshot, channel_state,
-    delete_message, edit_message, ensure_channel, get_message, index_new_messages, insert_message, page,
-    read_mark, read_marks, search, set_read_mark, snapshot, toggle_reaction, unread,
+    delete_message, edit_message, ensure_channel, get_message, index_new_messages, insert_message,
+    messages_by, page, read_mark, read_marks, search, set_read_mark, snapshot, toggle_reaction, unread,
+};
+pub use moderation::{
+    NewAudit, NewBan, UserRow, announcement_audience, audit, audit_log, bans, clear_announcement,
+    current_announcements, delete_mute, end_guest_sessions, end_session, end_sessions_of,
+    insert_announcement, insert_ban, is_banned, last_address, lift_ban, list_users, mutes, save_mute,
+    set_role, staff, use_host_link, user_info, user_role,
 };
 pub use notifications::{
     INBOX_PAGE, NewNotification, insert_notification, list_notifications, mark_read, mark_read_about,
@@ -35,8 +43,9 @@ pub use parties::{
     party_code_taken, save_party,
 };
 pub use rooms::{
-    LOBBY, RoomRefusal, add_member, create_room, create_room_as, created_room_count, delete_room, invite,
-    is_member, join_room, leave_room, member_rooms, room_kind, room_view, rooms_for,
+    LOBBY, RoomRefusal, add_member, all_rooms, create_room, create_room_as, created_room_count, delete_room,
+    invite, is_member, join_room, leave_room, member_rooms, room_kind, room_members, room_rules, room_view,
+    rooms_for, set_room_rules,
 };
 pub use users::{
     NameTaken, SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
@@ -139,6 +148,17 @@ const WAL_CHECKPOINT_PAGES: i64 = 10_000;
 /// The database file inside a data directory.
 pub fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("hubbub.db")
+}
+
+/// The database's metadata key of the host links' signing key.
+pub const HOST_KEY: &str = "host_key";
+
+/// The hub's host-link key from a database file, made if it has none yet: for `hubbub host-link`,
+/// which may run beside a hub on the same directory (the write waits for the hub's writer).
+pub fn host_key_from_file(path: &Path) -> StoreResult<Vec<u8>> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    meta_get_or_init(&conn, HOST_KEY, || rand::Rng::random::<[u8; 32]>(&mut rand::rng()).to_vec())
 }
 
 fn open_connection(path: &Path, opts: &StoreOptions) -> StoreResult<Connection> {

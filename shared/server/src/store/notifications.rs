@@ -164,8 +164,8 @@ mod tests {
     fn inbox_counts_lists_and_marks() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
-        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
+        let bo = create_user_with_session(&conn, "Bo", b"b", None, None, 0).unwrap().unwrap().user;
         let new = |text: &str| NewNotification {
             user_id: bo.id,
             kind: NotificationKind::Ping,

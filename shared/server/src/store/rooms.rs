@@ -235,11 +235,17 @@ pub fn invite(
 pub fn room_view(conn: &Connection, slug: &str, user: i64) -> StoreResult<Option<Room>> {
     let row = conn
         .prepare_cached(
-            "SELECT name, topic, kind, (SELECT count(*) FROM room_members WHERE room = ?1) FROM rooms WHERE slug = ?1",
+            "SELECT name, topic, kind, (SELECT count(*) FROM room_members WHERE room = ?1), slow_mode_secs, locked
+             FROM rooms WHERE slug = ?1",
         )?
-        .query_row([slug], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)))
+        .query_row([slug], |r| {
+            Ok((
+                (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?),
+                (r.get::<_, u32>(4)?, r.get::<_, bool>(5)?),
+            ))
+        })
         .optional()?;
-    let Some((name, topic, kind, members)) = row else { return Ok(None) };
+    let Some(((name, topic, kind, members), (slow_mode_secs, locked))) = row else { return Ok(None) };
     let channel = format!("room:{slug}");
     let last_offset = channel_state(conn, &channel)?.map_or(0, |(_, o)| o);
     let member = is_member(conn, slug, user)?;
@@ -254,6 +260,8 @@ pub fn room_view(conn: &Connection, slug: &str, user: i64) -> StoreResult<Option
         last_read: if member { read_mark(conn, &channel, user)? } else { 0 },
         unread: if member { unread(conn, &channel, user)? } else { 0 },
         channel,
+        slow_mode_secs,
+        locked,
     }))
 }
 
@@ -282,5 +290,46 @@ pub fn member_rooms(conn: &Connection, user: i64) -> StoreResult<Vec<String>> {
             "SELECT room FROM room_members WHERE user_id = ?1 ORDER BY room != 'lobby', joined_at",
         )?
         .query_map([user], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Sets a room's slow mode and lock; false when there is no such room.
+pub fn set_room_rules(conn: &Connection, slug: &str, slow_mode_secs: u32, locked: bool) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("UPDATE rooms SET slow_mode_secs = ?2, locked = ?3 WHERE slug = ?1")?
+        .execute(params![slug, slow_mode_secs, locked])?
+        > 0)
+}
+
+/// Every room with a slow mode or a lock: `(slug, slow_mode_secs, locked)`.
+pub fn room_rules(conn: &Connection) -> StoreResult<Vec<(String, u32, bool)>> {
+    Ok(conn
+        .prepare_cached("SELECT slug, slow_mode_secs, locked FROM rooms WHERE slow_mode_secs > 0 OR locked")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The first `limit` members of a room, by name.
+pub fn room_members(
+    conn: &Connection,
+    slug: &str,
+    limit: usize,
+) -> StoreResult<Vec<hubbub_protocol::UserInfo>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT u.id, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
+             WHERE m.room = ?1 ORDER BY u.display_name COLLATE NOCASE LIMIT ?2",
+        )?
+        .query_map(params![slug, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok(hubbub_protocol::UserInfo { id: r.get(0)?, display_name: r.get(1)? })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every room's slug, by name (the Lobby first).
+pub fn all_rooms(conn: &Connection) -> StoreResult<Vec<String>> {
+    Ok(conn
+        .prepare_cached("SELECT slug FROM rooms ORDER BY slug != 'lobby', name COLLATE NOCASE")?
+        .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?)
 }

@@ -191,6 +191,61 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX name_keys_by_user ON name_keys (user_id);
     "#,
+    // 9: roles and moderation. A user's role; the device and address a session was made from (so a
+    // ban can refuse the same browser under a new name); who deleted a message when it was not its
+    // author; rooms' slow mode and lock; bans (and the device hashes they refuse), mutes,
+    // announcements, the audit log, and the host links already used.
+    r#"
+    ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'guest';
+    ALTER TABLE users ADD COLUMN banned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN device_hash BLOB;
+    ALTER TABLE sessions ADD COLUMN address TEXT;
+    ALTER TABLE messages ADD COLUMN deleted_by INTEGER;
+    ALTER TABLE rooms ADD COLUMN slow_mode_secs INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rooms ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX users_by_role ON users (role) WHERE role != 'guest';
+    CREATE TABLE bans (
+        id            INTEGER PRIMARY KEY,
+        user_id       INTEGER NOT NULL REFERENCES users(id),
+        reason        TEXT,
+        address       TEXT,
+        address_until INTEGER,
+        by_user       INTEGER,
+        created_at    INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE ban_devices (
+        hash   BLOB PRIMARY KEY,
+        ban_id INTEGER NOT NULL REFERENCES bans(id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX ban_devices_by_ban ON ban_devices (ban_id);
+    CREATE TABLE mutes (
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        channel TEXT NOT NULL,
+        until   INTEGER NOT NULL,
+        PRIMARY KEY (user_id, channel)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE announcements (
+        id         INTEGER PRIMARY KEY,
+        channel    TEXT,
+        text       TEXT NOT NULL,
+        by_user    INTEGER,
+        created_at INTEGER NOT NULL,
+        cleared_at INTEGER
+    ) STRICT;
+    CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY,
+        at      INTEGER NOT NULL,
+        actor   INTEGER,
+        action  TEXT NOT NULL,
+        target  INTEGER,
+        channel TEXT,
+        detail  TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE TABLE host_links_used (
+        nonce   BLOB PRIMARY KEY,
+        used_at INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

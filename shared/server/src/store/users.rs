@@ -68,6 +68,8 @@ pub fn create_user_with_session(
     conn: &Connection,
     display_name: &str,
     secret_hash: &[u8],
+    device_hash: Option<&[u8]>,
+    address: Option<&str>,
     now: i64,
 ) -> StoreResult<Result<SessionRecord, NameTaken>> {
     let keys = name_keys(display_name);
@@ -82,9 +84,10 @@ pub fn create_user_with_session(
     conn.prepare_cached("INSERT INTO room_members (room, user_id, joined_at) VALUES ('lobby', ?1, ?2)")?
         .execute(params![user_id, now])?;
     conn.prepare_cached(
-        "INSERT INTO sessions (user_id, secret_hash, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+        "INSERT INTO sessions (user_id, secret_hash, created_at, last_seen_at, device_hash, address)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
     )?
-    .execute(params![user_id, secret_hash, now])?;
+    .execute(params![user_id, secret_hash, now, device_hash, address])?;
     Ok(Ok(SessionRecord {
         session_id: conn.last_insert_rowid(),
         user: UserInfo { id: user_id, display_name: display_name.to_owned() },
@@ -218,18 +221,24 @@ mod tests {
     #[test]
     fn a_name_is_one_users_own_by_case_and_by_look() {
         let conn = db();
-        let ann = create_user_with_session(&conn, "Ann", b"a", 0).unwrap().unwrap().user;
+        let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
         for taken in ["ann", "ANN", "\u{410}nn", "Ａｎｎ"] {
-            assert_eq!(create_user_with_session(&conn, taken, b"x", 0).unwrap().unwrap_err(), NameTaken);
+            assert_eq!(
+                create_user_with_session(&conn, taken, b"x", None, None, 0).unwrap().unwrap_err(),
+                NameTaken
+            );
         }
-        let bo = create_user_with_session(&conn, "Bo", b"b", 0).unwrap().unwrap().user;
+        let bo = create_user_with_session(&conn, "Bo", b"b", None, None, 0).unwrap().unwrap().user;
         assert_eq!(rename_user(&conn, bo.id, "aNN").unwrap(), Err(NameTaken));
         // Ann may change her own name's case; then "Ann" is still hers, and "Bo" is free again
         // once Bo renames.
         rename_user(&conn, ann.id, "ANN").unwrap().unwrap();
         rename_user(&conn, bo.id, "Bob").unwrap().unwrap();
-        assert!(create_user_with_session(&conn, "bo", b"c", 0).unwrap().is_ok());
-        assert_eq!(create_user_with_session(&conn, "ann", b"d", 0).unwrap().unwrap_err(), NameTaken);
+        assert!(create_user_with_session(&conn, "bo", b"c", None, None, 0).unwrap().is_ok());
+        assert_eq!(
+            create_user_with_session(&conn, "ann", b"d", None, None, 0).unwrap().unwrap_err(),
+            NameTaken
+        );
         let count: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).unwrap();
         assert_eq!(count, 3, "refused joins create nothing");
     }
@@ -250,7 +259,13 @@ mod tests {
         assert_eq!(owner, 1, "the oldest keeps the name");
         // A later Ann can take another name; nobody new can take Ann's.
         rename_user(&conn, 2, "Annika").unwrap().unwrap();
-        assert_eq!(create_user_with_session(&conn, "aNn", b"x", 0).unwrap().unwrap_err(), NameTaken);
-        assert_eq!(create_user_with_session(&conn, "annika", b"y", 0).unwrap().unwrap_err(), NameTaken);
+        assert_eq!(
+            create_user_with_session(&conn, "aNn", b"x", None, None, 0).unwrap().unwrap_err(),
+            NameTaken
+        );
+        assert_eq!(
+            create_user_with_session(&conn, "annika", b"y", None, None, 0).unwrap().unwrap_err(),
+            NameTaken
+        );
     }
 }

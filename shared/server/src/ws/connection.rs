@@ -21,7 +21,7 @@ use hubbub_protocol::{Channel, ErrorCode, ServerFrame, StreamPosition, UserInfo,
 use tokio::time::{Instant, interval_at, timeout};
 
 use super::commands;
-use crate::conn::{CloseReason, ConnHandle};
+use crate::conn::{CloseReason, ConnHandle, ConnMeta};
 use crate::hub::Hub;
 use crate::outbox;
 use crate::party::{Joined, Msg};
@@ -69,7 +69,7 @@ async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
 ///
 /// `socket` is axum's `WebSocket` in the hub, or anything else that reads and writes [`Message`]s
 /// with axum's error (the tests use channels).
-pub async fn run<S>(socket: S, hub: Hub, user: UserInfo, kind: Kind)
+pub async fn run<S>(socket: S, hub: Hub, user: UserInfo, kind: Kind, meta: ConnMeta)
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {
@@ -79,7 +79,8 @@ where
     };
     let id = hub.next_connection_id();
     let (handle, rx) = ConnHandle::new(id, user.clone(), device, hub.config().send_queue);
-    let conn = Arc::new(handle);
+    let conn = Arc::new(handle.with_meta(meta));
+    hub.core().registry().register(&conn);
     hub.count_connection(true);
     tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
     Box::pin(open(&hub, &conn, kind)).await;
@@ -127,6 +128,7 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
         channels: channels.iter().map(ToString::to_string).collect(),
     });
     if conn.device.is_some() {
+        hub.moderation().greet(conn).await;
         let user_id = user.id;
         let stored = hub.store().read(move |db| stored_status(db, user_id)).await.ok();
         let stored = stored.map(|(status, text)| (commands::parse_status(status.as_deref()), text));

@@ -20,7 +20,10 @@ use std::collections::HashMap;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hubbub_protocol::{Channel, ErrorCode, StreamPosition, close};
@@ -28,6 +31,7 @@ use serde::Deserialize;
 
 use crate::api::ApiError;
 use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
+use crate::conn::ConnMeta;
 use crate::hub::Hub;
 use crate::store::{SessionRecord, find_session_by_id};
 
@@ -97,10 +101,11 @@ async fn room_socket(
     Path(id): Path<String>,
     Query(q): Query<WsQuery>,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
 ) -> Response {
     let channel = format!("room:{id}").parse::<Channel>().map_err(|_| (close::NOT_FOUND, "no such room"));
-    accept_chat(hub, q, headers, ws, channel).await
+    accept_chat(hub, q, headers, from, ws, channel).await
 }
 
 async fn party_socket(
@@ -108,6 +113,7 @@ async fn party_socket(
     Path(code): Path<String>,
     Query(q): Query<WsQuery>,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
 ) -> Response {
     if let Some(context) = q.context.as_deref().filter(|c| !matches!(*c, "lobby" | "game" | "other")) {
@@ -120,7 +126,7 @@ async fn party_socket(
     let code = code.to_ascii_uppercase();
     let refusal =
         if hub.parties().exists(&code) { None } else { Some(Err((close::NOT_FOUND, "no such party"))) };
-    accept(hub, q, headers, ws, Kind::Party(code), refusal).await
+    accept(hub, q, headers, from, ws, Kind::Party(code), refusal).await
 }
 
 async fn dm_socket(
@@ -128,11 +134,12 @@ async fn dm_socket(
     Path(id): Path<String>,
     Query(q): Query<WsQuery>,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
 ) -> Response {
     let channel =
         format!("dm:{id}").parse::<Channel>().map_err(|_| (close::NOT_FOUND, "no such conversation"));
-    accept_chat(hub, q, headers, ws, channel).await
+    accept_chat(hub, q, headers, from, ws, channel).await
 }
 
 /// A socket for one chat channel (see [`chat_access`] for its refusals).
@@ -140,12 +147,13 @@ async fn accept_chat(
     hub: Hub,
     q: WsQuery,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
     channel: Result<Channel, Closing>,
 ) -> Response {
     match channel {
-        Ok(channel) => accept(hub, q, headers, ws, Kind::Chat(channel), None).await,
-        Err(refusal) => accept(hub, q, headers, ws, Kind::Personal, Some(Err(refusal))).await,
+        Ok(channel) => accept(hub, q, headers, from, ws, Kind::Chat(channel), None).await,
+        Err(refusal) => accept(hub, q, headers, from, ws, Kind::Personal, Some(Err(refusal))).await,
     }
 }
 
@@ -164,33 +172,55 @@ async fn chat_access(hub: &Hub, channel: &Channel, user: i64) -> Result<(), Clos
 
 type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
 
+/// Where an upgrade request came from: the peer's address and the path, for the admin API.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    address: String,
+    path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(String::new, |ConnectInfo(peer)| peer.ip().to_string());
+        Ok(Peer { address, path: parts.uri.path().chars().take(200).collect() })
+    }
+}
+
 async fn main_socket(
     State(hub): State<Hub>,
     Query(q): Query<WsQuery>,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
 ) -> Response {
     let device = device_label(q.device.as_deref(), &headers);
     let since = parse_since(q.since.as_deref());
-    accept(hub, q, headers, ws, Kind::Main { device, since }, None).await
+    accept(hub, q, headers, from, ws, Kind::Main { device, since }, None).await
 }
 
 async fn notifications_socket(
     State(hub): State<Hub>,
     Query(q): Query<WsQuery>,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
 ) -> Response {
-    accept(hub, q, headers, ws, Kind::Personal, None).await
+    accept(hub, q, headers, from, ws, Kind::Personal, None).await
 }
 
 async fn online_users_socket(
     State(hub): State<Hub>,
     Query(q): Query<WsQuery>,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
 ) -> Response {
-    accept(hub, q, headers, ws, Kind::OnlineUsers, None).await
+    accept(hub, q, headers, from, ws, Kind::OnlineUsers, None).await
 }
 
 async fn user_socket(
@@ -198,10 +228,11 @@ async fn user_socket(
     Path(id): Path<String>,
     Query(q): Query<WsQuery>,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
 ) -> Response {
     let only = id.parse::<i64>().map_err(|_| (close::NOT_FOUND, "no such user channel"));
-    accept(hub, q, headers, ws, Kind::Personal, Some(only)).await
+    accept(hub, q, headers, from, ws, Kind::Personal, Some(only)).await
 }
 
 /// A device label from the client's own `?device=` or a guess from its User-Agent.
@@ -261,6 +292,7 @@ async fn accept(
     hub: Hub,
     query: WsQuery,
     headers: HeaderMap,
+    from: Peer,
     ws: Upgrade,
     kind: Kind,
     only_user: Option<Result<i64, Closing>>,
@@ -282,6 +314,9 @@ async fn accept(
         .max_message_size(limit)
         .max_frame_size(limit);
     let auth = match authenticate(&hub, query.token.as_deref(), &headers).await {
+        Ok(record) if hub.moderation().kicked_for(record.user.id).is_some() => {
+            Err((close::KICKED, "removed by a host a moment ago; try again later"))
+        }
         Ok(record) => match only_user {
             Some(Err(refusal)) => Err(refusal),
             Some(Ok(id)) if id != record.user.id => Err((close::FORBIDDEN, "that is another user's channel")),
@@ -299,7 +334,15 @@ async fn accept(
     ws.on_upgrade(move |socket| {
         tasks.track_future(async move {
             match auth {
-                Ok(record) => connection::run(socket, hub, record.user, kind).await,
+                Ok(record) => {
+                    let meta = ConnMeta {
+                        session_id: record.session_id,
+                        address: from.address,
+                        path: from.path,
+                        connected_at: crate::time::now_ms(),
+                    };
+                    connection::run(socket, hub, record.user, kind, meta).await;
+                }
                 Err((code, reason)) => refuse(socket, code, reason).await,
             }
         })

@@ -95,7 +95,7 @@ struct Client {
 async fn connect(hub: &Hub, room: usize) -> Client {
     let user = hub
         .store()
-        .write_wait(|db| create_user_with_session(db, "Tester", b"test session", now_ms()))
+        .write_wait(|db| create_user_with_session(db, "Tester", b"test session", None, None, now_ms()))
         .await
         .unwrap()
         .expect("a fresh hub has no user of that name")
@@ -109,7 +109,13 @@ async fn connect(hub: &Hub, room: usize) -> Client {
     });
     let outgoing = PollSender::new(outgoing).sink_map_err(axum::Error::new);
     let kind = Kind::Main { device: "Test".to_owned(), since: HashMap::new() };
-    let task = tokio::spawn(run(Duplex { incoming, outgoing }, hub.clone(), user.clone(), kind));
+    let task = tokio::spawn(run(
+        Duplex { incoming, outgoing },
+        hub.clone(),
+        user.clone(),
+        kind,
+        crate::conn::ConnMeta::default(),
+    ));
     Client { user, to_hub, from_hub, taken, task }
 }
 
@@ -151,7 +157,8 @@ impl Client {
         }
     }
 
-    /// Reads `connection_established` and one `subscribed` per channel it names, in that order.
+    /// Reads `connection_established`, `hub_state` and one `subscribed` per channel it names, in
+    /// that order.
     async fn greeting(&mut self) -> Vec<String> {
         let channels = match self.frame().await {
             ServerFrame::ConnectionEstablished { channels, user, .. } => {
@@ -160,6 +167,10 @@ impl Client {
             }
             other => panic!("expected connection_established first, got {other:?}"),
         };
+        match self.frame().await {
+            ServerFrame::HubState { state } => assert_eq!(state.role, hubbub_protocol::Role::Guest),
+            other => panic!("expected hub_state second, got {other:?}"),
+        }
         for channel in &channels {
             match self.frame().await {
                 ServerFrame::Subscribed { r#ref: None, channel: got, .. } => assert_eq!(&got, channel),
