@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { REPO_ROOT } from './hub.mjs';
+import { REPO_ROOT, hostLink } from './hub.mjs';
 
 /** Where screenshots go (git-ignored). */
 export const ARTIFACTS = path.join(REPO_ROOT, 'artifacts', 'e2e');
@@ -52,6 +52,15 @@ export async function join(page, name, pin) {
   await page.getByTestId('join-name').fill(name);
   if (pin !== undefined) await page.getByTestId('join-pin').fill(pin);
   await page.getByTestId('join-submit').click();
+}
+
+/** Opens a host link of `hub` and joins through it as `name`: the page is then a host's, online, with the Console link. */
+export async function joinAsHost(page, hub, name) {
+  await page.goto(await hostLink(hub));
+  await page.getByTestId('join-host-link').waitFor();
+  await join(page, name);
+  await waitOnline(page);
+  await page.getByTestId('open-console').waitFor();
 }
 
 /** Waits until the connection badge reads exactly "online". */

@@ -1,5 +1,5 @@
-// Test helper: starts a real `hubbub serve` process on a free port with a fresh data dir, and stops it.
-import { spawn } from 'node:child_process';
+// Test helper: starts a real `hubbub serve` process on a free port with a fresh data dir, and stops it; host links for it.
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ export function hubBinary() {
  * By default on a free port with a fresh data dir that `stop()` deletes; pass `bind` and `dataDir`
  * to restart a hub where an earlier one was (the caller then owns the data dir).
  * @param {{ pin?: string, name?: string, args?: string[], bind?: string, dataDir?: string }} [options]
- * @returns {Promise<{ url: string, port: number, dataDir: string, stderr: () => string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, dataDir: string, stderr: () => string, stdout: () => string, stop: () => Promise<void> }>}
  */
 export async function startHub(options = {}) {
   const bin = hubBinary();
@@ -66,6 +66,7 @@ export async function startHub(options = {}) {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
@@ -81,6 +82,10 @@ export async function startHub(options = {}) {
   try {
     url = await new Promise((resolve, reject) => {
       const lines = createInterface({ input: child.stdout });
+      // Every line is kept (the host link comes after the listening line), and reading them drains the pipe.
+      lines.on('line', (line) => {
+        stdout += `${line}\n`;
+      });
       const fail = (why) => {
         clearTimeout(timer);
         reject(new Error(`hub did not start: ${why}\n--- hub stderr ---\n${stderr}`));
@@ -100,15 +105,13 @@ export async function startHub(options = {}) {
     await cleanup();
     throw err;
   }
-  // Keep draining stdout so the hub never blocks on a full pipe.
-  child.stdout.resume();
-
   let stopping;
   return {
     url,
     port: Number(new URL(url).port),
     dataDir,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
@@ -122,4 +125,42 @@ export async function startHub(options = {}) {
       return stopping;
     },
   };
+}
+
+const HOST_LINK = /host link: (\S+)/;
+
+/**
+ * A one-time host link for `hub`: the one it printed at start (`host link: URL`) the first time,
+ * then a new one from `hubbub host-link --data-dir` (the printed one works only once).
+ * @param {{ url: string, dataDir: string, stdout: () => string, stderr: () => string }} hub
+ */
+export async function hostLink(hub) {
+  const used = (hostLinksUsed.get(hub) ?? 0) + 1;
+  hostLinksUsed.set(hub, used);
+  if (used === 1) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const found = HOST_LINK.exec(hub.stdout()) ?? HOST_LINK.exec(hub.stderr());
+      if (found) return found[1];
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return newHostLink(hub);
+}
+
+const hostLinksUsed = new WeakMap();
+
+/** A new host link from `hubbub host-link --data-dir` (it prints `/?host=TOKEN`, or a whole URL). */
+export async function newHostLink(hub) {
+  const out = await new Promise((resolve, reject) => {
+    execFile(hubBinary(), ['host-link', '--data-dir', hub.dataDir], { timeout: 20_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`hubbub host-link failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+  const line = out.split('\n').map((l) => l.trim()).find((l) => l.includes('?host=') || l.includes('host link:'));
+  if (!line) throw new Error(`hubbub host-link printed no link:\n${out}`);
+  const link = line.replace(/^.*?host link:\s*/, '').trim();
+  return link.startsWith('/') ? `${hub.url}${link}` : link;
 }

@@ -22,6 +22,7 @@ import type {
   PartySnapshot,
   PingRequest,
   PingResponse,
+  RoleResponse,
   Room,
   RoomsResponse,
   WsTokenResponse,
@@ -31,12 +32,15 @@ import type {
 export class ApiRequestError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
+  /** With `rate_limited`, `muted` or `slow_mode`: how long to wait before trying again. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, code: ErrorCode, message: string) {
+  constructor(status: number, code: ErrorCode, message: string, retryAfterMs?: number) {
     super(message);
     this.name = 'ApiRequestError';
     this.status = status;
     this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -76,13 +80,16 @@ export function isAbort(err: unknown): boolean {
   return err instanceof DOMException && err.name === 'AbortError';
 }
 
-interface RequestOptions {
+export interface RequestOptions {
   timeoutMs?: number;
   /** Cancels the request: it then rejects with an `AbortError` (see `isAbort`), not an ApiRequestError. */
   signal?: AbortSignal;
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** One JSON request to the hub: a body is sent as `application/json`; a JSON error body becomes an ApiRequestError. */
+export async function request<T>(method: Method, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
   const { signal, timeoutMs } = opts;
   const aborted = (): DOMException => new DOMException('The request was cancelled.', 'AbortError');
   if (signal?.aborted) throw aborted();
@@ -110,7 +117,7 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, 
     }
   }
   if (!response.ok) {
-    if (isApiError(payload)) throw new ApiRequestError(response.status, payload.code, payload.message);
+    if (isApiError(payload)) throw new ApiRequestError(response.status, payload.code, payload.message, payload.retry_after_ms);
     throw new ApiRequestError(
       response.status,
       fallbackCode(response.status),
@@ -142,6 +149,16 @@ export async function getMe(): Promise<MeResponse | null> {
 /** `POST /api/join`: creates a session; the hub sets it as an HttpOnly cookie. */
 export function join(req: JoinRequest): Promise<JoinResponse> {
   return request<JoinResponse>('POST', '/api/join', req);
+}
+
+/** `POST /api/logout`: ends this session (its sockets close with 4412) and clears the cookie. */
+export function logout(): Promise<void> {
+  return request<void>('POST', '/api/logout');
+}
+
+/** `POST /api/host/claim`: turns the signed-in user into a host with a host link's one-time token. */
+export function claimHost(token: string): Promise<RoleResponse> {
+  return request<RoleResponse>('POST', '/api/host/claim', { token });
 }
 
 /** `GET /api/auth/ws-token`: a short-lived token for `/ws?token=`. */

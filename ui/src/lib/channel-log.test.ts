@@ -23,7 +23,7 @@ const offsets = (log: ChannelLog) => log.messages.map((m) => m.offset);
 
 describe('fromChatMessage and toChatMessage', () => {
   it('turn a wire message into a confirmed display message and back', () => {
-    const m = wire(7, { edited_at: 5, deleted_at: 6, reactions: [{ emoji: '👍', user_ids: [1, 2] }] });
+    const m = wire(7, { edited_at: 5, deleted_at: 6, deleted_by: 9, reactions: [{ emoji: '👍', user_ids: [1, 2] }] });
     const shown = fromChatMessage(m);
     expect(shown).toEqual({
       key: 'o:room:lobby:7',
@@ -37,6 +37,7 @@ describe('fromChatMessage and toChatMessage', () => {
       createdAt: m.created_at,
       editedAt: 5,
       deletedAt: 6,
+      deletedBy: 9,
       reactions: [{ emoji: '👍', userIds: [1, 2] }],
       status: 'sent',
     });
@@ -46,7 +47,7 @@ describe('fromChatMessage and toChatMessage', () => {
   it('leave out absent edits, deletes and empty reaction lists', () => {
     const shown = fromChatMessage({ ...wire(2), reactions: [] }, 'l:abc');
     expect(shown.key).toBe('l:abc');
-    expect('editedAt' in shown || 'deletedAt' in shown || 'reactions' in shown).toBe(false);
+    expect('editedAt' in shown || 'deletedAt' in shown || 'deletedBy' in shown || 'reactions' in shown).toBe(false);
   });
 
   it('store only confirmed messages', () => {

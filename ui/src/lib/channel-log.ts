@@ -25,6 +25,8 @@ export interface DisplayMessage {
   createdAt: number;
   editedAt?: number;
   deletedAt?: number;
+  /** Who deleted it, when staff did and not its author. */
+  deletedBy?: number;
   reactions?: readonly Reaction[];
   status: 'sent' | 'pending' | 'failed';
   /** Why the hub refused it (status `failed`). */
@@ -54,6 +56,7 @@ export function fromChatMessage(m: ChatMessage, key = `o:${m.channel}:${m.offset
   };
   if (m.edited_at !== undefined && m.edited_at !== null) out.editedAt = m.edited_at;
   if (m.deleted_at !== undefined && m.deleted_at !== null) out.deletedAt = m.deleted_at;
+  if (m.deleted_by !== undefined && m.deleted_by !== null) out.deletedBy = m.deleted_by;
   const reactions = reactionsFrom(m.reactions);
   if (reactions) out.reactions = reactions;
   return out;
@@ -74,6 +77,7 @@ export function toChatMessage(m: DisplayMessage): ChatMessage | null {
   };
   if (m.editedAt !== undefined) out.edited_at = m.editedAt;
   if (m.deletedAt !== undefined) out.deleted_at = m.deletedAt;
+  if (m.deletedBy !== undefined) out.deleted_by = m.deletedBy;
   if (m.reactions?.length) out.reactions = m.reactions.map((r) => ({ emoji: r.emoji, user_ids: [...r.userIds] }));
   return out;
 }

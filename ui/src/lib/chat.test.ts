@@ -86,12 +86,13 @@ describe('ChatBook', () => {
           message(2), // already held
           message(3),
           { type: 'message_edited', channel: CH, offset: 4, message_id: 101, body: 'edited one', edited_at: 9 },
-          { type: 'message_deleted', channel: CH, offset: 5, message_id: 102, deleted_at: 10 },
+          { type: 'message_deleted', channel: CH, offset: 5, message_id: 102, deleted_at: 10, deleted_by: 7 },
         ],
       }),
     );
     expect(bodies(book)).toEqual(['edited one', '', 'message 3']);
     expect(book.messages(CH)[1].deletedAt).toBe(10);
+    expect(book.messages(CH)[1].deletedBy).toBe(7);
   });
 
   it('replaces the history when the epoch changed', () => {

@@ -358,7 +358,13 @@ export class ChatBook {
         if (live && target && !target.deletedAt && target.senderId !== me && (target.offset ?? 0) > meta.lastRead) {
           meta.unread = Math.max(0, meta.unread - 1);
         }
-        log.update(ev.message_id, (m) => ({ ...m, body: '', deletedAt: ev.deleted_at, reactions: undefined }));
+        log.update(ev.message_id, (m) => ({
+          ...m,
+          body: '',
+          deletedAt: ev.deleted_at,
+          ...(ev.deleted_by !== undefined ? { deletedBy: ev.deleted_by } : {}),
+          reactions: undefined,
+        }));
         break;
       }
       case 'reaction':

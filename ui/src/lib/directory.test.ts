@@ -14,6 +14,8 @@ function room(id: string, name: string, extra: Partial<Room> = {}): Room {
     last_offset: 0,
     last_read: 0,
     unread: 0,
+    slow_mode_secs: 0,
+    locked: false,
     ...extra,
   };
 }

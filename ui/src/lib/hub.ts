@@ -1,4 +1,4 @@
-// Framework-independent hub client: one socket, chat in rooms and conversations, outbox, presence, status and notifications, as a Svelte-compatible store.
+// Framework-independent hub client: one socket, chat in rooms and conversations, outbox, presence, status, notifications and moderation, as a Svelte-compatible store.
 
 import { ActivityMonitor } from './activity';
 import * as api from './api';
@@ -6,7 +6,9 @@ import type { DisplayMessage } from './channel-log';
 import { ChatBook, type ChannelView, type ChatEvent } from './chat';
 import { CommandError, CommandTracker, describeError, type Ack, type Command } from './commands';
 import { Directory, LOBBY, dmReadable, isChatChannel, type DirectoryView } from './directory';
+import { HubStateBook } from './hub-state';
 import { Inbox } from './inbox';
+import { isModerationCode, refusalText, sanctionText } from './moderation';
 import { joinUrlProblem, statusTextProblem } from './notify';
 import { OnlinePoller, PRESENCE, PresenceBook, isHubWide } from './presence';
 import type {
@@ -16,6 +18,7 @@ import type {
   Notification,
   OnlineUsersResponse,
   PresenceStatus,
+  Role,
   Room,
   RoomKind,
   ServerFrame,
@@ -24,12 +27,12 @@ import type {
 import { MyStatus } from './my-status';
 import { SEARCH_PAGE, SEARCH_TIMEOUT_MS } from './online-search';
 import { ResumeStore } from './resume';
-import type { HubClientOptions, HubSnapshot } from './snapshot';
+import type { HubClientOptions, HubNotice, HubSnapshot, SendRefusal } from './snapshot';
 import { ChatSender, bodyProblem, type SendResult } from './sender';
 import { HubSocket, type ConnectionState } from './socket';
 import { TypingSender } from './typing';
 
-export type { ChannelView, ConnectionState, DirectoryView, DisplayMessage, HubClientOptions, HubSnapshot, SendResult };
+export type { ChannelView, ConnectionState, DirectoryView, DisplayMessage, HubClientOptions, HubNotice, HubSnapshot, SendRefusal, SendResult };
 export { CommandError, describeError, LOBBY };
 
 /** How long after the hub-wide snapshot this user's own entry is looked up when no list shows it. */
@@ -58,6 +61,14 @@ export class HubClient {
   private readonly inbox = new Inbox();
   private readonly notificationListeners = new Set<(n: Notification) => void>();
   private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
+  private readonly noticeListeners = new Set<(notice: HubNotice) => void>();
+  private readonly hubState = new HubStateBook();
+  /** The last moderation refusal of a send, per channel (muted, slow mode, locked). */
+  private readonly refusals = new Map<string, SendRefusal>();
+  /** When this user's last message in each channel was stored (hub ms), for slow mode. */
+  private readonly lastSent = new Map<string, number>();
+  /** The hub's clock minus this browser's, measured at connect. */
+  private serverOffsetMs = 0;
   private readonly myStatus: MyStatus;
   private activity: ActivityMonitor | null = null;
   private selfLookup: ReturnType<typeof setTimeout> | undefined;
@@ -413,6 +424,35 @@ export class HubClient {
     };
   }
 
+  /** Calls `run` for each notice for toasts: a host's notice, a sanction, a role change; returns the unsubscriber. */
+  onNotice(run: (notice: HubNotice) => void): () => void {
+    this.noticeListeners.add(run);
+    return () => {
+      this.noticeListeners.delete(run);
+    };
+  }
+
+  /** Hides an announcement banner for the rest of this tab's life. */
+  dismissAnnouncement(id: number): void {
+    this.hubState.dismiss(id);
+    this.changed();
+  }
+
+  /** The hub's clock now (ms), as near as this browser can tell. */
+  serverNow(): number {
+    return Date.now() + this.serverOffsetMs;
+  }
+
+  private notify(notice: HubNotice): void {
+    for (const run of this.noticeListeners) {
+      try {
+        run(notice);
+      } catch {
+        // A listener's failure must not stop the others or the client.
+      }
+    }
+  }
+
   private async command(frame: Command): Promise<void> {
     await this.commands.run(frame);
   }
@@ -473,6 +513,8 @@ export class HubClient {
       case 'connection_established':
         this.me = frame.user;
         this.hub = frame.hub;
+        this.serverOffsetMs = frame.server_time - Date.now();
+        this.refusals.clear();
         this.sender.connectionReset();
         this.subscribed.clear();
         this.gapRequested.clear();
@@ -526,8 +568,18 @@ export class HubClient {
         if (!this.commands.settle(frame)) this.sender.acked(frame.ref, frame.offset, frame.message_id);
         break;
       case 'error':
-        if (!this.commands.settle(frame)) this.sender.refused(frame.ref, frame.code, frame.message);
+        if (!this.commands.settle(frame)) this.onSendRefused(frame);
         break;
+      case 'hub_state':
+        this.onHubState(frame.state.role);
+        this.hubState.apply(frame.state);
+        break;
+      case 'moderated':
+        this.onModerated(frame);
+        break;
+      case 'notice':
+        this.notify({ kind: 'notice', text: frame.text, by: frame.by?.display_name ?? null });
+        return;
       case 'ping':
         // A `notification` with the inbox entry follows; toasts come from that one.
         return;
@@ -536,6 +588,49 @@ export class HubClient {
         return;
     }
     this.changed();
+  }
+
+  /** A refused send: moderation refusals are said in our words, and near the composer too. */
+  private onSendRefused(frame: Extract<ServerFrame, { type: 'error' }>): void {
+    const channel = this.sender.channelOf(frame.ref);
+    const text = refusalText(frame.code, frame.message, frame.retry_after_ms);
+    if (channel && isModerationCode(frame.code)) {
+      this.refusals.set(channel, { code: frame.code, text, at: Date.now(), retryAfterMs: frame.retry_after_ms ?? null });
+    }
+    this.sender.refused(frame.ref, frame.code, text);
+  }
+
+  /** A role that changed after the first hub_state of this client is told as a toast. */
+  private onHubState(next: Role): void {
+    const before = this.hubState.view();
+    if (!before.known || before.role === next) return;
+    const words: Record<Role, string> = { host: 'a host', moderator: 'a moderator', guest: 'a guest' };
+    this.notify({ kind: 'moderation', text: `You are now ${words[next]} on this hub.`, by: null });
+  }
+
+  private onModerated(frame: Extract<ServerFrame, { type: 'moderated' }>): void {
+    this.hubState.moderated(frame);
+    if (frame.sanction === 'unmuted') {
+      for (const [channel, r] of this.refusals) if (r.code === 'muted' && (!frame.channel || frame.channel === channel)) this.refusals.delete(channel);
+    }
+    if (frame.sanction === 'renamed') void this.refreshMe();
+    // The role itself comes in the hub_state that follows (see onHubState).
+    if (frame.sanction === 'role_changed') return;
+    const roomName = (channel: string) => this.directory.view().rooms.find((r) => r.channel === channel)?.name ?? channel.replace(/^room:/, '');
+    this.notify({ kind: 'moderation', text: sanctionText(frame, { now: this.serverNow(), roomName }), by: frame.by?.display_name ?? null });
+  }
+
+  /** Reads this user's name again (a host renamed them). */
+  private async refreshMe(): Promise<void> {
+    try {
+      const me = await api.getMe();
+      if (me) {
+        this.me = me.user;
+        this.changed();
+      }
+    } catch {
+      // The next connection says it too.
+    }
   }
 
   private onNotificationFrame(n: Notification, unreadCount: number): void {
@@ -612,6 +707,10 @@ export class HubClient {
       this.gapRequested.add(frame.channel);
       this.socket.send({ type: 'subscribe', ref: `gap:${frame.channel}`, channel: frame.channel, since: position });
     }
+    if (frame.type === 'message' && frame.sender_id === this.me.id) {
+      this.lastSent.set(frame.channel, Math.max(this.lastSent.get(frame.channel) ?? 0, frame.created_at));
+      this.refusals.delete(frame.channel);
+    }
     this.chat.event(frame);
   }
 
@@ -676,6 +775,10 @@ export class HubClient {
         error: this.inbox.error,
       },
       outboxSize: this.sender.size,
+      moderation: this.hubState.view(),
+      refusals: Object.fromEntries(this.refusals),
+      lastSent: Object.fromEntries(this.lastSent),
+      serverOffsetMs: this.serverOffsetMs,
     };
   }
 }

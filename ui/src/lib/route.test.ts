@@ -21,14 +21,19 @@ describe('parseRoute and routePath', () => {
     expect(parseRoute('/party/ABCD/host/')).toEqual({ kind: 'party', code: 'ABCD', host: true });
   });
 
+  it('reads the console and the inspector', () => {
+    expect(parseRoute('/console')).toEqual({ kind: 'console' });
+    expect(parseRoute('/inspector/')).toEqual({ kind: 'inspector' });
+  });
+
   it('shows the chat for anything else', () => {
-    for (const path of ['/', '/party', '/party/AB', '/party/ABCD/other', '/party/ABCD/host/x', '/rooms/1', '/party/%E0%A4%A']) {
+    for (const path of ['/console/x', '/Console', '/inspector/1', '/', '/party', '/party/AB', '/party/ABCD/other', '/party/ABCD/host/x', '/rooms/1', '/party/%E0%A4%A']) {
       expect(parseRoute(path)).toEqual({ kind: 'chat' });
     }
   });
 
   it('turns routes back into the paths they came from', () => {
     expect(routePath({ kind: 'chat' })).toBe('/');
-    for (const path of ['/party/ABCD', '/party/X7K2/host']) expect(routePath(parseRoute(path))).toBe(path);
+    for (const path of ['/party/ABCD', '/party/X7K2/host', '/console', '/inspector']) expect(routePath(parseRoute(path))).toBe(path);
   });
 });

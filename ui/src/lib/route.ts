@@ -1,6 +1,6 @@
-// Client-side routes: the chat at `/`, a party's phone controller at `/party/CODE` and its big screen at `/party/CODE/host`.
+// Client-side routes: the chat at `/`, a party's phone controller at `/party/CODE` and its big screen at `/party/CODE/host`, the staff console at `/console` and the protocol inspector at `/inspector`.
 
-export type Route = { kind: 'chat' } | { kind: 'party'; code: string; host: boolean };
+export type Route = { kind: 'chat' } | { kind: 'party'; code: string; host: boolean } | { kind: 'console' } | { kind: 'inspector' };
 
 /** Party codes are short runs of letters and digits; shown and sent in upper case. */
 const CODE = /^[A-Z0-9]{3,12}$/;
@@ -14,6 +14,7 @@ export function normalizeCode(input: string): string | null {
 /** The route a path shows; anything unknown is the chat. */
 export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter((p) => p !== '');
+  if (parts.length === 1 && (parts[0] === 'console' || parts[0] === 'inspector')) return { kind: parts[0] };
   if (parts[0] === 'party' && parts.length >= 2 && parts.length <= 3) {
     let code: string | null;
     try {
@@ -28,5 +29,6 @@ export function parseRoute(pathname: string): Route {
 
 export function routePath(route: Route): string {
   if (route.kind === 'chat') return '/';
+  if (route.kind === 'console' || route.kind === 'inspector') return `/${route.kind}`;
   return `/party/${encodeURIComponent(route.code)}${route.host ? '/host' : ''}`;
 }

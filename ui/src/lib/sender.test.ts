@@ -141,6 +141,16 @@ describe('ChatSender', () => {
     expect(sender.refused('cmd:1', 'internal', 'x')).toBe(false);
   });
 
+  it('tells which channel a send’s ref is about while it is queued', () => {
+    const { sender } = setup();
+    const id = okId(sender.send('room:games', 'x'));
+    expect(sender.channelOf(`send:${id}`)).toBe('room:games');
+    expect(sender.channelOf('cmd:1')).toBeNull();
+    expect(sender.channelOf(undefined)).toBeNull();
+    sender.refused(`send:${id}`, 'muted', 'You are muted.');
+    expect(sender.channelOf(`send:${id}`)).toBeNull();
+  });
+
   it('keeps unsent messages across a reload', () => {
     const storage = new MemoryStorage();
     const first = setup({ storage, subscribed: new Set() });

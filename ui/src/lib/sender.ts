@@ -105,6 +105,12 @@ export class ChatSender {
     return true;
   }
 
+  /** The channel of the queued message a send's `ref` belongs to, or null. */
+  channelOf(ref: string | undefined): string | null {
+    if (!ref || !ref.startsWith(SEND_REF)) return null;
+    return this.outbox.get(ref.slice(SEND_REF.length))?.channel ?? null;
+  }
+
   /** An `error`; false when it is not about a send. */
   refused(ref: string | undefined, code: ErrorCode, message: string): boolean {
     if (!ref || !ref.startsWith(SEND_REF)) return false;

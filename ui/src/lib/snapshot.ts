@@ -3,7 +3,8 @@
 import type { DisplayMessage } from './channel-log';
 import type { ChannelView } from './chat';
 import type { DirectoryView } from './directory';
-import type { HubInfo, Notification, OnlineUser, PresenceStatus, UserInfo } from './protocol';
+import type { HubStateView } from './hub-state';
+import type { ErrorCode, HubInfo, Notification, OnlineUser, PresenceStatus, UserInfo } from './protocol';
 import type { ConnectionState } from './socket';
 
 /** Everything the views need, replaced (never mutated) on every change. */
@@ -53,6 +54,31 @@ export interface HubSnapshot {
   };
   /** Messages waiting for the hub's ack. */
   outboxSize: number;
+  /** Roles, staff, permissions, announcements and mutes (hub_state and moderated frames). */
+  moderation: HubStateView;
+  /** The last moderation refusal of a send, per channel, until a later send there is stored. */
+  refusals: Readonly<Record<string, SendRefusal>>;
+  /** When this user's last message in each channel was stored (hub ms). */
+  lastSent: Readonly<Record<string, number>>;
+  /** The hub's clock minus this browser's (ms). */
+  serverOffsetMs: number;
+}
+
+/** A send refused for moderation (muted, slow mode, a locked room), in words for people. */
+export interface SendRefusal {
+  code: ErrorCode;
+  text: string;
+  /** This browser's clock when it came. */
+  at: number;
+  retryAfterMs: number | null;
+}
+
+/** Something to tell the user in a toast: a host's notice, or what a host did to them. */
+export interface HubNotice {
+  kind: 'notice' | 'moderation';
+  text: string;
+  /** Who, when known. */
+  by: string | null;
 }
 
 export interface HubClientOptions {

@@ -11,8 +11,11 @@ export type ConnectionState =
   | { status: 'reconnecting'; attempt: number; retryAt: number; reason: string }
   | { status: 'offline'; reason: StopReason; message: string };
 
-/** Why the socket stopped for good: the session is gone, the hub refused us, or the app stopped it. */
-export type StopReason = 'unauthenticated' | 'forbidden' | 'stopped';
+/**
+ * Why the socket stopped for good: the session is gone, the hub refused us, a host removed us
+ * (kicked, banned), the session was ended (logged out, or by a host), or the app stopped it.
+ */
+export type StopReason = 'unauthenticated' | 'forbidden' | 'kicked' | 'banned' | 'session_ended' | 'stopped';
 
 export interface HubSocketOptions {
   /** Fetches a fresh ws token; an ApiRequestError with status 401 means the session is gone. */
@@ -149,6 +152,8 @@ export class HubSocket {
       if (gen !== this.generation || !this.running) return;
       if (err instanceof ApiRequestError && err.status === 401) {
         this.halt('unauthenticated', err.message);
+      } else if (err instanceof ApiRequestError && err.code === 'banned') {
+        this.halt('banned', err.message);
       } else if (err instanceof ApiRequestError && err.status === 403) {
         this.halt('forbidden', err.message);
       } else {
@@ -249,6 +254,16 @@ export class HubSocket {
         return;
       case CloseCode.FORBIDDEN:
         this.halt('forbidden', reason || 'The hub refused this connection');
+        return;
+      // A host removed us: coming back is the user's choice (after a kick) or impossible (a ban).
+      case CloseCode.KICKED:
+        this.halt('kicked', reason);
+        return;
+      case CloseCode.BANNED:
+        this.halt('banned', reason);
+        return;
+      case CloseCode.SESSION_ENDED:
+        this.halt('session_ended', reason || 'Your session has ended');
         return;
       default:
         this.scheduleReconnect(describeClose(code, reason));

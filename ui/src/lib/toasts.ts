@@ -4,8 +4,8 @@ import type { NotificationKind } from './protocol';
 
 export interface Toast {
   id: number;
-  /** A notification's kind, or `info` for the app's own confirmations. */
-  kind: NotificationKind | 'info';
+  /** A notification's kind, `info` for the app's own confirmations, `notice` for a host's notice, `moderation` for what a host did to this user. */
+  kind: NotificationKind | 'info' | 'notice' | 'moderation';
   text: string;
   /** A safe http(s) link to offer as "Join". */
   joinUrl: string | null;
