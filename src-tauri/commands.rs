@@ -6,8 +6,9 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use hubbub_protocol::{DiscoveredHub, MdnsState, PartySummary};
+use hubbub_protocol::{DiscoveredHub, MdnsState, PartySummary, Permissions};
 use hubbub_server::lan;
+use hubbub_server::moderation::Actor;
 use serde::Serialize;
 use tauri::{AppHandle, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -45,6 +46,8 @@ pub struct Dashboard {
     pub mdns: MdnsState,
     /// Advice when something may keep guests out.
     pub hints: Vec<String>,
+    /// What guests may do (create rooms, host parties, import packs).
+    pub permissions: Permissions,
 }
 
 fn qr_svg(url: &str) -> String {
@@ -134,7 +137,23 @@ pub fn dashboard(hub: State<'_, Embedded>) -> Dashboard {
         connections: e.hub.connection_count(),
         parties: e.hub.parties().list(),
         hints,
+        permissions: e.hub.moderation().permissions(),
     }
+}
+
+/// Changes what guests may do, at once for everyone; the app acts as the hub's host.
+#[tauri::command]
+pub async fn set_permissions(hub: State<'_, Embedded>, permissions: Permissions) -> Result<(), String> {
+    hub.hub.moderation().set_permissions(&Actor::Token, permissions).await.map(|_| ()).map_err(|r| r.message)
+}
+
+/// Opens the host console in a window, signed in as a host: the window's browser joins (or is
+/// already in) with a fresh one-time host link, so the app's user needs no second login.
+#[tauri::command]
+pub fn open_console(app: AppHandle, hub: State<'_, Embedded>) -> Result<(), String> {
+    let token = hub.hub.moderation().mint_host_token();
+    let port = hub.bound.port();
+    open_window(&app, &format!("http://127.0.0.1:{port}/console?host={token}"), "Hubbub host console")
 }
 
 fn save(e: &Embedded) -> Result<(), String> {

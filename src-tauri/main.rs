@@ -67,6 +67,8 @@ fn main() {
             commands::set_pin,
             commands::open_hub,
             commands::open_local,
+            commands::open_console,
+            commands::set_permissions,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -98,6 +98,9 @@ async function refresh() {
   renderDiagnostics(d);
   renderHubs(d.hubs);
   if (!nameInput.matches(':focus') && !nameInput.dataset.dirty) nameInput.value = d.name;
+  for (const select of $('permissions').querySelectorAll('select')) {
+    if (!select.matches(':focus')) select.value = d.permissions[select.name];
+  }
 }
 
 const nameInput = $('name-input');
@@ -154,6 +157,19 @@ async function open(cmd, args) {
   }
 }
 
+$('open-console').addEventListener('click', () => open('open_console', {}));
+$('permissions').addEventListener('change', async () => {
+  $('permissions-error').textContent = '';
+  const permissions = Object.fromEntries(
+    [...$('permissions').querySelectorAll('select')].map((select) => [select.name, select.value]),
+  );
+  try {
+    await invoke('set_permissions', { permissions });
+  } catch (err) {
+    $('permissions-error').textContent = String(err);
+  }
+  await refresh();
+});
 $('host-party').addEventListener('click', () => open('open_local', { path: '/?host-party' }));
 $('manual').addEventListener('submit', (ev) => {
   ev.preventDefault();
