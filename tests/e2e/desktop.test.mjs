@@ -200,6 +200,46 @@ test('the desktop app hosts a hub that a browser guest joins through the dashboa
     await session.switchTo(main);
     const ownVerdict = await session.run(probe);
     assert.equal(ownVerdict, 'allowed', 'while the dashboard itself can');
+
+    // The app's user is the host: the console opens in a window of its own with a fresh one-time host
+    // link, so neither the PIN nor a second login is asked; the window only picks a name the first time.
+    const before = await session.handles();
+    await session.click('[data-testid="open-console"]');
+    const consoleWindow = await eventually('the console window', async () =>
+      (await session.handles()).find((h) => !before.includes(h)),
+    );
+    await session.switchTo(consoleWindow);
+    await eventually('the host link\'s join screen', async () => (await session.count('[data-testid="join-host-link"]')) === 1, 30_000);
+    assert.equal(await session.count('[data-testid="join-pin"]'), 0, 'no PIN for the host');
+    await session.type('[data-testid="join-name"]', 'Desk Host');
+    await session.click('[data-testid="join-submit"]');
+    await eventually('the console, as host', async () => (await session.count('[data-testid="console-tab-people"]')) === 1, 30_000);
+    assert.ok(!(await session.url()).includes('host='), 'the spent token is off the address bar');
+    await writeFile(path.join(ARTIFACTS, 'desktop-console.png'), await session.screenshot());
+    await session.switchTo(main);
+
+    // What guests may do, set on the dashboard, holds on the hub at once.
+    const setStaffOnly = `const done = arguments[arguments.length - 1];
+      const select = document.querySelector('#permissions select[name="host_parties"]');
+      select.value = 'staff';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      done('ok');`;
+    await session.run(setStaffOnly);
+    const guest = await (
+      await fetch(new URL('/api/join', url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ display_name: 'Party Guest', pin: '2468' }),
+      })
+    ).json();
+    await eventually('parties kept to the host', async () => {
+      const res = await fetch(new URL('/api/parties', url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${guest.session}` },
+        body: '{}',
+      });
+      return res.status === 403;
+    });
   } catch (err) {
     err.message += `\n--- tauri-driver and app output ---\n${drv.log().slice(-4000)}`;
     throw err;

@@ -185,7 +185,7 @@ async fn settings_keep_guests_from_rooms_parties_and_packs_and_announcements_rea
         let (status, err) = call(&hub, "POST", path, Some(&guest.secret), Some(body.clone())).await;
         assert_eq!((status, err["code"].as_str()), (403, Some("forbidden")), "{path}");
     }
-    let (status, _) = call(
+    let (status, staff_room) = call(
         &hub,
         "POST",
         "/api/rooms",
@@ -234,6 +234,17 @@ async fn settings_keep_guests_from_rooms_parties_and_packs_and_announcements_rea
     )
     .await;
     assert_eq!((status, err["code"].as_str()), (404, Some("not_found")));
+
+    // A room's announcement is for its members: the host (a member) sees it, the guest (not one) does not.
+    let room = format!("room:{}", staff_room["id"].as_str().unwrap());
+    let body = json!({"text": "Staff meeting", "channel": room});
+    assert_eq!(call(&hub, "POST", "/api/admin/announcements", Some(&host.secret), Some(body)).await.0, 201);
+    let mut host_socket = client.connect(&host).await.unwrap();
+    let state = hub_state(&mut host_socket, |_| true).await;
+    assert!(state.announcements.iter().any(|a| a.channel.as_deref() == Some(room.as_str())), "{state:?}");
+    let mut guest_socket = client.connect(&guest).await.unwrap();
+    let state = hub_state(&mut guest_socket, |_| true).await;
+    assert!(state.announcements.is_empty(), "not the guest's room: {state:?}");
 
     // A notice to everyone reaches the guest's socket.
     let (status, body) = call(
@@ -297,15 +308,21 @@ async fn logout_and_ending_guest_sessions_close_sockets_with_4412_and_the_audit_
     assert!(
         matches!(err, hubbub_tests::ClientError::Api { body, .. } if body.code == ErrorCode::PinRequired)
     );
+    // A host link is stronger than the PIN: a co-host joins without it.
+    join_host(&hub, "Co-host").await;
 
     let (_, log) = call(&hub, "GET", "/api/admin/audit", Some(&host.secret), None).await;
     let actions: Vec<&str> =
         log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["end_sessions", "set_pin", "end_sessions", "claim_host"], "newest first");
+    assert_eq!(
+        actions,
+        ["claim_host", "end_sessions", "set_pin", "end_sessions", "claim_host"],
+        "newest first"
+    );
     let (_, page) = call(&hub, "GET", "/api/admin/audit?limit=1", Some(&host.secret), None).await;
     let before = page["entries"][0]["id"].as_i64().unwrap();
     let (_, rest) =
         call(&hub, "GET", &format!("/api/admin/audit?before={before}&limit=10"), Some(&host.secret), None)
             .await;
-    assert_eq!(rest["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(rest["entries"].as_array().unwrap().len(), 4);
 }

@@ -34,7 +34,8 @@ pub async fn join(
         // Checked before anyone is created, so a bad link creates nobody.
         hub.moderation().check_host_token(token)?;
     }
-    let pin = hub.pin();
+    // A host link is stronger than the PIN: its holder joins without it.
+    let pin = if host_token.is_some() { None } else { hub.pin() };
     let joined = hub
         .joins()
         .join(JoinAttempt {

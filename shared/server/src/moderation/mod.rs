@@ -13,7 +13,7 @@ mod lists;
 
 use std::sync::Arc;
 
-use hubbub_protocol::{Channel, ErrorCode, HubState, Permissions, Role, ServerFrame, UserInfo};
+use hubbub_protocol::{Announcement, Channel, ErrorCode, HubState, Permissions, Role, ServerFrame, UserInfo};
 
 use crate::auth::HostLinks;
 use crate::chat::Chat;
@@ -74,19 +74,29 @@ struct Inner {
     chat: Chat,
     notify: Notify,
     links: HostLinks,
+    /// The announcements shown now, as stored (read again after every change), so greeting a new
+    /// socket costs no read.
+    announcements: std::sync::RwLock<Vec<Announcement>>,
 }
 
 impl Moderation {
     /// The service, with the rules read back from the store into the core's policy.
     pub async fn open(core: Core, chat: Chat, notify: Notify) -> crate::store::StoreResult<Moderation> {
-        let (key, permissions, staff, mutes, rooms) = core
+        let (key, permissions, staff, mutes, rooms, announcements) = core
             .store()
             .write_wait(|db| {
                 let key = meta_get_or_init(db, crate::store::HOST_KEY, || {
                     rand::Rng::random::<[u8; 32]>(&mut rand::rng()).to_vec()
                 })?;
                 let permissions = meta_get_or_init(db, PERMISSIONS_KEY, || b"{}".to_vec())?;
-                Ok((key, permissions, staff(db)?, mutes(db, now_ms())?, room_rules(db)?))
+                Ok((
+                    key,
+                    permissions,
+                    staff(db)?,
+                    mutes(db, now_ms())?,
+                    room_rules(db)?,
+                    current_announcements(db)?,
+                ))
             })
             .await?;
         let policy = core.policy();
@@ -101,7 +111,8 @@ impl Moderation {
             policy.set_room(&format!("room:{slug}"), RoomRules { slow_mode_secs, locked });
         }
         let links = HostLinks::new(&key);
-        Ok(Moderation { inner: Arc::new(Inner { core, chat, notify, links }) })
+        let announcements = std::sync::RwLock::new(announcements);
+        Ok(Moderation { inner: Arc::new(Inner { core, chat, notify, links, announcements }) })
     }
 
     fn core(&self) -> &Core {
@@ -214,10 +225,11 @@ impl Moderation {
         }
     }
 
-    /// Sends a new main socket its `hub_state`.
-    pub async fn greet(&self, conn: &ConnHandle) {
-        let announcements = self.core().store().read(current_announcements).await.unwrap_or_default();
-        let state = self.state_for(conn.user.id, &conn.channel_names(), &announcements);
+    /// Sends a new main socket its `hub_state`; `channels` are those it is about to be subscribed to.
+    pub fn greet(&self, conn: &ConnHandle, channels: &[Channel]) {
+        let channels: Vec<String> = channels.iter().map(ToString::to_string).collect();
+        let announcements = self.inner.announcements.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let state = self.state_for(conn.user.id, &channels, &announcements);
         conn.send_frame(&ServerFrame::HubState { state });
     }
 
@@ -225,7 +237,16 @@ impl Moderation {
     pub fn publish_state(&self) {
         let this = self.clone();
         self.core().tasks().spawn(async move {
-            let announcements = this.core().store().read(current_announcements).await.unwrap_or_default();
+            let announcements = match this.core().store().read(current_announcements).await {
+                Ok(now) => {
+                    *this.inner.announcements.write().unwrap_or_else(|p| p.into_inner()) = now.clone();
+                    now
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the announcements");
+                    this.inner.announcements.read().unwrap_or_else(|p| p.into_inner()).clone()
+                }
+            };
             for conn in this.core().registry().connections().into_iter().filter(|c| c.device.is_some()) {
                 let state = this.state_for(conn.user.id, &conn.channel_names(), &announcements);
                 conn.send_frame(&ServerFrame::HubState { state });

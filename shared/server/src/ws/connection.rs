@@ -128,7 +128,7 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
         channels: channels.iter().map(ToString::to_string).collect(),
     });
     if conn.device.is_some() {
-        hub.moderation().greet(conn).await;
+        hub.moderation().greet(conn, &channels);
         let user_id = user.id;
         let stored = hub.store().read(move |db| stored_status(db, user_id)).await.ok();
         let stored = stored.map(|(status, text)| (commands::parse_status(status.as_deref()), text));
