@@ -169,11 +169,22 @@ pub fn set_name(hub: State<'_, Embedded>, name: String) -> Result<(), String> {
     save(&hub)
 }
 
-/// Sets the join PIN, or (empty or absent) removes it. Guests already in stay in.
+/// Sets the join PIN, or (empty or absent) removes it. Guests already in stay in, unless
+/// `end_guest_sessions` is set: then every guest must join again (with the new PIN).
 #[tauri::command]
-pub fn set_pin(hub: State<'_, Embedded>, pin: Option<String>) -> Result<(), String> {
+pub async fn set_pin(
+    hub: State<'_, Embedded>,
+    pin: Option<String>,
+    end_guest_sessions: Option<bool>,
+) -> Result<(), String> {
     hub.hub.set_pin(pin.as_deref()).map_err(|e| e.to_string())?;
-    save(&hub)
+    save(&hub)?;
+    let moderation = hub.hub.moderation();
+    moderation.audit_pin(&Actor::Token, hub.hub.pin().is_some()).await.map_err(|r| r.message)?;
+    if end_guest_sessions == Some(true) {
+        moderation.end_guest_sessions(&Actor::Token, "the PIN changed").await.map_err(|r| r.message)?;
+    }
+    Ok(())
 }
 
 static WINDOWS: AtomicU32 = AtomicU32::new(1);

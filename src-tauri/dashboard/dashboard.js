@@ -141,7 +141,7 @@ $('name-form').addEventListener('submit', (ev) => {
 });
 $('pin-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
-  void saveSetting('set_pin', { pin: $('pin-input').value });
+  void saveSetting('set_pin', { pin: $('pin-input').value, endGuestSessions: $('pin-end-sessions').checked });
 });
 $('pin-clear').addEventListener('click', () => {
   $('pin-input').value = '';

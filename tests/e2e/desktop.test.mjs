@@ -240,6 +240,15 @@ test('the desktop app hosts a hub that a browser guest joins through the dashboa
       });
       return res.status === 403;
     });
+
+    // A new PIN with "end every guest session" ticked: the guests must join again.
+    await session.click('[data-testid="pin-end-sessions"]');
+    await session.type('[data-testid="pin-input"]', '1357');
+    await session.click('[data-testid="pin-save"]');
+    await eventually("the guest's session ended", async () => {
+      const me = await fetch(new URL('/api/me', url), { headers: { authorization: `Bearer ${guest.session}` } });
+      return me.status === 401;
+    });
   } catch (err) {
     err.message += `\n--- tauri-driver and app output ---\n${drv.log().slice(-4000)}`;
     throw err;

@@ -136,7 +136,7 @@ async fn mute_slow_mode_and_a_locked_room_refuse_with_their_codes_and_spare_the_
     let host = join_host(&hub, "Hostess").await;
     let mut host_socket = connect_ready(&client, &host).await;
     let (guest, mut g) = join_and_connect(&client, "Guest").await;
-    let (_, mut other) = join_and_connect(&client, "Other").await;
+    let (other_user, mut other) = join_and_connect(&client, "Other").await;
 
     // A hub-wide mute: the target is told, their sends are refused with when it ends.
     let (status, _) =
@@ -153,6 +153,11 @@ async fn mute_slow_mode_and_a_locked_room_refuse_with_their_codes_and_spare_the_
     assert_eq!(code, ErrorCode::Muted);
     assert!(retry_after_ms.is_some_and(|ms| ms > 290_000 && ms <= 300_000), "{retry_after_ms:?}");
     sent(&mut other, "room:lobby", "o1", "others still talk").await;
+    // Pings are silenced too.
+    g.send(&ClientFrame::PingUser { r#ref: Some("p1".into()), user_id: other_user.user.id, join_url: None })
+        .await
+        .unwrap();
+    assert_eq!(error_code(&mut g, "p1").await, ErrorCode::Muted);
     assert_eq!(
         post(&hub, &host, &format!("/api/admin/users/{}/unmute", guest.user.id), json!({})).await.0,
         204
@@ -194,6 +199,12 @@ async fn mute_slow_mode_and_a_locked_room_refuse_with_their_codes_and_spare_the_
     .await;
     g.send(&send(&side, "r1", "in side")).await.unwrap();
     assert_eq!(error_code(&mut g, "r1").await, ErrorCode::Muted);
+    // The room's mute is in the guest's hub_state, so a reloaded page knows it too.
+    let mut fresh = client.connect(&guest).await.unwrap();
+    fresh
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::HubState { state } if state.room_mutes.iter().any(|m| m.channel == side)))
+        .await
+        .expect("the room mute in hub_state");
     sent(&mut g, "room:lobby", "r2", "the lobby is fine").await;
 }
 

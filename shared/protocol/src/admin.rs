@@ -114,6 +114,19 @@ pub struct HubState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub muted_until: Option<i64>,
+    /// This user's mutes in single rooms, and when each ends.
+    #[serde(default)]
+    pub room_mutes: Vec<RoomMute>,
+}
+
+/// A mute in one room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RoomMute {
+    /// `room:{slug}`.
+    pub channel: String,
+    /// Unix ms.
+    #[ts(type = "number")]
+    pub until: i64,
 }
 
 /// What a host or moderator did to you (`moderated` frame), so your screen can say so.

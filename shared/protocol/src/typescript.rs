@@ -73,6 +73,7 @@ pub fn render() -> String {
         decl::<Permissions>(&cfg),
         decl::<StaffMember>(&cfg),
         decl::<Announcement>(&cfg),
+        decl::<RoomMute>(&cfg),
         decl::<HubState>(&cfg),
         decl::<Sanction>(&cfg),
         decl::<ClientFrame>(&cfg),

@@ -98,6 +98,8 @@ impl Notify {
         if to == from.id {
             return Err(Refusal::new(ErrorCode::Forbidden, "you cannot ping yourself"));
         }
+        // A hub-wide mute silences pings too.
+        self.core().policy().may_write(from.id, "", now_ms())?;
         if !self.core().presence().is_online(to) {
             let exists = self.core().store().read(move |db| user_exists(db, to)).await.unwrap_or(true);
             return Err(if exists {

@@ -150,6 +150,19 @@ impl Policy {
         self.read().mutes.get(&key).copied().filter(|until| *until > now_ms)
     }
 
+    /// `user`'s mutes in single rooms that have not ended: `(channel, until)`, by channel.
+    pub fn room_mutes(&self, user: i64, now_ms: i64) -> Vec<(String, i64)> {
+        let mut out: Vec<(String, i64)> = self
+            .read()
+            .mutes
+            .iter()
+            .filter(|((u, scope), until)| *u == user && !scope.is_empty() && **until > now_ms)
+            .map(|((_, scope), until)| (scope.clone(), *until))
+            .collect();
+        out.sort();
+        out
+    }
+
     /// A room's rules now.
     pub fn room(&self, channel: &str) -> RoomRules {
         self.read().rooms.get(channel).copied().unwrap_or_default()
@@ -259,6 +272,8 @@ mod tests {
         p.mute(3, Some("room:a"), 10_000);
         assert_eq!(p.may_write(3, "room:a", 0).unwrap_err().code, ErrorCode::Muted);
         assert!(p.may_write(3, "room:b", 0).is_ok(), "a room's mute is that room's");
+        assert_eq!(p.room_mutes(3, 0), vec![("room:a".to_owned(), 10_000)]);
+        assert!(p.room_mutes(3, 10_000).is_empty() && p.room_mutes(2, 0).is_empty());
         assert!(p.unmute(3, Some("room:a")) && p.may_write(3, "room:a", 0).is_ok());
 
         p.set_room("room:a", RoomRules { slow_mode_secs: 5, locked: false });

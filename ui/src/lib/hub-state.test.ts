@@ -14,6 +14,7 @@ function state(extra: Partial<HubState> = {}): HubState {
     ],
     permissions: { create_rooms: 'everyone', host_parties: 'everyone', import_packs: 'staff' },
     announcements: [],
+    room_mutes: [],
     ...extra,
   };
 }
@@ -46,6 +47,14 @@ describe('HubStateBook', () => {
     book.moderated({ type: 'moderated', sanction: 'unmuted', channel: 'room:b' });
     expect(book.view().roomMutes).toEqual({ 'room:a': 500 });
     book.moderated({ type: 'moderated', sanction: 'unmuted', channel: 'room:a' });
+    expect(book.view().roomMutes).toEqual({});
+  });
+
+  it('takes room mutes from hub_state too, so they are known after a reload', () => {
+    const book = new HubStateBook(null);
+    book.apply(state({ room_mutes: [{ channel: 'room:a', until: 500 }] }));
+    expect(book.view().roomMutes).toEqual({ 'room:a': 500 });
+    book.apply(state());
     expect(book.view().roomMutes).toEqual({});
   });
 

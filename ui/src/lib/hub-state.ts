@@ -59,12 +59,14 @@ export class HubStateBook {
     return this.state?.role ?? 'guest';
   }
 
-  /** A `hub_state` frame: the whole state, replacing the last one. */
+  /** A `hub_state` frame: the whole state, replacing the last one (room mutes included). */
   apply(state: HubState): void {
     this.state = state;
+    this.roomMutes.clear();
+    for (const m of state.room_mutes ?? []) this.roomMutes.set(m.channel, m.until);
   }
 
-  /** A `moderated` frame: room mutes are only told this way, so they are kept here. */
+  /** A `moderated` frame: shows a mute or unmute at once, before the next `hub_state`. */
   moderated(frame: Moderated): void {
     if (!frame.channel) {
       // The hub-wide mute also comes in the next hub_state; this makes it show at once.

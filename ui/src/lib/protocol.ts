@@ -418,6 +418,16 @@ by?: UserInfo,
  */
 created_at: number, };
 
+export type RoomMute = { 
+/**
+ * `room:{slug}`.
+ */
+channel: string, 
+/**
+ * Unix ms.
+ */
+until: number, };
+
 export type HubState = { 
 /**
  * This user's role.
@@ -438,7 +448,11 @@ announcements: Array<Announcement>,
 /**
  * When this user's hub-wide mute ends (Unix ms); absent when they are not muted.
  */
-muted_until?: number, };
+muted_until?: number, 
+/**
+ * This user's mutes in single rooms, and when each ends.
+ */
+room_mutes: Array<RoomMute>, };
 
 export type Sanction = "muted" | "unmuted" | "renamed" | "role_changed";
 

@@ -41,7 +41,11 @@ impl Chat {
         let registry = self.core().registry();
         match channel.parse::<Channel>() {
             Ok(c @ (Channel::Room(_) | Channel::Dm(_))) if registry.is_subscribed(&c, conn.id) => {
-                self.inner.typing.set(registry, &c, conn, typing, Instant::now());
+                // Someone who may not write there (muted, a locked room) is not shown typing.
+                let may = self.core().policy().may_write(conn.user.id, channel, crate::time::now_ms());
+                if may.is_ok() || !typing {
+                    self.inner.typing.set(registry, &c, conn, typing, Instant::now());
+                }
                 Ok(())
             }
             _ => Err(Refusal::new(

@@ -222,6 +222,11 @@ impl Moderation {
                 .cloned()
                 .collect(),
             muted_until: policy.muted_until(user, None, now_ms()),
+            room_mutes: policy
+                .room_mutes(user, now_ms())
+                .into_iter()
+                .map(|(channel, until)| hubbub_protocol::RoomMute { channel, until })
+                .collect(),
         }
     }
 
