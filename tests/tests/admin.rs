@@ -245,6 +245,17 @@ async fn settings_keep_guests_from_rooms_parties_and_packs_and_announcements_rea
     let mut guest_socket = client.connect(&guest).await.unwrap();
     let state = hub_state(&mut guest_socket, |_| true).await;
     assert!(state.announcements.is_empty(), "not the guest's room: {state:?}");
+    // Once the guest joins the room, their open socket is shown its announcement.
+    guest_socket
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { channel, .. } if channel == "room:lobby"))
+        .await
+        .unwrap();
+    let slug = staff_room["id"].as_str().unwrap();
+    assert_eq!(
+        call(&hub, "POST", &format!("/api/rooms/{slug}/join"), Some(&guest.secret), None).await.0,
+        200
+    );
+    hub_state(&mut guest_socket, |s| s.announcements.iter().any(|a| a.text == "Staff meeting")).await;
 
     // A notice to everyone reaches the guest's socket.
     let (status, body) = call(

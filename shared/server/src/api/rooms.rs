@@ -44,7 +44,10 @@ pub async fn join(
     SessionUser(me): SessionUser,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Room>, ApiError> {
-    Ok(Json(hub.chat().join_room(me.user.id, room_id(id)?).await?))
+    let room = hub.chat().join_room(me.user.id, room_id(id)?).await?;
+    // A room's announcement is in `hub_state`, which the user's sockets got before they were in it.
+    hub.moderation().joined_room(me.user.id, &room.channel);
+    Ok(Json(room))
 }
 
 /// `POST /api/rooms/{id}/leave` (not the Lobby).

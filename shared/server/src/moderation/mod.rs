@@ -238,6 +238,19 @@ impl Moderation {
         conn.send_frame(&ServerFrame::HubState { state });
     }
 
+    /// `user` joined the room `channel` (and their sockets are in it now): when the room has an
+    /// announcement, their sockets get a `hub_state` that shows it.
+    pub fn joined_room(&self, user: i64, channel: &str) {
+        let announcements = self.inner.announcements.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if !announcements.iter().any(|a| a.channel.as_deref() == Some(channel)) {
+            return;
+        }
+        for conn in self.core().registry().main_connections(user) {
+            let state = self.state_for(user, &conn.channel_names(), &announcements);
+            conn.send_frame(&ServerFrame::HubState { state });
+        }
+    }
+
     /// Sends every main socket its `hub_state` again (after any change to it).
     pub fn publish_state(&self) {
         let this = self.clone();
