@@ -22,15 +22,15 @@ pub enum CloseReason {
 }
 
 /// Where a connection came from, for the admin API's list of connections and for ending a session's
-/// sockets.
+/// sockets. Kept small: every idle connection holds one (the address inline, the path sized to fit).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnMeta {
     /// The session that opened it.
     pub session_id: i64,
-    /// The peer's IP address.
-    pub address: String,
+    /// The peer's IP address (none for a connection not made over TCP, as in tests).
+    pub address: Option<std::net::IpAddr>,
     /// The path it was opened on, e.g. `/ws`.
-    pub path: String,
+    pub path: Box<str>,
     /// Unix ms.
     pub connected_at: i64,
 }

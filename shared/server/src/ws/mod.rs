@@ -175,19 +175,16 @@ type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
 /// Where an upgrade request came from: the peer's address and the path, for the admin API.
 #[derive(Debug, Clone)]
 pub struct Peer {
-    address: String,
-    path: String,
+    address: Option<std::net::IpAddr>,
+    path: Box<str>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(String::new, |ConnectInfo(peer)| peer.ip().to_string());
-        Ok(Peer { address, path: parts.uri.path().chars().take(200).collect() })
+        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
+        Ok(Peer { address, path: parts.uri.path().chars().take(200).collect::<String>().into_boxed_str() })
     }
 }
 
