@@ -23,14 +23,14 @@ pub enum CloseReason {
 
 /// Where a connection came from, for the admin API's list of connections and for ending a session's
 /// sockets. Kept small: every idle connection holds one (the address inline, the path sized to fit).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct ConnMeta {
     /// The session that opened it.
     pub session_id: i64,
     /// The peer's IP address (none for a connection not made over TCP, as in tests).
     pub address: Option<std::net::IpAddr>,
-    /// The path it was opened on, e.g. `/ws`.
-    pub path: Box<str>,
+    /// The route it was opened on, e.g. `/ws` or `/ws/rooms/{id}` (shared, not copied per socket).
+    pub route: Option<axum::extract::MatchedPath>,
     /// Unix ms.
     pub connected_at: i64,
 }

@@ -29,7 +29,7 @@ impl Moderation {
                 role: policy.role(c.user.id),
                 device: c.device.clone(),
                 address: c.meta.address.map(|a| a.to_string()).unwrap_or_default(),
-                path: c.meta.path.to_string(),
+                path: c.meta.route.as_ref().map(|r| r.as_str().to_owned()).unwrap_or_default(),
                 channels: c.channel_names(),
                 connected_at: c.meta.connected_at,
                 queue_depth: u32::try_from(c.queue_depth()).unwrap_or(u32::MAX),

@@ -22,7 +22,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -176,7 +176,9 @@ type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
 #[derive(Debug, Clone)]
 pub struct Peer {
     address: Option<std::net::IpAddr>,
-    path: Box<str>,
+    /// The route, e.g. `/ws/rooms/{id}`: shared by every socket of that route, so it costs none of
+    /// them an allocation.
+    route: Option<MatchedPath>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Peer {
@@ -184,7 +186,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
-        Ok(Peer { address, path: parts.uri.path().chars().take(200).collect::<String>().into_boxed_str() })
+        Ok(Peer { address, route: parts.extensions.get::<MatchedPath>().cloned() })
     }
 }
 
@@ -328,18 +330,20 @@ async fn accept(
         Err(refusal) => Err(refusal),
     };
     let tasks = hub.core().tasks().clone();
+    // Built before the upgrade, so the socket's long-lived future holds it only once.
+    let auth = auth.map(|record| {
+        let meta = ConnMeta {
+            session_id: record.session_id,
+            address: from.address,
+            route: from.route,
+            connected_at: crate::time::now_ms(),
+        };
+        (record.user, meta)
+    });
     ws.on_upgrade(move |socket| {
         tasks.track_future(async move {
             match auth {
-                Ok(record) => {
-                    let meta = ConnMeta {
-                        session_id: record.session_id,
-                        address: from.address,
-                        path: from.path,
-                        connected_at: crate::time::now_ms(),
-                    };
-                    connection::run(socket, hub, record.user, kind, meta).await;
-                }
+                Ok((user, meta)) => connection::run(socket, hub, user, kind, meta).await,
                 Err((code, reason)) => refuse(socket, code, reason).await,
             }
         })
