@@ -11,7 +11,8 @@ let hub;
 let browser;
 
 before(async () => {
-  hub = await startHub({ args: ['--party-reveal-ms', '1500', '--party-countdown-ms', '500'] });
+  // Reveals last 3 s: long enough that a page busy reconnecting still sees one.
+  hub = await startHub({ args: ['--party-reveal-ms', '3000', '--party-countdown-ms', '500'] });
   browser = await launchBrowser();
 });
 
@@ -363,11 +364,14 @@ test('party edge cases: nudge, kick, a late watcher, an answer given while offli
     assert.equal(await dan.page.getByTestId('answer-0').isDisabled(), true, 'one answer per question');
 
     // Back online: he rejoins and the answer goes out once; the only player answered, so the reveal follows.
+    // The host's screen is watched for the reveal from before the reconnect, so it cannot come and go
+    // unseen while the test waits for Dan's banner.
+    const reveal = host.page.locator('[data-testid="reveal"][data-round="0"]');
+    const revealed = reveal.waitFor();
     blocked = false;
     await dan.page.getByTestId('party-reconnecting').getByRole('button', { name: 'Retry now' }).click().catch(() => {});
     await dan.page.getByTestId('party-reconnecting').waitFor({ state: 'detached' });
-    const reveal = host.page.locator('[data-testid="reveal"][data-round="0"]');
-    await reveal.waitFor();
+    await revealed;
     assert.equal(await numberAttr(reveal.locator('[data-testid="reveal-bar"][data-index="1"]'), 'data-count'), 1, "Dan's answer counted once");
     await dan.page.locator('[data-testid="player-result"][data-round="0"]').waitFor();
     await screenshot(host.page, 'reveal');
