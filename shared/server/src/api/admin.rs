@@ -18,17 +18,12 @@ use hubbub_protocol::{
 use serde::Deserialize;
 
 use super::{ApiError, Query, SessionUser};
-use crate::auth::{SecretSource, session_from_headers};
+use crate::auth::{SecretSource, same_secret, session_from_headers};
 use crate::hub::Hub;
 use crate::moderation::Actor;
 
 /// Who is calling the admin API: a host or moderator, or the admin token.
 pub struct Staff(pub Actor);
-
-/// Compares two secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 impl FromRequestParts<Hub> for Staff {
     type Rejection = ApiError;

@@ -104,8 +104,8 @@ pub struct Joins {
     renames: Option<RateLimiter>,
 }
 
-/// Compares two PINs in time that does not depend on where they differ.
-fn same_pin(a: &str, b: &str) -> bool {
+/// Compares two secrets (a PIN, the admin token) in time that does not depend on where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -217,7 +217,7 @@ impl Joins {
         if let Some(left) = self.pin_per_address.retry_after(key, now) {
             return Err(Refusal::rate_limited("too many wrong PINs from your address; wait a minute", left));
         }
-        if same_pin(given, pin) {
+        if same_secret(given, pin) {
             return Ok(());
         }
         self.pin_per_address.allow(key, now);
@@ -296,6 +296,6 @@ mod tests {
             g.failed(later);
         }
         assert_eq!(g.failed(later), Some(s(60)));
-        assert!(same_pin("1234", "1234") && !same_pin("1234", "1235") && !same_pin("123", "1234"));
+        assert!(same_secret("1234", "1234") && !same_secret("1234", "1235") && !same_secret("123", "1234"));
     }
 }

@@ -11,7 +11,7 @@ mod session;
 mod token;
 
 pub use host_link::{HOST_LINK_TTL, HostLinks, host_url, mint_for_data_dir};
-pub use join::{JOIN_WINDOW, JoinAttempt, Joined, Joins};
+pub use join::{JOIN_WINDOW, JoinAttempt, Joined, Joins, same_secret};
 pub use origin::{origin_allowed, same_origin_request};
 pub use session::{
     DEVICE_COOKIE, SESSION_COOKIE, SecretSource, cleared_session_cookie, cookie, device_cookie, lookup,

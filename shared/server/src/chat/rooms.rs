@@ -28,18 +28,22 @@ impl Chat {
         self.core().registry().publish(&Channel::User(user), &frame, None);
     }
 
-    /// Tells every member of a room about it (after a host changed its rules): one `room_update`
-    /// each, as that member sees it.
+    /// Tells the members of a room who have it open about it (after a host changed its rules): one
+    /// `room_update` each, as that member sees it. The others read it in their room list later.
     pub async fn publish_room_to_members(&self, slug: &str) -> Outcome<()> {
         let channel = Channel::Room(slug.to_owned());
+        let mut users: Vec<i64> =
+            self.core().registry().subscribers(&channel).iter().map(|c| c.user.id).collect();
+        users.sort_unstable();
+        users.dedup();
         let slug = slug.to_owned();
         let views = self
             .core()
             .store()
             .read_channel(&channel, move |db| {
-                let mut out = Vec::new();
-                for member in crate::store::room_members(db, &slug, usize::MAX)? {
-                    out.extend(room_view(db, &slug, member.id)?.map(|room| (member.id, room)));
+                let mut out = Vec::with_capacity(users.len());
+                for &user in &users {
+                    out.extend(room_view(db, &slug, user)?.map(|room| (user, room)));
                 }
                 Ok(out)
             })

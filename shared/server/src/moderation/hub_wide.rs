@@ -73,12 +73,7 @@ impl Moderation {
         }
         self.core().policy().set_room(&channel, rules);
         self.inner.chat.publish_room_to_members(slug).await?;
-        let viewer = actor.id().unwrap_or(0);
-        let room = self.inner.chat.rooms(viewer).await?.into_iter().find(|r| r.id == slug);
-        match room {
-            Some(room) => Ok(room),
-            None => self.room_as_seen(slug).await,
-        }
+        self.room_as_seen(slug).await
     }
 
     /// What guests may do, changed (hosts and moderators see it in `hub_state` at once).

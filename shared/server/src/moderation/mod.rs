@@ -22,9 +22,7 @@ use crate::core::Core;
 use crate::error::{Outcome, Refusal};
 use crate::notify::Notify;
 use crate::policy::RoomRules;
-use crate::store::{
-    NewAudit, audit, current_announcements, meta_get_or_init, mutes, room_rules, staff, user_role,
-};
+use crate::store::{NewAudit, audit, current_announcements, meta_get_or_init, mutes, room_rules, staff};
 use crate::time::now_ms;
 
 /// The metadata key of what guests may do (JSON).
@@ -185,14 +183,14 @@ impl Moderation {
         if actor.id() == Some(target) {
             return Err(Refusal::new(ErrorCode::Forbidden, "you cannot do this to yourself"));
         }
-        let (user, role) = self
+        let user = self
             .core()
             .store()
-            .read(move |db| Ok(crate::store::user_info(db, target)?.map(|u| (u, user_role(db, target)))))
+            .read(move |db| crate::store::user_info(db, target))
             .await?
             .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such user"))?;
-        let role = role?;
-        if actor.role() != Role::Host && role.is_staff() {
+        // Roles are kept in the policy, as stored.
+        if actor.role() != Role::Host && self.core().policy().is_staff(target) {
             return Err(Refusal::new(ErrorCode::Forbidden, "only a host may act on a host or moderator"));
         }
         Ok(user)

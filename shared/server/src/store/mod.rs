@@ -32,7 +32,7 @@ pub use moderation::{
     NewAudit, NewBan, UserRow, announcement_audience, audit, audit_log, bans, clear_announcement,
     current_announcements, delete_mute, end_guest_sessions, end_session, end_sessions_of,
     insert_announcement, insert_ban, is_banned, last_address, lift_ban, list_users, mutes, save_mute,
-    set_role, staff, use_host_link, user_info, user_role,
+    set_role, staff, use_host_link, user_info,
 };
 pub use notifications::{
     INBOX_PAGE, NewNotification, insert_notification, list_notifications, mark_read, mark_read_about,

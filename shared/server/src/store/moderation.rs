@@ -21,15 +21,6 @@ pub fn user_info(conn: &Connection, id: i64) -> StoreResult<Option<UserInfo>> {
         .optional()?)
 }
 
-/// A user's stored role (guest for an unknown value).
-pub fn user_role(conn: &Connection, id: i64) -> StoreResult<Role> {
-    let role: Option<String> = conn
-        .prepare_cached("SELECT role FROM users WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
-    Ok(role.as_deref().and_then(Role::parse).unwrap_or_default())
-}
-
 /// Stores a user's role; false when there is no such user.
 pub fn set_role(conn: &Connection, id: i64, role: Role) -> StoreResult<bool> {
     Ok(conn
