@@ -10,10 +10,18 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, ConfigError, FileConfig};
 
 #[derive(Debug, Parser)]
-#[command(name = "hubbub", version, about = "A LAN hub for chat, presence and party games")]
+#[command(
+    name = "hubbub",
+    version,
+    about = "A LAN hub for chat, presence and party games",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a command, `hubbub` is `hubbub serve`: the same flags and `HUBBUB_*` variables.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,7 +86,8 @@ pub fn hubs_table(hubs: &[hubbub_protocol::DiscoveredHub]) -> String {
         .collect()
 }
 
-/// Flags of `hubbub serve`. Each also reads an environment variable; both win over the config file.
+/// Flags of `hubbub serve` (and of a plain `hubbub`). Each also reads an environment variable; both
+/// win over the config file.
 #[derive(Debug, Default, clap::Args)]
 pub struct ServeArgs {
     /// A TOML file with any of the settings below (snake_case keys).
@@ -227,6 +236,9 @@ pub struct ServeArgs {
     /// host. Prefer the variable or the config file: a flag shows in the process list.
     #[arg(long, env = "HUBBUB_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// How log lines are written to stderr: text, or one JSON object per line. [default: text]
+    #[arg(long, env = "HUBBUB_LOG_FORMAT", value_enum)]
+    pub log_format: Option<crate::config::LogFormat>,
 }
 
 impl ServeArgs {
@@ -283,6 +295,7 @@ impl ServeArgs {
             typing_window_ms: self.typing_window_ms,
             kick_cooldown_secs: self.kick_cooldown_secs,
             admin_token: self.admin_token,
+            log_format: self.log_format,
             ..FileConfig::default()
         }
         .apply(&mut config);

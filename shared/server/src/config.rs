@@ -140,6 +140,19 @@ pub struct Config {
     /// A bearer token that opens the admin API (`/api/admin/`) to scripts, acting as a host; `None`:
     /// only hosts' and moderators' sessions open it.
     pub admin_token: Option<String>,
+    /// How the `hubbub` binary writes its log lines (the library itself only emits them).
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (for a log collector).
+    Json,
 }
 
 impl Default for Config {
@@ -196,8 +209,29 @@ impl Default for Config {
             typing_window: Duration::from_secs(1),
             kick_cooldown: Duration::from_secs(60),
             admin_token: None,
+            log_format: LogFormat::Text,
         }
     }
+}
+
+/// Where the `hubbub` binary looks for its settings file when `--config` (or `HUBBUB_CONFIG`) names
+/// none, in order; the first that exists is read, the others are not. On Linux: the user's config
+/// directory (`$XDG_CONFIG_HOME/hubbub/config.toml`, else `~/.config/hubbub/config.toml`), then
+/// `/etc/hubbub/config.toml`, where a service keeps it.
+pub fn config_file_candidates() -> Vec<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(dirs) = directories::ProjectDirs::from("", "", "hubbub") {
+        candidates.push(dirs.config_dir().join("config.toml"));
+    }
+    if cfg!(unix) {
+        candidates.push(PathBuf::from("/etc/hubbub/config.toml"));
+    }
+    candidates
+}
+
+/// The first settings file of [`config_file_candidates`] that exists.
+pub fn find_config_file() -> Option<PathBuf> {
+    config_file_candidates().into_iter().find(|p| p.is_file())
 }
 
 /// The OS data directory (`~/.local/share/hubbub` on Linux), or `./hubbub-data` if there is none.
@@ -266,6 +300,7 @@ pub struct FileConfig {
     pub typing_window_ms: Option<u64>,
     pub kick_cooldown_secs: Option<u64>,
     pub admin_token: Option<String>,
+    pub log_format: Option<LogFormat>,
 }
 
 /// Why a configuration was refused.
@@ -377,6 +412,9 @@ impl FileConfig {
         }
         if let Some(v) = self.connection_reserve {
             config.connection_reserve = v;
+        }
+        if let Some(v) = self.log_format {
+            config.log_format = v;
         }
     }
 
@@ -525,6 +563,15 @@ mod tests {
         assert_eq!((c.room_rate, c.party_expiry), (3, Duration::from_secs(5)));
         assert_eq!(c.typing_window, Duration::from_millis(250));
         assert_eq!(c.search_rate, Config::default().search_rate, "unset keys keep their defaults");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_users_settings_file_comes_before_the_systems() {
+        let candidates = config_file_candidates();
+        assert!(candidates.len() >= 2, "{candidates:?}");
+        assert!(candidates[0].ends_with("hubbub/config.toml"), "{candidates:?}");
+        assert_eq!(candidates.last().unwrap(), Path::new("/etc/hubbub/config.toml"));
     }
 
     #[test]

@@ -1,35 +1,30 @@
 //! The headless `hubbub` binary: parses the command line, binds, prints join URLs and a QR code, serves
-//! (and advertises itself over mDNS) and prints a host link; `hubbub discover` lists the hubs on the
-//! LAN; `hubbub host-link` prints a new host link.
+//! (and advertises itself over mDNS) and prints a host link (`hubbub serve`, or `hubbub` alone);
+//! `hubbub discover` lists the hubs on the LAN; `hubbub host-link` prints a new host link.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use hubbub_server::cli::{Cli, Command, DiscoverArgs, HostLinkArgs, ServeArgs};
-use hubbub_server::{Hub, auth, discovery, lan};
+use hubbub_server::config::LogFormat;
+use hubbub_server::{Config, Hub, auth, discovery, lan};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("HUBBUB_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let result = match cli.command {
-        Some(Command::Serve(args)) => runtime.block_on(serve(args)),
-        None => runtime.block_on(serve(ServeArgs::default())),
-        Some(Command::Discover(args)) => runtime.block_on(discover(args)),
-        Some(Command::HostLink(args)) => host_link(&args),
+        None => run_serve(cli.serve),
+        Some(Command::Serve(args)) => run_serve(args),
+        Some(Command::Discover(args)) => {
+            init_logging(LogFormat::Text);
+            runtime().and_then(|rt| rt.block_on(discover(args)))
+        }
+        Some(Command::HostLink(args)) => {
+            init_logging(LogFormat::Text);
+            host_link(&args)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -40,8 +35,36 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// Log lines go to stderr, filtered by `HUBBUB_LOG` (`info` unless set), as text or JSON lines.
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("HUBBUB_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().with_current_span(false).init(),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the runtime: {e}"))
+}
+
+/// `hubbub serve`, and `hubbub` alone: the settings file is `--config`, else the first of
+/// [`hubbub_server::config::config_file_candidates`] that exists.
+fn run_serve(mut args: ServeArgs) -> anyhow::Result<()> {
+    if args.config.is_none() {
+        args.config = hubbub_server::config::find_config_file();
+    }
+    let file = args.config.clone();
     let config = args.resolve()?;
+    init_logging(config.log_format);
+    if let Some(file) = file {
+        tracing::info!(file = %file.display(), "settings file read");
+    }
+    runtime()?.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind;
     // The store first: a second hub on the same data directory is refused with the running one's
     // pid and address, even when it would also have collided on the port.
