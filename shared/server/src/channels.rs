@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
 use hubbub_protocol::Channel;
+use prometheus_client::metrics::counter::Counter;
 
 use crate::conn::ConnHandle;
 
@@ -18,9 +19,23 @@ pub struct Registry {
     /// Every open connection by id, whatever it is subscribed to (for the admin API, and to close a
     /// user's or a session's sockets).
     open: Mutex<HashMap<u64, Arc<ConnHandle>>>,
+    /// Counts every copy a fan-out queues (one atomic add per fan-out).
+    deliveries: Counter,
 }
 
 impl Registry {
+    /// A registry that counts its deliveries on `deliveries`.
+    pub fn new(deliveries: Counter) -> Registry {
+        Registry { deliveries, ..Registry::default() }
+    }
+
+    fn delivered(&self, n: usize) -> usize {
+        if n > 0 {
+            self.deliveries.inc_by(n as u64);
+        }
+        n
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Channel, HashMap<u64, Arc<ConnHandle>>>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -98,7 +113,7 @@ impl Registry {
         let Some(subs) = map.get(channel) else {
             return 0;
         };
-        subs.values().filter(|c| Some(c.id) != except).filter(|c| c.send(frame.clone())).count()
+        self.delivered(subs.values().filter(|c| Some(c.id) != except).filter(|c| c.send(frame.clone())).count())
     }
 
     /// Queues `frame` for every subscriber of `channel` whose user is not `user_id` (none of that
@@ -108,17 +123,19 @@ impl Registry {
         let Some(subs) = map.get(channel) else {
             return 0;
         };
-        subs.values().filter(|c| c.user.id != user_id).filter(|c| c.send(frame.clone())).count()
+        self.delivered(subs.values().filter(|c| c.user.id != user_id).filter(|c| c.send(frame.clone())).count())
     }
 
     /// Queues `frame` on every personal channel (every user's sockets) except `user_id`'s.
     pub fn publish_to_users(&self, frame: &Utf8Bytes, except_user: i64) -> usize {
         let map = self.lock();
-        map.iter()
+        let n = map
+            .iter()
             .filter(|(channel, _)| matches!(channel, Channel::User(id) if *id != except_user))
             .flat_map(|(_, subs)| subs.values())
             .filter(|c| c.send(frame.clone()))
-            .count()
+            .count();
+        self.delivered(n)
     }
 
     /// The connections subscribed to `channel`.

@@ -150,6 +150,16 @@ impl ConnHandle {
         }
     }
 
+    /// Why the connection was asked to end, if it was.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.close.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The route it was opened on, for logs and metrics (`(none)` off the network, as in tests).
+    pub fn route(&self) -> &str {
+        self.meta.route.as_ref().map_or("(none)", axum::extract::MatchedPath::as_str)
+    }
+
     /// Whether the connection has been asked to end.
     pub fn is_closing(&self) -> bool {
         self.close.lock().unwrap_or_else(|p| p.into_inner()).is_some()

@@ -1,5 +1,5 @@
-//! The bottom layer every service shares: the store, the channel registry, presence, the rules, the settings
-//! and the shutdown signal. A cheap-to-clone handle; it knows nothing of the services above it.
+//! The bottom layer every service shares: the store, the channel registry, presence, the rules, the settings,
+//! the metrics and the shutdown signal. A cheap-to-clone handle; it knows nothing of the services above it.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -9,6 +9,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::channels::Registry;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::presence::Presence;
 use crate::store::Store;
@@ -36,6 +37,8 @@ struct Inner {
     shutdown: CancellationToken,
     /// Every connection and party task, so shutdown can wait for them.
     tasks: TaskTracker,
+    /// The series `/metrics` shows (the store's writer holds its own handles to them).
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Core {
@@ -45,14 +48,15 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// A core over an open store.
-    pub fn new(config: Config, store: Store) -> Core {
+    /// A core over an open store, with the metrics the store was opened with.
+    pub fn new(config: Config, store: Store, metrics: Arc<Metrics>) -> Core {
         let presence = Presence::new(config.presence_grace, config.presence_list_max);
         Core {
             inner: Arc::new(Inner {
                 config,
                 store,
-                registry: Registry::default(),
+                registry: Registry::new(metrics.deliveries()),
+                metrics,
                 presence,
                 policy: Policy::default(),
                 bound: OnceLock::new(),
@@ -88,6 +92,10 @@ impl Core {
 
     pub fn tasks(&self) -> &TaskTracker {
         &self.inner.tasks
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// Records the address the hub listens on (the first call wins), also beside the data

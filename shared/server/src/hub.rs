@@ -78,9 +78,14 @@ fn random_bytes<const N: usize>() -> Vec<u8> {
 impl Hub {
     /// Opens the store in the configured data directory and prepares the hub's state.
     pub async fn open(config: Config) -> Result<Hub, StoreError> {
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let store = Store::open(
             &config.data_dir,
-            &StoreOptions { synchronous_full: config.sync_full, ..StoreOptions::default() },
+            &StoreOptions {
+                synchronous_full: config.sync_full,
+                metrics: Some(metrics.store()),
+                ..StoreOptions::default()
+            },
         )?;
         let (hub_id, secret) = store
             .write_wait(|conn| {
@@ -101,7 +106,7 @@ impl Hub {
         };
         let tokens = TokenKeys::new(&secret, config.token_ttl);
         let live = std::sync::RwLock::new(Live { info, pin: config.pin.clone() });
-        let core = Core::new(config, store);
+        let core = Core::new(config, store, metrics);
         let notify = Notify::new(core.clone());
         let chat = Chat::new(core.clone(), notify.clone());
         let parties = Parties::new(core.clone(), chat.clone(), notify.clone());
@@ -255,7 +260,8 @@ impl Hub {
     /// `sweep` ends expired typing states, drops expired parties and forgets stale rate-limit
     /// entries.
     pub fn tick(&self, now: Instant, sweep: bool) {
-        self.presence().flush(now, self.core().registry());
+        let frames = self.presence().flush(now, self.core().registry());
+        self.core().metrics().presence_flushed(frames);
         self.chat().flush(now);
         if sweep {
             self.chat().sweep(now);

@@ -6,7 +6,8 @@
 //!   [`conn`], [`outbox`], [`channels`] (fan-out), [`presence`], [`error`] (the one refusal type),
 //!   [`reply`] (answering a socket command), [`ratelimit`], [`names`] (which display names are valid,
 //!   and when two are the same), [`lan`], [`time`], [`listener`] (accepting connections: deadlines,
-//!   caps, open-file headroom), and [`core`], the handle that bundles the shared parts.
+//!   caps, open-file headroom), [`metrics`] (the series `/metrics` shows), and [`core`], the handle
+//!   that bundles the shared parts.
 //! - Services over the core: [`notify`] (the inbox, pings, mentions), [`chat`] (rooms,
 //!   conversations, messages, typing), [`party`] (party sessions), [`auth`] (sessions, tokens,
 //!   Origin), [`discovery`] (mDNS).
@@ -27,6 +28,7 @@ pub mod error;
 pub mod hub;
 pub mod lan;
 pub mod listener;
+pub mod metrics;
 pub mod moderation;
 pub mod names;
 pub mod notify;
@@ -55,8 +57,11 @@ pub use hub::Hub;
 /// Every route of the hub. `/ws` sits outside the compression layer. A method a route does not
 /// take is a 405 JSON error, as is anything but GET or HEAD on the web client's paths.
 pub fn router(hub: Hub) -> Router {
-    let http =
-        Router::new().nest("/api", api::routes(&hub)).fallback(web::serve).layer(CompressionLayer::new());
+    let http = Router::new()
+        .nest("/api", api::routes(&hub))
+        .route("/metrics", axum::routing::get(api::metrics))
+        .fallback(web::serve)
+        .layer(CompressionLayer::new());
     ws::routes().method_not_allowed_fallback(api::method_not_allowed).merge(http).with_state(hub)
 }
 

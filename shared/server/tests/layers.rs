@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 0),
     ("reply", 0),
     ("listener", 0),
+    ("metrics", 0),
     ("core", 0),
     // Services over the core.
     ("auth", 1),

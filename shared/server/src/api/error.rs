@@ -90,7 +90,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
             ApiErrorBody { code: self.code, message: self.message, retry_after_ms: self.retry_after_ms };
+        let code = self.code;
         let mut response = (self.status, Json(body)).into_response();
+        // For the guard, which counts refusals by code.
+        response.extensions_mut().insert(code);
         if let Some(ms) = self.retry_after_ms {
             let secs = ms.div_ceil(1000).to_string();
             if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {

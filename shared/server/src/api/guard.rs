@@ -1,9 +1,11 @@
 //! The rules every `/api` route keeps, in one place: a state-changing request must come from the
 //! hub's own pages (or carry a bearer session) and send JSON; and every error answer is the JSON
-//! `{code, message}`, even the ones the framework makes (a wrong method, an unreadable path).
+//! `{code, message}`, even the ones the framework makes (a wrong method, an unreadable path). It
+//! also counts each refusal (`hubbub_refusals_total{via="rest"}`) and logs one line per request
+//! (target `hubbub::http`, at debug: method, route, status, milliseconds).
 
 use axum::body::HttpBody;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{MatchedPath, OriginalUri, Request, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -20,12 +22,44 @@ const MAX_ERROR_TEXT: usize = 4096;
 /// Middleware on the `/api` router: refuses cross-site and non-JSON state changes before any
 /// handler runs, and turns any error answer that is not JSON into `{code, message}`.
 pub async fn guard(State(hub): State<Hub>, request: Request, next: Next) -> Response {
-    if changes_state(request.method())
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let response = if changes_state(request.method())
         && let Err(e) = check_request(&hub, &request)
     {
-        return e.into_response();
+        e.into_response()
+    } else {
+        json_errors(next.run(request).await).await
+    };
+    if let Some(code) = response.extensions().get::<ErrorCode>() {
+        hub.core().metrics().refused("rest", &code_name(*code));
     }
-    json_errors(next.run(request).await).await
+    let route = response.extensions().get::<MatchedPath>().map_or("(none)", MatchedPath::as_str);
+    tracing::debug!(
+        target: "hubbub::http",
+        %method,
+        route,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// Route layer: hands the matched route to [`guard`] (which runs outside the routing) through the
+/// response, for its log line.
+pub async fn note_route(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
+}
+
+/// An error code's wire name (`rate_limited`).
+pub fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// The methods that may change something: everything but GET, HEAD and OPTIONS.
@@ -97,6 +131,9 @@ async fn json_errors(response: Response) -> Response {
         text
     };
     let mut answer = ApiError::new(code, message).with_status(status).into_response();
+    if let Some(route) = parts.extensions.get::<MatchedPath>() {
+        answer.extensions_mut().insert(route.clone());
+    }
     if let Some(allow) = parts.headers.get(ALLOW) {
         answer.headers_mut().insert(ALLOW, allow.clone());
     }

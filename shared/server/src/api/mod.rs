@@ -8,6 +8,7 @@ mod guard;
 mod history;
 mod hubs;
 mod join;
+mod metrics;
 mod notifications;
 mod parties;
 mod rooms;
@@ -16,6 +17,7 @@ mod status;
 pub use error::ApiError;
 pub use extract::{Query, SessionUser};
 pub use guard::{method_not_allowed, wrong_method};
+pub use metrics::metrics;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -55,6 +57,7 @@ pub fn routes(hub: &Hub) -> Router<Hub> {
         .route("/quiz/packs", get(parties::packs).post(parties::import_pack))
         .merge(admin::routes())
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn(guard::note_route))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such API route") })
         .layer(axum::middleware::from_fn_with_state(hub.clone(), guard::guard))
 }

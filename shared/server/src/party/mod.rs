@@ -462,7 +462,7 @@ mod expiry_tests {
             ..crate::config::Config::default()
         };
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-        let core = Core::new(config, store);
+        let core = Core::new(config, store, std::sync::Arc::default());
         let notify = Notify::new(core.clone());
         let chat = Chat::new(core.clone(), notify.clone());
         let parties = &Parties::new(core.clone(), chat, notify);

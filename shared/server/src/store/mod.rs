@@ -118,6 +118,8 @@ pub struct Store {
     /// The data directory's lock: this hub is the only one on it while any handle (or the writer
     /// thread) lives.
     lock: Arc<lock::DirLock>,
+    /// Whether the writer's last batch committed.
+    last_commit_ok: Arc<AtomicBool>,
 }
 
 /// How a write job ended, as seen by its completion: the job's own result, or the commit's error.
@@ -134,11 +136,13 @@ pub struct StoreOptions {
     pub readers: usize,
     /// `PRAGMA synchronous`: `FULL` makes every acknowledged write survive power loss.
     pub synchronous_full: bool,
+    /// Where the writer records each batch (its size, its commit time, a failure).
+    pub metrics: Option<crate::metrics::StoreMetrics>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_batch: 512, writer_queue: 4096, readers: 2, synchronous_full: true }
+        Self { max_batch: 512, writer_queue: 4096, readers: 2, synchronous_full: true, metrics: None }
     }
 }
 
@@ -191,6 +195,7 @@ impl Store {
         // of the writer thread went to checkpoints at the default under a chat load).
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
         let memory_in_use = Arc::new(AtomicBool::new(false));
+        let last_commit_ok = Arc::new(AtomicBool::new(true));
         let (readers_alive, readers_gone) = std::sync::mpsc::channel();
         // Search indexing runs once per batch, before the commit: new messages enter the index
         // together (FTS5 flushed at every job cost 13 % of the writer thread).
@@ -203,6 +208,7 @@ impl Store {
             Arc::clone(&memory_in_use),
             Arc::clone(&lock),
             readers_gone,
+            Arc::clone(&last_commit_ok),
         )?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
@@ -211,7 +217,28 @@ impl Store {
             reader_conns.push(c);
         }
         let readers = ReaderPool::start(reader_conns, &readers_alive)?;
-        Ok(Store { writer, readers, memory_in_use, lock })
+        Ok(Store { writer, readers, memory_in_use, lock, last_commit_ok })
+    }
+
+    /// Whether the writer's last batch committed: false from a failed commit (a full disk, a
+    /// database another process holds locked) until the next batch commits.
+    pub fn writable(&self) -> bool {
+        self.last_commit_ok.load(Ordering::Relaxed)
+    }
+
+    /// A small write that shows whether the database takes writes now: the hub runs it
+    /// periodically, so [`Store::writable`] turns true again (or false) without waiting for a
+    /// guest to write.
+    pub async fn probe(&self) -> StoreResult<()> {
+        self.write_wait(|db| {
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('write_probe', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [crate::time::now_ms().to_le_bytes().to_vec()],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Records the address the hub listens on beside the data directory's lock, so a second hub

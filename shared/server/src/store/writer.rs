@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
@@ -73,6 +73,10 @@ struct Thread {
     _lock: Arc<super::lock::DirLock>,
     /// Disconnected once every reader thread has closed its connection.
     readers_gone: std_mpsc::Receiver<()>,
+    /// Where each batch's size, time and outcome are recorded.
+    metrics: Option<crate::metrics::StoreMetrics>,
+    /// Whether the last batch committed (read by `/api/status`).
+    last_commit_ok: Arc<AtomicBool>,
 }
 
 #[derive(Clone)]
@@ -89,10 +93,13 @@ impl Writer {
         memory_in_use: Arc<AtomicBool>,
         lock: Arc<super::lock::DirLock>,
         readers_gone: std_mpsc::Receiver<()>,
+        last_commit_ok: Arc<AtomicBool>,
     ) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(opts.writer_queue.max(1));
         let max_batch = opts.max_batch.max(1);
-        let owned = Thread { conn, memory, hooks, memory_in_use, _lock: lock, readers_gone };
+        let metrics = opts.metrics.clone();
+        let owned =
+            Thread { conn, memory, hooks, memory_in_use, _lock: lock, readers_gone, metrics, last_commit_ok };
         thread::Builder::new()
             .name("hubbub-store-writer".into())
             .spawn(move || run(owned, rx, max_batch))
@@ -122,7 +129,12 @@ fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: 
                 Err(_) => break,
             }
         }
+        let started = Instant::now();
         let commit = run_batch(&mut owned, &mut batch);
+        if let Some(metrics) = &owned.metrics {
+            metrics.batch(batch.len(), started.elapsed(), commit.is_ok());
+        }
+        owned.last_commit_ok.store(commit.is_ok(), Ordering::Relaxed);
         if !owned.memory_in_use.load(Ordering::Relaxed) && owned.memory.total_changes() > 0 {
             owned.memory_in_use.store(true, Ordering::Release);
         }

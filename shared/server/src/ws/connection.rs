@@ -82,6 +82,7 @@ where
     let conn = Arc::new(handle.with_meta(meta));
     hub.core().registry().register(&conn);
     hub.count_connection(true);
+    hub.core().metrics().connection_opened(conn.route());
     tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
     Box::pin(open(&hub, &conn, kind)).await;
 
@@ -168,6 +169,11 @@ async fn close_down(hub: &Hub, conn: &Arc<ConnHandle>) {
     }
     hub.presence().disconnect(conn);
     hub.count_connection(false);
+    let code = match conn.close_reason() {
+        Some(CloseReason::Send { code, .. }) => Some(code),
+        _ => None,
+    };
+    hub.core().metrics().connection_closed(conn.route(), code);
     tracing::debug!(conn = conn.id, "connection closed");
 }
 
@@ -196,6 +202,7 @@ where
                 Box::pin(commands::handle(&hub, &conn, text.as_str())).await;
             }
             Some(Ok(Message::Binary(_))) => {
+                hub.core().metrics().frame_in("binary");
                 conn.send_frame(&ServerFrame::error(
                     None,
                     ErrorCode::InvalidFrame,
@@ -246,7 +253,7 @@ where
         tokio::select! {
             biased;
             reason = conn.closed() => {
-                finish(&mut sink, &mut rx, reason).await;
+                finish(&mut sink, &mut rx, reason, &hub).await;
                 return;
             }
             () = hub.core().shutdown().cancelled() => {
@@ -258,7 +265,7 @@ where
             }
             frame = rx.recv() => {
                 let Some(frame) = frame else { return };
-                if !matches!(timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut rx, frame)).await, Ok(Ok(()))) {
+                if !matches!(timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut rx, frame, &hub)).await, Ok(Ok(()))) {
                     conn.close(CloseReason::Quiet);
                 }
             }
@@ -272,14 +279,24 @@ where
 }
 
 /// Writes `first` and whatever else is already queued (up to [`MAX_BATCH`]), then flushes once.
-async fn write_batch<W>(sink: &mut W, rx: &mut outbox::Receiver, first: Utf8Bytes) -> Result<(), axum::Error>
+async fn write_batch<W>(
+    sink: &mut W,
+    rx: &mut outbox::Receiver,
+    first: Utf8Bytes,
+    hub: &Hub,
+) -> Result<(), axum::Error>
 where
     W: Sink<Message, Error = axum::Error> + Unpin,
 {
+    let metrics = hub.core().metrics();
+    metrics.frame_out(first.as_str());
     sink.feed(Message::Text(first)).await?;
     for _ in 1..MAX_BATCH {
         match rx.try_recv() {
-            Some(frame) => sink.feed(Message::Text(frame)).await?,
+            Some(frame) => {
+                metrics.frame_out(frame.as_str());
+                sink.feed(Message::Text(frame)).await?;
+            }
             None => break,
         }
     }
@@ -288,7 +305,7 @@ where
 
 /// Ends the writer's side: flushes what is queued when asked, then sends the close frame (or
 /// nothing, for a quiet close).
-async fn finish<W>(sink: &mut W, rx: &mut outbox::Receiver, reason: CloseReason)
+async fn finish<W>(sink: &mut W, rx: &mut outbox::Receiver, reason: CloseReason, hub: &Hub)
 where
     W: Sink<Message, Error = axum::Error> + Unpin,
 {
@@ -299,6 +316,7 @@ where
         if flush {
             rx.close();
             while let Some(frame) = rx.recv().await {
+                hub.core().metrics().frame_out(frame.as_str());
                 sink.feed(Message::Text(frame)).await?;
             }
         }

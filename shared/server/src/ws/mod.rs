@@ -344,10 +344,29 @@ async fn accept(
         tasks.track_future(async move {
             match auth {
                 Ok((user, meta)) => connection::run(socket, hub, user, kind, meta).await,
-                Err((code, reason)) => refuse(socket, code, reason).await,
+                Err((code, reason)) => {
+                    let metrics = hub.core().metrics();
+                    metrics.refused("upgrade", refusal_name(code));
+                    metrics.connection_refused(code);
+                    refuse(socket, code, reason).await;
+                }
             }
         })
     })
+}
+
+/// What a refused upgrade's close code means, as the error code of the same refusal.
+fn refusal_name(code: u16) -> &'static str {
+    match code {
+        close::UNAUTHENTICATED => "unauthenticated",
+        close::FORBIDDEN => "forbidden",
+        close::NOT_FOUND => "not_found",
+        close::KICKED => "kicked",
+        close::BANNED => "banned",
+        close::RATE_LIMITED => "rate_limited",
+        close::GOING_AWAY => "unavailable",
+        _ => "internal",
+    }
 }
 
 /// Closes a just-accepted socket with `code`.

@@ -23,10 +23,12 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
     let frame = match serde_json::from_str::<ClientFrame>(text) {
         Ok(frame) => frame,
         Err(e) => {
+            hub.core().metrics().frame_in("invalid");
             conn.send_frame(&parse_error(text, &e));
             return;
         }
     };
+    hub.core().metrics().frame_in(frame_type(&frame));
     match frame {
         ClientFrame::Ping { r#ref } => {
             conn.send_frame(&ServerFrame::Pong { r#ref, server_time: now_ms() });
@@ -57,6 +59,31 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
         | ClientFrame::PartyStart { .. }
         | ClientFrame::PartyAnswer { .. }
         | ClientFrame::PartyControl { .. }) => party::handle(hub, conn, frame).await,
+    }
+}
+
+/// A client frame's type, as the wire names it (the label of `hubbub_frames_in_total`).
+fn frame_type(frame: &ClientFrame) -> &'static str {
+    match frame {
+        ClientFrame::Ping { .. } => "ping",
+        ClientFrame::Subscribe { .. } => "subscribe",
+        ClientFrame::Unsubscribe { .. } => "unsubscribe",
+        ClientFrame::SendMessage { .. } => "send_message",
+        ClientFrame::EditMessage { .. } => "edit_message",
+        ClientFrame::DeleteMessage { .. } => "delete_message",
+        ClientFrame::React { .. } => "react",
+        ClientFrame::MarkRead { .. } => "mark_read",
+        ClientFrame::Typing { .. } => "typing",
+        ClientFrame::SetStatus { .. } => "set_status",
+        ClientFrame::SetActivity { .. } => "set_activity",
+        ClientFrame::PingUser { .. } => "ping_user",
+        ClientFrame::MarkNotificationsRead { .. } => "mark_notifications_read",
+        ClientFrame::PartyJoin { .. } => "party_join",
+        ClientFrame::PartyLeave { .. } => "party_leave",
+        ClientFrame::PartyReady { .. } => "party_ready",
+        ClientFrame::PartyStart { .. } => "party_start",
+        ClientFrame::PartyAnswer { .. } => "party_answer",
+        ClientFrame::PartyControl { .. } => "party_control",
     }
 }
 
