@@ -65,14 +65,30 @@ pub fn router(hub: Hub) -> Router {
     ws::routes().method_not_allowed_fallback(api::method_not_allowed).merge(http).with_state(hub)
 }
 
-/// Flushes presence diffs once per window; sweeps expired typing states and stale rate-limit entries.
+/// How often the hub writes a probe row, so `/api/status` notices a store that stopped taking
+/// writes (or took them again) even while nobody writes.
+const WRITE_PROBE_EVERY: Duration = Duration::from_secs(30);
+
+/// Flushes presence diffs once per window; sweeps expired typing states and stale rate-limit
+/// entries; probes the store.
 async fn presence_ticker(hub: Hub) {
     let mut tick = tokio::time::interval(hub.config().presence_window);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_sweep = std::time::Instant::now();
+    let mut last_probe = last_sweep;
+    let mut probe: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         tick.tick().await;
         let now = std::time::Instant::now();
+        if now.duration_since(last_probe) >= WRITE_PROBE_EVERY && probe.as_ref().is_none_or(|p| p.is_finished()) {
+            last_probe = now;
+            let store = hub.store().clone();
+            probe = Some(tokio::spawn(async move {
+                if let Err(e) = store.probe().await {
+                    tracing::warn!(error = %e, "the store does not take writes");
+                }
+            }));
+        }
         let sweep = now.duration_since(last_sweep) >= chat::TYPING_SWEEP;
         if sweep {
             last_sweep = now;

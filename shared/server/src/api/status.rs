@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use hubbub_protocol::{ErrorCode, HubInfo, OnlineUsersResponse, StatusResponse};
 use serde::Deserialize;
 
@@ -9,13 +10,26 @@ use super::{ApiError, Query, SessionUser};
 use crate::hub::Hub;
 use crate::time::now_ms;
 
-pub async fn status(State(hub): State<Hub>) -> Json<StatusResponse> {
-    Json(StatusResponse {
-        status: if hub.shutting_down() { "shutting_down" } else { "ok" }.to_owned(),
+/// `GET /api/status`: 200 with `status: "ok"` while the hub serves and its store takes writes;
+/// 503 with the same body and `status: "shutting_down"` once it is stopping, or
+/// `"store_failing"` while its last write batch failed (a full disk, a database locked by another
+/// process; a write every 30 s checks it again), so a load balancer or monitor can tell.
+pub async fn status(State(hub): State<Hub>) -> (StatusCode, Json<StatusResponse>) {
+    let status = if hub.shutting_down() {
+        "shutting_down"
+    } else if !hub.store().writable() {
+        "store_failing"
+    } else {
+        "ok"
+    };
+    let code = if status == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = StatusResponse {
+        status: status.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         uptime_secs: hub.uptime().as_secs(),
         connections: hub.connection_count(),
-    })
+    };
+    (code, Json(body))
 }
 
 pub async fn info(State(hub): State<Hub>) -> Json<HubInfo> {
@@ -61,4 +75,35 @@ pub async fn online_users(
         next_offset: (next < matched).then(|| count(next)),
         timestamp: now_ms(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use crate::hub::Hub;
+
+    async fn status(hub: &Hub) -> (StatusCode, hubbub_protocol::StatusResponse) {
+        let req = Request::get("/api/status").body(Body::empty()).unwrap();
+        let resp = crate::router(hub.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_hub_shutting_down_answers_503() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::Config { data_dir: dir.path().to_owned(), ..crate::Config::default() };
+        let hub = Hub::open(config).await.unwrap();
+        let (code, body) = status(&hub).await;
+        assert_eq!((code, body.status.as_str()), (StatusCode::OK, "ok"));
+        hub.core().shutdown().cancel();
+        let (code, body) = status(&hub).await;
+        assert_eq!((code, body.status.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"));
+        assert_eq!(body.version, env!("CARGO_PKG_VERSION"));
+    }
 }
