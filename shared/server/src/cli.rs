@@ -33,6 +33,69 @@ pub enum Command {
     Discover(DiscoverArgs),
     /// Print a new one-time host link for the hub of a data directory (running or not).
     HostLink(HostLinkArgs),
+    /// Copy the database to FILE, consistently, while the hub runs (or not).
+    Backup(BackupArgs),
+    /// Put a backup in place as the database of a data directory; the hub must be stopped.
+    Restore(RestoreArgs),
+    /// Write the rooms and their messages as JSON files (beside a running hub).
+    Export(ExportArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `hubbub man > /usr/local/share/man/man1/hubbub.1`.
+    Man,
+}
+
+/// Flags of `hubbub backup`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackupArgs {
+    /// Where to write the copy; must not exist yet.
+    pub file: PathBuf,
+    /// The hub's data directory. [default: the platform's data directory for hubbub]
+    #[arg(long, env = "HUBBUB_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Flags of `hubbub restore`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RestoreArgs {
+    /// A file written by `hubbub backup`.
+    pub file: PathBuf,
+    /// The hub's data directory. [default: the platform's data directory for hubbub]
+    #[arg(long, env = "HUBBUB_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Flags of `hubbub export`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// The hub's data directory. [default: the platform's data directory for hubbub]
+    #[arg(long, env = "HUBBUB_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The directory to write into (created if missing).
+    #[arg(long, default_value = "hubbub-export")]
+    pub out: PathBuf,
+}
+
+/// Flags of `hubbub completions`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The completion script for `shell`, from the command line's own definition.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "hubbub", &mut out);
+    out
+}
+
+/// The manual page (roff), from the command line's own definition.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+    Ok(out)
 }
 
 /// Flags of `hubbub host-link`.
@@ -236,6 +299,18 @@ pub struct ServeArgs {
     /// host. Prefer the variable or the config file: a flag shows in the process list.
     #[arg(long, env = "HUBBUB_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Days chat messages are kept; 0 keeps them for ever. [default: 0]
+    #[arg(long, env = "HUBBUB_RETENTION_MESSAGES_DAYS")]
+    pub retention_messages_days: Option<u32>,
+    /// Days a session may go unused before it is deleted (its guest joins again); 0: never. [default: 180]
+    #[arg(long, env = "HUBBUB_RETENTION_IDLE_SESSIONS_DAYS")]
+    pub retention_idle_sessions_days: Option<u32>,
+    /// Days read notifications are kept; 0: for ever. [default: 30]
+    #[arg(long, env = "HUBBUB_RETENTION_READ_NOTIFICATIONS_DAYS")]
+    pub retention_read_notifications_days: Option<u32>,
+    /// Days an ended party's record is kept; 0: for ever. [default: 30]
+    #[arg(long, env = "HUBBUB_RETENTION_ENDED_PARTIES_DAYS")]
+    pub retention_ended_parties_days: Option<u32>,
     /// How log lines are written to stderr: text, or one JSON object per line. [default: text]
     #[arg(long, env = "HUBBUB_LOG_FORMAT", value_enum)]
     pub log_format: Option<crate::config::LogFormat>,
@@ -296,6 +371,10 @@ impl ServeArgs {
             kick_cooldown_secs: self.kick_cooldown_secs,
             admin_token: self.admin_token,
             log_format: self.log_format,
+            retention_messages_days: self.retention_messages_days,
+            retention_idle_sessions_days: self.retention_idle_sessions_days,
+            retention_read_notifications_days: self.retention_read_notifications_days,
+            retention_ended_parties_days: self.retention_ended_parties_days,
             ..FileConfig::default()
         }
         .apply(&mut config);

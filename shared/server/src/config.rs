@@ -142,6 +142,29 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// How the `hubbub` binary writes its log lines (the library itself only emits them).
     pub log_format: LogFormat,
+    /// How long data is kept; the retention sweep deletes what is older.
+    pub retention: Retention,
+}
+
+/// How many days each kind of data is kept; 0 keeps it for ever. The hub deletes what is older a
+/// few hundred rows at a time (see [`crate::retention`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Chat messages in rooms and conversations (with their edits and reactions), by age. Kept
+    /// for ever unless the operator says otherwise.
+    pub messages_days: u32,
+    /// Sessions not used (no socket opened with them) for this long: their guest joins again.
+    pub idle_sessions_days: u32,
+    /// Inbox entries already read.
+    pub read_notifications_days: u32,
+    /// Ended parties kept in the database (their results) after they ended.
+    pub ended_parties_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { messages_days: 0, idle_sessions_days: 180, read_notifications_days: 30, ended_parties_days: 30 }
+    }
 }
 
 /// How log lines are written to stderr.
@@ -210,6 +233,7 @@ impl Default for Config {
             kick_cooldown: Duration::from_secs(60),
             admin_token: None,
             log_format: LogFormat::Text,
+            retention: Retention::default(),
         }
     }
 }
@@ -301,6 +325,10 @@ pub struct FileConfig {
     pub kick_cooldown_secs: Option<u64>,
     pub admin_token: Option<String>,
     pub log_format: Option<LogFormat>,
+    pub retention_messages_days: Option<u32>,
+    pub retention_idle_sessions_days: Option<u32>,
+    pub retention_read_notifications_days: Option<u32>,
+    pub retention_ended_parties_days: Option<u32>,
 }
 
 /// Why a configuration was refused.
@@ -415,6 +443,17 @@ impl FileConfig {
         }
         if let Some(v) = self.log_format {
             config.log_format = v;
+        }
+        let r = &mut config.retention;
+        for (value, field) in [
+            (self.retention_messages_days, &mut r.messages_days),
+            (self.retention_idle_sessions_days, &mut r.idle_sessions_days),
+            (self.retention_read_notifications_days, &mut r.read_notifications_days),
+            (self.retention_ended_parties_days, &mut r.ended_parties_days),
+        ] {
+            if let Some(v) = value {
+                *field = v;
+            }
         }
     }
 
@@ -539,6 +578,13 @@ impl Config {
         }
         if self.max_connections_per_address == 0 {
             return invalid("max_connections_per_address", "must be at least 1");
+        }
+        let r = self.retention;
+        if [r.messages_days, r.idle_sessions_days, r.read_notifications_days, r.ended_parties_days]
+            .iter()
+            .any(|d| *d > 36_500)
+        {
+            return invalid("retention_*_days", "must be at most 36500 (a hundred years; 0 keeps for ever)");
         }
         Ok(())
     }

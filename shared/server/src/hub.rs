@@ -18,6 +18,7 @@ use crate::moderation::Moderation;
 use crate::notify::Notify;
 use crate::party::Parties;
 use crate::presence::Presence;
+use crate::retention::Retention;
 use crate::status::Statuses;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::time::now_ms;
@@ -49,6 +50,8 @@ struct Inner {
     statuses: Statuses,
     /// Roles, moderation, announcements and the admin API's lists.
     moderation: Moderation,
+    /// Deletes what the operator chose not to keep.
+    retention: Retention,
     /// What the hub says about itself (its id is kept in the database) and the PIN: the host may
     /// change the name and the PIN while the hub runs.
     live: std::sync::RwLock<Live>,
@@ -113,6 +116,7 @@ impl Hub {
         let joins = Joins::new(core.clone());
         let statuses = Statuses::new(core.clone());
         let moderation = Moderation::open(core.clone(), chat.clone(), notify.clone()).await?;
+        let retention = Retention::new(core.clone());
         Ok(Hub {
             inner: Arc::new(Inner {
                 core,
@@ -121,6 +125,7 @@ impl Hub {
                 parties,
                 statuses,
                 moderation,
+                retention,
                 live,
                 joins,
                 discovery: discovery::Shared::default(),
@@ -154,6 +159,10 @@ impl Hub {
 
     pub fn moderation(&self) -> &Moderation {
         &self.inner.moderation
+    }
+
+    pub fn retention(&self) -> &Retention {
+        &self.inner.retention
     }
 
     pub fn config(&self) -> &Config {

@@ -10,10 +10,10 @@
 //!   that bundles the shared parts.
 //! - Services over the core: [`notify`] (the inbox, pings, mentions), [`chat`] (rooms,
 //!   conversations, messages, typing), [`party`] (party sessions), [`auth`] (sessions, tokens,
-//!   Origin), [`discovery`] (mDNS).
+//!   Origin), [`discovery`] (mDNS), [`retention`] (deleting old data).
 //! - [`hub`]: the services together, as the front doors see them.
 //! - Front doors: [`api`] (REST under `/api/`), [`ws`] (the sockets), [`web`] (the embedded web
-//!   client), and this file's router and [`serve`]; [`cli`] for the binary.
+//!   client), and this file's router and [`serve`]; [`cli`] and [`export`] for the binary.
 
 pub mod api;
 pub mod auth;
@@ -25,6 +25,7 @@ pub mod conn;
 pub mod core;
 pub mod discovery;
 pub mod error;
+pub mod export;
 pub mod hub;
 pub mod lan;
 pub mod listener;
@@ -38,6 +39,7 @@ pub mod policy;
 pub mod presence;
 pub mod ratelimit;
 pub mod reply;
+pub mod retention;
 pub mod status;
 pub mod store;
 pub mod time;
@@ -97,6 +99,19 @@ async fn presence_ticker(hub: Hub) {
     }
 }
 
+/// Runs the retention sweep every [`retention::SWEEP_EVERY`].
+async fn retention_sweeper(hub: Hub) {
+    let every = retention::SWEEP_EVERY;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = hub.retention().sweep(time::now_ms()).await {
+            tracing::warn!(error = %e, "retention sweep failed; it runs again later");
+        }
+    }
+}
+
 /// How long shutdown waits for connections to flush and close before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -117,6 +132,7 @@ pub async fn serve(
     }
     hub.parties().restore().await;
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
+    let sweeper = tokio::spawn(retention_sweeper(hub.clone()));
     let signal_hub = hub.clone();
     let config = hub.config();
     let gate = listener::Gate::new(config, listener::raise_open_file_limit());
@@ -130,6 +146,7 @@ pub async fn serve(
     let core = hub.core();
     core.shutdown().cancel();
     ticker.abort();
+    sweeper.abort();
     core.tasks().close();
     if tokio::time::timeout(SHUTDOWN_GRACE, core.tasks().wait()).await.is_err() {
         tracing::warn!(open = core.tasks().len(), "connections still open after the shutdown grace period");

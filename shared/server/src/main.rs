@@ -1,12 +1,14 @@
 //! The headless `hubbub` binary: parses the command line, binds, prints join URLs and a QR code, serves
 //! (and advertises itself over mDNS) and prints a host link (`hubbub serve`, or `hubbub` alone);
-//! `hubbub discover` lists the hubs on the LAN; `hubbub host-link` prints a new host link.
+//! `hubbub discover` lists the hubs on the LAN; `hubbub host-link` prints a new host link;
+//! `hubbub backup`, `restore` and `export` look after the data; `hubbub completions` and `hubbub man`
+//! print what a package installs.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use hubbub_server::cli::{Cli, Command, DiscoverArgs, HostLinkArgs, ServeArgs};
+use hubbub_server::cli::{BackupArgs, Cli, Command, DiscoverArgs, ExportArgs, HostLinkArgs, RestoreArgs, ServeArgs};
 use hubbub_server::config::LogFormat;
 use hubbub_server::{Config, Hub, auth, discovery, lan};
 use tokio::net::TcpListener;
@@ -25,6 +27,11 @@ fn main() -> ExitCode {
             init_logging(LogFormat::Text);
             host_link(&args)
         }
+        Some(Command::Backup(args)) => backup(&args),
+        Some(Command::Restore(args)) => restore(&args),
+        Some(Command::Export(args)) => export(&args),
+        Some(Command::Completions(args)) => print(&hubbub_server::cli::completions(args.shell)),
+        Some(Command::Man) => hubbub_server::cli::man_page().map_err(Into::into).and_then(|page| print(&page)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,6 +103,58 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let _ = tokio::task::spawn_blocking(move || discovery.stop()).await;
     };
     hubbub_server::serve(listener, hub, shutdown).await?;
+    Ok(())
+}
+
+fn print(bytes: &[u8]) -> anyhow::Result<()> {
+    std::io::stdout().write_all(bytes)?;
+    Ok(())
+}
+
+fn data_dir_or_default(given: Option<&std::path::Path>) -> std::path::PathBuf {
+    given.map_or_else(hubbub_server::config::default_data_dir, std::path::Path::to_owned)
+}
+
+/// `hubbub backup FILE`: a consistent copy of the database, while the hub runs or not.
+fn backup(args: &BackupArgs) -> anyhow::Result<()> {
+    let data_dir = data_dir_or_default(args.data_dir.as_deref());
+    let c = hubbub_server::store::backup(&data_dir, &args.file)
+        .map_err(|e| anyhow::anyhow!("backup of {} failed: {e}", data_dir.display()))?;
+    println!(
+        "backed up {} to {}: {} users, {} rooms, {} messages",
+        data_dir.display(),
+        args.file.display(),
+        c.users,
+        c.rooms,
+        c.messages
+    );
+    Ok(())
+}
+
+/// `hubbub restore FILE`: the backup becomes the database (no hub may run on the directory).
+fn restore(args: &RestoreArgs) -> anyhow::Result<()> {
+    let data_dir = data_dir_or_default(args.data_dir.as_deref());
+    let (c, kept) = hubbub_server::store::restore(&data_dir, &args.file)
+        .map_err(|e| anyhow::anyhow!("restore into {} failed: {e}", data_dir.display()))?;
+    println!(
+        "restored {} into {}: {} users, {} rooms, {} messages",
+        args.file.display(),
+        data_dir.display(),
+        c.users,
+        c.rooms,
+        c.messages
+    );
+    if let Some(kept) = kept {
+        println!("the database it replaced is kept as {}", kept.display());
+    }
+    Ok(())
+}
+
+/// `hubbub export`: rooms and messages as JSON files.
+fn export(args: &ExportArgs) -> anyhow::Result<()> {
+    let data_dir = data_dir_or_default(args.data_dir.as_deref());
+    let s = hubbub_server::export::run(&data_dir, &args.out)?;
+    println!("exported {} rooms and {} messages into {}", s.rooms, s.messages, args.out.display());
     Ok(())
 }
 

@@ -35,6 +35,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("status", 1),
     ("discovery", 1),
     ("moderation", 1),
+    ("retention", 1),
     // The services together.
     ("hub", 2),
     // Front doors.
@@ -42,6 +43,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("ws", 3),
     ("web", 3),
     ("cli", 3),
+    ("export", 3),
     ("lib", 3),
     ("main", 4),
 ];

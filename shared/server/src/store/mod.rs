@@ -7,6 +7,7 @@
 //! then runs each job's completion in queue order. Completions are where acks are sent and events are
 //! fanned out, so a channel's events leave the hub in offset order and never before they are durable.
 
+mod backup;
 mod dms;
 mod lock;
 mod memory;
@@ -15,11 +16,13 @@ mod moderation;
 mod notifications;
 mod parties;
 mod reader;
+pub mod retention;
 mod rooms;
 mod schema;
 mod users;
 mod writer;
 
+pub use backup::{Contents, ExportSource, ExportedRoom, backup, restore};
 pub use dms::{DmAction, DmRefusal, DmRow, act_on_dm, dm, dm_view, dms_for, readable_dms, start_dm};
 pub use lock::running_hub_address;
 pub use memory::{Db, EPHEMERAL_PREFIX, is_ephemeral, is_ephemeral_slug};

@@ -83,6 +83,7 @@ where
     hub.core().registry().register(&conn);
     hub.count_connection(true);
     hub.core().metrics().connection_opened(conn.route());
+    hub.retention().session_used(conn.meta.session_id);
     tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
     Box::pin(open(&hub, &conn, kind)).await;
 
