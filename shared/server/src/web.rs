@@ -9,9 +9,10 @@ use rust_embed::Embed;
 
 use crate::api::ApiError;
 
-/// `ui/dist`, built by `build.rs` from `ui/` when it is missing or stale.
+/// The web client `build.rs` chose (`HUBBUB_UI_DIR`): `ui/dist`, built from `ui/` when it is
+/// missing or stale; a prebuilt one given as `HUBBUB_UI_DIST`; or a placeholder page.
 #[derive(Embed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../ui/dist"]
+#[folder = "$HUBBUB_UI_DIR"]
 struct Assets;
 
 /// Serves `uri` from the embedded files; paths that are not files get `index.html` (client routing).
