@@ -46,8 +46,11 @@ fn embed(dir: &Path) {
 fn placeholder() -> PathBuf {
     let dir = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("ui-placeholder");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), format!("<!doctype html><title>Hubbub</title><p>{PLACEHOLDER}</p>"))
-        .unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        format!("<!doctype html><title>Hubbub</title><p>{PLACEHOLDER}</p>"),
+    )
+    .unwrap();
     dir
 }
 

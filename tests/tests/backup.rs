@@ -9,7 +9,8 @@ use hubbub_protocol::{ClientFrame, ServerFrame};
 use hubbub_tests::{TestHub, WAIT, call, hub_binary, join_and_connect};
 
 fn hubbub(args: &[&str], data_dir: &Path) -> String {
-    let out = Command::new(hub_binary()).args(args).arg("--data-dir").arg(data_dir).output().expect("run hubbub");
+    let out =
+        Command::new(hub_binary()).args(args).arg("--data-dir").arg(data_dir).output().expect("run hubbub");
     let printed = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "hubbub {args:?}: {printed}{}", String::from_utf8_lossy(&out.stderr));
     printed
@@ -17,7 +18,8 @@ fn hubbub(args: &[&str], data_dir: &Path) -> String {
 
 fn bodies(db: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let mut stmt = conn.prepare("SELECT body FROM messages WHERE channel = 'room:lobby' ORDER BY \"offset\"").unwrap();
+    let mut stmt =
+        conn.prepare("SELECT body FROM messages WHERE channel = 'room:lobby' ORDER BY \"offset\"").unwrap();
     stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
 }
 
@@ -43,7 +45,9 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
                 };
                 conn.send(&frame).await.unwrap();
                 let r = n.to_string();
-                conn.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if *r#ref == r)).await.unwrap();
+                conn.recv_until(WAIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if *r#ref == r))
+                    .await
+                    .unwrap();
                 acked.lock().unwrap().push(body);
             }
         }
@@ -64,13 +68,24 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
     sender.await.unwrap();
 
     let saved = bodies(&file);
-    assert!(saved.len() >= before.len(), "{} saved, {} acknowledged before the backup", saved.len(), before.len());
+    assert!(
+        saved.len() >= before.len(),
+        "{} saved, {} acknowledged before the backup",
+        saved.len(),
+        before.len()
+    );
     assert_eq!(saved[..before.len()], before[..], "every message acknowledged before the backup, in order");
     let all = acked.lock().unwrap().clone();
     assert!(all.len() > saved.len(), "messages sent after the backup are not in it");
 
     // A second backup to the same file is refused; the export reads the running hub.
-    let out = Command::new(hub_binary()).arg("backup").arg(&file).arg("--data-dir").arg(&hub.data_dir).output().unwrap();
+    let out = Command::new(hub_binary())
+        .arg("backup")
+        .arg(&file)
+        .arg("--data-dir")
+        .arg(&hub.data_dir)
+        .output()
+        .unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("already exists"));
     let export = tempfile::tempdir().unwrap();
     let printed = hubbub(&["export", "--out", export.path().to_str().unwrap()], &hub.data_dir);
@@ -80,13 +95,21 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
     assert_eq!(rooms[0]["slug"], "lobby");
     assert_eq!(rooms[0]["messages"], all.len());
     let lobby: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(export.path().join("rooms/lobby.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(export.path().join("rooms/lobby.json")).unwrap())
+            .unwrap();
     assert_eq!(lobby["room"]["name"], "Lobby");
-    let exported: Vec<&str> = lobby["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    let exported: Vec<&str> =
+        lobby["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
     assert_eq!(exported, all.iter().map(String::as_str).collect::<Vec<_>>());
 
     // Restore: refused while the hub runs; then stop, restore, start: the hub serves the backup.
-    let out = Command::new(hub_binary()).arg("restore").arg(&file).arg("--data-dir").arg(&hub.data_dir).output().unwrap();
+    let out = Command::new(hub_binary())
+        .arg("restore")
+        .arg(&file)
+        .arg("--data-dir")
+        .arg(&hub.data_dir)
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "a running hub's database is not replaced");
     assert!(String::from_utf8_lossy(&out.stderr).contains("another hub is already running"));
     assert!(hub.terminate());
@@ -94,10 +117,16 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
     assert!(printed.contains(&format!("{} messages", saved.len())), "{printed}");
     assert!(hub.data_dir.join("hubbub.db.before-restore").is_file());
     hub.restart();
-    let (status, page) = call(&hub, "GET", "/api/channels/room:lobby/messages?limit=100", Some(&ann.secret), None).await;
+    let (status, page) =
+        call(&hub, "GET", "/api/channels/room:lobby/messages?limit=100", Some(&ann.secret), None).await;
     assert_eq!(status, 200, "Ann's session came back with the backup");
-    let served: Vec<&str> = page["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
-    assert_eq!(served.last().copied(), saved.last().map(String::as_str), "the newest message is the backup's");
+    let served: Vec<&str> =
+        page["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    assert_eq!(
+        served.last().copied(),
+        saved.last().map(String::as_str),
+        "the newest message is the backup's"
+    );
     assert_eq!(bodies(&hub.data_dir.join("hubbub.db")), saved);
     let _ = std::fs::remove_file(&file);
 }

@@ -97,7 +97,8 @@ fn spawn_plain(envs: &[(&str, &std::path::Path)]) -> (std::process::Child, Strin
         for _ in lines {}
     });
     let first = rx.recv_timeout(Duration::from_secs(30)).ok().flatten().unwrap_or_default();
-    let url = first.strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {first:?}")).to_owned();
+    let url =
+        first.strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {first:?}")).to_owned();
     (child, url)
 }
 
@@ -111,7 +112,8 @@ async fn plain_hubbub_takes_the_environment_and_finds_the_users_settings_file() 
     let xdg = dir.path().join("xdg");
     for (base, name) in [(home.join(".config"), "Home Config"), (xdg.clone(), "Xdg Config")] {
         std::fs::create_dir_all(base.join("hubbub")).unwrap();
-        std::fs::write(base.join("hubbub/config.toml"), format!("name = \"{name}\"\npin = \"1357\"\n")).unwrap();
+        std::fs::write(base.join("hubbub/config.toml"), format!("name = \"{name}\"\npin = \"1357\"\n"))
+            .unwrap();
     }
     let data = dir.path().join("data");
     let common: Vec<(&str, &std::path::Path)> = vec![

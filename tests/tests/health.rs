@@ -84,8 +84,10 @@ async fn json_logs_have_a_line_per_request_when_asked() {
     let deadline = std::time::Instant::now() + WAIT;
     let request = loop {
         let lines = log.lock().unwrap().clone();
-        let parsed: Vec<serde_json::Value> =
-            lines.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
+        let parsed: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+            .collect();
         if let Some(line) = parsed.iter().find(|v| v["fields"]["route"] == "/api/rooms") {
             break line.clone();
         }

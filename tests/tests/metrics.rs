@@ -93,7 +93,8 @@ async fn a_scrape_counts_connections_frames_deliveries_refusals_and_the_writer()
     assert_eq!(status, 401);
     // Bo leaves; a party opens.
     b.close().await.unwrap();
-    let (status, _) = call(&hub, "POST", "/api/parties", Some(&ann.secret), Some(serde_json::json!({}))).await;
+    let (status, _) =
+        call(&hub, "POST", "/api/parties", Some(&ann.secret), Some(serde_json::json!({}))).await;
     assert_eq!(status, 201);
     let last = settles(&hub, r#"hubbub_connections_open{path="/ws"}"#, 1.0).await;
     let moved = |series: &str| value(&last, series) - value(&after, series);

@@ -113,7 +113,9 @@ impl Registry {
         let Some(subs) = map.get(channel) else {
             return 0;
         };
-        self.delivered(subs.values().filter(|c| Some(c.id) != except).filter(|c| c.send(frame.clone())).count())
+        self.delivered(
+            subs.values().filter(|c| Some(c.id) != except).filter(|c| c.send(frame.clone())).count(),
+        )
     }
 
     /// Queues `frame` for every subscriber of `channel` whose user is not `user_id` (none of that
@@ -123,7 +125,9 @@ impl Registry {
         let Some(subs) = map.get(channel) else {
             return 0;
         };
-        self.delivered(subs.values().filter(|c| c.user.id != user_id).filter(|c| c.send(frame.clone())).count())
+        self.delivered(
+            subs.values().filter(|c| c.user.id != user_id).filter(|c| c.send(frame.clone())).count(),
+        )
     }
 
     /// Queues `frame` on every personal channel (every user's sockets) except `user_id`'s.

@@ -163,7 +163,12 @@ pub struct Retention {
 
 impl Default for Retention {
     fn default() -> Self {
-        Retention { messages_days: 0, idle_sessions_days: 180, read_notifications_days: 30, ended_parties_days: 30 }
+        Retention {
+            messages_days: 0,
+            idle_sessions_days: 180,
+            read_notifications_days: 30,
+            ended_parties_days: 30,
+        }
     }
 }
 

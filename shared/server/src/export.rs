@@ -26,7 +26,8 @@ pub struct Summary {
 
 /// Exports every kind from `data_dir` into `out` (created if missing).
 pub fn run(data_dir: &Path, out: &Path) -> anyhow::Result<Summary> {
-    let source = ExportSource::open(data_dir).with_context(|| format!("cannot read {}", data_dir.display()))?;
+    let source =
+        ExportSource::open(data_dir).with_context(|| format!("cannot read {}", data_dir.display()))?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut summary = Summary::default();
     rooms(&source, out, &mut summary)?;

@@ -82,7 +82,9 @@ async fn presence_ticker(hub: Hub) {
     loop {
         tick.tick().await;
         let now = std::time::Instant::now();
-        if now.duration_since(last_probe) >= WRITE_PROBE_EVERY && probe.as_ref().is_none_or(|p| p.is_finished()) {
+        if now.duration_since(last_probe) >= WRITE_PROBE_EVERY
+            && probe.as_ref().is_none_or(|p| p.is_finished())
+        {
             last_probe = now;
             let store = hub.store().clone();
             probe = Some(tokio::spawn(async move {

@@ -8,7 +8,9 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use hubbub_server::cli::{BackupArgs, Cli, Command, DiscoverArgs, ExportArgs, HostLinkArgs, RestoreArgs, ServeArgs};
+use hubbub_server::cli::{
+    BackupArgs, Cli, Command, DiscoverArgs, ExportArgs, HostLinkArgs, RestoreArgs, ServeArgs,
+};
 use hubbub_server::config::LogFormat;
 use hubbub_server::{Config, Hub, auth, discovery, lan};
 use tokio::net::TcpListener;
@@ -31,7 +33,9 @@ fn main() -> ExitCode {
         Some(Command::Restore(args)) => restore(&args),
         Some(Command::Export(args)) => export(&args),
         Some(Command::Completions(args)) => print(&hubbub_server::cli::completions(args.shell)),
-        Some(Command::Man) => hubbub_server::cli::man_page().map_err(Into::into).and_then(|page| print(&page)),
+        Some(Command::Man) => {
+            hubbub_server::cli::man_page().map_err(Into::into).and_then(|page| print(&page))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

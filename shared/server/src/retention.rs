@@ -71,31 +71,35 @@ impl Retention {
         let mut swept = Swept::default();
         if let Some(before) = cutoff(r.messages_days) {
             swept.messages = self
-                .rounds(move |n| store.read(move |c| q::old_message_ids(c, before, n)), move |ids| {
-                    store.write_wait(move |db| q::delete_messages(db, &ids, before))
-                })
+                .rounds(
+                    move |n| store.read(move |c| q::old_message_ids(c, before, n)),
+                    move |ids| store.write_wait(move |db| q::delete_messages(db, &ids, before)),
+                )
                 .await?;
         }
         if let Some(before) = cutoff(r.idle_sessions_days) {
             self.note_sessions(now).await?;
             swept.sessions = self
-                .rounds(move |n| store.read(move |c| q::idle_session_ids(c, before, n)), move |ids| {
-                    store.write_wait(move |db| q::delete_sessions(db, &ids, before))
-                })
+                .rounds(
+                    move |n| store.read(move |c| q::idle_session_ids(c, before, n)),
+                    move |ids| store.write_wait(move |db| q::delete_sessions(db, &ids, before)),
+                )
                 .await?;
         }
         if let Some(before) = cutoff(r.read_notifications_days) {
             swept.notifications = self
-                .rounds(move |n| store.read(move |c| q::read_notification_ids(c, before, n)), move |ids| {
-                    store.write_wait(move |db| q::delete_notifications(db, &ids, before))
-                })
+                .rounds(
+                    move |n| store.read(move |c| q::read_notification_ids(c, before, n)),
+                    move |ids| store.write_wait(move |db| q::delete_notifications(db, &ids, before)),
+                )
                 .await?;
         }
         if let Some(before) = cutoff(r.ended_parties_days) {
             swept.parties = self
-                .rounds(move |n| store.read(move |c| q::ended_party_codes(c, before, n)), move |codes| {
-                    store.write_wait(move |db| q::delete_parties(db, &codes, before))
-                })
+                .rounds(
+                    move |n| store.read(move |c| q::ended_party_codes(c, before, n)),
+                    move |codes| store.write_wait(move |db| q::delete_parties(db, &codes, before)),
+                )
                 .await?;
         }
         if swept != Swept::default() {
@@ -106,9 +110,8 @@ impl Retention {
 
     /// Writes the sessions used since the last sweep, and those open now, as used at `now`.
     async fn note_sessions(&self, now: i64) -> StoreResult<()> {
-        let mut ids: Vec<i64> = std::mem::take(&mut *self.used.lock().unwrap_or_else(|p| p.into_inner()))
-            .into_iter()
-            .collect();
+        let mut ids: Vec<i64> =
+            std::mem::take(&mut *self.used.lock().unwrap_or_else(|p| p.into_inner())).into_iter().collect();
         ids.extend(self.core.registry().connections().iter().map(|c| c.meta.session_id));
         ids.sort_unstable();
         ids.dedup();

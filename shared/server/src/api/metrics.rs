@@ -90,7 +90,8 @@ mod tests {
         let (status, body) = answer(&hub, from(lan, "GET", "/metrics", None, None)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(body.contains(r#""code":"unauthenticated""#), "{body}");
-        let (status, body) = answer(&hub, from(lan, "POST", "/api/join", None, Some(r#"{"display_name":"Gus"}"#))).await;
+        let (status, body) =
+            answer(&hub, from(lan, "POST", "/api/join", None, Some(r#"{"display_name":"Gus"}"#))).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let joined: hubbub_protocol::JoinResponse = serde_json::from_str(&body).unwrap();
         let (status, body) = answer(&hub, from(lan, "GET", "/metrics", Some(&joined.session), None)).await;

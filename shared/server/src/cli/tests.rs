@@ -8,9 +8,8 @@ fn flags_win_over_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("hub.toml");
     std::fs::write(&file, "name = \"From file\"\npin = \"1111\"\nbind = \"127.0.0.1:9\"").unwrap();
-    let cli =
-        Cli::try_parse_from(["hubbub", "serve", "--config", file.to_str().unwrap(), "--name", "Flag"])
-            .unwrap();
+    let cli = Cli::try_parse_from(["hubbub", "serve", "--config", file.to_str().unwrap(), "--name", "Flag"])
+        .unwrap();
     let Some(Command::Serve(args)) = cli.command else { panic!() };
     let c = args.resolve().unwrap();
     assert_eq!(c.name, "Flag");
@@ -56,8 +55,6 @@ fn discover_flags_and_table() {
     assert_eq!(lines[2], format!("Café (protocol {}, incompatible)  http://10.0.0.30:7470/  12", p + 1));
 }
 
-
-
 /// The unit's `ExecStart` is a command line this binary takes.
 #[test]
 fn the_service_unit_runs_a_valid_command_line() {
@@ -93,5 +90,8 @@ fn completions_and_the_man_page_come_from_the_command_line() {
     assert!(zsh.starts_with("#compdef hubbub"), "{}", &zsh[..40]);
     let man = String::from_utf8(man_page().unwrap()).unwrap();
     assert!(man.contains(".TH hubbub 1"), "{}", &man[..200]);
-    assert!(man.contains("backup") && man.contains("\\-\\-log\\-format"), "the man page lists commands and flags");
+    assert!(
+        man.contains("backup") && man.contains("\\-\\-log\\-format"),
+        "the man page lists commands and flags"
+    );
 }

@@ -30,7 +30,13 @@ struct Labeled {
 }
 
 impl Labeled {
-    fn register(registry: &mut Registry, name: &str, help: &str, key: &'static str, names: &'static [&'static str]) -> Self {
+    fn register(
+        registry: &mut Registry,
+        name: &str,
+        help: &str,
+        key: &'static str,
+        names: &'static [&'static str],
+    ) -> Self {
         let family = Family::<OneLabel, Counter>::default();
         registry.register(name, help, family.clone());
         let counters = names.iter().map(|n| family.get_or_create_owned(&[(key, *n)])).collect();
@@ -124,13 +130,27 @@ impl Metrics {
             ]),
         );
         let connections_open = Family::<PathLabel, Gauge>::default();
-        r.register("hubbub_connections_open", "WebSocket connections open now, by route", connections_open.clone());
+        r.register(
+            "hubbub_connections_open",
+            "WebSocket connections open now, by route",
+            connections_open.clone(),
+        );
         let connections_total = Family::<PathLabel, Counter>::default();
         r.register("hubbub_connections", "WebSocket connections opened, by route", connections_total.clone());
-        let frames_in =
-            Labeled::register(&mut r, "hubbub_frames_in", "Frames received from clients, by type", "type", CLIENT_FRAMES);
-        let frames_out =
-            Labeled::register(&mut r, "hubbub_frames_out", "Frames written to sockets, by type", "type", SERVER_FRAMES);
+        let frames_in = Labeled::register(
+            &mut r,
+            "hubbub_frames_in",
+            "Frames received from clients, by type",
+            "type",
+            CLIENT_FRAMES,
+        );
+        let frames_out = Labeled::register(
+            &mut r,
+            "hubbub_frames_out",
+            "Frames written to sockets, by type",
+            "type",
+            SERVER_FRAMES,
+        );
         let deliveries = Counter::default();
         r.register(
             "hubbub_deliveries",
@@ -154,9 +174,17 @@ impl Metrics {
         let presence_flushes = Counter::default();
         r.register("hubbub_presence_flushes", "Presence flushes that sent changes", presence_flushes.clone());
         let presence_frames = Counter::default();
-        r.register("hubbub_presence_frames", "Presence diff frames queued by the flushes", presence_frames.clone());
+        r.register(
+            "hubbub_presence_frames",
+            "Presence diff frames queued by the flushes",
+            presence_frames.clone(),
+        );
         let store = StoreMetrics::default();
-        r.register("hubbub_store_batch_jobs", "Write jobs per group-committed batch", store.batch_jobs.clone());
+        r.register(
+            "hubbub_store_batch_jobs",
+            "Write jobs per group-committed batch",
+            store.batch_jobs.clone(),
+        );
         r.register(
             "hubbub_store_commit_seconds",
             "Time to run and commit one batch of writes",
@@ -168,7 +196,11 @@ impl Metrics {
         let party_players = Gauge::default();
         r.register("hubbub_party_players", "Players seated in parties not yet over", party_players.clone());
         let resident_memory = Gauge::default();
-        r.register("process_resident_memory_bytes", "Resident memory of the hub process", resident_memory.clone());
+        r.register(
+            "process_resident_memory_bytes",
+            "Resident memory of the hub process",
+            resident_memory.clone(),
+        );
         let open_fds = Gauge::default();
         r.register("process_open_fds", "Open file descriptors of the hub process", open_fds.clone());
         let max_fds = Gauge::default();

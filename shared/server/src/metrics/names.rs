@@ -109,8 +109,5 @@ pub(super) fn error_code(frame: &str) -> &str {
 /// The type of an encoded server frame: the hub's frames are JSON objects whose first key is
 /// `type` (serde writes an enum's tag first), so this reads it without parsing the rest.
 pub fn frame_type(frame: &str) -> &str {
-    frame
-        .strip_prefix(r#"{"type":""#)
-        .and_then(|rest| rest.split_once('"'))
-        .map_or("", |(kind, _)| kind)
+    frame.strip_prefix(r#"{"type":""#).and_then(|rest| rest.split_once('"')).map_or("", |(kind, _)| kind)
 }

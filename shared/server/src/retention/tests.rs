@@ -76,19 +76,35 @@ async fn the_defaults_keep_messages_and_drop_old_sessions_read_notifications_and
     assert_eq!(count(&core, "SELECT count(*) FROM messages").await, 9, "messages are kept unless told");
     let sessions: String = core
         .store()
-        .read(|c| Ok(c.query_row("SELECT group_concat(id) FROM (SELECT id FROM sessions ORDER BY id)", [], |r| r.get(0))?))
+        .read(|c| {
+            Ok(c.query_row("SELECT group_concat(id) FROM (SELECT id FROM sessions ORDER BY id)", [], |r| {
+                r.get(0)
+            })?)
+        })
         .await
         .unwrap();
     assert_eq!(sessions, "1,2", "only the session unused for 400 days goes (the default is 180)");
     let notes: String = core
         .store()
-        .read(|c| Ok(c.query_row("SELECT group_concat(id) FROM (SELECT id FROM notifications ORDER BY id)", [], |r| r.get(0))?))
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT group_concat(id) FROM (SELECT id FROM notifications ORDER BY id)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
         .await
         .unwrap();
     assert_eq!(notes, "1,3", "read 60 days ago goes; read 10 days ago and unread stay");
     let parties: String = core
         .store()
-        .read(|c| Ok(c.query_row("SELECT group_concat(code) FROM (SELECT code FROM parties ORDER BY code)", [], |r| r.get(0))?))
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT group_concat(code) FROM (SELECT code FROM parties ORDER BY code)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
         .await
         .unwrap();
     assert_eq!(parties, "AAAA,CCCC", "a running party stays whatever its age");
@@ -117,10 +133,7 @@ async fn old_messages_go_in_small_steps_with_their_reactions_and_search_entries(
     assert_eq!(found("word9").await.unwrap(), 1, "a kept message is still found");
     assert_eq!(found("word1").await.unwrap(), 0, "a deleted one is gone from the index");
     assert_eq!(found("hello").await.unwrap(), 4);
-    let check: String = core
-        .store()
-        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
-        .await
-        .unwrap();
+    let check: String =
+        core.store().read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)).await.unwrap();
     assert_eq!(check, "ok");
 }

@@ -57,7 +57,7 @@ pub use users::{
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use hubbub_protocol::Channel;
 use rusqlite::Connection;
@@ -115,14 +115,13 @@ impl From<StoreError> for Refusal {
 pub struct Store {
     writer: Writer,
     readers: ReaderPool,
-    /// Set by the writer once the in-memory database holds anything, so reads that span both
-    /// databases skip the writer round trip until an ephemeral room exists.
-    memory_in_use: Arc<AtomicBool>,
+    /// What the writer raises: that the in-memory database holds anything (reads that span both
+    /// databases skip the writer round trip until an ephemeral room exists), and whether its last
+    /// batch committed.
+    signals: Arc<writer::Signals>,
     /// The data directory's lock: this hub is the only one on it while any handle (or the writer
     /// thread) lives.
     lock: Arc<lock::DirLock>,
-    /// Whether the writer's last batch committed.
-    last_commit_ok: Arc<AtomicBool>,
 }
 
 /// How a write job ended, as seen by its completion: the job's own result, or the commit's error.
@@ -197,8 +196,7 @@ impl Store {
         // many commits is copied back once per checkpoint, so fewer checkpoints copy less (10 %
         // of the writer thread went to checkpoints at the default under a chat load).
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
-        let memory_in_use = Arc::new(AtomicBool::new(false));
-        let last_commit_ok = Arc::new(AtomicBool::new(true));
+        let signals = Arc::new(writer::Signals::default());
         let (readers_alive, readers_gone) = std::sync::mpsc::channel();
         // Search indexing runs once per batch, before the commit: new messages enter the index
         // together (FTS5 flushed at every job cost 13 % of the writer thread).
@@ -208,10 +206,9 @@ impl Store {
             memory::open_memory(&path)?,
             opts,
             hooks,
-            Arc::clone(&memory_in_use),
+            Arc::clone(&signals),
             Arc::clone(&lock),
             readers_gone,
-            Arc::clone(&last_commit_ok),
         )?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
@@ -220,13 +217,13 @@ impl Store {
             reader_conns.push(c);
         }
         let readers = ReaderPool::start(reader_conns, &readers_alive)?;
-        Ok(Store { writer, readers, memory_in_use, lock, last_commit_ok })
+        Ok(Store { writer, readers, signals, lock })
     }
 
     /// Whether the writer's last batch committed: false from a failed commit (a full disk, a
     /// database another process holds locked) until the next batch commits.
     pub fn writable(&self) -> bool {
-        self.last_commit_ok.load(Ordering::Relaxed)
+        self.signals.last_commit_ok.load(Ordering::Relaxed)
     }
 
     /// A small write that shows whether the database takes writes now: the hub runs it
@@ -324,7 +321,7 @@ impl Store {
         let job = Arc::new(job);
         let disk = Arc::clone(&job);
         let mut out = vec![self.read(move |db| disk(db)).await?];
-        if self.memory_in_use.load(Ordering::Acquire) {
+        if self.signals.memory_in_use.load(Ordering::Acquire) {
             out.push(self.write_wait(move |dbs| job(dbs.memory)).await?);
         }
         Ok(out)

@@ -29,7 +29,9 @@ pub fn delete_messages(db: &Connection, ids: &[i64], before: i64) -> StoreResult
     let mut gone = 0;
     for &id in ids {
         let row = db
-            .prepare_cached("SELECT channel, \"offset\", body FROM messages WHERE id = ?1 AND created_at < ?2")?
+            .prepare_cached(
+                "SELECT channel, \"offset\", body FROM messages WHERE id = ?1 AND created_at < ?2",
+            )?
             .query_row(params![id, before], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
             });
@@ -39,8 +41,10 @@ pub fn delete_messages(db: &Connection, ids: &[i64], before: i64) -> StoreResult
             Err(e) => return Err(e.into()),
         };
         if id <= indexed {
-            db.prepare_cached("INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?1, ?2)")?
-                .execute(params![id, body])?;
+            db.prepare_cached(
+                "INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?1, ?2)",
+            )?
+            .execute(params![id, body])?;
         }
         db.prepare_cached("DELETE FROM reactions WHERE message_id = ?1")?.execute([id])?;
         // Events up to this offset concern this message or older ones of the channel, all gone.
@@ -53,7 +57,8 @@ pub fn delete_messages(db: &Connection, ids: &[i64], before: i64) -> StoreResult
 
 /// Marks these sessions as used at `now`.
 pub fn touch_sessions(db: &Connection, ids: &[i64], now: i64) -> StoreResult<()> {
-    let mut stmt = db.prepare_cached("UPDATE sessions SET last_seen_at = max(last_seen_at, ?2) WHERE id = ?1")?;
+    let mut stmt =
+        db.prepare_cached("UPDATE sessions SET last_seen_at = max(last_seen_at, ?2) WHERE id = ?1")?;
     for id in ids {
         stmt.execute(params![id, now])?;
     }

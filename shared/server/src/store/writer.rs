@@ -62,21 +62,33 @@ where
 /// before the commit (on the disk database). The loop itself knows nothing of what it is for.
 pub(super) type BatchHook = Box<dyn FnMut(&Connection) -> StoreResult<()> + Send>;
 
+/// What the writer thread tells the store's handles.
+#[derive(Debug)]
+pub(super) struct Signals {
+    /// Raised once the in-memory database has been written to.
+    pub memory_in_use: AtomicBool,
+    /// Whether the last batch committed (read by `/api/status`).
+    pub last_commit_ok: AtomicBool,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals { memory_in_use: AtomicBool::new(false), last_commit_ok: AtomicBool::new(true) }
+    }
+}
+
 /// What the writer thread owns.
 struct Thread {
     conn: Connection,
     memory: Connection,
     hooks: Vec<BatchHook>,
-    /// Raised once the in-memory database has been written to.
-    memory_in_use: Arc<AtomicBool>,
+    signals: Arc<Signals>,
     /// The data directory's lock, released only after this thread has closed the database.
     _lock: Arc<super::lock::DirLock>,
     /// Disconnected once every reader thread has closed its connection.
     readers_gone: std_mpsc::Receiver<()>,
     /// Where each batch's size, time and outcome are recorded.
     metrics: Option<crate::metrics::StoreMetrics>,
-    /// Whether the last batch committed (read by `/api/status`).
-    last_commit_ok: Arc<AtomicBool>,
 }
 
 #[derive(Clone)]
@@ -90,16 +102,14 @@ impl Writer {
         memory: Connection,
         opts: &StoreOptions,
         hooks: Vec<BatchHook>,
-        memory_in_use: Arc<AtomicBool>,
+        signals: Arc<Signals>,
         lock: Arc<super::lock::DirLock>,
         readers_gone: std_mpsc::Receiver<()>,
-        last_commit_ok: Arc<AtomicBool>,
     ) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(opts.writer_queue.max(1));
         let max_batch = opts.max_batch.max(1);
         let metrics = opts.metrics.clone();
-        let owned =
-            Thread { conn, memory, hooks, memory_in_use, _lock: lock, readers_gone, metrics, last_commit_ok };
+        let owned = Thread { conn, memory, hooks, signals, _lock: lock, readers_gone, metrics };
         thread::Builder::new()
             .name("hubbub-store-writer".into())
             .spawn(move || run(owned, rx, max_batch))
@@ -134,9 +144,9 @@ fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: 
         if let Some(metrics) = &owned.metrics {
             metrics.batch(batch.len(), started.elapsed(), commit.is_ok());
         }
-        owned.last_commit_ok.store(commit.is_ok(), Ordering::Relaxed);
-        if !owned.memory_in_use.load(Ordering::Relaxed) && owned.memory.total_changes() > 0 {
-            owned.memory_in_use.store(true, Ordering::Release);
+        owned.signals.last_commit_ok.store(commit.is_ok(), Ordering::Relaxed);
+        if !owned.signals.memory_in_use.load(Ordering::Relaxed) && owned.memory.total_changes() > 0 {
+            owned.signals.memory_in_use.store(true, Ordering::Release);
         }
         if let Err(e) = &commit {
             tracing::error!(error = %e, jobs = batch.len(), "store batch failed");
