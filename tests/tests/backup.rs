@@ -8,11 +8,17 @@ use std::sync::{Arc, Mutex};
 use hubbub_protocol::{ClientFrame, ServerFrame};
 use hubbub_tests::{TestHub, WAIT, call, hub_binary, join_and_connect};
 
-fn hubbub(args: &[&str], data_dir: &Path) -> String {
+/// Runs `hubbub ARGS --data-dir DIR`; whether it succeeded, and what it printed (stdout, stderr).
+fn run(args: &[&str], data_dir: &Path) -> (bool, String, String) {
     let out =
         Command::new(hub_binary()).args(args).arg("--data-dir").arg(data_dir).output().expect("run hubbub");
-    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "hubbub {args:?}: {printed}{}", String::from_utf8_lossy(&out.stderr));
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}
+
+fn hubbub(args: &[&str], data_dir: &Path) -> String {
+    let (ok, printed, log) = run(args, data_dir);
+    assert!(ok, "hubbub {args:?}: {printed}{log}");
     printed
 }
 
@@ -79,14 +85,8 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
     assert!(all.len() > saved.len(), "messages sent after the backup are not in it");
 
     // A second backup to the same file is refused; the export reads the running hub.
-    let out = Command::new(hub_binary())
-        .arg("backup")
-        .arg(&file)
-        .arg("--data-dir")
-        .arg(&hub.data_dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    let (ok, _, log) = run(&["backup", file.to_str().unwrap()], &hub.data_dir);
+    assert!(!ok && log.contains("already exists"), "{log}");
     let export = tempfile::tempdir().unwrap();
     let printed = hubbub(&["export", "--out", export.path().to_str().unwrap()], &hub.data_dir);
     assert!(printed.contains(&format!("{} messages", all.len())), "{printed}");
@@ -103,15 +103,11 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
     assert_eq!(exported, all.iter().map(String::as_str).collect::<Vec<_>>());
 
     // Restore: refused while the hub runs; then stop, restore, start: the hub serves the backup.
-    let out = Command::new(hub_binary())
-        .arg("restore")
-        .arg(&file)
-        .arg("--data-dir")
-        .arg(&hub.data_dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "a running hub's database is not replaced");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("another hub is already running"));
+    let (ok, _, log) = run(&["restore", file.to_str().unwrap()], &hub.data_dir);
+    assert!(
+        !ok && log.contains("another hub is already running"),
+        "a running hub's database is not replaced: {log}"
+    );
     assert!(hub.terminate());
     let printed = hubbub(&["restore", file.to_str().unwrap()], &hub.data_dir);
     assert!(printed.contains(&format!("{} messages", saved.len())), "{printed}");

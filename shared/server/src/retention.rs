@@ -8,9 +8,10 @@
 //! [`Retention::session_used`]) or one is open at the sweep; the sweep writes those marks first.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
+
+use rusqlite::Connection;
 
 use crate::core::Core;
 use crate::store::{StoreResult, retention as q};
@@ -67,41 +68,19 @@ impl Retention {
     pub async fn sweep(&self, now: i64) -> StoreResult<Swept> {
         let r = self.core.config().retention;
         let cutoff = |days: u32| (days > 0).then(|| now.saturating_sub(i64::from(days) * DAY_MS));
-        let store = self.core.store();
-        let mut swept = Swept::default();
-        if let Some(before) = cutoff(r.messages_days) {
-            swept.messages = self
-                .rounds(
-                    move |n| store.read(move |c| q::old_message_ids(c, before, n)),
-                    move |ids| store.write_wait(move |db| q::delete_messages(db, &ids, before)),
-                )
-                .await?;
-        }
-        if let Some(before) = cutoff(r.idle_sessions_days) {
+        if r.idle_sessions_days > 0 {
             self.note_sessions(now).await?;
-            swept.sessions = self
-                .rounds(
-                    move |n| store.read(move |c| q::idle_session_ids(c, before, n)),
-                    move |ids| store.write_wait(move |db| q::delete_sessions(db, &ids, before)),
-                )
-                .await?;
         }
-        if let Some(before) = cutoff(r.read_notifications_days) {
-            swept.notifications = self
-                .rounds(
-                    move |n| store.read(move |c| q::read_notification_ids(c, before, n)),
-                    move |ids| store.write_wait(move |db| q::delete_notifications(db, &ids, before)),
-                )
-                .await?;
-        }
-        if let Some(before) = cutoff(r.ended_parties_days) {
-            swept.parties = self
-                .rounds(
-                    move |n| store.read(move |c| q::ended_party_codes(c, before, n)),
-                    move |codes| store.write_wait(move |db| q::delete_parties(db, &codes, before)),
-                )
-                .await?;
-        }
+        let swept = Swept {
+            messages: self.kind(cutoff(r.messages_days), q::old_message_ids, q::delete_messages).await?,
+            sessions: self
+                .kind(cutoff(r.idle_sessions_days), q::idle_session_ids, q::delete_sessions)
+                .await?,
+            notifications: self
+                .kind(cutoff(r.read_notifications_days), q::read_notification_ids, q::delete_notifications)
+                .await?,
+            parties: self.kind(cutoff(r.ended_parties_days), q::ended_party_codes, q::delete_parties).await?,
+        };
         if swept != Swept::default() {
             tracing::info!(?swept, "retention sweep deleted old data");
         }
@@ -122,24 +101,25 @@ impl Retention {
         Ok(())
     }
 
-    /// Finds up to a batch of candidates, deletes them in one writer job, and again, until a round
-    /// finds less than a batch (or [`MAX_ROUNDS`]); returns how many were deleted.
-    async fn rounds<T, F, FF, D, DF>(&self, find: F, delete: D) -> StoreResult<usize>
-    where
-        T: Send + 'static,
-        F: Fn(usize) -> FF,
-        FF: Future<Output = StoreResult<Vec<T>>>,
-        D: Fn(Vec<T>) -> DF,
-        DF: Future<Output = StoreResult<usize>>,
-    {
+    /// Deletes one kind older than `before` (nothing for `None`): finds up to a batch of
+    /// candidates on a reader, deletes them in one writer job, and again, until a round finds less
+    /// than a batch (or [`MAX_ROUNDS`]); returns how many were deleted.
+    async fn kind<T: Send + 'static>(
+        &self,
+        before: Option<i64>,
+        find: fn(&Connection, i64, usize) -> StoreResult<Vec<T>>,
+        delete: fn(&Connection, &[T], i64) -> StoreResult<usize>,
+    ) -> StoreResult<usize> {
+        let Some(before) = before else { return Ok(0) };
+        let (store, batch) = (self.core.store(), self.batch);
         let mut total = 0;
         for _ in 0..MAX_ROUNDS {
-            let found = find(self.batch).await?;
-            let full = found.len() >= self.batch;
+            let found = store.read(move |c| find(c, before, batch)).await?;
             if found.is_empty() {
                 break;
             }
-            total += delete(found).await?;
+            let full = found.len() >= batch;
+            total += store.write_wait(move |db| delete(db, &found, before)).await?;
             if !full || self.core.shutdown().is_cancelled() {
                 break;
             }

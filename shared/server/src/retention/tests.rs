@@ -65,6 +65,12 @@ async fn count(core: &Core, sql: &'static str) -> i64 {
     core.store().read(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?)).await.unwrap()
 }
 
+/// The keys of `table`'s rows (`column`), in order, comma-separated.
+async fn keys(core: &Core, column: &'static str, table: &'static str) -> String {
+    let sql = format!("SELECT group_concat({column}) FROM (SELECT {column} FROM {table} ORDER BY {column})");
+    core.store().read(move |c| Ok(c.query_row(&sql, [], |r| r.get(0))?)).await.unwrap()
+}
+
 #[tokio::test]
 async fn the_defaults_keep_messages_and_drop_old_sessions_read_notifications_and_parties() {
     let dir = tempfile::tempdir().unwrap();
@@ -74,39 +80,11 @@ async fn the_defaults_keep_messages_and_drop_old_sessions_read_notifications_and
     let swept = retention.sweep(NOW).await.unwrap();
     assert_eq!(swept, Swept { messages: 0, sessions: 1, notifications: 1, parties: 1 });
     assert_eq!(count(&core, "SELECT count(*) FROM messages").await, 9, "messages are kept unless told");
-    let sessions: String = core
-        .store()
-        .read(|c| {
-            Ok(c.query_row("SELECT group_concat(id) FROM (SELECT id FROM sessions ORDER BY id)", [], |r| {
-                r.get(0)
-            })?)
-        })
-        .await
-        .unwrap();
+    let sessions = keys(&core, "id", "sessions").await;
     assert_eq!(sessions, "1,2", "only the session unused for 400 days goes (the default is 180)");
-    let notes: String = core
-        .store()
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT group_concat(id) FROM (SELECT id FROM notifications ORDER BY id)",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .unwrap();
+    let notes = keys(&core, "id", "notifications").await;
     assert_eq!(notes, "1,3", "read 60 days ago goes; read 10 days ago and unread stay");
-    let parties: String = core
-        .store()
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT group_concat(code) FROM (SELECT code FROM parties ORDER BY code)",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .unwrap();
+    let parties = keys(&core, "code", "parties").await;
     assert_eq!(parties, "AAAA,CCCC", "a running party stays whatever its age");
     assert_eq!(retention.sweep(NOW).await.unwrap(), Swept::default(), "a second sweep finds nothing");
 }

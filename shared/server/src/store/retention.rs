@@ -65,52 +65,59 @@ pub fn touch_sessions(db: &Connection, ids: &[i64], now: i64) -> StoreResult<()>
     Ok(())
 }
 
+/// The keys the query `sql` (with `?1` the cutoff and `?2` the limit) finds.
+fn keys<T: rusqlite::types::FromSql>(
+    conn: &Connection,
+    sql: &str,
+    before: i64,
+    limit: usize,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    Ok(stmt.query_map(params![before, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?)
+}
+
+/// Runs the deletion `sql` (with `?1` the key and `?2` the cutoff, which it checks again) for each
+/// key; returns how many rows went.
+fn delete_each<T: rusqlite::ToSql>(
+    db: &Connection,
+    sql: &str,
+    keys: &[T],
+    before: i64,
+) -> StoreResult<usize> {
+    let mut stmt = db.prepare_cached(sql)?;
+    let mut gone = 0;
+    for key in keys {
+        gone += stmt.execute(params![key, before])?;
+    }
+    Ok(gone)
+}
+
 /// Sessions last used before `before`, up to `limit`.
 pub fn idle_session_ids(conn: &Connection, before: i64, limit: usize) -> StoreResult<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM sessions WHERE last_seen_at < ?1 LIMIT ?2")?;
-    Ok(stmt.query_map(params![before, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?)
+    keys(conn, "SELECT id FROM sessions WHERE last_seen_at < ?1 LIMIT ?2", before, limit)
 }
 
 /// Deletes these sessions if they are still unused since before `before`.
 pub fn delete_sessions(db: &Connection, ids: &[i64], before: i64) -> StoreResult<usize> {
-    let mut stmt = db.prepare_cached("DELETE FROM sessions WHERE id = ?1 AND last_seen_at < ?2")?;
-    let mut gone = 0;
-    for id in ids {
-        gone += stmt.execute(params![id, before])?;
-    }
-    Ok(gone)
+    delete_each(db, "DELETE FROM sessions WHERE id = ?1 AND last_seen_at < ?2", ids, before)
 }
 
 /// Inbox entries read before `before`, up to `limit`.
 pub fn read_notification_ids(conn: &Connection, before: i64, limit: usize) -> StoreResult<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM notifications WHERE read_at < ?1 LIMIT ?2")?;
-    Ok(stmt.query_map(params![before, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?)
+    keys(conn, "SELECT id FROM notifications WHERE read_at < ?1 LIMIT ?2", before, limit)
 }
 
 /// Deletes these inbox entries if they were read before `before`.
 pub fn delete_notifications(db: &Connection, ids: &[i64], before: i64) -> StoreResult<usize> {
-    let mut stmt = db.prepare_cached("DELETE FROM notifications WHERE id = ?1 AND read_at < ?2")?;
-    let mut gone = 0;
-    for id in ids {
-        gone += stmt.execute(params![id, before])?;
-    }
-    Ok(gone)
+    delete_each(db, "DELETE FROM notifications WHERE id = ?1 AND read_at < ?2", ids, before)
 }
 
 /// Parties that ended (finished) and last changed before `before`, up to `limit`.
 pub fn ended_party_codes(conn: &Connection, before: i64, limit: usize) -> StoreResult<Vec<String>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT code FROM parties WHERE finished = 1 AND updated_at < ?1 LIMIT ?2")?;
-    Ok(stmt.query_map(params![before, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?)
+    keys(conn, "SELECT code FROM parties WHERE finished = 1 AND updated_at < ?1 LIMIT ?2", before, limit)
 }
 
 /// Deletes these parties if they are still ended and unchanged since before `before`.
 pub fn delete_parties(db: &Connection, codes: &[String], before: i64) -> StoreResult<usize> {
-    let mut stmt =
-        db.prepare_cached("DELETE FROM parties WHERE code = ?1 AND finished = 1 AND updated_at < ?2")?;
-    let mut gone = 0;
-    for code in codes {
-        gone += stmt.execute(params![code, before])?;
-    }
-    Ok(gone)
+    delete_each(db, "DELETE FROM parties WHERE code = ?1 AND finished = 1 AND updated_at < ?2", codes, before)
 }
