@@ -58,6 +58,9 @@ impl Retention {
 
     /// A socket was opened with `session_id`: it is not idle.
     pub fn session_used(&self, session_id: i64) {
+        if self.core.config().retention.idle_sessions_days == 0 {
+            return;
+        }
         let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
         if used.len() < MAX_NOTED {
             used.insert(session_id);

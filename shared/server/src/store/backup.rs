@@ -101,9 +101,25 @@ pub fn restore(data_dir: &Path, from: &Path) -> StoreResult<(Contents, Option<Pa
     }
     let partial = data_dir.join("hubbub.db.restoring");
     std::fs::copy(from, &partial).map_err(io(&partial))?;
+    same_owner_as_dir(data_dir, &partial);
     std::fs::rename(&partial, &db).map_err(io(&db))?;
     Ok((contents, kept))
 }
+
+/// Gives `file` the owner of `dir`, so a hub running as the directory's user (a service's own user)
+/// can write the database root restored. Only root can, and only root needs to.
+#[cfg(unix)]
+fn same_owner_as_dir(dir: &Path, file: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = std::fs::metadata(dir)
+        && let Err(e) = std::os::unix::fs::chown(file, Some(meta.uid()), Some(meta.gid()))
+    {
+        tracing::debug!(error = %e, "restored database keeps its owner");
+    }
+}
+
+#[cfg(not(unix))]
+fn same_owner_as_dir(_dir: &Path, _file: &Path) {}
 
 /// A room as an export writes it.
 #[derive(Debug, Clone, Serialize)]
@@ -192,6 +208,10 @@ mod tests {
         assert!(backup(&data, &copy).is_err(), "an existing file is never overwritten");
         assert!(restore(&data, &copy).is_err(), "refused while the store holds the directory");
         drop(store);
+        // As root (a service's restore), the directory belongs to the service's user: so does the
+        // restored file. Elsewhere the chown fails and nothing is checked.
+        #[cfg(unix)]
+        let owner = std::os::unix::fs::chown(&data, Some(4242), Some(4242)).ok().map(|()| 4242);
         // The writer thread lets the directory go once it has closed the database.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         let (restored, kept) = loop {
@@ -203,6 +223,11 @@ mod tests {
             }
         };
         assert_eq!(restored, contents);
+        #[cfg(unix)]
+        if let Some(uid) = owner {
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(std::fs::metadata(crate::store::db_path(&data)).unwrap().uid(), uid);
+        }
         assert!(kept.unwrap().is_file());
         assert!(backup(&dir.path().join("nowhere"), &dir.path().join("x.db")).is_err());
     }
