@@ -309,6 +309,12 @@ async fn a_connection_whose_queue_overflows_is_closed_with_4008() {
     assert!(got.len() <= QUEUE + ROOM + 1, "{} frames delivered", got.len());
     assert_eq!(got, (0..got.len()).map(|i| format!("p{i}")).collect::<Vec<_>>());
     c.hang_up(&hub).await;
+    // The metrics saw the same: one 4008, no socket open, as many pongs written as arrived.
+    let text = hub.core().metrics().render((0, 0));
+    let line = |l: String| assert!(text.lines().any(|t| t == l), "no {l:?} in\n{text}");
+    line(r#"hubbub_closes_total{code="4008"} 1"#.to_owned());
+    line(r#"hubbub_connections_open{path="(none)"} 0"#.to_owned());
+    line(format!(r#"hubbub_frames_out_total{{type="pong"}} {}"#, got.len()));
 }
 
 #[tokio::test]
