@@ -3,10 +3,13 @@
 //! (no allocation, no lock). Gauges that are cheap to read on demand (live parties, the process's
 //! memory and open files) are read when a scrape asks.
 
+mod labeled;
 mod names;
 mod process;
 
 pub use names::{CLIENT_FRAMES, CLOSE_CODES, SERVER_FRAMES, frame_type};
+
+use labeled::Labeled;
 
 use std::time::Duration;
 
@@ -17,40 +20,6 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
-
-/// One label with a value from a fixed list.
-type OneLabel = [(&'static str, &'static str); 1];
-
-/// Counters for a fixed, sorted list of label values, made when the hub opens; a value not on the
-/// list counts under `other`.
-struct Labeled {
-    names: &'static [&'static str],
-    counters: Vec<Counter>,
-    other: Counter,
-}
-
-impl Labeled {
-    fn register(
-        registry: &mut Registry,
-        name: &str,
-        help: &str,
-        key: &'static str,
-        names: &'static [&'static str],
-    ) -> Self {
-        let family = Family::<OneLabel, Counter>::default();
-        registry.register(name, help, family.clone());
-        let counters = names.iter().map(|n| family.get_or_create_owned(&[(key, *n)])).collect();
-        let other = family.get_or_create_owned(&[(key, "other")]);
-        Labeled { names, counters, other }
-    }
-
-    fn counter(&self, name: &str) -> &Counter {
-        match self.names.binary_search(&name) {
-            Ok(i) => &self.counters[i],
-            Err(_) => &self.other,
-        }
-    }
-}
 
 /// What the store's writer thread records about each batch.
 #[derive(Debug, Clone)]
@@ -103,6 +72,8 @@ pub struct Metrics {
     resident_memory: Gauge,
     open_fds: Gauge,
     max_fds: Gauge,
+    /// Held while a scrape adds up the per-thread counts.
+    scrape: std::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -222,6 +193,7 @@ impl Metrics {
             resident_memory,
             open_fds,
             max_fds,
+            scrape: std::sync::Mutex::new(()),
         }
     }
 
@@ -245,24 +217,24 @@ impl Metrics {
     /// A socket opened on `route` ended with `code` (`None`: the peer closed or vanished).
     pub fn connection_closed(&self, route: &str, code: Option<u16>) {
         self.connections_open.get_or_create(&[("path", route.to_owned())]).dec();
-        self.closes.counter(names::close_label(code)).inc();
+        self.closes.inc(names::close_label(code));
     }
 
     /// A socket refused at its upgrade, closed with `code` (it never counted as open).
     pub fn connection_refused(&self, code: u16) {
-        self.closes.counter(names::close_label(Some(code))).inc();
+        self.closes.inc(names::close_label(Some(code)));
     }
 
     /// A client frame of type `kind` arrived (`invalid` when it did not parse, `binary`).
     pub fn frame_in(&self, kind: &str) {
-        self.frames_in.counter(kind).inc();
+        self.frames_in.inc(kind);
     }
 
     /// An encoded server frame was written to a socket. An `error` frame is a refusal too, counted
     /// by its code.
     pub fn frame_out(&self, frame: &str) {
         let kind = frame_type(frame);
-        self.frames_out.counter(kind).inc();
+        self.frames_out.inc(kind);
         if kind == "error" {
             self.refused("socket", names::error_code(frame));
         }
@@ -292,6 +264,12 @@ impl Metrics {
         self.resident_memory.set(p.resident_bytes.map_or(-1, gauge_u64));
         self.open_fds.set(p.open_fds.map_or(-1, gauge));
         self.max_fds.set(p.max_fds.map_or(-1, gauge_u64));
+        {
+            let _one_scrape_at_a_time = self.scrape.lock().unwrap_or_else(|p| p.into_inner());
+            for labeled in [&self.frames_in, &self.frames_out, &self.closes] {
+                labeled.sync();
+            }
+        }
         let mut out = String::with_capacity(16 * 1024);
         if let Err(e) = encode(&mut out, &self.registry) {
             tracing::error!(error = %e, "metrics did not encode");

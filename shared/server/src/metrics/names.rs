@@ -1,5 +1,5 @@
 //! The label values the per-frame series are made with: every client and server frame type, and
-//! the close codes. Each list is sorted (looked up by binary search); a test checks that they name
+//! the close codes. Each list is sorted, for people reading it; a test checks that they name
 //! every frame type the protocol has.
 
 /// Client frame types, with `binary` (a binary frame) and `invalid` (text that did not parse).
