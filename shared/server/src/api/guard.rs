@@ -24,12 +24,9 @@ const MAX_ERROR_TEXT: usize = 4096;
 pub async fn guard(State(hub): State<Hub>, request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let method = request.method().clone();
-    let response = if changes_state(request.method())
-        && let Err(e) = check_request(&hub, &request)
-    {
-        e.into_response()
-    } else {
-        json_errors(next.run(request).await).await
+    let response = match admit(&hub, request).await {
+        Ok(request) => json_errors(next.run(request).await).await,
+        Err(e) => e.into_response(),
     };
     if let Some(code) = response.extensions().get::<ErrorCode>() {
         hub.core().metrics().refused("rest", &code_name(*code));
@@ -46,6 +43,15 @@ pub async fn guard(State(hub): State<Hub>, request: Request, next: Next) -> Resp
     response
 }
 
+/// A state-changing request passes the checks and its body is a JSON object; any other passes.
+async fn admit(hub: &Hub, request: Request) -> Result<Request, ApiError> {
+    if !changes_state(request.method()) {
+        return Ok(request);
+    }
+    check_request(hub, &request)?;
+    object_body(request).await
+}
+
 /// Route layer: hands the matched route to [`guard`] (which runs outside the routing) through the
 /// response, for its log line.
 pub async fn note_route(request: Request, next: Next) -> Response {
@@ -60,6 +66,26 @@ pub async fn note_route(request: Request, next: Next) -> Response {
 /// An error code's wire name (`rate_limited`).
 pub fn code_name(code: ErrorCode) -> String {
     serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// The largest body a route reads (axum's own limit for its JSON and byte extractors).
+const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// Every body this API takes is a JSON object: an array would otherwise be read as a struct's
+/// fields in order (`[null, null]` for `{"reason": null, ...}`), which no client means to send.
+async fn object_body(request: Request) -> Result<Request, ApiError> {
+    if !json_content_type(request.headers()) {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        ApiError::new(ErrorCode::InvalidJson, format!("the request body is larger than {MAX_BODY} bytes"))
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    })?;
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None | Some(b'{') => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Some(_) => Err(ApiError::new(ErrorCode::InvalidJson, "the request body must be a JSON object")),
+    }
 }
 
 /// The methods that may change something: everything but GET, HEAD and OPTIONS.
