@@ -153,7 +153,9 @@ pub fn hubs_table(hubs: &[hubbub_protocol::DiscoveredHub]) -> String {
 /// win over the config file.
 #[derive(Debug, Default, clap::Args)]
 pub struct ServeArgs {
-    /// A TOML file with any of the settings below (snake_case keys).
+    /// A TOML file with any of the settings below (snake_case keys). [default: the first that
+    /// exists of $XDG_CONFIG_HOME/hubbub/config.toml (or ~/.config/hubbub/config.toml) and
+    /// /etc/hubbub/config.toml]
     #[arg(long, env = "HUBBUB_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address and port to listen on; port 0 picks a free one. [default: 0.0.0.0:7470]
