@@ -207,6 +207,9 @@ impl Process {
         let mut child = Command::new(hub_binary())
             .args(serve_args(data_dir, args))
             .env("HUBBUB_LOG", "hubbub_server=debug,info")
+            // No settings file of the machine's (~/.config/hubbub, /etc/hubbub): only the test's
+            // flags, and its own `--config` when it gives one (a flag wins over the variable).
+            .env("HUBBUB_CONFIG", "/dev/null")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
