@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inLastSeconds, lineTicks, numberLine, phaseAnnouncement, rankMoves, revealShowsLeaderboard, scoreGains } from './party-show';
+import { inLastSeconds, lineTicks, numberLine, phaseAnnouncement, rankMoves, revealShowsLeaderboard, scoreGains, standingsBefore } from './party-show';
 import type { Standing } from './protocol';
 
 const s = (user_id: number, rank: number, score: number): Standing => ({ user_id, rank, score, display_name: `P${user_id}` });
@@ -115,5 +115,25 @@ describe('timing and words', () => {
   it('puts phase changes into words', () => {
     expect(phaseAnnouncement('question', 1, 5, 'Capital of France?')).toBe('Question 2 of 5: Capital of France?');
     expect(phaseAnnouncement('podium', 4, 5)).toMatch(/final results/);
+  });
+});
+
+describe('standingsBefore', () => {
+  it('takes the revealed points off and ranks again, ties sharing a rank', () => {
+    const now = [s(1, 1, 1500), s(2, 2, 1000), s(3, 3, 900)];
+    const before = standingsBefore(now, [
+      { user_id: 1, points: 1000 },
+      { user_id: 2, points: 0 },
+      { user_id: 3, points: 400 },
+    ]);
+    expect(before.map((x) => [x.user_id, x.rank, x.score])).toEqual([
+      [2, 1, 1000],
+      [1, 2, 500],
+      [3, 2, 500],
+    ]);
+    const moves = rankMoves(before, now);
+    expect(moves.get(1)).toBe(1);
+    expect(moves.get(2)).toBe(-1);
+    expect(moves.get(3)).toBe(-1);
   });
 });

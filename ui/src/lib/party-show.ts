@@ -131,3 +131,20 @@ export function phaseAnnouncement(phase: string, round: number, rounds: number, 
       return '';
   }
 }
+
+/**
+ * The standings as they were before the revealed question: each score less the points it just
+ * brought, ranked the same way (equal scores share a rank). Lets the big screen show who climbed,
+ * also after a reload.
+ */
+export function standingsBefore(current: readonly Standing[], scores: readonly { user_id: number; points: number }[]): Standing[] {
+  const gained = new Map(scores.map((s) => [s.user_id, s.points]));
+  const before = current
+    .map((s) => ({ ...s, score: s.score - (gained.get(s.user_id) ?? 0) }))
+    .sort((a, b) => b.score - a.score || a.display_name.localeCompare(b.display_name));
+  let rank = 0;
+  return before.map((s, i) => {
+    if (i === 0 || before[i - 1].score !== s.score) rank = i + 1;
+    return { ...s, rank };
+  });
+}

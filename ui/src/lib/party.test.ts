@@ -7,6 +7,7 @@ import {
   correctAnswerText,
   describeAnswer,
   ordinal,
+  ownClock,
   partyErrorMessage,
   readyCount,
   startBlocker,
@@ -114,6 +115,19 @@ describe('pure helpers', () => {
     expect(describeAnswer(undefined, { kind: 'number', value: 1969 })).toBe('1969');
     expect(correctAnswerText(question, reveal())).toBe('Mercury');
     expect(correctAnswerText(question, reveal({ correct_choices: [], correct_number: 88 }))).toBe('88');
+  });
+});
+
+describe('ownClock', () => {
+  it('gives a player with extended time their share past the base deadline', () => {
+    const c = clock('question', 0, { remaining_ms: 5_000 });
+    expect(ownClock(c, question, 100)).toBe(c);
+    expect(ownClock(c, question, undefined)).toBe(c);
+    expect(ownClock(c, question, 150).remaining_ms).toBe(5_000 + 10_000);
+    expect(ownClock(c, question, 200).remaining_ms).toBe(5_000 + 20_000);
+    // Outside a question, or untimed, nothing changes.
+    expect(ownClock(clock('reveal', 0, { remaining_ms: 3_000 }), question, 200).remaining_ms).toBe(3_000);
+    expect(ownClock(clock('question'), question, 200).remaining_ms).toBeUndefined();
   });
 });
 
@@ -292,6 +306,39 @@ describe('PartyStore', () => {
     transport.push({ type: 'connection_established' } as ServerFrame);
     expect(transport.sent).toEqual([{ type: 'party_join', code: CODE, audience: true }]);
     s.stop();
+  });
+
+  it('joins once with a remote token, and as anyone would when the link is spent', async () => {
+    const transport = new FakeTransport(2);
+    const s = new PartyStore({ code: CODE, transport, storage: null, remote: 'tok' });
+    s.start();
+    await settled();
+    expect(transport.sent).toEqual([{ type: 'party_join', code: CODE, remote: 'tok' }]);
+    expect(s.current.status).toBe('joined');
+    // A reconnect joins again, without the token (it works once).
+    transport.push({ type: 'connection_established' } as ServerFrame);
+    expect(transport.sent[1]).toEqual({ type: 'party_join', code: CODE });
+    s.stop();
+
+    const spent = new FakeTransport(2);
+    let calls = 0;
+    spent.answers.set('party_join', () =>
+      calls++ === 0 ? Promise.reject(new CommandError('invalid_party', 'this remote link has expired or was already used')) : Promise.resolve({ type: 'ack', ref: 'cmd:2' } as Ack),
+    );
+    const t = new PartyStore({ code: CODE, transport: spent, storage: null, remote: 'old' });
+    t.start();
+    await settled();
+    await settled();
+    expect(spent.sent).toEqual([
+      { type: 'party_join', code: CODE, remote: 'old' },
+      { type: 'party_join', code: CODE },
+    ]);
+    expect(t.current.status).toBe('joined');
+    expect(t.current.remoteError).toMatch(/expired/);
+    t.dismissRemoteError();
+    await settled();
+    expect(t.current.remoteError).toBeNull();
+    t.stop();
   });
 
   it('reports a refusal in words, and a kick as kicked', async () => {

@@ -87,6 +87,8 @@ export interface PartyState {
   me: PartyPlayer | null;
   /** This user's place in the standings, if listed. */
   standing: Standing | null;
+  /** Why a remote link did not make this device the host (it joined as usual instead). */
+  remoteError: string | null;
 }
 
 export interface PartyStoreOptions {
@@ -94,6 +96,8 @@ export interface PartyStoreOptions {
   transport: PartyTransport;
   /** Watch instead of taking a seat. */
   audience?: boolean;
+  /** The token of a remote link: the first join makes this device the host's remote. */
+  remote?: string;
   now?: () => number;
   /** Keeps round results across reloads; defaults to localStorage. */
   storage?: Storage | null;
@@ -108,6 +112,16 @@ export function timeLeft(clock: PhaseClock, clockAt: number, now: number): numbe
   if (clock.remaining_ms === undefined || clock.remaining_ms === null) return null;
   if (clock.paused) return clock.remaining_ms;
   return Math.max(0, clock.remaining_ms - Math.max(0, now - clockAt));
+}
+
+/**
+ * The clock as one player lives it: with extended time (`time_factor_pct` over 100) a question
+ * stays open longer for them, `time_limit_ms × (pct − 100) / 100` past the base deadline.
+ */
+export function ownClock(clock: PhaseClock, question: QuestionView | undefined, pct: number | undefined): PhaseClock {
+  if (clock.phase !== 'question' || !question || !pct || pct <= 100) return clock;
+  if (clock.remaining_ms === undefined || clock.remaining_ms === null) return clock;
+  return { ...clock, remaining_ms: clock.remaining_ms + Math.round((question.time_limit_ms * (pct - 100)) / 100) };
 }
 
 /** Players ready to play (and not gone). */
@@ -283,6 +297,8 @@ export class PartyStore {
   private readonly storage: Storage | null;
   private readonly storageKey: string;
   private audience: boolean;
+  private remote: string | null;
+  private remoteError: string | null = null;
   private status: JoinStatus = 'joining';
   private error: PartyState['error'] = null;
   private party: PartySnapshot | null = null;
@@ -303,6 +319,7 @@ export class PartyStore {
     this.code = opts.code;
     this.transport = opts.transport;
     this.audience = opts.audience ?? false;
+    this.remote = opts.remote ?? null;
     this.now = opts.now ?? (() => Date.now());
     this.storage = opts.storage !== undefined ? opts.storage : typeof localStorage !== 'undefined' ? localStorage : null;
     this.storageKey = `hubbub.party.v1.${this.transport.meId()}.${this.code}`;
@@ -346,15 +363,28 @@ export class PartyStore {
     if (this.status !== 'joined') this.status = 'joining';
     this.error = null;
     this.changed();
+    const remote = this.remote;
     try {
-      await this.transport.command({ type: 'party_join', code: this.code, ...(audience ? { audience: true } : {}) });
+      await this.transport.command({
+        type: 'party_join',
+        code: this.code,
+        ...(audience ? { audience: true } : {}),
+        ...(remote ? { remote } : {}),
+      });
       if (this.stopped) return;
+      this.remote = null;
       this.status = 'joined';
     } catch (err) {
       if (this.stopped) return;
       const { code, message } = describeError(err);
       // Not connected: the next connection_established joins again.
       if (code === 'unavailable') return;
+      if (remote && code !== 'kicked') {
+        // A used or expired remote link: join as anyone would, and say why this is not the remote.
+        this.remote = null;
+        this.remoteError = message || 'This remote link has expired or was already used.';
+        return this.join(audience);
+      }
       this.status = code === 'kicked' ? 'kicked' : 'refused';
       this.error = { code, message: partyErrorMessage(code, message) };
     }
@@ -406,6 +436,11 @@ export class PartyStore {
     this.changed();
     void this.sendAnswer(this.answer);
     return true;
+  }
+
+  dismissRemoteError(): void {
+    this.remoteError = null;
+    this.changed();
   }
 
   dismissNudge(): void {
@@ -620,6 +655,7 @@ export class PartyStore {
       nudge: this.nudge,
       me: p?.players.find((x) => x.user_id === meId) ?? null,
       standing: p?.leaderboard.find((s) => s.user_id === meId) ?? null,
+      remoteError: this.remoteError,
     };
   }
 }
