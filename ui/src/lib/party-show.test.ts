@@ -76,6 +76,29 @@ describe('numberLine', () => {
     expect(tie.points.every((p) => p.closest)).toBe(true);
   });
 
+  it('keeps a large answer (a year) from widening the line by itself', () => {
+    const line = numberLine(1969, [
+      { value: 1970, count: 1 },
+      { value: 1966, count: 1 },
+    ]);
+    expect(line.max - line.min).toBeLessThan(20);
+    expect(numberLine(1969, [{ value: 1969, count: 1 }], 2).max - 1969).toBeGreaterThanOrEqual(4);
+  });
+
+  it('puts the labels of values close together on different rows', () => {
+    const line = numberLine(100, [
+      { value: 99, count: 1 },
+      { value: 100, count: 1 },
+      { value: 101, count: 1 },
+      { value: 140, count: 1 },
+      { value: 60, count: 1 },
+    ]);
+    const rows = new Map(line.points.map((p) => [p.value, p.row]));
+    expect(new Set([rows.get(99), rows.get(100), rows.get(101)]).size).toBe(3);
+    expect(rows.get(60)).toBe(0);
+    expect(rows.get(140)).toBe(0);
+  });
+
   it('still draws a line when nobody answered or everyone was exact', () => {
     const empty = numberLine(0, []);
     expect(empty.max).toBeGreaterThan(empty.min);

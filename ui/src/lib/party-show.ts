@@ -37,7 +37,12 @@ export interface LinePoint {
   exact: boolean;
   /** Further out than the line reaches: drawn at its end with an arrow. */
   beyond: 'left' | 'right' | null;
+  /** Which row its label sits in (0 nearest the line), so labels of close values do not overlap. */
+  row: number;
 }
+
+const LABEL_GAP = 0.07;
+const LABEL_ROWS = 4;
 
 export interface NumberLine {
   min: number;
@@ -54,14 +59,15 @@ export interface NumberLine {
  * reaches the furthest of the nearer answers (so one wild guess does not squash everyone else into
  * the middle); answers further out are pinned to its ends.
  */
-export function numberLine(correct: number, answers: readonly NumberCount[]): NumberLine {
+export function numberLine(correct: number, answers: readonly NumberCount[], tolerance = 0): NumberLine {
   const given = answers.filter((a) => Number.isFinite(a.value) && a.count > 0);
   const distances = given.map((a) => Math.abs(a.value - correct)).sort((a, b) => a - b);
   // The reach covers at least 80% of the distinct values given, and every value within 3x the median distance.
   const median = distances.length > 0 ? distances[Math.floor((distances.length - 1) / 2)] : 0;
   const covered = distances.length > 0 ? distances[Math.max(0, Math.ceil(distances.length * 0.8) - 1)] : 0;
   const within = distances.filter((d) => d <= median * 3).pop() ?? 0;
-  const floor = Math.max(1, Math.abs(correct) * 0.05);
+  // With nobody answering, a line a little wider than the answer; else at least the tolerance.
+  const floor = distances.length === 0 ? Math.max(1, Math.abs(correct) * 0.05) : Math.max(1, tolerance * 2);
   const reach = Math.max(covered, within, floor) * 1.15;
   const min = correct - reach;
   const max = correct + reach;
@@ -79,9 +85,18 @@ export function numberLine(correct: number, answers: readonly NumberCount[]): Nu
         closest: distance === best,
         exact: distance === 0,
         beyond,
+        row: 0,
       };
     })
     .sort((a, b) => a.value - b.value);
+  // Labels closer than LABEL_GAP of the line's width go up a row (at most LABEL_ROWS).
+  const rowEnds: number[] = [];
+  for (const p of points) {
+    let row = rowEnds.findIndex((end) => p.at - end >= LABEL_GAP);
+    if (row === -1) row = rowEnds.length < LABEL_ROWS ? rowEnds.length : rowEnds.indexOf(Math.min(...rowEnds));
+    rowEnds[row] = p.at;
+    p.row = row;
+  }
   return { min, max, correctAt: place(correct), points, ticks: lineTicks(min, max).map((value) => ({ value, at: place(value) })) };
 }
 

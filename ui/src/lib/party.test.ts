@@ -21,7 +21,7 @@ import type { PartyPlayer, PartySnapshot, PhaseClock, QuestionView, RevealView, 
 const CODE = 'ABCD';
 
 function player(id: number, extra: Partial<PartyPlayer> = {}): PartyPlayer {
-  return { user_id: id, display_name: `P${id}`, ready: false, score: 0, streak: 0, state: 'connected', answered: false, ...extra };
+  return { user_id: id, display_name: `P${id}`, ready: false, score: 0, streak: 0, state: 'connected', answered: false, time_factor_pct: 100, ...extra };
 }
 
 function clock(phase: PhaseClock['phase'], round = 0, extra: Partial<PhaseClock> = {}): PhaseClock {
@@ -34,7 +34,7 @@ function snapshot(extra: Partial<PartySnapshot> = {}): PartySnapshot {
     join_url: `http://hub/party/${CODE}`,
     chat_channel: `room:_party-${CODE}`,
     title: 'Quiz',
-    settings: { game: 'quiz', max_players: 8, audience_allowed: true, locked: false },
+    settings: { game: 'quiz', max_players: 8, audience_allowed: true, locked: false, untimed: false, late_join: false, late_score: 'zero' },
     host_id: 1,
     host_name: 'Host',
     host_connected: true,
@@ -45,6 +45,7 @@ function snapshot(extra: Partial<PartySnapshot> = {}): PartySnapshot {
     answered: 0,
     eligible: 0,
     leaderboard: [],
+    heartbeat_ms: 1500,
     ...extra,
   };
 }
