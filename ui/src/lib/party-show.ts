@@ -59,7 +59,7 @@ export interface NumberLine {
  * reaches the furthest of the nearer answers (so one wild guess does not squash everyone else into
  * the middle); answers further out are pinned to its ends.
  */
-export function numberLine(correct: number, answers: readonly NumberCount[], tolerance = 0): NumberLine {
+export function numberLine(correct: number, answers: readonly NumberCount[], tolerance = 0, labelGap = LABEL_GAP): NumberLine {
   const given = answers.filter((a) => Number.isFinite(a.value) && a.count > 0);
   const distances = given.map((a) => Math.abs(a.value - correct)).sort((a, b) => a - b);
   // The reach covers at least 80% of the distinct values given, and every value within 3x the median distance.
@@ -89,10 +89,10 @@ export function numberLine(correct: number, answers: readonly NumberCount[], tol
       };
     })
     .sort((a, b) => a.value - b.value);
-  // Labels closer than LABEL_GAP of the line's width go up a row (at most LABEL_ROWS).
+  // Labels closer than `labelGap` of the line's width go up a row (at most LABEL_ROWS).
   const rowEnds: number[] = [];
   for (const p of points) {
-    let row = rowEnds.findIndex((end) => p.at - end >= LABEL_GAP);
+    let row = rowEnds.findIndex((end) => p.at - end >= labelGap);
     if (row === -1) row = rowEnds.length < LABEL_ROWS ? rowEnds.length : rowEnds.indexOf(Math.min(...rowEnds));
     rowEnds[row] = p.at;
     p.row = row;
