@@ -132,7 +132,12 @@ export class Sounds {
     if (now - last < 120) return;
     this.lastPlayed.set(cue, now);
     const ctx = this.context();
-    if (!ctx || ctx.state !== 'running') return;
+    if (!ctx) return;
+    if (ctx.state !== 'running') {
+      // Allowed once the page has had a gesture; this cue is skipped rather than played late.
+      void ctx.resume().catch(() => {});
+      return;
+    }
     const start = ctx.currentTime + 0.01;
     const volume = this.settings.volume * 0.5;
     for (const n of cueNotes(cue)) {
