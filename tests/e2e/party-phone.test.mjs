@@ -147,6 +147,12 @@ test('leave asks first and the seat waits; an untimed game; a latecomer starts a
     await host.page.getByTestId('party-untimed').waitFor();
     assert.equal(await gus.page.getByTestId('party-timer').count(), 0, 'no countdown on the phone');
     assert.equal(await gus.page.getByTestId('party-back').count(), 0, 'no "back to chat" during a question');
+    // Large text, for the player who needs it (kept in the browser).
+    const promptSize = () => gus.page.getByTestId('question-prompt').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    const normalSize = await promptSize();
+    await gus.page.getByTestId('party-large-text').click();
+    await eventually('larger text', async () => (await promptSize()) >= normalSize * 1.2);
+    await screenshot(gus.page, 'party-phone-large-text');
     // Both right (Mercury), so the lowest score is above zero.
     await gus.page.getByTestId('answer-1').click();
     await hal.page.getByTestId('answer-1').click();
