@@ -73,6 +73,12 @@ test('a stalled phone is shown reconnecting on the roster and on itself; the off
     await host.page.getByTestId('party-start').click();
     await partyAt(dan.page, 'question', 0).waitFor();
     await row('Dan').and(host.page.locator('[data-state="connected"]')).waitFor();
+    // Time enough for the stall and the way back (+15 s, twice).
+    for (let i = 0; i < 2; i++) {
+      const before = await numberAttr(host.page.getByTestId('party-timer'), 'data-remaining');
+      await host.page.getByTestId('party-extend').click();
+      await eventually('15 s more', async () => (await numberAttr(host.page.getByTestId('party-timer'), 'data-remaining')) > before + 10_000);
+    }
 
     // ---- Dan's connection stalls: nothing in, nothing out, no close ----
     relay.stall();
@@ -89,13 +95,15 @@ test('a stalled phone is shown reconnecting on the roster and on itself; the off
     await dan.page.getByTestId('conn-state').and(dan.page.locator(':not([data-state="online"])')).waitFor();
     await screenshot(dan.page, 'party-phone-reconnecting');
 
-    // The connection comes back: he rejoins and his answer goes out, once.
+    // The connection comes back: he rejoins and his answer goes out, once. (The host's screen is
+    // watched for the reveal from now, so it cannot come and go unseen.)
+    const revealed = host.page.locator('[data-testid="reveal"][data-round="0"]').waitFor({ timeout: 40_000 });
     relay.resume();
     await dan.page.getByTestId('party-reconnecting').getByRole('button', { name: 'Retry now' }).click().catch(() => {});
     await dan.page.getByTestId('party-reconnecting').waitFor({ state: 'detached' });
     await row('Dan').and(host.page.locator('[data-state="connected"]')).waitFor();
     await eve.page.getByTestId('answer-0').click();
-    await host.page.locator('[data-testid="reveal"][data-round="0"]').waitFor();
+    await revealed;
     assert.equal(await numberAttr(host.page.locator('[data-testid="reveal-bar"][data-index="1"]'), 'data-count'), 1, "Dan's answer counted once");
 
     // ---- the browser says it is offline: the phone says so at once, the roster follows ----

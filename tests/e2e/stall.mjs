@@ -22,10 +22,16 @@ export async function startRelay(hub) {
     forward(client, upstream);
     forward(upstream, client);
     const close = () => {
+      // A stalled network carries no close either: the other end learns of it once traffic flows again.
+      if (stalled) {
+        pair.closing = true;
+        return;
+      }
       pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };
+    pair.close = close;
     client.on('close', close);
     upstream.on('close', close);
     client.on('error', close);
@@ -40,11 +46,13 @@ export async function startRelay(hub) {
     },
     resume() {
       stalled = false;
-      for (const pair of pairs) {
+      for (const pair of [...pairs]) {
         for (const [to, chunk] of pair.held.splice(0)) if (!to.destroyed) to.write(chunk);
+        if (pair.closing) pair.close();
       }
     },
     cut() {
+      stalled = false;
       for (const pair of [...pairs]) {
         pair.client.destroy();
         pair.upstream.destroy();

@@ -37,9 +37,9 @@ const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 15_000 };
 const DEFAULT_HEARTBEAT_MS = 25_000;
 const MIN_HEARTBEAT_MS = 2_000;
 /** A frame expecting an answer (it has a `ref`) that hears nothing back this long starts a probe. */
-export const ANSWER_WAIT_MS = 1_000;
+export const ANSWER_WAIT_MS = 800;
 /** A probe left unanswered this long means the socket is dead (so a stall shows within 3 s of acting). */
-export const PROBE_WAIT_MS = 1_500;
+export const PROBE_WAIT_MS = 1_200;
 
 const OFFLINE_REASON = 'This device is offline';
 
@@ -156,7 +156,7 @@ export class HubSocket {
   /**
    * After a send that the hub answers: if nothing at all arrives within ANSWER_WAIT_MS, ping; if
    * the ping goes unanswered too, the socket is dead (a stalled Wi-Fi shows no close for many
-   * seconds) and is dropped, so the page says "reconnecting" within about 2.5 s of the user acting.
+   * seconds) and is dropped, so the page says "reconnecting" within about 2 s of the user acting.
    */
   private expectAnswer(): void {
     if (this.answerTimer !== undefined) return;
