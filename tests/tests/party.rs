@@ -38,7 +38,7 @@ async fn command(conn: &mut Connection, frame: ClientFrame) -> bool {
 /// Joins the party on the main socket; returns the snapshot sent to this connection.
 async fn join_party(conn: &mut Connection, code: &str) -> PartySnapshot {
     let r#ref = format!("join-{code}");
-    command(conn, ClientFrame::PartyJoin { r#ref: Some(r#ref), code: code.into(), audience: None }).await;
+    command(conn, ClientFrame::PartyJoin { r#ref: Some(r#ref), code: code.into(), audience: None, remote: None }).await;
     snapshot(conn).await
 }
 
@@ -222,11 +222,11 @@ async fn party_sockets_refuse_unknown_codes_and_kicked_players() {
     let mut again = client.connect_path(&guest, &path).await.unwrap();
     assert_eq!(again.expect_close(WAIT).await.unwrap().0, Some(4403));
     let mut main = hubbub_tests::connect_ready(&client, &guest).await;
-    main.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None })
+    main.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None, remote: None })
         .await
         .unwrap();
     assert_eq!(error_code(&mut main, "j").await, ErrorCode::Kicked);
-    main.send(&ClientFrame::PartyJoin { r#ref: Some("k".into()), code: "ZZZZ".into(), audience: None })
+    main.send(&ClientFrame::PartyJoin { r#ref: Some("k".into()), code: "ZZZZ".into(), audience: None, remote: None })
         .await
         .unwrap();
     assert_eq!(error_code(&mut main, "k").await, ErrorCode::NoSuchParty);
@@ -234,7 +234,7 @@ async fn party_sockets_refuse_unknown_codes_and_kicked_players() {
     let (_, mut fan) = join_and_connect(&client, "Fan").await;
     command(
         &mut fan,
-        ClientFrame::PartyJoin { r#ref: Some("w".into()), code: code.clone(), audience: Some(true) },
+        ClientFrame::PartyJoin { r#ref: Some("w".into()), code: code.clone(), audience: Some(true), remote: None },
     )
     .await;
     fan.send(&answer(&code, 9, 0, Answer::Choice { index: 0 })).await.unwrap();
@@ -333,7 +333,7 @@ async fn party_chat_is_an_ephemeral_room_for_members_only() {
     assert_eq!(room, format!("room:_party-{}", code.to_lowercase()));
     join_party(&mut host, &code).await;
     let (ann_session, mut ann) = join_and_connect(&client, "Ann").await;
-    ann.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None })
+    ann.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None, remote: None })
         .await
         .unwrap();
     // Joining the party subscribes the party's chat.

@@ -10,6 +10,7 @@ mod hubs;
 mod join;
 mod notifications;
 mod parties;
+mod party_host;
 mod rooms;
 mod status;
 
@@ -52,6 +53,10 @@ pub fn routes(hub: &Hub) -> Router<Hub> {
         .route("/parties", get(parties::list).post(parties::create))
         .route("/parties/{code}", get(parties::get))
         .route("/parties/{code}/qr.svg", get(parties::qr))
+        .route("/parties/{code}/remote", post(party_host::remote))
+        .route("/parties/{code}/remote.svg", get(party_host::remote_qr))
+        .route("/parties/{code}/results", get(party_host::results_json))
+        .route("/parties/{code}/results.csv", get(party_host::results_csv))
         .route("/quiz/packs", get(parties::packs).post(parties::import_pack))
         .merge(admin::routes())
         .method_not_allowed_fallback(method_not_allowed)

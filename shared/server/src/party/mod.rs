@@ -8,6 +8,7 @@ pub mod chat;
 pub mod engine;
 pub mod game;
 pub mod quiz;
+pub mod results;
 mod runtime;
 pub mod stored;
 
@@ -17,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use hubbub_protocol::{
-    CreatePartyRequest, ErrorCode, PackSummary, PartyPhase, PartySettings, PartySnapshot, PartySummary,
-    QuestionPack, UserInfo,
+    CreatePartyRequest, ErrorCode, PackSummary, PartyPhase, PartyResults, PartySettings, PartySnapshot,
+    PartySummary, QuestionPack, RemoteLinkResponse, UserInfo,
 };
 use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
@@ -123,6 +124,7 @@ fn timing(core: &Core) -> Timing {
         countdown_ms: ms(config.party_countdown),
         reveal_ms: ms(config.party_reveal),
         grace_ms: ms(config.party_grace),
+        heartbeat_ms: ms(config.party_heartbeat),
     }
 }
 
@@ -214,6 +216,20 @@ impl Parties {
         let (tx, rx) = oneshot::channel();
         self.send(code, Msg::Snapshot { user, reply: tx }).await?;
         rx.await.map_err(|_| shutting_down())
+    }
+
+    /// A new remote link for the host `user` of party `code` (any earlier one stops working).
+    pub async fn remote_link(&self, code: &str, user: i64) -> Result<RemoteLinkResponse, Refusal> {
+        let (tx, rx) = oneshot::channel();
+        self.send(code, Msg::Remote { user, reply: tx }).await?;
+        rx.await.map_err(|_| shutting_down())?
+    }
+
+    /// The results of party `code`'s latest game, for its host `user` only.
+    pub async fn results(&self, code: &str, user: i64) -> Result<PartyResults, Refusal> {
+        let (tx, rx) = oneshot::channel();
+        self.send(code, Msg::Results { user, reply: tx }).await?;
+        rx.await.map_err(|_| shutting_down())?
     }
 
     fn start(&self, party: Party) {
@@ -321,6 +337,9 @@ impl Parties {
             max_players,
             audience_allowed: req.audience_allowed.unwrap_or(true),
             locked: req.locked.unwrap_or(false),
+            untimed: req.untimed.unwrap_or(false),
+            late_join: req.late_join.unwrap_or(false),
+            late_score: req.late_score.unwrap_or_default(),
         };
         let party = self.store_new(host, settings, Game::Quiz(quiz)).await?;
         let (code, now) = (party.code.clone(), party.updated_at);

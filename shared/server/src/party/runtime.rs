@@ -5,14 +5,19 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hubbub_protocol::{Answer, Channel, HostAction, NotificationKind, ServerFrame, close};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hubbub_protocol::{
+    Answer, Channel, HostAction, NotificationKind, PartyResults, RemoteLinkResponse, ServerFrame, close,
+};
+use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine::{Out, Party, Refusal};
 use super::{Ctx, Shared, lock, summarize};
 use crate::conn::{CloseReason, ConnHandle, encode};
 use crate::reply::error_frame;
-use crate::store::{NewNotification, save_party};
+use crate::store::{NewNotification, StoredResults, save_party, save_party_results};
 use crate::time::now_ms;
 
 /// How a successful join is answered.
@@ -31,6 +36,8 @@ pub enum Msg {
     Join {
         conn: Arc<ConnHandle>,
         audience: bool,
+        /// The token of the host's remote link, when the joiner opened one.
+        remote: Option<String>,
         r#ref: Option<String>,
         reply: Joined,
     },
@@ -66,6 +73,16 @@ pub enum Msg {
     Snapshot {
         user: i64,
         reply: oneshot::Sender<hubbub_protocol::PartySnapshot>,
+    },
+    /// The host asks for a remote link.
+    Remote {
+        user: i64,
+        reply: oneshot::Sender<Result<RemoteLinkResponse, Refusal>>,
+    },
+    /// The host asks for the latest game's results.
+    Results {
+        user: i64,
+        reply: oneshot::Sender<Result<PartyResults, Refusal>>,
     },
 }
 
@@ -122,7 +139,9 @@ impl Actor {
     async fn handle(&mut self, msg: Msg) {
         let now = now_ms();
         match msg {
-            Msg::Join { conn, audience, r#ref, reply } => self.join(now, conn, audience, r#ref, reply).await,
+            Msg::Join { conn, audience, remote, r#ref, reply } => {
+                self.join(now, conn, audience, remote, r#ref, reply).await;
+            }
             Msg::Leave { conn, r#ref } => {
                 let result = self.party.leave(now, conn.user.id);
                 if result.is_ok() {
@@ -157,6 +176,16 @@ impl Actor {
             Msg::Snapshot { user, reply } => {
                 let _ = reply.send(self.party.snapshot(now, Some(user)));
             }
+            Msg::Remote { user, reply } => {
+                let token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 18]>());
+                let result = self.party.mint_remote(now, user, token.clone()).map(|expires_at| {
+                    RemoteLinkResponse { url: format!("{}?remote={token}", self.party.join_url), token, expires_at }
+                });
+                let _ = reply.send(result);
+            }
+            Msg::Results { user, reply } => {
+                let _ = reply.send(super::results::for_host(&self.party, user));
+            }
         }
     }
 
@@ -165,11 +194,16 @@ impl Actor {
         now: i64,
         conn: Arc<ConnHandle>,
         audience: bool,
+        remote: Option<String>,
         r#ref: Option<String>,
         reply: Joined,
     ) {
         let user = conn.user.id;
-        match self.party.join(now, &conn.user, audience) {
+        let joined = match remote {
+            Some(token) => self.party.claim_remote(now, &conn.user, &token),
+            None => self.party.join(now, &conn.user, audience).map(|(_, out)| out),
+        };
+        match joined {
             Err(refusal) => {
                 let message = refusal.message.clone();
                 conn.send_frame(&error_frame(r#ref, refusal));
@@ -181,12 +215,12 @@ impl Actor {
                     });
                 }
             }
-            Ok((_, mut out)) => {
+            Ok(mut out) => {
                 super::chat::add(&self.ctx, &self.party.code, user).await;
-                let set = self.conns.entry(user).or_default();
-                if set.insert(conn.id) && set.len() == 1 {
-                    out.extend(self.party.attach(now, user));
-                }
+                self.conns.entry(user).or_default().insert(conn.id);
+                // Idempotent: changes only what is not yet marked connected (a new seat, a returning
+                // player, a host who took their rights with a remote link).
+                out.extend(self.party.attach(now, user));
                 self.commit(out).await;
                 match reply {
                     Joined::Ack => {
@@ -296,6 +330,8 @@ impl Actor {
         }
     }
 
+    /// Stores the party, and with it (in the same transaction) the results of a game that has just
+    /// finished.
     async fn store(&self) {
         let state = match super::stored::save(&self.party) {
             Ok(s) => s,
@@ -304,12 +340,35 @@ impl Actor {
                 return;
             }
         };
+        let results = self.finished_results();
         let (code, finished, now) = (self.party.code.clone(), self.party.finished(), self.party.updated_at);
-        if let Err(e) =
-            self.ctx.core.store().write_wait(move |db| save_party(db, &code, &state, finished, now)).await
-        {
+        let job = move |db: &crate::store::Db<'_>| {
+            save_party(db, &code, &state, finished, now)?;
+            if let Some(r) = &results {
+                save_party_results(db, r)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = self.ctx.core.store().write_wait(job).await {
             tracing::warn!(error = %e, "could not store a party; it goes on in memory");
         }
+    }
+
+    /// The finished game's results as stored for `hubbub export`, while the party is on its podium.
+    fn finished_results(&self) -> Option<StoredResults> {
+        let log = self.party.log.as_ref().filter(|_| self.party.finished())?;
+        let finished_at = log.finished_at?;
+        let results = super::results::results(&self.party.code, &self.party.game, log);
+        let body = serde_json::to_string(&results)
+            .inspect_err(|e| tracing::error!(error = %e, "party results failed to serialize"))
+            .ok()?;
+        Some(StoredResults {
+            code: self.party.code.clone(),
+            started_at: log.started_at,
+            finished_at,
+            host_id: self.party.host_id,
+            body,
+        })
     }
 
     /// Takes `user`'s connections off the channel: kicked path sockets close with 4403, the others
