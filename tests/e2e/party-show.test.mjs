@@ -164,6 +164,13 @@ test('the big screen is a show the host drives from a phone; extended time; resu
     assert.equal(await ann.page.getByTestId('answer-error').count(), 0, 'her late answer is taken');
     await ann.page.locator('[data-testid="player-result"][data-round="0"]').waitFor();
     assert.equal(await ann.page.getByTestId('player-result').getAttribute('data-correct'), 'true', "Ann's answer in her extra time counted");
+    // The standings after question 1, to check who climbed after question 2.
+    await tv.page.locator('[data-testid="reveal"][data-round="0"][data-stage="leaderboard"]').waitFor();
+    const ranksAt = (page) =>
+      page.getByTestId('leaderboard-row').evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.dataset.userId, Number(r.dataset.rank)])));
+    await tv.page.waitForTimeout(900);
+    const ranksAfterFirst = await ranksAt(tv.page);
+    assert.equal(Object.keys(ranksAfterFirst).length, 8, 'eight on the leaderboard');
 
     // ---- rounds 1-3 ----
     for (let round = 1; round < ROUNDS; round++) {
@@ -180,9 +187,11 @@ test('the big screen is a show the host drives from a phone; extended time; resu
         await screenshot(ben.page, 'party-phone-reveal');
         await reveal.and(tv.page.locator('[data-stage="leaderboard"]')).waitFor();
         await tv.page.waitForTimeout(900);
-        const moves = await tv.page.getByTestId('leaderboard-row').evaluateAll((rows) => rows.map((r) => Number(r.dataset.move)));
-        assert.equal(moves.length, 8, 'eight on the leaderboard');
-        assert.equal(moves.reduce((a, b) => a + b, 0), 0, 'places climbed and fallen balance out');
+        const rows = await tv.page
+          .getByTestId('leaderboard-row')
+          .evaluateAll((rs) => rs.map((r) => ({ id: r.dataset.userId, rank: Number(r.dataset.rank), move: Number(r.dataset.move) })));
+        assert.equal(rows.length, 8, 'eight on the leaderboard');
+        for (const r of rows) assert.equal(r.move, ranksAfterFirst[r.id] - r.rank, `user ${r.id} moved from ${ranksAfterFirst[r.id]} to ${r.rank}`);
         await screenshot(tv.page, 'party-tv-leaderboard');
       }
       if (round === 3) {
