@@ -186,7 +186,8 @@ test('the big screen is a show the host drives from a phone; extended time; resu
         await screenshot(tv.page, 'party-tv-reveal');
         await screenshot(ben.page, 'party-phone-reveal');
         await reveal.and(tv.page.locator('[data-stage="leaderboard"]')).waitFor();
-        await tv.page.waitForTimeout(900);
+        // The rows glide to their new places first.
+        await tv.page.waitForTimeout(1500);
         const rows = await tv.page
           .getByTestId('leaderboard-row')
           .evaluateAll((rs) => rs.map((r) => ({ id: r.dataset.userId, rank: Number(r.dataset.rank), move: Number(r.dataset.move) })));
