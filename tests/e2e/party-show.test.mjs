@@ -1,4 +1,4 @@
-// E2E: the party as a room sees it: a big screen (1920x1080) with no host controls once the host's phone is paired as the remote, eight players (two phones, six bots), extended time for one player honoured past the base deadline, every phase screenshotted on the big screen and a phone, and the results CSV matching the game played.
+// E2E: the party as a room sees it: a big screen (1920x1080) with no host controls once the host's phone is paired as the remote, a sound as each player arrives (none while muted), eight players (two phones, six bots), extended time for one player honoured past the base deadline, every phase screenshotted on the big screen and a phone, and the results CSV matching the game played.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
@@ -84,6 +84,17 @@ test('the big screen is a show the host drives from a phone; extended time; resu
   const debug = () =>
     `\n${all.map((p, i) => `${names[i]}: ${p.problems.join('\n')}`).join('\n')}\n--- hub stderr ---\n${hub.stderr().slice(-4000)}`;
 
+  // Counts the notes the big screen plays (Web Audio oscillators started).
+  await tv.context.addInitScript(() => {
+    window.notesPlayed = 0;
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...args) {
+      window.notesPlayed++;
+      return start.apply(this, args);
+    };
+  });
+  const notes = () => tv.page.evaluate(() => window.notesPlayed);
+
   try {
     // ---- the host creates a 4-question party on the big screen ----
     await tv.page.goto(hub.url);
@@ -116,15 +127,27 @@ test('the big screen is a show the host drives from a phone; extended time; resu
       assert.equal(await tv.page.getByTestId(id).count(), 0, `no ${id} on the big screen`);
     }
 
-    // ---- eight players: Ann and Ben on phones, six bots ----
+    // ---- eight players: Ann and Ben on phones, six bots; a sound for each arrival unless muted ----
     for (const [p, name] of [
       [ann, 'Ann'],
       [ben, 'Ben'],
     ]) {
+      const before = await notes();
+      const muted = name === 'Ben';
+      if (muted) await tv.page.getByTestId('sound-mute').click();
       await p.page.goto(`${hub.url}/party/${code}`);
       await join(p.page, name);
       await p.page.getByTestId('party-ready').click();
       await p.page.locator('[data-testid="party-ready"][aria-pressed="true"]').waitFor();
+      await tv.page.getByTestId('stage-name').filter({ hasText: name }).waitFor();
+      if (muted) {
+        await tv.page.waitForTimeout(300);
+        assert.equal(await notes(), before, 'muted: no sound when Ben joins');
+        await tv.page.getByTestId('sound-mute').click();
+        assert.equal(await tv.page.evaluate(() => JSON.parse(localStorage.getItem('hubbub.sound.v1')).muted), false, 'the setting is kept');
+      } else {
+        await eventually('a sound when Ann joins', async () => (await notes()) > before);
+      }
     }
     await bots.page.goto(`${hub.url}/api/info`);
     await addBots(bots.page, hub, code, ['Chloé', 'Dmitri', 'Esperanza', 'Fin', 'Gugu', 'Hiroshi']);
