@@ -130,7 +130,8 @@ test('a stalled phone is shown reconnecting on the roster and on itself; the off
 });
 
 test('leave asks first and the seat waits; an untimed game; a latecomer starts at the lowest score', { timeout: 120_000 }, async (t) => {
-  const host = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  // This host prefers reduced motion: the big screen keeps still.
+  const host = await openPage(browser, { viewport: { width: 1366, height: 900 }, reducedMotion: 'reduce' });
   const gus = await openPage(browser, { viewport: PHONE, hasTouch: true });
   const hal = await openPage(browser, { viewport: PHONE, hasTouch: true });
   const ivy = await openPage(browser, { viewport: PHONE, hasTouch: true });
@@ -143,6 +144,7 @@ test('leave asks first and the seat waits; an untimed game; a latecomer starts a
 
   try {
     const code = await createParty(host.page, 'Calmhost', { questions: 2, untimed: true, lateJoin: 'lowest' });
+    await host.page.locator('[data-testid="big-screen"][data-motion="false"]').waitFor();
     await joinParty(gus, hub.url, code, 'Gus');
     await joinParty(hal, hub.url, code, 'Hal');
     for (const p of [gus, hal]) await p.page.getByTestId('party-ready').click();
@@ -151,6 +153,8 @@ test('leave asks first and the seat waits; an untimed game; a latecomer starts a
 
     // ---- an untimed question: no clock anywhere; the way back to chat is not one tap away ----
     await partyAt(gus.page, 'question', 0).waitFor();
+    // Screen readers hear the phase change.
+    await gus.page.getByTestId('party-announcer').filter({ hasText: 'Question 1 of 2: Which planet is closest to the Sun?' }).waitFor({ state: 'attached' });
     await gus.page.getByTestId('party-untimed').waitFor();
     await host.page.getByTestId('party-untimed').waitFor();
     assert.equal(await gus.page.getByTestId('party-timer').count(), 0, 'no countdown on the phone');
