@@ -217,6 +217,7 @@ test('the big screen is a show the host drives from a phone; extended time; resu
         assert.equal(rows.length, 8, 'eight on the leaderboard');
         for (const r of rows) assert.equal(r.move, ranksAfterFirst[r.id] - r.rank, `user ${r.id} moved from ${ranksAfterFirst[r.id]} to ${r.rank}`);
         await screenshot(tv.page, 'party-tv-leaderboard');
+        await screenshot(ann.page, 'party-phone-leaderboard');
       }
       if (round === 3) {
         await tv.page.getByTestId('number-line').waitFor();
