@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 /// Where a party is in its life. The quiz goes lobby, countdown, then question and reveal for each
 /// question, then podium; "play again" returns to the lobby with the same players.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyPhase {
     Lobby,

@@ -188,7 +188,7 @@ pub struct CreatePartyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub question_count: Option<u32>,
-    /// 1 to 100 seats (default 20).
+    /// 1 to 500 seats (default 20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub max_players: Option<u32>,

@@ -43,8 +43,8 @@ pub use runtime::{Joined, Msg};
 pub const CODE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTWXY";
 /// Letters in a code.
 pub const CODE_LEN: usize = 4;
-/// Most seats in a party.
-pub const MAX_SEATS: u32 = 100;
+/// Most seats in a party (a hall of players; the audience has its own cap).
+pub const MAX_SEATS: u32 = 500;
 /// Messages queued for one party's task before senders wait.
 const QUEUE: usize = 256;
 /// Parties untouched for longer than this are not loaded again after a restart.
@@ -319,7 +319,7 @@ impl Parties {
         }
         let max_players = req.max_players.unwrap_or(20);
         if !(1..=MAX_SEATS).contains(&max_players) {
-            return Err(invalid("max_players must be 1 to 100"));
+            return Err(invalid(&format!("max_players must be 1 to {MAX_SEATS}")));
         }
         let mut quiz = load_quiz(&self.ctx.core, req.pack_id.as_deref().unwrap_or("sample")).await?;
         if let Some(n) = req.question_count {
