@@ -114,7 +114,12 @@ test('the big screen is a show the host drives from a phone; extended time; resu
     // ---- the host pairs their phone as the remote ----
     await tv.page.getByTestId('host-drawer-toggle').click();
     await tv.page.getByTestId('remote-show').click();
-    await tv.page.getByTestId('remote-qr').waitFor();
+    await eventually('the remote QR code to load', () =>
+      tv.page.getByTestId('remote-qr').evaluate((img) => img.complete && img.naturalWidth > 0),
+    );
+    // A phone that cannot scan gets the link to type instead (a new link: the code above stops working).
+    await tv.page.getByTestId('remote-link').click();
+    await tv.page.getByTestId('remote-qr').waitFor({ state: 'detached' });
     const remoteUrl = await tv.page.getByTestId('remote-url').getAttribute('data-url');
     assert.match(remoteUrl, new RegExp(`/party/${code}\\?remote=`));
     await remote.page.goto(remoteUrl);
