@@ -145,6 +145,13 @@ test('leave asks first and the seat waits; an untimed game; a latecomer starts a
   try {
     const code = await createParty(host.page, 'Calmhost', { questions: 2, untimed: true, lateJoin: 'lowest' });
     await host.page.locator('[data-testid="big-screen"][data-motion="false"]').waitFor();
+    // The drawer shows the options the party was made with, and changes them.
+    assert.equal(await host.page.getByTestId('opt-untimed').isChecked(), true);
+    assert.equal(await host.page.getByTestId('opt-late-score').inputValue(), 'lowest');
+    await host.page.getByTestId('opt-late-join').uncheck();
+    await host.page.getByTestId('opt-late-score').waitFor({ state: 'detached' });
+    await host.page.getByTestId('opt-late-join').check();
+    await eventually('late joining back on', async () => (await host.page.getByTestId('opt-late-score').inputValue()) === 'lowest');
     await joinParty(gus, hub.url, code, 'Gus');
     await joinParty(hal, hub.url, code, 'Hal');
     for (const p of [gus, hal]) await p.page.getByTestId('party-ready').click();
