@@ -80,20 +80,20 @@ test('a stalled phone is shown reconnecting on the roster and on itself; the off
       await eventually('15 s more', async () => (await numberAttr(host.page.getByTestId('party-timer'), 'data-remaining')) > before + 10_000);
     }
 
-    // ---- Dan's connection stalls: nothing in, nothing out, no close ----
+    // ---- Dan's connection stalls (nothing in, nothing out, no close) just as he answers ----
     relay.stall();
     const stalledAt = Date.now();
+    await dan.page.getByTestId('answer-1').click();
+    const tappedAt = Date.now();
+    // The unanswered send starts a probe: the phone owns up.
+    await dan.page.getByTestId('party-reconnecting').waitFor();
+    t.diagnostic(`Dan's phone showed "reconnecting" ${Date.now() - tappedAt} ms after he answered into a stalled connection`);
+    await dan.page.getByTestId('conn-state').and(dan.page.locator(':not([data-state="online"])')).waitFor();
+    await screenshot(dan.page, 'party-phone-reconnecting');
+    // The hub hears nothing from him: the host's roster says so.
     await row('Dan').and(host.page.locator('[data-state="reconnecting"]')).waitFor();
     t.diagnostic(`the host's roster showed Dan reconnecting ${Date.now() - stalledAt} ms after his connection stalled`);
     assert.match(await row('Dan').getByTestId('party-player-state').textContent(), /reconnecting/);
-
-    // He taps an answer: the unanswered send starts a probe and the phone owns up.
-    await dan.page.getByTestId('answer-1').click();
-    const tappedAt = Date.now();
-    await dan.page.getByTestId('party-reconnecting').waitFor();
-    t.diagnostic(`Dan's phone showed "reconnecting" ${Date.now() - tappedAt} ms after he answered`);
-    await dan.page.getByTestId('conn-state').and(dan.page.locator(':not([data-state="online"])')).waitFor();
-    await screenshot(dan.page, 'party-phone-reconnecting');
 
     // The connection comes back: he rejoins and his answer goes out, once. (The host's screen is
     // watched for the reveal from now, so it cannot come and go unseen.)
@@ -106,8 +106,21 @@ test('a stalled phone is shown reconnecting on the roster and on itself; the off
     await revealed;
     assert.equal(await numberAttr(host.page.locator('[data-testid="reveal-bar"][data-index="1"]'), 'data-count'), 1, "Dan's answer counted once");
 
-    // ---- the browser says it is offline: the phone says so at once, the roster follows ----
+    // ---- a stall while Dan does nothing: his phone's party heartbeat finds it ----
     await partyAt(dan.page, 'question', 1).waitFor();
+    await host.page.getByTestId('party-extend').click();
+    await waitOnline(dan.page);
+    relay.stall();
+    const idleAt = Date.now();
+    await dan.page.getByTestId('party-reconnecting').waitFor();
+    t.diagnostic(`Dan's idle phone showed "reconnecting" ${Date.now() - idleAt} ms after the stall (party heartbeat)`);
+    await row('Dan').and(host.page.locator('[data-state="reconnecting"]')).waitFor();
+    relay.resume();
+    await dan.page.getByTestId('party-reconnecting').getByRole('button', { name: 'Retry now' }).click().catch(() => {});
+    await dan.page.getByTestId('party-reconnecting').waitFor({ state: 'detached' });
+    await row('Dan').and(host.page.locator('[data-state="connected"]')).waitFor();
+
+    // ---- the browser says it is offline: the phone says so at once, the roster follows ----
     await dan.context.setOffline(true);
     await dan.page.getByTestId('party-reconnecting').waitFor();
     await row('Dan').and(host.page.locator('[data-state="reconnecting"]')).waitFor();

@@ -239,7 +239,13 @@ class FakeTransport implements PartyTransport {
   /** How the next commands are answered (by type); default: ack. */
   answers = new Map<string, () => Promise<Ack>>();
 
+  heartbeat: number | null = null;
+
   constructor(private readonly me: number) {}
+
+  setHeartbeat(ms: number | null): void {
+    this.heartbeat = ms;
+  }
 
   meId(): number {
     return this.me;
@@ -340,6 +346,21 @@ describe('PartyStore', () => {
     await settled();
     expect(t.current.remoteError).toBeNull();
     t.stop();
+  });
+
+  it("checks the connection at the party's beat while in it, and no longer after", async () => {
+    const { s, transport } = store();
+    s.start();
+    await settled();
+    expect(transport.heartbeat).toBeNull();
+    transport.push({ type: 'session_update', party: snapshot({ heartbeat_ms: 1500, you: { role: 'player', is_host: false } }) });
+    await settled();
+    expect(transport.heartbeat).toBe(1500);
+    await s.leave();
+    expect(transport.heartbeat).toBeNull();
+    transport.push({ type: 'session_update', party: snapshot({ heartbeat_ms: 1500 }) });
+    s.stop();
+    expect(transport.heartbeat).toBeNull();
   });
 
   it('reports a refusal in words, and a kick as kicked', async () => {

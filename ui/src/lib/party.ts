@@ -30,6 +30,8 @@ export interface PartyTransport {
   command(frame: PartyCommand): Promise<Ack>;
   /** Calls `run` with every frame from the hub; returns the unsubscriber. */
   onFrame(run: (frame: ServerFrame) => void): () => void;
+  /** Checks the connection this often while in the party (null: as usual). */
+  setHeartbeat?(ms: number | null): void;
 }
 
 /** The transport over a HubClient's socket. */
@@ -39,6 +41,7 @@ export function hubTransport(client: HubClient): PartyTransport {
     isOnline: () => client.isOnline,
     command: (frame) => client.runCommand(frame),
     onFrame: (run) => client.onServerFrame(run),
+    setHeartbeat: (ms) => client.setFastHeartbeat(ms),
   };
 }
 
@@ -350,6 +353,7 @@ export class PartyStore {
   /** Stops listening (the seat stays; `leave()` gives it up). */
   stop(): void {
     this.stopped = true;
+    this.transport.setHeartbeat?.(null);
     this.unlisten?.();
     this.unlisten = null;
     clearTimeout(this.nudgeTimer);
@@ -395,6 +399,7 @@ export class PartyStore {
   async leave(): Promise<void> {
     await this.run({ type: 'party_leave', code: this.code });
     this.status = 'left';
+    this.transport.setHeartbeat?.(null);
     this.changed();
   }
 
@@ -521,6 +526,8 @@ export class PartyStore {
     const you = snapshot.you;
     const party: PartySnapshot = { ...snapshot, you: undefined };
     this.party = party;
+    // The hub notices a silent phone within a few of its party beats; the phone checks as often.
+    if (snapshot.heartbeat_ms > 0) this.transport.setHeartbeat?.(snapshot.heartbeat_ms);
     this.clockAt = this.now();
     const me = this.transport.meId();
     if (you) {

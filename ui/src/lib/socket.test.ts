@@ -148,6 +148,28 @@ describe('HubSocket liveness', () => {
     socket.stop();
   });
 
+  it('beats faster while asked to (a party), and back to the hub\'s beat after', async () => {
+    const { socket, ws } = await connected();
+    socket.setFastHeartbeat(1500);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(ws.types()).toEqual(['ping']);
+    ws.receive({ type: 'pong', server_time: 0 });
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(ws.types()).toEqual(['ping', 'ping']);
+    expect(socket.connection.status).toBe('online');
+    // Unanswered: dead at the next beat, 3 s after the stall at most.
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(socket.connection.status).toBe('reconnecting');
+    socket.stop();
+
+    const b = await connected();
+    b.socket.setFastHeartbeat(1500);
+    b.socket.setFastHeartbeat(null);
+    await vi.advanceTimersByTimeAsync(14_000);
+    expect(b.ws.types()).toEqual([]);
+    b.socket.stop();
+  });
+
   it('starts out waiting when the browser is already offline', async () => {
     online = false;
     const socket = new HubSocket({ fetchToken: async () => 'token', onFrame: () => {}, onState: () => {}, url: () => 'ws://hub/ws' });

@@ -35,7 +35,7 @@ export interface HubSocketOptions {
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 15_000 };
 const DEFAULT_HEARTBEAT_MS = 25_000;
-const MIN_HEARTBEAT_MS = 2_000;
+const MIN_HEARTBEAT_MS = 1_000;
 /** A frame expecting an answer (it has a `ref`) that hears nothing back this long starts a probe. */
 export const ANSWER_WAIT_MS = 800;
 /** A probe left unanswered this long means the socket is dead (so a stall shows within 3 s of acting). */
@@ -95,6 +95,8 @@ export class HubSocket {
   private healthyTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  /** A faster beat asked for while in a party (see `setFastHeartbeat`). */
+  private fastHeartbeatMs: number | null = null;
   private lastFrameAt = 0;
   private probeSentAt = 0;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -241,8 +243,24 @@ export class HubSocket {
     this.healthyTimer = setTimeout(() => this.backoff.reset(), this.opts.healthyAfterMs ?? 10_000);
     this.probeSentAt = 0;
     this.heartbeatMs = Math.max(MIN_HEARTBEAT_MS, heartbeatMs > 0 ? heartbeatMs : DEFAULT_HEARTBEAT_MS);
+    this.startHeartbeat();
+  }
+
+  /**
+   * Beats faster while `ms` is set (a party, whose hub-side heartbeat is faster, so a stalled phone
+   * owns up within a beat or two even when its player does nothing); null goes back to the hub's beat.
+   */
+  setFastHeartbeat(ms: number | null): void {
+    const next = ms !== null && ms > 0 ? Math.max(MIN_HEARTBEAT_MS, ms) : null;
+    if (next === this.fastHeartbeatMs) return;
+    this.fastHeartbeatMs = next;
+    if (this.heartbeatTimer !== undefined) this.startHeartbeat();
+  }
+
+  private startHeartbeat(): void {
     clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatMs);
+    const beat = Math.min(this.heartbeatMs, this.fastHeartbeatMs ?? Infinity);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), beat);
   }
 
   /** Pings the hub each beat; a ping left unanswered for a whole beat means the socket is dead. */
