@@ -182,6 +182,8 @@ test('the big screen is a show the host drives from a phone; extended time; resu
     await tv.page.locator('[data-testid="stage-timer"]').waitFor();
     await screenshot(tv.page, 'party-tv-question');
     await screenshot(ann.page, 'party-phone-question');
+    await remote.page.getByTestId('party-skip').waitFor();
+    await screenshot(remote.page, 'party-remote-question');
     await ann.page.locator('[data-testid="my-time-factor"][data-pct="200"]').waitFor();
     given.Ben[0] = await answer(ben.page, picks.Ben[0]);
     // The base time runs out, the question stays open for Ann alone.
