@@ -43,8 +43,11 @@ pub async fn command(conn: &mut Connection, frame: ClientFrame) -> bool {
 /// Joins the party on the main socket; returns the snapshot sent to this connection.
 pub async fn join_party(conn: &mut Connection, code: &str) -> PartySnapshot {
     let r#ref = format!("join-{code}");
-    command(conn, ClientFrame::PartyJoin { r#ref: Some(r#ref), code: code.into(), audience: None, remote: None })
-        .await;
+    command(
+        conn,
+        ClientFrame::PartyJoin { r#ref: Some(r#ref), code: code.into(), audience: None, remote: None },
+    )
+    .await;
     snapshot(conn).await
 }
 

@@ -164,19 +164,34 @@ async fn party_sockets_refuse_unknown_codes_and_kicked_players() {
     let mut again = client.connect_path(&guest, &path).await.unwrap();
     assert_eq!(again.expect_close(WAIT).await.unwrap().0, Some(4403));
     let mut main = hubbub_tests::connect_ready(&client, &guest).await;
-    main.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None, remote: None })
-        .await
-        .unwrap();
+    main.send(&ClientFrame::PartyJoin {
+        r#ref: Some("j".into()),
+        code: code.clone(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     assert_eq!(error_code(&mut main, "j").await, ErrorCode::Kicked);
-    main.send(&ClientFrame::PartyJoin { r#ref: Some("k".into()), code: "ZZZZ".into(), audience: None, remote: None })
-        .await
-        .unwrap();
+    main.send(&ClientFrame::PartyJoin {
+        r#ref: Some("k".into()),
+        code: "ZZZZ".into(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     assert_eq!(error_code(&mut main, "k").await, ErrorCode::NoSuchParty);
     // Watchers cannot answer; answers to a closed question are refused with their own code.
     let (_, mut fan) = join_and_connect(&client, "Fan").await;
     command(
         &mut fan,
-        ClientFrame::PartyJoin { r#ref: Some("w".into()), code: code.clone(), audience: Some(true), remote: None },
+        ClientFrame::PartyJoin {
+            r#ref: Some("w".into()),
+            code: code.clone(),
+            audience: Some(true),
+            remote: None,
+        },
     )
     .await;
     fan.send(&answer(&code, 9, 0, Answer::Choice { index: 0 })).await.unwrap();
@@ -275,9 +290,14 @@ async fn party_chat_is_an_ephemeral_room_for_members_only() {
     assert_eq!(room, format!("room:_party-{}", code.to_lowercase()));
     join_party(&mut host, &code).await;
     let (ann_session, mut ann) = join_and_connect(&client, "Ann").await;
-    ann.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None, remote: None })
-        .await
-        .unwrap();
+    ann.send(&ClientFrame::PartyJoin {
+        r#ref: Some("j".into()),
+        code: code.clone(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     // Joining the party subscribes the party's chat.
     hubbub_tests::expect_all(
         &mut ann,

@@ -11,10 +11,13 @@ use hubbub_protocol::{
     PartyRole, PlayerState, RemoteLinkResponse, ServerFrame,
 };
 use hubbub_tests::party::{FAST, answer, command, control, create, create_with, join_party, phase, snapshot};
-use hubbub_tests::{Connection, FreezingProxy, Session, TestHub, WAIT, api_error, error_code, join_and_connect};
+use hubbub_tests::{
+    Connection, FreezingProxy, Session, TestHub, WAIT, api_error, error_code, join_and_connect,
+};
 
 async fn ready(conn: &mut Connection, code: &str) {
-    command(conn, ClientFrame::PartyReady { r#ref: Some("ready".into()), code: code.into(), ready: true }).await;
+    command(conn, ClientFrame::PartyReady { r#ref: Some("ready".into()), code: code.into(), ready: true })
+        .await;
 }
 
 async fn start(host: &mut Connection, code: &str) {
@@ -70,14 +73,20 @@ async fn a_silent_phone_is_shown_reconnecting_within_the_party_heartbeat() {
     join_party(&mut phone, &code).await;
     // A cheap probe for the client: ping is answered by pong with the same ref.
     phone.send(&ClientFrame::Ping { r#ref: Some("probe".into()) }).await.unwrap();
-    phone.recv_until(WAIT, |f| matches!(f, ServerFrame::Pong { r#ref: Some(r), .. } if r == "probe")).await.unwrap();
+    phone
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::Pong { r#ref: Some(r), .. } if r == "probe"))
+        .await
+        .unwrap();
     // The phone keeps answering pings while it reads; a second of it changes nothing.
-    let quiet = phone.recv_until(Duration::from_millis(1_500), |f| matches!(f, ServerFrame::Error { .. })).await;
+    let quiet =
+        phone.recv_until(Duration::from_millis(1_500), |f| matches!(f, ServerFrame::Error { .. })).await;
     assert!(quiet.is_err(), "a live phone is not dropped: {quiet:?}");
 
     proxy.freeze();
     seat_state(&mut host, ann.user.id, PlayerState::Reconnecting).await;
-    let snap = client.get_json::<hubbub_protocol::PartySnapshot>(&host_session, &format!("/api/parties/{code}")).await;
+    let snap = client
+        .get_json::<hubbub_protocol::PartySnapshot>(&host_session, &format!("/api/parties/{code}"))
+        .await;
     let seat = snap.unwrap().players.into_iter().find(|p| p.user_id == ann.user.id).expect("seat kept");
     assert_eq!(seat.state, PlayerState::Reconnecting);
 }
@@ -100,12 +109,17 @@ async fn leaving_a_running_game_by_mistake_keeps_seat_and_score_and_kicked_playe
     command(&mut ann, answer(&code, 0, 0, Answer::Choice { index: 1 })).await;
     command(&mut bo, answer(&code, 1, 0, Answer::Choice { index: 0 })).await;
     phase(&mut ann, PartyPhase::Reveal, 0).await;
-    let score = |s: &hubbub_protocol::PartySnapshot, id: i64| s.players.iter().find(|p| p.user_id == id).map(|p| p.score);
+    let score = |s: &hubbub_protocol::PartySnapshot, id: i64| {
+        s.players.iter().find(|p| p.user_id == id).map(|p| p.score)
+    };
 
     // Ann leaves: away on the host's roster, her sockets off the party.
     command(&mut ann, ClientFrame::PartyLeave { r#ref: Some("leave".into()), code: code.clone() }).await;
     seat_state(&mut host, ann_s.user.id, PlayerState::Away).await;
-    let before = client.get_json::<hubbub_protocol::PartySnapshot>(&host_session, &format!("/api/parties/{code}")).await.unwrap();
+    let before = client
+        .get_json::<hubbub_protocol::PartySnapshot>(&host_session, &format!("/api/parties/{code}"))
+        .await
+        .unwrap();
     let points = score(&before, ann_s.user.id).expect("seat kept");
     assert!(points > 0);
     // She comes back: the same seat and score, a player again, connected.
@@ -120,9 +134,14 @@ async fn leaving_a_running_game_by_mistake_keeps_seat_and_score_and_kicked_playe
 
     // Bo is kicked: joining again is refused.
     command(&mut host, control(&code, "kick", HostAction::Kick { user_id: bo_s.user.id })).await;
-    bo.send(&ClientFrame::PartyJoin { r#ref: Some("again".into()), code: code.clone(), audience: None, remote: None })
-        .await
-        .unwrap();
+    bo.send(&ClientFrame::PartyJoin {
+        r#ref: Some("again".into()),
+        code: code.clone(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     assert_eq!(error_code(&mut bo, "again").await, ErrorCode::Kicked);
 }
 
@@ -155,12 +174,15 @@ async fn late_joiners_take_a_seat_when_the_host_allows_at_zero_or_the_lowest_sco
     command(&mut ann, answer(&code, 0, 0, Answer::Choice { index: 1 })).await;
     command(&mut bo, answer(&code, 1, 0, Answer::Choice { index: 1 })).await;
     let reveal = phase(&mut host, PartyPhase::Reveal, 0).await;
-    let ServerFrame::PhaseTransition { reveal: Some(reveal), leaderboard, .. } = reveal else { panic!("no reveal") };
+    let ServerFrame::PhaseTransition { reveal: Some(reveal), leaderboard, .. } = reveal else {
+        panic!("no reveal")
+    };
     assert!(reveal.scores.iter().any(|s| s.user_id == dee_s.user.id && s.correct), "the late answer counted");
     let lowest = leaderboard.iter().map(|l| l.score).min().unwrap();
     assert!(lowest > 0);
     // From the lowest score.
-    let lowest_mode = HostAction::Configure { untimed: None, late_join: None, late_score: Some(LateScore::Lowest) };
+    let lowest_mode =
+        HostAction::Configure { untimed: None, late_join: None, late_score: Some(LateScore::Lowest) };
     command(&mut host, control(&code, "lowest", lowest_mode)).await;
     let (eve_s, mut eve) = join_and_connect(&client, "Eve").await;
     let snap = join_party(&mut eve, &code).await;
@@ -174,7 +196,8 @@ async fn a_player_with_double_time_answers_after_the_base_deadline() {
     let (host_session, mut host) = join_and_connect(&client, "Host").await;
     let pack = serde_json::json!({"title": "Quick", "questions": [
         {"kind": "choice", "prompt": "Pick B", "choices": ["A", "B"], "answer": 1, "time_limit_secs": 5}]});
-    let pack: hubbub_protocol::PackSummary = client.post_json(&host_session, "/api/quiz/packs", &pack).await.unwrap();
+    let pack: hubbub_protocol::PackSummary =
+        client.post_json(&host_session, "/api/quiz/packs", &pack).await.unwrap();
     let req = CreatePartyRequest { pack_id: Some(pack.id), ..CreatePartyRequest::default() };
     let code = create_with(&client, &host_session, req).await.code;
     join_party(&mut host, &code).await;
@@ -194,7 +217,8 @@ async fn a_player_with_double_time_answers_after_the_base_deadline() {
     // answering the hub's pings) meanwhile.
     let wait = Duration::from_millis(clock.remaining_ms.unwrap() + 300);
     let never = |_: &ServerFrame| false;
-    let _ = tokio::join!(host.recv_until(wait, never), ann.recv_until(wait, never), bo.recv_until(wait, never));
+    let _ =
+        tokio::join!(host.recv_until(wait, never), ann.recv_until(wait, never), bo.recv_until(wait, never));
     ann.send(&answer(&code, 0, 0, Answer::Choice { index: 1 })).await.unwrap();
     assert_eq!(error_code(&mut ann, "a0-0").await, ErrorCode::WrongPhase, "Ann's time is up");
     command(&mut bo, answer(&code, 1, 0, Answer::Choice { index: 1 })).await;
@@ -209,7 +233,8 @@ async fn an_untimed_game_moves_on_when_the_host_says() {
     let hub = TestHub::start(FAST);
     let client = hub.client();
     let (host_session, mut host) = join_and_connect(&client, "Host").await;
-    let req = CreatePartyRequest { question_count: Some(2), untimed: Some(true), ..CreatePartyRequest::default() };
+    let req =
+        CreatePartyRequest { question_count: Some(2), untimed: Some(true), ..CreatePartyRequest::default() };
     let party = create_with(&client, &host_session, req).await;
     assert!(party.settings.untimed);
     let code = party.code;
@@ -254,12 +279,20 @@ async fn a_remote_link_lets_the_host_drive_from_a_phone_while_the_big_screen_sho
     let (status, headers, svg) = get(&hub, &host_session, &format!("{path}.svg")).await;
     assert_eq!((status, headers["content-type"].to_str().unwrap()), (200, "image/svg+xml"));
     assert!(svg.contains("<svg") && headers.contains_key("x-remote-expires-at"));
-    let link: RemoteLinkResponse = client.post_json(&host_session, &path, &serde_json::json!({})).await.unwrap();
+    let shown = headers["x-remote-url"].to_str().unwrap().to_owned();
+    assert!(shown.contains(&format!("/party/{code}?remote=")), "{shown}");
+    let link: RemoteLinkResponse =
+        client.post_json(&host_session, &path, &serde_json::json!({})).await.unwrap();
     assert!(link.url.ends_with(&format!("/party/{code}?remote={}", link.token)), "{}", link.url);
 
     // The host's phone (another browser) opens the link.
     let (phone_s, mut phone) = join_and_connect(&client, "Host phone").await;
-    let join = ClientFrame::PartyJoin { r#ref: Some("remote".into()), code: code.clone(), audience: None, remote: Some(link.token.clone()) };
+    let join = ClientFrame::PartyJoin {
+        r#ref: Some("remote".into()),
+        code: code.clone(),
+        audience: None,
+        remote: Some(link.token.clone()),
+    };
     command(&mut phone, join).await;
     let mine = snapshot(&mut phone).await;
     assert_eq!(mine.you.map(|y| (y.role, y.is_host)), Some((PartyRole::Host, true)));
@@ -268,7 +301,12 @@ async fn a_remote_link_lets_the_host_drive_from_a_phone_while_the_big_screen_sho
     assert_eq!((big.host_id, big.screen_id), (phone_s.user.id, Some(host_session.user.id)));
     // Used once.
     let (_, mut other) = join_and_connect(&client, "Other").await;
-    let again = ClientFrame::PartyJoin { r#ref: Some("r2".into()), code: code.clone(), audience: None, remote: Some(link.token) };
+    let again = ClientFrame::PartyJoin {
+        r#ref: Some("r2".into()),
+        code: code.clone(),
+        audience: None,
+        remote: Some(link.token),
+    };
     other.send(&again).await.unwrap();
     assert_eq!(error_code(&mut other, "r2").await, ErrorCode::InvalidParty);
     // The screen has no controls; the phone drives, and the screen sees the show.
@@ -302,10 +340,7 @@ async fn the_host_downloads_results_that_match_the_game_and_others_get_403() {
     phase(&mut bo, PartyPhase::Question, 1).await;
     command(&mut bo, answer(&code, 1, 1, Answer::Choice { index: 0 })).await;
     command(&mut host, control(&code, "skip", HostAction::Skip)).await;
-    let podium = ann
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::SessionCompleted { .. }))
-        .await
-        .unwrap();
+    let podium = ann.recv_until(WAIT, |f| matches!(f, ServerFrame::SessionCompleted { .. })).await.unwrap();
     let ServerFrame::SessionCompleted { results: standings, .. } = podium else { panic!() };
 
     let (status, headers, csv) = get(&hub, &host_session, &path).await;
@@ -341,9 +376,14 @@ async fn the_host_downloads_results_that_match_the_game_and_others_get_403() {
     assert_eq!((status, headers["content-type"].to_str().unwrap()), (200, "application/json"));
     assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment;"));
     let results: PartyResults = serde_json::from_str(&json).unwrap();
-    assert_eq!(results.questions.iter().map(|q| (q.answered, q.correct)).collect::<Vec<_>>(), [(2, 1), (1, 1)]);
-    assert_eq!(results.players.iter().map(|p| (p.user_id, p.score)).collect::<Vec<_>>(),
-        standings.iter().map(|s| (s.user_id, s.score)).collect::<Vec<_>>());
+    assert_eq!(
+        results.questions.iter().map(|q| (q.answered, q.correct)).collect::<Vec<_>>(),
+        [(2, 1), (1, 1)]
+    );
+    assert_eq!(
+        results.players.iter().map(|p| (p.user_id, p.score)).collect::<Vec<_>>(),
+        standings.iter().map(|s| (s.user_id, s.score)).collect::<Vec<_>>()
+    );
 
     // Nobody else may download them.
     for (who, p) in [(&ann_s, &path), (&bo_s, &json_path)] {

@@ -51,7 +51,9 @@ fn unix_us() -> u64 {
 
 fn answer_for(kind: QuestionKind, choices: usize, i: usize) -> Answer {
     match kind {
-        QuestionKind::Choice | QuestionKind::TrueFalse => Answer::Choice { index: (i % choices.max(1)) as u32 },
+        QuestionKind::Choice | QuestionKind::TrueFalse => {
+            Answer::Choice { index: (i % choices.max(1)) as u32 }
+        }
         QuestionKind::Multi => Answer::Choices { indices: vec![(i % choices.max(1)) as u32] },
         QuestionKind::Number => Answer::Number { value: i as f64 },
     }
@@ -67,10 +69,16 @@ async fn phone(
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Seen> {
     let audience = player.is_none().then_some(true);
-    conn.send(&ClientFrame::PartyJoin { r#ref: Some("join".into()), code: code.clone(), audience, remote: None })
-        .await?;
+    conn.send(&ClientFrame::PartyJoin {
+        r#ref: Some("join".into()),
+        code: code.clone(),
+        audience,
+        remote: None,
+    })
+    .await?;
     if player.is_some() {
-        conn.send(&ClientFrame::PartyReady { r#ref: Some("ready".into()), code: code.clone(), ready: true }).await?;
+        conn.send(&ClientFrame::PartyReady { r#ref: Some("ready".into()), code: code.clone(), ready: true })
+            .await?;
     }
     let mut seen = Seen::default();
     let mut due: Option<(Instant, u32, Answer)> = None;
@@ -133,8 +141,10 @@ fn quantiles(report: &mut Report, name: &str, hist: &Histogram<u64>) {
 
 pub async fn run(target: &Target, players: usize, watchers: usize, questions: u32) -> anyhow::Result<Report> {
     let client = HubClient::new(target.url.clone());
-    let mut report =
-        Report::new("party").param("players", players).param("watchers", watchers).param("questions", questions);
+    let mut report = Report::new("party")
+        .param("players", players)
+        .param("watchers", watchers)
+        .param("questions", questions);
     let host = client.join("Bench host", None).await?;
     let req = CreatePartyRequest {
         question_count: Some(questions),
@@ -174,7 +184,9 @@ pub async fn run(target: &Target, players: usize, watchers: usize, questions: u3
     // The host's main socket starts the game (its own phone task only reads).
     let (mut starter, _) = connect(&client, &host, 0, None).await?;
     starter.send(&ClientFrame::PartyStart { r#ref: Some("start".into()), code: code.clone() }).await?;
-    starter.recv_until(GAME_LIMIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "start")).await?;
+    starter
+        .recv_until(GAME_LIMIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "start"))
+        .await?;
     let started = Instant::now();
 
     // Wait for the podium at the host's phone by polling the party over REST.
@@ -238,7 +250,8 @@ fn summarize(
     // Every answer counted once: each reveal counts P answers and scores P players.
     let counted = host.reveals.len() == questions as usize
         && host.reveals.iter().all(|(_, r)| {
-            let given: u32 = r.distribution.iter().sum::<u32>() + r.number_answers.iter().map(|n| n.count).sum::<u32>();
+            let given: u32 =
+                r.distribution.iter().sum::<u32>() + r.number_answers.iter().map(|n| n.count).sum::<u32>();
             given as usize == players && r.scores.len() == players
         });
     report.check("each reveal counted every player's answer exactly once", counted);

@@ -528,10 +528,16 @@ pub enum ServerFrame {
         round: u32,
         answered: u32,
         eligible: u32,
-        /// The player whose answer this update counts (absent when a player came or went).
+        /// The player whose answer this update counts (absent when a player came or went); when it
+        /// counts several, the last of `answered_ids`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional, type = "number")]
         answered_by: Option<i64>,
+        /// Every player whose answer this update counts, when answers arriving together are counted
+        /// in one update (a crowd answering at once); absent when it counts one or none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[ts(optional, type = "number[]")]
+        answered_ids: Vec<i64>,
     },
     /// The host started the game; a countdown follows.
     SessionStarted {

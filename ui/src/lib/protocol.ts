@@ -625,9 +625,15 @@ reveal?: RevealView,
  */
 leaderboard: Array<Standing>, } | { "type": "player_joined", code: string, player?: PartyPlayer, audience_count: number, } | { "type": "player_left", code: string, user_id: number, reason: LeaveReason, audience_count: number, } | { "type": "player_ready", code: string, user_id: number, ready: boolean, } | { "type": "player_connection", code: string, user_id: number, state: PlayerState, } | { "type": "progress_update", code: string, round: number, answered: number, eligible: number, 
 /**
- * The player whose answer this update counts (absent when a player came or went).
+ * The player whose answer this update counts (absent when a player came or went); when it
+ * counts several, the last of `answered_ids`.
  */
-answered_by?: number, } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, } | { "type": "hub_state", state: HubState, } | { "type": "moderated", sanction: Sanction, 
+answered_by?: number, 
+/**
+ * Every player whose answer this update counts, when answers arriving together are counted
+ * in one update (a crowd answering at once); absent when it counts one or none.
+ */
+answered_ids?: number[], } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, } | { "type": "hub_state", state: HubState, } | { "type": "moderated", sanction: Sanction, 
 /**
  * Who did it; absent when an admin token did.
  */
@@ -756,7 +762,7 @@ pack_id?: string,
  */
 question_count?: number, 
 /**
- * 1 to 100 seats (default 20).
+ * 1 to 500 seats (default 20).
  */
 max_players?: number, 
 /**

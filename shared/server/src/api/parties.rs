@@ -64,7 +64,8 @@ pub async fn qr(
 
 /// `text` as a QR code in SVG, big and plain for a screen.
 pub(super) fn qr_svg(text: &str) -> Result<String, Refusal> {
-    let qr = qrcode::QrCode::new(text.as_bytes()).map_err(|e| Refusal::internal("drawing a party's QR code", &e))?;
+    let qr = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| Refusal::internal("drawing a party's QR code", &e))?;
     Ok(qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(320, 320).quiet_zone(true).build())
 }
 

@@ -25,7 +25,8 @@ pub async fn remote(
 }
 
 /// `GET /api/parties/{code}/remote.svg`: a new remote link (as the POST), as a QR code for the big
-/// screen; `X-Remote-Expires-At` says when it stops working.
+/// screen; `X-Remote-Url` is the link itself (to print under the code) and `X-Remote-Expires-At`
+/// when it stops working.
 pub async fn remote_qr(
     State(hub): State<Hub>,
     SessionUser(me): SessionUser,
@@ -33,7 +34,10 @@ pub async fn remote_qr(
 ) -> Result<Response, ApiError> {
     let link = hub.parties().remote_link(&party_code(code)?, me.user.id).await?;
     let svg = qr_svg(&link.url)?;
+    let url = HeaderValue::from_str(&link.url)
+        .map_err(|e| crate::error::Refusal::internal("putting a remote link in a header", &e))?;
     let headers = [
+        (header::HeaderName::from_static("x-remote-url"), url),
         (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (header::HeaderName::from_static("x-remote-expires-at"), HeaderValue::from(link.expires_at)),
@@ -41,15 +45,18 @@ pub async fn remote_qr(
     Ok((headers, svg).into_response())
 }
 
-async fn results_of(hub: &Hub, me: i64, code: Result<Path<String>, PathRejection>) -> Result<PartyResults, ApiError> {
+async fn results_of(
+    hub: &Hub,
+    me: i64,
+    code: Result<Path<String>, PathRejection>,
+) -> Result<PartyResults, ApiError> {
     Ok(hub.parties().results(&party_code(code)?, me).await?)
 }
 
 fn download(content_type: &'static str, code: &str, ext: &str, body: String) -> Response {
     // Codes are letters only; the name needs no quoting beyond the quotes.
     let name = format!("attachment; filename=\"party-{code}-results.{ext}\"");
-    let disposition =
-        HeaderValue::from_str(&name).unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    let disposition = HeaderValue::from_str(&name).unwrap_or_else(|_| HeaderValue::from_static("attachment"));
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (header::CONTENT_DISPOSITION, disposition),

@@ -9,8 +9,8 @@
 //! disconnected (see [`Party::restored`]).
 
 use hubbub_protocol::{
-    ErrorCode, PartyPhase, PartyPlayer, PartyRole, PartySeat, PartySettings,
-    PartySnapshot, PhaseClock, PlayerState, ServerFrame, Standing, UserInfo,
+    ErrorCode, PartyPhase, PartyPlayer, PartyRole, PartySeat, PartySettings, PartySnapshot, PhaseClock,
+    PlayerState, ServerFrame, Standing, UserInfo,
 };
 
 use super::game::Game;

@@ -246,7 +246,10 @@ impl Quiz {
             Correct::Choices(c) => (c.clone(), None, None),
             Correct::Number { value, tolerance } => {
                 numbers.sort_by(|a, b| {
-                    (a.value - value).abs().total_cmp(&(b.value - value).abs()).then(a.value.total_cmp(&b.value))
+                    (a.value - value)
+                        .abs()
+                        .total_cmp(&(b.value - value).abs())
+                        .then(a.value.total_cmp(&b.value))
                 });
                 (Vec::new(), Some(*value), Some(*tolerance))
             }
@@ -366,7 +369,12 @@ mod tests {
         // Question 0: choice, right answer 1, 20 s.
         let answers = vec![
             Submitted { user_id: 1, answer: Answer::Choice { index: 1 }, elapsed_ms: 0, scored_ms: 0 },
-            Submitted { user_id: 2, answer: Answer::Choice { index: 1 }, elapsed_ms: 20_000, scored_ms: 20_000 },
+            Submitted {
+                user_id: 2,
+                answer: Answer::Choice { index: 1 },
+                elapsed_ms: 20_000,
+                scored_ms: 20_000,
+            },
             Submitted { user_id: 3, answer: Answer::Choice { index: 0 }, elapsed_ms: 1, scored_ms: 1 },
         ];
         let (reveal, streaks) = quiz.score(0, &answers, &[(1, 0), (2, 3), (3, 2), (4, 1)]);
@@ -386,8 +394,18 @@ mod tests {
         assert_eq!(reveal.number_answers[0].value, 1970.0);
         // Question 2: multi [0, 2]: order does not matter, a subset is wrong.
         let answers = vec![
-            Submitted { user_id: 1, answer: Answer::Choices { indices: vec![2, 0] }, elapsed_ms: 10_000, scored_ms: 10_000 },
-            Submitted { user_id: 2, answer: Answer::Choices { indices: vec![0] }, elapsed_ms: 0, scored_ms: 0 },
+            Submitted {
+                user_id: 1,
+                answer: Answer::Choices { indices: vec![2, 0] },
+                elapsed_ms: 10_000,
+                scored_ms: 10_000,
+            },
+            Submitted {
+                user_id: 2,
+                answer: Answer::Choices { indices: vec![0] },
+                elapsed_ms: 0,
+                scored_ms: 0,
+            },
         ];
         let (reveal, _) = quiz.score(2, &answers, &[(1, 9), (2, 0)]);
         assert_eq!(reveal.scores[0].points, 750 + STREAK_CAP);

@@ -44,7 +44,8 @@ pub struct GameLog {
 
 /// The results of the game recorded in `log`, of the party `code` playing `game`.
 pub fn results(code: &str, game: &Game, log: &GameLog) -> PartyResults {
-    let name = |id: i64| log.players.iter().find(|p| p.user_id == id).map_or_else(String::new, |p| p.name.clone());
+    let name =
+        |id: i64| log.players.iter().find(|p| p.user_id == id).map_or_else(String::new, |p| p.name.clone());
     let mut questions = Vec::with_capacity(log.rounds.len());
     let mut answers = Vec::new();
     for r in &log.rounds {
@@ -155,9 +156,8 @@ pub fn to_csv(results: &PartyResults) -> String {
 }
 
 fn answer_text(given: &Answer, question: Option<&QuestionStats>) -> String {
-    let choice = |i: u32| {
-        question.and_then(|q| q.choices.get(i as usize)).cloned().unwrap_or_else(|| format!("#{i}"))
-    };
+    let choice =
+        |i: u32| question.and_then(|q| q.choices.get(i as usize)).cloned().unwrap_or_else(|| format!("#{i}"));
     match given {
         Answer::Choice { index } => choice(*index),
         Answer::Choices { indices } => indices.iter().map(|i| choice(*i)).collect::<Vec<_>>().join("; "),

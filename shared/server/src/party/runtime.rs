@@ -113,6 +113,14 @@ pub(super) async fn run(ctx: Ctx, party: Party, mut rx: mpsc::Receiver<Msg>, sha
             biased;
             () = shutdown.cancelled() => break false,
             msg = rx.recv() => match msg {
+                Some(Msg::Answer { conn, r#ref, round, answer }) => {
+                    // Answers already queued behind this one count as one change: stored once.
+                    let (batch, next) = gather((conn, r#ref, round, answer), &mut rx);
+                    actor.answers(batch).await;
+                    if let Some(next) = next {
+                        actor.handle(next).await;
+                    }
+                }
                 Some(msg) => actor.handle(msg).await,
                 // The service dropped the party's handle: it ended long enough ago to expire.
                 None => break true,
@@ -126,6 +134,26 @@ pub(super) async fn run(ctx: Ctx, party: Party, mut rx: mpsc::Receiver<Msg>, sha
     if expired {
         actor.expire().await;
     }
+}
+
+/// An answer waiting in a party's queue: its connection, `ref`, question and answer.
+type Queued = (Arc<ConnHandle>, Option<String>, u32, Answer);
+
+/// Most answers counted as one change.
+const ANSWER_BATCH: usize = 256;
+
+/// `first` and the answers queued right behind it (up to [`ANSWER_BATCH`]), and the first other
+/// message met, which is handled next.
+fn gather(first: Queued, rx: &mut mpsc::Receiver<Msg>) -> (Vec<Queued>, Option<Msg>) {
+    let mut batch = vec![first];
+    while batch.len() < ANSWER_BATCH {
+        match rx.try_recv() {
+            Ok(Msg::Answer { conn, r#ref, round, answer }) => batch.push((conn, r#ref, round, answer)),
+            Ok(other) => return (batch, Some(other)),
+            Err(_) => break,
+        }
+    }
+    (batch, None)
 }
 
 async fn sleep(wait: Option<Duration>) {
@@ -158,8 +186,7 @@ impl Actor {
                 self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
             }
             Msg::Answer { conn, r#ref, round, answer } => {
-                let result = self.party.answer(now, conn.user.id, round, answer);
-                self.finish(now, &conn, r#ref, result).await;
+                self.answers(vec![(conn, r#ref, round, answer)]).await
             }
             Msg::Control { conn, r#ref, action } => {
                 let result = self.party.control(now, conn.user.id, &action);
@@ -178,9 +205,12 @@ impl Actor {
             }
             Msg::Remote { user, reply } => {
                 let token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 18]>());
-                let result = self.party.mint_remote(now, user, token.clone()).map(|expires_at| {
-                    RemoteLinkResponse { url: format!("{}?remote={token}", self.party.join_url), token, expires_at }
-                });
+                let result =
+                    self.party.mint_remote(now, user, token.clone()).map(|expires_at| RemoteLinkResponse {
+                        url: format!("{}?remote={token}", self.party.join_url),
+                        token,
+                        expires_at,
+                    });
                 let _ = reply.send(result);
             }
             Msg::Results { user, reply } => {
@@ -238,6 +268,34 @@ impl Actor {
                 });
                 // Subscribed after the snapshot, by this task: no event can fall between the two.
                 self.ctx.core.registry().subscribe(&self.channel, &conn);
+            }
+        }
+    }
+
+    /// Counts answers as one change: stored once, their frames sent (one progress update for them
+    /// all), then each acknowledged (or refused).
+    async fn answers(&mut self, batch: Vec<Queued>) {
+        let now = now_ms();
+        let (replies, answers): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|(conn, r#ref, round, answer)| {
+                let user = conn.user.id;
+                ((conn, r#ref), (user, round, answer))
+            })
+            .unzip();
+        let (results, mut out) = self.party.answer_many(now, answers);
+        out.extend(self.party.tick(now));
+        self.commit(out).await;
+        for ((conn, r#ref), result) in replies.into_iter().zip(results) {
+            match result {
+                Ok(duplicate) => {
+                    if let Some(f) = ack(r#ref, duplicate) {
+                        conn.send_frame(&f);
+                    }
+                }
+                Err(refusal) => {
+                    conn.send_frame(&error_frame(r#ref, refusal));
+                }
             }
         }
     }

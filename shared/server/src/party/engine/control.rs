@@ -118,7 +118,11 @@ impl Party {
                 if !TIME_FACTORS.contains(&percent) {
                     return refuse(
                         ErrorCode::InvalidParty,
-                        format!("a time factor is {} to {} percent", TIME_FACTORS.start(), TIME_FACTORS.end()),
+                        format!(
+                            "a time factor is {} to {} percent",
+                            TIME_FACTORS.start(),
+                            TIME_FACTORS.end()
+                        ),
                     );
                 }
                 let Some(p) = self.seat_mut(user_id) else {
@@ -194,15 +198,12 @@ impl Party {
     /// Who host rights would pass to now: the big screen's user when connected (the host who handed
     /// their rights to a remote), else the first connected player.
     pub(super) fn successor(&self) -> Option<(i64, String)> {
-        self.screen
-            .clone()
-            .filter(|_| self.screen_connected)
-            .or_else(|| {
-                self.players
-                    .iter()
-                    .find(|p| p.state == PlayerState::Connected && p.user_id != self.host_id)
-                    .map(|p| (p.user_id, p.name.clone()))
-            })
+        self.screen.clone().filter(|_| self.screen_connected).or_else(|| {
+            self.players
+                .iter()
+                .find(|p| p.state == PlayerState::Connected && p.user_id != self.host_id)
+                .map(|p| (p.user_id, p.name.clone()))
+        })
     }
 
     /// Passes host rights to [`Party::successor`], if there is one.

@@ -14,6 +14,39 @@ fn ms(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX / 4)
 }
 
+/// Appends `next` to `out`, folding a progress update that follows another of the same question into
+/// it: the later counts win, and the players both counted are listed.
+fn merge_progress(out: &mut Vec<Out>, next: Out) {
+    if let (
+        Some(Out::All(ServerFrame::ProgressUpdate {
+            round,
+            answered,
+            eligible,
+            answered_by,
+            answered_ids,
+            ..
+        })),
+        Out::All(ServerFrame::ProgressUpdate {
+            round: next_round,
+            answered: next_answered,
+            eligible: next_eligible,
+            answered_by: next_by,
+            ..
+        }),
+    ) = (out.last_mut(), &next)
+        && *round == *next_round
+    {
+        if answered_ids.is_empty() {
+            answered_ids.extend(*answered_by);
+        }
+        answered_ids.extend(*next_by);
+        (*answered, *eligible) = (*next_answered, *next_eligible);
+        *answered_by = next_by.or(*answered_by);
+        return;
+    }
+    out.push(next);
+}
+
 impl Party {
     /// The host starts the game: scores reset, countdown, and a new record of the game.
     pub fn start(&mut self, now: i64, user: i64) -> Result<Vec<Out>, Refusal> {
@@ -100,6 +133,7 @@ impl Party {
                 answered,
                 eligible,
                 answered_by: who,
+                answered_ids: Vec::new(),
             })
         })
     }
@@ -218,6 +252,30 @@ impl Party {
         let mut out: Vec<Out> = self.progress_frame(Some(user)).into_iter().collect();
         out.extend(self.close_if_all_answered(now));
         Ok((false, out))
+    }
+
+    /// Answers that arrived together, in order, as one change: each gets its own outcome, and the
+    /// progress updates they cause are merged into one (`answered_ids`), so a crowd answering at
+    /// once costs every phone one frame per batch rather than one per answer.
+    pub fn answer_many(
+        &mut self,
+        now: i64,
+        answers: Vec<(i64, u32, Answer)>,
+    ) -> (Vec<Result<bool, Refusal>>, Vec<Out>) {
+        let mut results = Vec::with_capacity(answers.len());
+        let mut out: Vec<Out> = Vec::new();
+        for (user, round, answer) in answers {
+            match self.answer(now, user, round, answer) {
+                Ok((duplicate, o)) => {
+                    results.push(Ok(duplicate));
+                    for o in o {
+                        merge_progress(&mut out, o);
+                    }
+                }
+                Err(refusal) => results.push(Err(refusal)),
+            }
+        }
+        (results, out)
     }
 
     /// When the next timer fires: the phase's end, a held seat's or the host's grace.

@@ -47,7 +47,10 @@ impl Party {
         // Attached by the caller once the remote's connection is on the party.
         self.host_gone_since = Some(now);
         let mut out = vec![self.update(now)];
-        out.push(Out::User(old, ServerFrame::SessionUpdate { party: Box::new(self.snapshot(now, Some(old))) }));
+        out.push(Out::User(
+            old,
+            ServerFrame::SessionUpdate { party: Box::new(self.snapshot(now, Some(old))) },
+        ));
         Ok(out)
     }
 }

@@ -175,7 +175,11 @@ impl Party {
                 let p = &mut self.players[i];
                 p.state = PlayerState::Away;
                 p.gone_since = None;
-                out.push(Out::All(ServerFrame::PlayerConnection { code, user_id: user, state: PlayerState::Away }));
+                out.push(Out::All(ServerFrame::PlayerConnection {
+                    code,
+                    user_id: user,
+                    state: PlayerState::Away,
+                }));
             }
             out.extend(self.progress_frame(None));
             out.extend(self.close_if_all_answered(now));

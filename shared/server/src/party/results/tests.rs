@@ -49,8 +49,13 @@ fn csv_fields_are_quoted_and_formulas_kept_as_text() {
     );
     let csv = to_csv(&r);
     let row = csv.split("\r\n").nth(1).unwrap_or_default();
-    assert!(row.contains(r#""Commas, ""quotes""
-and lines?""#), "{row}");
+    assert!(
+        row.contains(
+            r#""Commas, ""quotes""
+and lines?""#
+        ),
+        "{row}"
+    );
     assert!(row.contains(r#","'=HYPERLINK(""x"")","#), "{row}");
     assert!(row.contains(r#","a,b; -3","#), "a number-like choice stays as it is: {row}");
     let r = results_with("-x", "P", &[], Answer::Number { value: -2.5 });
@@ -69,12 +74,20 @@ async fn finished_games_are_read_back_from_the_store() {
             started_at: started,
             finished_at: started + 1,
             host_id: 1,
-            body: serde_json::to_string(&PartyResults { code: code.into(), started_at: started, ..r.clone() }).unwrap(),
+            body: serde_json::to_string(&PartyResults {
+                code: code.into(),
+                started_at: started,
+                ..r.clone()
+            })
+            .unwrap(),
         };
         store.write_wait(move |db| crate::store::save_party_results(db, &row)).await.unwrap();
     }
     let all = stored_results(&store, None).await.unwrap();
-    assert_eq!(all.iter().map(|r| (r.code.as_str(), r.started_at)).collect::<Vec<_>>(), [("ACDE", 1), ("WXYZ", 5), ("ACDE", 9)]);
+    assert_eq!(
+        all.iter().map(|r| (r.code.as_str(), r.started_at)).collect::<Vec<_>>(),
+        [("ACDE", 1), ("WXYZ", 5), ("ACDE", 9)]
+    );
     let one = stored_results(&store, Some("acde")).await.unwrap();
     assert_eq!(one.len(), 2);
     assert_eq!(one[1].answers, r.answers);

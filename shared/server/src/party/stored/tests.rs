@@ -23,7 +23,16 @@ const T0: i64 = 1_700_000_000_000;
 const TIMING: Timing = Timing { countdown_ms: 3_000, reveal_ms: 5_000, grace_ms: 10_000, heartbeat_ms: 0 };
 
 fn seat(user_id: i64, name: &str, score: i64, streak: u32, state: PlayerState, gone: Option<i64>) -> Seat {
-    Seat { user_id, name: name.to_owned(), ready: true, score, streak, state, gone_since: gone, time_factor_pct: 100 }
+    Seat {
+        user_id,
+        name: name.to_owned(),
+        ready: true,
+        score,
+        streak,
+        state,
+        gone_since: gone,
+        time_factor_pct: 100,
+    }
 }
 
 fn score(user_id: i64, correct: bool, points: i64, streak_bonus: i64) -> RoundScore {
@@ -96,7 +105,12 @@ fn a_party_stored_mid_question_before_versions_loads_as_it_was() {
     assert_eq!((p.deadline, p.paused_remaining, p.phase_ms), (Some(T0 + 88_500), None, 20_000));
     assert_eq!(
         p.answers,
-        vec![Submitted { user_id: 10, answer: Answer::Choice { index: 3 }, elapsed_ms: 1_200, scored_ms: 1_200 }]
+        vec![Submitted {
+            user_id: 10,
+            answer: Answer::Choice { index: 3 },
+            elapsed_ms: 1_200,
+            scored_ms: 1_200
+        }]
     );
     assert_eq!(
         p.last_reveal,
@@ -187,8 +201,18 @@ fn a_paused_reveal_stored_before_versions_loads_as_it_was() {
     assert_eq!(
         p.answers,
         vec![
-            Submitted { user_id: 10, answer: Answer::Choices { indices: vec![2, 0] }, elapsed_ms: 3_000, scored_ms: 3_000 },
-            Submitted { user_id: 12, answer: Answer::Choices { indices: vec![0] }, elapsed_ms: 6_000, scored_ms: 6_000 },
+            Submitted {
+                user_id: 10,
+                answer: Answer::Choices { indices: vec![2, 0] },
+                elapsed_ms: 3_000,
+                scored_ms: 3_000
+            },
+            Submitted {
+                user_id: 12,
+                answer: Answer::Choices { indices: vec![0] },
+                elapsed_ms: 6_000,
+                scored_ms: 6_000
+            },
         ]
     );
     let reveal = RevealView {
@@ -227,7 +251,12 @@ fn a_finished_party_stored_before_versions_loads_as_it_was() {
     assert_eq!((p.round, p.deadline, p.paused_remaining, p.phase_ms, p.settle_at), (1, None, None, 0, None));
     assert_eq!(
         p.answers,
-        vec![Submitted { user_id: 10, answer: Answer::Choice { index: 1 }, elapsed_ms: 10_000, scored_ms: 10_000 }]
+        vec![Submitted {
+            user_id: 10,
+            answer: Answer::Choice { index: 1 },
+            elapsed_ms: 10_000,
+            scored_ms: 10_000
+        }]
     );
     assert_eq!(
         p.last_reveal.as_ref().map(|r| (&r.correct_choices, &r.distribution)),
@@ -287,7 +316,11 @@ fn with_version_2_fields() -> Party {
         players: p
             .players
             .iter()
-            .map(|s| crate::party::results::LogPlayer { user_id: s.user_id, name: s.name.clone(), start_score: 0 })
+            .map(|s| crate::party::results::LogPlayer {
+                user_id: s.user_id,
+                name: s.name.clone(),
+                start_score: 0,
+            })
             .collect(),
         rounds: vec![crate::party::results::RoundRecord {
             round: 3,

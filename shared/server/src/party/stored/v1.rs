@@ -3,9 +3,7 @@
 //! belongs to the server and names its serde fields and variants itself, so neither a wire change
 //! nor a renamed engine type changes stored data. Frozen: shipped, and no longer written.
 
-use hubbub_protocol::{
-    Answer as WireAnswer, PartyPhase, PlayerState as WireState, QuestionKind as WireKind,
-};
+use hubbub_protocol::{Answer as WireAnswer, PartyPhase, PlayerState as WireState, QuestionKind as WireKind};
 use serde::{Deserialize, Serialize};
 
 use super::LoadError;

@@ -184,11 +184,21 @@ impl From<v1::Party> for Party {
 }
 
 fn submitted_from(a: &quiz::Submitted) -> Submitted {
-    Submitted { user_id: a.user_id, answer: (&a.answer).into(), elapsed_ms: a.elapsed_ms, scored_ms: a.scored_ms }
+    Submitted {
+        user_id: a.user_id,
+        answer: (&a.answer).into(),
+        elapsed_ms: a.elapsed_ms,
+        scored_ms: a.scored_ms,
+    }
 }
 
 fn submitted_to(a: Submitted) -> quiz::Submitted {
-    quiz::Submitted { user_id: a.user_id, answer: a.answer.into(), elapsed_ms: a.elapsed_ms, scored_ms: a.scored_ms }
+    quiz::Submitted {
+        user_id: a.user_id,
+        answer: a.answer.into(),
+        elapsed_ms: a.elapsed_ms,
+        scored_ms: a.scored_ms,
+    }
 }
 
 impl From<&engine::Party> for Party {
@@ -230,7 +240,11 @@ impl From<&engine::Party> for Party {
                     time_factor_pct: s.time_factor_pct,
                 })
                 .collect(),
-            audience: p.audience.iter().map(|(id, name)| Watcher { user_id: *id, name: name.clone() }).collect(),
+            audience: p
+                .audience
+                .iter()
+                .map(|(id, name)| Watcher { user_id: *id, name: name.clone() })
+                .collect(),
             screen: p.screen.as_ref().map(|(id, name)| Watcher { user_id: *id, name: name.clone() }),
             banned: p.banned.clone(),
             phase: p.phase.into(),
@@ -252,7 +266,11 @@ impl From<&engine::Party> for Party {
                 players: l
                     .players
                     .iter()
-                    .map(|p| LogPlayer { user_id: p.user_id, name: p.name.clone(), start_score: p.start_score })
+                    .map(|p| LogPlayer {
+                        user_id: p.user_id,
+                        name: p.name.clone(),
+                        start_score: p.start_score,
+                    })
                     .collect(),
                 rounds: l
                     .rounds
@@ -338,7 +356,11 @@ impl Party {
                 players: l
                     .players
                     .into_iter()
-                    .map(|p| results::LogPlayer { user_id: p.user_id, name: p.name, start_score: p.start_score })
+                    .map(|p| results::LogPlayer {
+                        user_id: p.user_id,
+                        name: p.name,
+                        start_score: p.start_score,
+                    })
                     .collect(),
                 rounds: l
                     .rounds

@@ -18,7 +18,10 @@ fn a_player_who_leaves_a_running_game_comes_back_to_seat_and_score() {
     assert!(points > 0);
     // 10 taps "leave" during the reveal: seat kept, shown away, not freed.
     let out = p.leave(q0 + 2_000, 10).unwrap();
-    assert!(has(&out, |f| matches!(f, ServerFrame::PlayerConnection { user_id: 10, state: PlayerState::Away, .. })));
+    assert!(has(&out, |f| matches!(
+        f,
+        ServerFrame::PlayerConnection { user_id: 10, state: PlayerState::Away, .. }
+    )));
     assert!(!has(&out, |f| matches!(f, ServerFrame::PlayerLeft { .. })));
     assert_eq!(state(&p, 10), PlayerState::Away);
     // The next question does not wait for them.
@@ -30,7 +33,10 @@ fn a_player_who_leaves_a_running_game_comes_back_to_seat_and_score() {
     assert_eq!(role, PartyRole::Player);
     assert!(out.is_empty());
     let out = p.attach(q1 + 500, 10);
-    assert!(has(&out, |f| matches!(f, ServerFrame::PlayerConnection { user_id: 10, state: PlayerState::Connected, .. })));
+    assert!(has(&out, |f| matches!(
+        f,
+        ServerFrame::PlayerConnection { user_id: 10, state: PlayerState::Connected, .. }
+    )));
     assert_eq!(score(&p, 10), points);
     assert_eq!(p.players.iter().map(|s| s.user_id).collect::<Vec<_>>(), vec![10, 11]);
     p.answer(q1 + 600, 10, 1, Answer::Choice { index: 0 }).unwrap();
@@ -66,21 +72,31 @@ fn late_joiners_take_a_seat_only_when_allowed_at_zero_or_the_lowest_score() {
     // A late joiner may answer the open question; they start at 0.
     let (role, out) = p.join(q0 + 1_500, &user(21), false).unwrap();
     assert_eq!(role, PartyRole::Player);
-    assert!(has(&out, |f| matches!(f, ServerFrame::PlayerJoined { player: Some(pl), .. } if pl.user_id == 21)));
+    assert!(has(
+        &out,
+        |f| matches!(f, ServerFrame::PlayerJoined { player: Some(pl), .. } if pl.user_id == 21)
+    ));
     assert_eq!(score(&p, 21), 0);
     p.answer(q0 + 2_000, 21, 0, Answer::Choice { index: 1 }).unwrap();
     p.answer(q0 + 2_000, 11, 0, Answer::Choice { index: 0 }).unwrap();
     assert_eq!(p.phase, PartyPhase::Reveal);
     assert!(score(&p, 21) > 0, "their answer counted");
     // From now on late joiners start at the lowest score of those seated.
-    p.control(q0 + 2_100, HOST, &HostAction::Configure { untimed: None, late_join: None, late_score: Some(LateScore::Lowest) })
-        .unwrap();
+    p.control(
+        q0 + 2_100,
+        HOST,
+        &HostAction::Configure { untimed: None, late_join: None, late_score: Some(LateScore::Lowest) },
+    )
+    .unwrap();
     let lowest = p.players.iter().map(|s| s.score).min().unwrap();
     p.join(q0 + 2_200, &user(22), false).unwrap();
     assert_eq!(score(&p, 22), lowest);
     // Every late joiner is in the game's record with the score they started from.
     let log = p.log.as_ref().unwrap();
-    assert_eq!(log.players.iter().map(|l| (l.user_id, l.start_score)).collect::<Vec<_>>(), vec![(10, 0), (11, 0), (21, 0), (22, lowest)]);
+    assert_eq!(
+        log.players.iter().map(|l| (l.user_id, l.start_score)).collect::<Vec<_>>(),
+        vec![(10, 0), (11, 0), (21, 0), (22, lowest)]
+    );
     // A locked party seats nobody late.
     p.control(q0 + 2_300, HOST, &HostAction::Lock { locked: true }).unwrap();
     assert_eq!(p.join(q0 + 2_400, &user(23), false).unwrap().0, PartyRole::Audience);
@@ -139,14 +155,21 @@ fn a_player_with_double_time_answers_after_the_base_deadline_and_others_cannot()
 #[test]
 fn an_untimed_game_waits_for_the_host() {
     let mut p = party(2, 2);
-    p.control(T0, HOST, &HostAction::Configure { untimed: Some(true), late_join: None, late_score: None }).unwrap();
+    p.control(T0, HOST, &HostAction::Configure { untimed: Some(true), late_join: None, late_score: None })
+        .unwrap();
     let q0 = start(&mut p);
     let clock = p.clock(q0);
-    assert_eq!((clock.phase, clock.deadline, clock.remaining_ms, clock.paused), (PartyPhase::Question, None, None, false));
+    assert_eq!(
+        (clock.phase, clock.deadline, clock.remaining_ms, clock.paused),
+        (PartyPhase::Question, None, None, false)
+    );
     assert_eq!(p.next_wake(), None, "no timer runs");
     assert!(p.tick(q0 + 10 * 60_000).is_empty());
     assert_eq!(p.control(q0, HOST, &HostAction::Pause).unwrap_err().code, ErrorCode::WrongPhase);
-    assert_eq!(p.control(q0, HOST, &HostAction::Extend { ms: 1_000 }).unwrap_err().code, ErrorCode::WrongPhase);
+    assert_eq!(
+        p.control(q0, HOST, &HostAction::Extend { ms: 1_000 }).unwrap_err().code,
+        ErrorCode::WrongPhase
+    );
     // An answer after ten minutes still scores full points.
     p.answer(q0 + 10 * 60_000, 10, 0, Answer::Choice { index: 1 }).unwrap();
     // The host moves on; the reveal waits for the host too.
@@ -181,8 +204,15 @@ fn a_remote_link_gives_host_rights_to_the_phone_and_makes_the_old_host_the_scree
         matches!(f, ServerFrame::SessionUpdate { party } if party.you.as_ref().is_some_and(|y| y.role == PartyRole::Screen && !y.is_host))
     });
     assert!(to_screen);
-    assert!(has(&out, |f| matches!(f, ServerFrame::SessionUpdate { party } if party.host_id == 5 && party.screen_id == Some(HOST))));
-    assert_eq!(p.claim_remote(T0 + 2, &user(6), "secret").unwrap_err().code, ErrorCode::InvalidParty, "used once");
+    assert!(has(
+        &out,
+        |f| matches!(f, ServerFrame::SessionUpdate { party } if party.host_id == 5 && party.screen_id == Some(HOST))
+    ));
+    assert_eq!(
+        p.claim_remote(T0 + 2, &user(6), "secret").unwrap_err().code,
+        ErrorCode::InvalidParty,
+        "used once"
+    );
     // The screen has no host controls; the phone has them.
     assert_eq!(p.start(T0 + 3, HOST).unwrap_err().code, ErrorCode::NotHost);
     p.attach(T0 + 3, 5);
@@ -221,13 +251,23 @@ fn the_game_record_gives_results_that_match_the_game_played() {
     let r = results::for_host(&p, HOST).unwrap();
     assert_eq!(r.finished_at, Some(q1 + limit + TIMING.reveal_ms as i64));
     assert_eq!(r.questions.len(), 2);
-    assert_eq!((r.questions[0].answered, r.questions[0].correct, r.questions[0].average_ms), (2, 1, Some(3_000)));
+    assert_eq!(
+        (r.questions[0].answered, r.questions[0].correct, r.questions[0].average_ms),
+        (2, 1, Some(3_000))
+    );
     assert_eq!((r.questions[1].answered, r.questions[1].correct, r.questions[1].players), (1, 1, 2));
-    let rows: Vec<(u32, i64, Option<u64>, i64)> = r.answers.iter().map(|a| (a.round, a.user_id, a.time_ms, a.points)).collect();
-    assert_eq!(rows, vec![(0, 10, Some(2_000), 950), (0, 11, Some(4_000), 0), (1, 10, None, 0), (1, 11, Some(1_000), 975)]);
+    let rows: Vec<(u32, i64, Option<u64>, i64)> =
+        r.answers.iter().map(|a| (a.round, a.user_id, a.time_ms, a.points)).collect();
+    assert_eq!(
+        rows,
+        vec![(0, 10, Some(2_000), 950), (0, 11, Some(4_000), 0), (1, 10, None, 0), (1, 11, Some(1_000), 975)]
+    );
     let standings: Vec<(i64, i64, u32)> = r.players.iter().map(|p| (p.user_id, p.score, p.rank)).collect();
     assert_eq!(standings, vec![(11, 975, 1), (10, 950, 2)]);
-    assert_eq!(standings.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>(), p.leaderboard().iter().map(|l| (l.user_id, l.score)).collect::<Vec<_>>());
+    assert_eq!(
+        standings.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>(),
+        p.leaderboard().iter().map(|l| (l.user_id, l.score)).collect::<Vec<_>>()
+    );
     let csv = results::to_csv(&r);
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(lines[0], results::CSV_HEADER);
@@ -237,4 +277,47 @@ fn the_game_record_gives_results_that_match_the_game_played() {
     // The record stays after play again, until the next start.
     p.control(q1 + limit + 6_000, HOST, &HostAction::PlayAgain).unwrap();
     assert_eq!(results::for_host(&p, HOST).unwrap(), r);
+}
+
+#[test]
+fn answers_arriving_together_are_one_change_with_one_progress_update() {
+    let mut p = party(1, 4);
+    let q0 = start(&mut p);
+    let batch = vec![
+        (10, 0, Answer::Choice { index: 1 }),
+        (11, 0, Answer::Choice { index: 9 }),
+        (12, 0, Answer::Choice { index: 0 }),
+        (10, 0, Answer::Choice { index: 2 }),
+        (99, 0, Answer::Choice { index: 0 }),
+    ];
+    let (results, out) = p.answer_many(q0 + 1_000, batch);
+    let codes: Vec<Result<bool, ErrorCode>> = results.into_iter().map(|r| r.map_err(|e| e.code)).collect();
+    assert_eq!(
+        codes,
+        [Ok(false), Err(ErrorCode::InvalidAnswer), Ok(false), Ok(true), Err(ErrorCode::NotAPlayer)]
+    );
+    let progress: Vec<&ServerFrame> =
+        frames(&out).into_iter().filter(|f| matches!(f, ServerFrame::ProgressUpdate { .. })).collect();
+    assert_eq!(progress.len(), 1, "{progress:?}");
+    assert!(matches!(
+        progress[0],
+        ServerFrame::ProgressUpdate { answered: 2, eligible: 4, answered_by: Some(12), answered_ids, .. }
+            if *answered_ids == [10, 12]
+    ));
+    // The last two answers close the question: the progress update comes before the reveal.
+    let (_, out) = p.answer_many(
+        q0 + 2_000,
+        vec![(11, 0, Answer::Choice { index: 1 }), (13, 0, Answer::Choice { index: 1 })],
+    );
+    let kinds: Vec<&str> = frames(&out)
+        .into_iter()
+        .map(|f| match f {
+            ServerFrame::ProgressUpdate { .. } => "progress",
+            ServerFrame::PhaseTransition { .. } => "phase",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds.first(), Some(&"progress"));
+    assert_eq!(kinds.iter().filter(|k| **k == "progress").count(), 1);
+    assert_eq!(phase_of(&out), Some(PartyPhase::Reveal));
 }
