@@ -117,6 +117,8 @@ test('the big screen is a show the host drives from a phone; extended time; resu
     await eventually('the remote QR code to load', () =>
       tv.page.getByTestId('remote-qr').evaluate((img) => img.complete && img.naturalWidth > 0),
     );
+    // The link is printed under the code, from the same answer.
+    assert.match(await tv.page.getByTestId('remote-url').getAttribute('data-url'), new RegExp(`/party/${code}\\?remote=`));
     // A phone that cannot scan gets the link to type instead (a new link: the code above stops working).
     await tv.page.getByTestId('remote-link').click();
     await tv.page.getByTestId('remote-qr').waitFor({ state: 'detached' });

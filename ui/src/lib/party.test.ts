@@ -214,6 +214,13 @@ describe('applyPartyFrame', () => {
     expect(next?.players.map((x) => x.answered)).toEqual([false, true]);
   });
 
+  it('marks everyone a coalesced progress update counts', () => {
+    const p = snapshot({ clock: clock('question', 0), players: [player(2), player(3), player(4)] });
+    const next = applyPartyFrame(p, { type: 'progress_update', code: CODE, round: 0, answered: 2, eligible: 3, answered_by: 3, answered_ids: [2, 3] })!;
+    expect(next.players.map((x) => x.answered)).toEqual([true, true, false]);
+    expect(next.answered).toBe(2);
+  });
+
   it('gives the same state when a frame comes twice', () => {
     const frames: ServerFrame[] = [
       { type: 'player_joined', code: CODE, player: player(4), audience_count: 2 },

@@ -194,6 +194,14 @@ export function correctAnswerText(question: QuestionView | undefined, reveal: Re
   return reveal.correct_choices.map((i) => question?.choices[i] ?? `#${i + 1}`).join(', ');
 }
 
+/** The players with everyone in `ids` (and `one`) marked as having answered. */
+function markAnswered(players: PartyPlayer[], ids: readonly number[] | undefined, one: number | undefined): PartyPlayer[] {
+  const who = new Set(ids ?? []);
+  if (one !== undefined && one !== null) who.add(one);
+  if (who.size === 0) return players;
+  return players.map((pl) => (who.has(pl.user_id) && !pl.answered ? { ...pl, answered: true } : pl));
+}
+
 function withScores(players: PartyPlayer[], standings: readonly Standing[]): PartyPlayer[] {
   if (standings.length === 0) return players;
   return players.map((p) => {
@@ -270,11 +278,8 @@ export function applyPartyFrame(p: PartySnapshot, frame: ServerFrame): PartySnap
         ...p,
         answered: frame.answered,
         eligible: frame.eligible,
-        // The host's roster marks who has answered as each answer comes in.
-        players:
-          frame.answered_by === undefined
-            ? p.players
-            : p.players.map((pl) => (pl.user_id === frame.answered_by ? { ...pl, answered: true } : pl)),
+        // The host's roster marks who has answered as answers come in (several at once in a rush).
+        players: markAnswered(p.players, frame.answered_ids, frame.answered_by),
       };
     case 'session_started':
       if (frame.code !== p.code) return null;
