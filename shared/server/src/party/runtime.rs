@@ -186,7 +186,7 @@ impl Actor {
                 self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
             }
             Msg::Answer { conn, r#ref, round, answer } => {
-                self.answers(vec![(conn, r#ref, round, answer)]).await
+                self.answers(vec![(conn, r#ref, round, answer)]).await;
             }
             Msg::Control { conn, r#ref, action } => {
                 let result = self.party.control(now, conn.user.id, &action);
