@@ -560,5 +560,20 @@ mod tests {
         assert!(c.validate().is_err());
         let c = Config { name: " ".into(), ..Config::default() };
         assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.party_idle_timeout = c.party_heartbeat;
+        assert!(c.validate().is_err(), "a party socket must get a heartbeat before it is dropped");
+        c.party_idle_timeout = Duration::from_secs(4);
+        c.party_heartbeat = Duration::from_millis(50);
+        assert!(c.validate().is_err(), "pings faster than 100 ms are refused");
+        let file: FileConfig =
+            toml::from_str("party_heartbeat_ms = 1000\nparty_idle_timeout_ms = 3000").unwrap();
+        let mut c = Config::default();
+        file.apply(&mut c);
+        assert_eq!(
+            (c.party_heartbeat, c.party_idle_timeout),
+            (Duration::from_secs(1), Duration::from_secs(3))
+        );
+        assert!(c.validate().is_ok());
     }
 }
