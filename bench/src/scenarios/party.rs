@@ -188,6 +188,7 @@ pub async fn run(target: &Target, players: usize, watchers: usize, questions: u3
         .recv_until(GAME_LIMIT, |f| matches!(f, ServerFrame::Ack { r#ref, .. } if r#ref == "start"))
         .await?;
     let started = Instant::now();
+    let cpu_before = target.cpu_ms();
 
     // Wait for the podium at the host's phone by polling the party over REST.
     loop {
@@ -198,6 +199,11 @@ pub async fn run(target: &Target, players: usize, watchers: usize, questions: u3
         }
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
+    if let (Some(before), Some(after)) = (cpu_before, target.cpu_ms()) {
+        // Against the game's wall time: how much of the machine the hub took (the bench's clients,
+        // on the same cores, had the rest).
+        report.metric("hub_cpu_ms", after.saturating_sub(before));
+    }
     let _ = stop_tx.send(true);
     let host_seen = host_task.await??;
     let mut seen = Vec::with_capacity(tasks.len());
