@@ -183,9 +183,19 @@ fn field(text: &str) -> String {
 /// Every finished game stored in the hub's database, oldest first (of the party `code` only, when
 /// given): what `hubbub export` writes. Reads through the store's reader threads.
 pub async fn stored_results(store: &Store, code: Option<&str>) -> Result<Vec<PartyResults>, StoreError> {
+    let code = code.map(str::to_owned);
+    store.read(move |db| stored_results_in(db, code.as_deref())).await
+}
+
+/// [`stored_results`] for a caller that holds the database open itself (a command run against a data
+/// directory, with no hub running).
+pub fn stored_results_in(
+    db: &rusqlite::Connection,
+    code: Option<&str>,
+) -> Result<Vec<PartyResults>, StoreError> {
     let code = code.map(str::to_ascii_uppercase);
-    let rows = store.read(move |db| list_party_results(db, code.as_deref())).await?;
-    Ok(rows.into_iter().filter_map(|r: StoredResults| parse_row(&r)).collect())
+    let rows = list_party_results(db, code.as_deref())?;
+    Ok(rows.iter().filter_map(parse_row).collect())
 }
 
 fn parse_row(row: &StoredResults) -> Option<PartyResults> {
