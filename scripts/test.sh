@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs Hubbub's whole test suite on a fresh Debian machine, installing what it needs first: Debian's
-# chromium, WebKitGTK, WebKitWebDriver, Xvfb and iproute2 (when missing and running as root),
-# tauri-driver from crates.io, the npm packages of ui/ and tests/e2e/.
-# Steps: the web client's unit tests (Vitest), formatting and lints, Rust unit and black-box tests (a real
-# hub, in-process or the binary; real sockets, real SQLite file, network namespaces for discovery when root), every
-# benchmark scenario at a smoke size, then the browser end-to-end tests (headless Chromium against a
-# real hub) and the desktop app's test (the Tauri app under Xvfb through tauri-driver, with a Chromium
-# guest).
+# chromium, WebKitGTK, WebKitWebDriver, Xvfb, iproute2, curl and python3-venv (when missing and
+# running as root), tauri-driver from crates.io, the npm packages of ui/ and tests/e2e/, and
+# schemathesis from PyPI (into a virtual environment under ~/.cache/hubbub).
+# Steps: the web client's unit tests (Vitest), formatting and lints, Rust unit and black-box tests (a
+# real hub, in-process or the binary; real sockets, real SQLite file, network namespaces for discovery
+# when root), every benchmark scenario at a smoke size, the REST API fuzzed from its own OpenAPI
+# document, then the browser end-to-end tests (headless Chromium against a real hub) and the desktop
+# app's test (the Tauri app under Xvfb through tauri-driver, with a Chromium guest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,6 +21,8 @@ needed=(
   "command:Xvfb:xvfb"
   "command:WebKitWebDriver:webkit2gtk-driver"
   "command:ip:iproute2"
+  "command:curl:curl"
+  "python:venv:python3-venv"
   "pkg:webkit2gtk-4.1:libwebkit2gtk-4.1-dev"
   "pkg:gtk+-3.0:libgtk-3-dev"
   "pkg:librsvg-2.0:librsvg2-dev"
@@ -29,6 +32,8 @@ for entry in "${needed[@]}"; do
   IFS=: read -r kind name package <<<"$entry"
   if [ "$kind" = command ]; then
     command -v "$name" >/dev/null 2>&1 || missing+=("$package")
+  elif [ "$kind" = python ]; then
+    python3 -c "import $name, ensurepip" >/dev/null 2>&1 || missing+=("$package")
   else
     pkg-config --exists "$name" 2>/dev/null || missing+=("$package")
   fi
@@ -84,6 +89,9 @@ fi
 
 step "benchmark harness, smoke size (checks counts and exactly-once, not speed)"
 "$target_dir/debug/hubbub-bench" --hub "$target_dir/debug/hubbub" all --size smoke
+
+step "REST API fuzzing from its OpenAPI document (schemathesis, from PyPI into ~/.cache)"
+HUBBUB_BIN="$target_dir/debug/hubbub" ./scripts/api-fuzz.sh
 
 step "browser and desktop end-to-end tests"
 e2e_log=$(mktemp)

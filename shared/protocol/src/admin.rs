@@ -1,13 +1,14 @@
 //! Roles, moderation and the admin API: who runs the hub (host and moderators), what they can do to
 //! guests, and the bodies of the `/api/admin/` routes.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::model::{Room, UserInfo};
 
 /// What a user may do on the hub. Stored with the user; survives restarts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The hub's owner: everything moderators can, and appointing them.
@@ -46,7 +47,7 @@ impl Role {
 }
 
 /// Who may do something that today's hub lets everyone do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Who {
     /// Every guest (the default).
@@ -57,7 +58,7 @@ pub enum Who {
 }
 
 /// What guests may do; hosts change it live (`PUT /api/admin/settings`, the desktop dashboard).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS, JsonSchema)]
 pub struct Permissions {
     /// Who may create rooms.
     #[serde(default)]
@@ -71,7 +72,7 @@ pub struct Permissions {
 }
 
 /// A host or moderator, for the badges every screen shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct StaffMember {
     #[ts(type = "number")]
     pub user_id: i64,
@@ -80,7 +81,7 @@ pub struct StaffMember {
 }
 
 /// What the host said to everyone or to one room; shown as a banner until it is cleared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct Announcement {
     #[ts(type = "number")]
     pub id: i64,
@@ -100,7 +101,7 @@ pub struct Announcement {
 
 /// The hub's rules as one user sees them: sent after `connection_established` and again whenever
 /// any part changes (`hub_state`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct HubState {
     /// This user's role.
     pub role: Role,
@@ -120,7 +121,7 @@ pub struct HubState {
 }
 
 /// A mute in one room.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct RoomMute {
     /// `room:{slug}`.
     pub channel: String,
@@ -130,7 +131,7 @@ pub struct RoomMute {
 }
 
 /// What a host or moderator did to you (`moderated` frame), so your screen can say so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sanction {
     /// Muted until `until`, hub-wide or in `channel`.
@@ -146,20 +147,20 @@ pub enum Sanction {
 // ---- REST bodies ----
 
 /// `POST /api/host/claim`: make the signed-in user a host with a host link's token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct HostClaimRequest {
     pub token: String,
 }
 
 /// Answer to `POST /api/host/claim` and `GET /api/me`'s role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct RoleResponse {
     pub user: UserInfo,
     pub role: Role,
 }
 
 /// One open socket, as `GET /api/admin/connections` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AdminConnection {
     #[ts(type = "number")]
     pub id: u64,
@@ -183,13 +184,13 @@ pub struct AdminConnection {
 }
 
 /// Answer to `GET /api/admin/connections`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AdminConnectionsResponse {
     pub connections: Vec<AdminConnection>,
 }
 
 /// A user as `GET /api/admin/users` lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AdminUser {
     pub user: UserInfo,
     pub role: Role,
@@ -205,7 +206,7 @@ pub struct AdminUser {
 }
 
 /// Answer to `GET /api/admin/users?q=&online=&offset=&limit=`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AdminUsersResponse {
     pub users: Vec<AdminUser>,
     /// How many users match in all.
@@ -213,7 +214,7 @@ pub struct AdminUsersResponse {
 }
 
 /// A room as `GET /api/admin/rooms` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AdminRoom {
     pub room: Room,
     /// Its members (the first 200 by name; `room.member_count` has them all).
@@ -227,13 +228,13 @@ pub struct AdminRoom {
 }
 
 /// Answer to `GET /api/admin/rooms`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AdminRoomsResponse {
     pub rooms: Vec<AdminRoom>,
 }
 
 /// `POST /api/admin/users/{id}/kick` and `/ban`: an optional reason the target sees.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS, JsonSchema)]
 pub struct KickRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -241,7 +242,7 @@ pub struct KickRequest {
 }
 
 /// `POST /api/admin/users/{id}/ban`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS, JsonSchema)]
 pub struct BanRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -253,7 +254,7 @@ pub struct BanRequest {
 }
 
 /// `POST /api/admin/users/{id}/mute`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct MuteRequest {
     /// How long, 1 minute to 7 days.
     pub minutes: u32,
@@ -267,7 +268,7 @@ pub struct MuteRequest {
 }
 
 /// `POST /api/admin/users/{id}/unmute`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS, JsonSchema)]
 pub struct UnmuteRequest {
     /// The room to lift it in; absent: the hub-wide mute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -276,26 +277,26 @@ pub struct UnmuteRequest {
 }
 
 /// `POST /api/admin/users/{id}/rename`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AdminRenameRequest {
     pub display_name: String,
 }
 
 /// `POST /api/admin/users/{id}/role` (hosts only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct SetRoleRequest {
     pub role: Role,
 }
 
 /// Answer to `POST /api/admin/users/{id}/clear-messages`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct ClearMessagesResponse {
     /// Messages deleted.
     pub deleted: u32,
 }
 
 /// A ban, as `GET /api/admin/bans` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct Ban {
     #[ts(type = "number")]
     pub id: i64,
@@ -315,32 +316,32 @@ pub struct Ban {
 }
 
 /// Answer to `GET /api/admin/bans`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct BansResponse {
     pub bans: Vec<Ban>,
 }
 
 /// `POST /api/admin/rooms/{id}/slow-mode`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct SlowModeRequest {
     /// One message per this many seconds for guests (at most 3600); 0 turns it off.
     pub seconds: u32,
 }
 
 /// `POST /api/admin/rooms/{id}/lock`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct LockRequest {
     pub locked: bool,
 }
 
 /// `GET` and `PUT /api/admin/settings`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AdminSettings {
     pub permissions: Permissions,
 }
 
 /// `POST /api/admin/announcements`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AnnounceRequest {
     /// At most 500 characters.
     pub text: String,
@@ -351,13 +352,13 @@ pub struct AnnounceRequest {
 }
 
 /// Answer to `GET /api/admin/announcements`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AnnouncementsResponse {
     pub announcements: Vec<Announcement>,
 }
 
 /// `POST /api/admin/broadcast`: a `notice` frame to a channel's subscribers, one user, or everyone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct BroadcastRequest {
     /// At most 500 characters.
     pub text: String,
@@ -372,21 +373,21 @@ pub struct BroadcastRequest {
 }
 
 /// Answer to `POST /api/admin/broadcast`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct BroadcastResponse {
     /// Sockets the notice was queued on.
     pub delivered: u32,
 }
 
 /// `POST /api/admin/sessions/end`: end every guest's session (a new class, a new party).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct EndSessionsResponse {
     /// Sessions ended.
     pub ended: u32,
 }
 
 /// `PUT /api/admin/pin`: set or clear the join PIN.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct SetPinRequest {
     /// 1 to 32 characters; absent or empty removes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,7 +399,7 @@ pub struct SetPinRequest {
 }
 
 /// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AuditEntry {
     #[ts(type = "number")]
     pub id: i64,
@@ -423,7 +424,7 @@ pub struct AuditEntry {
 }
 
 /// Answer to `GET /api/admin/audit?before=&limit=`, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct AuditResponse {
     pub entries: Vec<AuditEntry>,
 }

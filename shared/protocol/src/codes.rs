@@ -1,5 +1,6 @@
 //! WebSocket close codes and the error codes carried by `error` frames and REST error bodies.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -36,10 +37,29 @@ pub mod close {
     pub const SESSION_ENDED: u16 = 4412;
     /// Too many requests; back off before reconnecting.
     pub const RATE_LIMITED: u16 = 4429;
+
+    /// Every close code above with what a client should make of it, for the AsyncAPI document.
+    pub const MEANINGS: &[(u16, &str)] = &[
+        (NORMAL, "normal closure: the client or the hub ended the session on purpose"),
+        (GOING_AWAY, "the hub is shutting down; reconnect with backoff"),
+        (PROTOCOL_ERROR, "the peer broke the WebSocket protocol"),
+        (INVALID_PAYLOAD, "a text frame was not valid UTF-8"),
+        (TOO_BIG, "a frame was larger than the hub accepts"),
+        (INTERNAL, "the hub hit an internal error"),
+        (IDLE_TIMEOUT, "nothing was heard from the peer within the idle timeout"),
+        (TOO_SLOW, "the client did not read fast enough and its bounded queue filled up"),
+        (UNAUTHENTICATED, "missing, invalid or expired credentials: fetch a new token once, then stop"),
+        (FORBIDDEN, "authenticated, but not allowed here: do not reconnect"),
+        (NOT_FOUND, "no such channel or party"),
+        (KICKED, "removed by a host or moderator; may come back after the kick cooldown"),
+        (BANNED, "banned by a host or moderator: do not reconnect"),
+        (SESSION_ENDED, "the session was ended (logout, or a host ended guest sessions): join again"),
+        (RATE_LIMITED, "too many requests: back off before reconnecting"),
+    ];
 }
 
 /// Stable machine code of an error, in `error` frames and in REST error bodies (`{"code","message"}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// A frame or a request body was not valid JSON.

@@ -2,6 +2,7 @@
 //!
 //! A client command may carry `ref`; the hub answers it with `ack` or `error` carrying the same `ref`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -17,7 +18,7 @@ use crate::party::{
 };
 
 /// A frame sent by a client.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Application-level keepalive; answered by `pong`.
@@ -247,7 +248,7 @@ impl ClientFrame {
 }
 
 /// A frame sent by the hub.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame on every connection.

@@ -8,6 +8,7 @@
 //! - [`rest`]: request and response bodies of the `/api/` routes.
 //! - [`admin`]: roles, moderation, announcements and the `/api/admin/` bodies.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
+//! - [`sockets`]: the hub's WebSocket paths and the query they take.
 //! - [`channel`]: parsing and printing channel names such as `room:lobby`.
 //! - [`typescript`]: renders the TypeScript declarations the web client imports.
 //!
@@ -22,6 +23,7 @@ pub mod model;
 pub mod party;
 pub mod rest;
 pub mod results;
+pub mod sockets;
 pub mod typescript;
 
 pub use admin::*;
@@ -32,6 +34,7 @@ pub use model::*;
 pub use party::*;
 pub use rest::*;
 pub use results::*;
+pub use sockets::{SOCKETS, SocketPath, SocketQuery};
 
 /// Version of the wire protocol; reported by `GET /api/info` and in `connection_established`.
 pub const PROTOCOL_VERSION: u32 = 1;

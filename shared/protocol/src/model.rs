@@ -1,10 +1,11 @@
 //! Values that frames and REST bodies carry: users, the hub, chat messages, presence entries.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// A user as others see them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct UserInfo {
     #[ts(type = "number")]
     pub id: i64,
@@ -12,7 +13,7 @@ pub struct UserInfo {
 }
 
 /// What a hub says about itself (`GET /api/info`, `connection_established`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct HubInfo {
     /// Stable random id of this hub, kept in its database.
     pub hub_id: String,
@@ -27,7 +28,7 @@ pub struct HubInfo {
 }
 
 /// One chat message as stored in a channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct ChatMessage {
     /// Hub-wide id of the message.
     #[ts(type = "number")]
@@ -65,7 +66,7 @@ pub struct ChatMessage {
 }
 
 /// Who reacted to a message with one emoji.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct ReactionSummary {
     pub emoji: String,
     #[ts(type = "number[]")]
@@ -73,7 +74,7 @@ pub struct ReactionSummary {
 }
 
 /// How people get into a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoomKind {
     /// Anyone on the hub can join.
@@ -85,7 +86,7 @@ pub enum RoomKind {
 }
 
 /// A room as one user sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct Room {
     /// The slug, e.g. `lobby`; the channel is `room:{id}`.
     pub id: String,
@@ -113,7 +114,7 @@ pub struct Room {
 }
 
 /// Where a direct conversation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DmState {
     /// Started, waiting for the other user to accept.
@@ -125,7 +126,7 @@ pub enum DmState {
 }
 
 /// A direct conversation as one of its two participants sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct DmThread {
     #[ts(type = "number")]
     pub id: i64,
@@ -149,7 +150,7 @@ pub struct DmThread {
 }
 
 /// One user's read mark in a channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct ReadMark {
     #[ts(type = "number")]
     pub user_id: i64,
@@ -158,7 +159,7 @@ pub struct ReadMark {
 }
 
 /// A user's or a device's availability.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceStatus {
     #[default]
@@ -168,7 +169,7 @@ pub enum PresenceStatus {
 }
 
 /// One connection (tab, device) of an online user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct DevicePresence {
     #[ts(type = "number")]
     pub connection_id: u64,
@@ -182,7 +183,7 @@ pub struct DevicePresence {
 }
 
 /// One online user in the presence list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct OnlineUser {
     #[ts(type = "number")]
     pub user_id: i64,
@@ -206,7 +207,7 @@ pub struct OnlineUser {
 }
 
 /// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Someone wrote `@your name` in a room.
@@ -228,7 +229,7 @@ pub enum NotificationKind {
 }
 
 /// One entry of a user's inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct Notification {
     #[ts(type = "number")]
     pub id: i64,
@@ -257,7 +258,7 @@ pub struct Notification {
 }
 
 /// A position in a channel's history, for catching up after a reconnect.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct StreamPosition {
     /// The last offset the client has seen.
     #[ts(type = "number")]

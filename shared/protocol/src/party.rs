@@ -1,12 +1,13 @@
 //! Party sessions on the wire: the party snapshot, players, phases, answers, host actions, and the
 //! quiz's question packs.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Where a party is in its life. The quiz goes lobby, countdown, then question and reveal for each
 /// question, then podium; "play again" returns to the lobby with the same players.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyPhase {
     Lobby,
@@ -18,7 +19,7 @@ pub enum PartyPhase {
 
 /// Whether a seated player is here: `reconnecting` while the seat is held in the grace window,
 /// `away` after it (in a running game the seat and score are kept; in the lobby the seat is freed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlayerState {
     Connected,
@@ -27,7 +28,7 @@ pub enum PlayerState {
 }
 
 /// How a member takes part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyRole {
     /// Has a seat: readies up, answers, scores.
@@ -42,7 +43,7 @@ pub enum PartyRole {
 }
 
 /// Where a late joiner's score starts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LateScore {
     /// At 0.
@@ -53,7 +54,7 @@ pub enum LateScore {
 }
 
 /// One seated player as everyone sees them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PartyPlayer {
     #[ts(type = "number")]
     pub user_id: i64,
@@ -72,7 +73,7 @@ pub struct PartyPlayer {
 }
 
 /// What the host chose when creating the party.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PartySettings {
     /// The game's id; `quiz` is the one shipped.
     pub game: String,
@@ -95,7 +96,7 @@ pub struct PartySettings {
 
 /// The clock of the current phase. `deadline` is the hub's clock (ms since the epoch); clients
 /// should count down from `remaining_ms`, measured at `server_time`, so their own clock does not matter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PhaseClock {
     pub phase: PartyPhase,
     /// Index of the current question (0-based); 0 in the lobby.
@@ -122,7 +123,7 @@ pub struct PhaseClock {
 }
 
 /// The kinds of quiz question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
     /// Pick one of the choices.
@@ -136,7 +137,7 @@ pub enum QuestionKind {
 }
 
 /// A question as players see it while it is open (no answer in it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct QuestionView {
     pub kind: QuestionKind,
     pub prompt: String,
@@ -149,7 +150,7 @@ pub struct QuestionView {
 
 /// An answer. The quiz takes `choice` (one index; also true/false as 0 = true, 1 = false),
 /// `choices` (several indices) and `number`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Answer {
     Choice { index: u32 },
@@ -158,7 +159,7 @@ pub enum Answer {
 }
 
 /// What one player got for one question.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct RoundScore {
     #[ts(type = "number")]
     pub user_id: i64,
@@ -171,7 +172,7 @@ pub struct RoundScore {
 }
 
 /// The answer to a question once it closes, how the room answered, and who scored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct RevealView {
     /// The correct choice indices (`choice`, `true_false`, `multi`); empty for `number`.
     pub correct_choices: Vec<u32>,
@@ -192,14 +193,14 @@ pub struct RevealView {
 }
 
 /// How many players answered one number.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct NumberCount {
     pub value: f64,
     pub count: u32,
 }
 
 /// One line of the leaderboard, best first; equal scores share a rank.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct Standing {
     pub rank: u32,
     #[ts(type = "number")]
@@ -210,7 +211,7 @@ pub struct Standing {
 }
 
 /// This connection's own place in the party; only in the snapshot sent to one connection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PartySeat {
     pub role: PartyRole,
     /// Whether this user holds host rights (the creator, or whoever they passed to).
@@ -223,7 +224,7 @@ pub struct PartySeat {
 
 /// Everything about a party, sent on subscribe and as `session_update` after changes that have no
 /// finer event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PartySnapshot {
     pub code: String,
     /// The link players open to join (also shown as a QR code).
@@ -270,7 +271,7 @@ pub struct PartySnapshot {
 }
 
 /// What a host can do to a running party (`party_control`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum HostAction {
     /// Remove a player or watcher; they cannot come back to this party.
@@ -328,7 +329,7 @@ pub enum HostAction {
 }
 
 /// Why someone is no longer in a party.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LeaveReason {
     Left,
@@ -338,7 +339,7 @@ pub enum LeaveReason {
 }
 
 /// A question in a pack, as imported (`POST /api/quiz/packs`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackQuestion {
     pub kind: QuestionKind,
@@ -361,7 +362,7 @@ pub struct PackQuestion {
 }
 
 /// A question pack: a title and 1 to 100 questions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionPack {
     pub title: String,

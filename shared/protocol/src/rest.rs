@@ -1,5 +1,6 @@
 //! Request and response bodies of the `/api/` routes.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -7,7 +8,7 @@ use crate::codes::ErrorCode;
 use crate::model::{ChatMessage, DmThread, Notification, OnlineUser, Room, RoomKind, UserInfo};
 
 /// Body of every REST error response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -19,7 +20,7 @@ pub struct ApiError {
 }
 
 /// `POST /api/join`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct JoinRequest {
     pub display_name: String,
     /// A host link's token: the new user is a host (`hubbub serve` prints the link).
@@ -33,7 +34,7 @@ pub struct JoinRequest {
 }
 
 /// Answer to `POST /api/join`. The session is also set as an HttpOnly cookie.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct JoinResponse {
     pub user: UserInfo,
     /// The session secret: send it as `Authorization: Bearer` from non-browser clients.
@@ -41,7 +42,7 @@ pub struct JoinResponse {
 }
 
 /// Answer to `GET /api/me`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct MeResponse {
     pub user: UserInfo,
     /// The user's role on this hub.
@@ -50,7 +51,7 @@ pub struct MeResponse {
 }
 
 /// Answer to `GET /api/auth/ws-token`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct WsTokenResponse {
     /// A short-lived token for `GET /ws?token=`.
     pub token: String,
@@ -59,7 +60,7 @@ pub struct WsTokenResponse {
 }
 
 /// Answer to `GET /api/status`: public health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct StatusResponse {
     pub status: String,
     pub version: String,
@@ -71,7 +72,7 @@ pub struct StatusResponse {
 }
 
 /// Answer to `GET /api/users/online?q=&offset=&limit=`: a page of who is online, by name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct OnlineUsersResponse {
     pub users: Vec<OnlineUser>,
     /// Everyone online on the hub.
@@ -88,14 +89,14 @@ pub struct OnlineUsersResponse {
 }
 
 /// Answer to `GET /api/notifications`: newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct NotificationsResponse {
     pub notifications: Vec<Notification>,
     pub unread_count: u32,
 }
 
 /// `POST /api/notifications/read`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS, JsonSchema)]
 pub struct MarkReadRequest {
     /// The entries to mark read; absent marks all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,13 +105,13 @@ pub struct MarkReadRequest {
 }
 
 /// Answer to `POST /api/notifications/read`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct MarkReadResponse {
     pub unread_count: u32,
 }
 
 /// `POST /api/users/{id}/ping`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PingRequest {
     /// An http(s) link to invite the user to, e.g. a party's join URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,7 +120,7 @@ pub struct PingRequest {
 }
 
 /// Answer to `POST /api/users/{id}/ping`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PingResponse {
     /// The inbox entry the ping created for the recipient.
     #[ts(type = "number")]
@@ -127,7 +128,7 @@ pub struct PingResponse {
 }
 
 /// `POST /api/rooms`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct CreateRoomRequest {
     /// 1 to 40 characters; the room's id is made from it.
     pub name: String,
@@ -138,34 +139,34 @@ pub struct CreateRoomRequest {
 }
 
 /// Answer to `GET /api/rooms`: the rooms the user is in, then open rooms they could join.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct RoomsResponse {
     pub rooms: Vec<Room>,
 }
 
 /// `POST /api/rooms/{id}/invite`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct InviteRequest {
     #[ts(type = "number")]
     pub user_id: i64,
 }
 
 /// `POST /api/dms`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct StartDmRequest {
     #[ts(type = "number")]
     pub user_id: i64,
 }
 
 /// Answer to `GET /api/dms`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct DmsResponse {
     pub threads: Vec<DmThread>,
 }
 
 /// Answer to `GET /api/channels/{channel}/messages` and `GET /api/search`: messages in offset order
 /// (search: newest first).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct MessagesResponse {
     pub messages: Vec<ChatMessage>,
     /// Whether there is more beyond this page in the direction asked.
@@ -173,7 +174,7 @@ pub struct MessagesResponse {
 }
 
 /// `POST /api/parties`: every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePartyRequest {
     /// The game; `quiz` (the default) is the one shipped.
@@ -216,7 +217,7 @@ pub struct CreatePartyRequest {
 
 /// Answer to `POST /api/parties/{code}/remote`: a one-time link that makes the device opening it the
 /// party's host (a remote), and the host's current devices its big screen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct RemoteLinkResponse {
     /// Give it as `remote` in `party_join`.
     pub token: String,
@@ -228,7 +229,7 @@ pub struct RemoteLinkResponse {
 }
 
 /// One party in `GET /api/parties`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PartySummary {
     pub code: String,
     pub title: String,
@@ -241,13 +242,13 @@ pub struct PartySummary {
 }
 
 /// Answer to `GET /api/parties`: the parties not yet over, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PartiesResponse {
     pub parties: Vec<PartySummary>,
 }
 
 /// A question pack in `GET /api/quiz/packs`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PackSummary {
     /// `sample` for the pack shipped with the hub; imported packs get `p1`, `p2`...
     pub id: String,
@@ -259,14 +260,14 @@ pub struct PackSummary {
 }
 
 /// Answer to `GET /api/quiz/packs`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PacksResponse {
     pub packs: Vec<PackSummary>,
 }
 
 /// A hub found on the LAN over mDNS and verified over HTTP: its `GET /api/info` answered with the id it
 /// advertised. In `GET /api/hubs` and `hubbub discover --json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct DiscoveredHub {
     pub hub_id: String,
     pub name: String,
@@ -284,7 +285,7 @@ pub struct DiscoveredHub {
 }
 
 /// What this hub's mDNS is doing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct MdnsState {
     /// Whether the hub announces itself as `_hubbub._tcp.local.`.
     pub advertising: bool,
@@ -299,7 +300,7 @@ pub struct MdnsState {
 }
 
 /// Answer to `GET /api/hubs`: the other hubs on the LAN, by name, and the state of this hub's mDNS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct HubsResponse {
     pub hubs: Vec<DiscoveredHub>,
     pub mdns: MdnsState,

@@ -1,6 +1,7 @@
 //! A party's results after (or during) a game: `GET /api/parties/{code}/results` (JSON) and
 //! `results.csv`, and what `hubbub export` writes.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -8,7 +9,7 @@ use crate::party::{Answer, NumberCount, QuestionKind};
 
 /// The results of one game of a party: who played, how each question went, and every player's
 /// answer to every question played.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct PartyResults {
     pub code: String,
     pub title: String,
@@ -30,7 +31,7 @@ pub struct PartyResults {
 }
 
 /// A player's final (or current) standing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct ResultPlayer {
     #[ts(type = "number")]
     pub user_id: i64,
@@ -41,7 +42,7 @@ pub struct ResultPlayer {
 }
 
 /// How one question went.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct QuestionStats {
     /// 0-based.
     pub round: u32,
@@ -71,7 +72,7 @@ pub struct QuestionStats {
 }
 
 /// One player's answer to one question.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct ResultAnswer {
     pub round: u32,
     #[ts(type = "number")]

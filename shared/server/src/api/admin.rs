@@ -7,16 +7,17 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{delete, get, post};
-use axum::{Router, response::IntoResponse};
+use axum::response::IntoResponse;
 use hubbub_protocol::{
     AdminConnectionsResponse, AdminRenameRequest, AdminRoomsResponse, AdminSettings, AdminUsersResponse,
-    AnnounceRequest, AnnouncementsResponse, AuditResponse, BanRequest, BansResponse, BroadcastRequest,
-    BroadcastResponse, ClearMessagesResponse, EndSessionsResponse, ErrorCode, KickRequest, LockRequest,
-    MuteRequest, Role, RoleResponse, SetPinRequest, SetRoleRequest, SlowModeRequest, UnmuteRequest,
+    AnnounceRequest, Announcement, AnnouncementsResponse, AuditResponse, Ban, BanRequest, BansResponse,
+    BroadcastRequest, BroadcastResponse, ClearMessagesResponse, EndSessionsResponse, ErrorCode, KickRequest,
+    LockRequest, MuteRequest, Role, RoleResponse, Room, SetPinRequest, SetRoleRequest, SlowModeRequest,
+    UnmuteRequest, UserInfo,
 };
 use serde::Deserialize;
 
+use super::describe::{Auth, Endpoint, Endpoint as E};
 use super::{ApiError, Query, SessionUser};
 use crate::auth::{SecretSource, same_secret, session_from_headers};
 use crate::hub::Hub;
@@ -45,38 +46,106 @@ fn body<T>(given: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     given.map(|Json(v)| v).map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.body_text()))
 }
 
-/// The admin routes, `/admin/...` (under `/api`).
-pub fn routes() -> Router<Hub> {
-    Router::new()
-        .route("/admin/connections", get(connections))
-        .route("/admin/users", get(users))
-        .route("/admin/users/{id}/kick", post(kick))
-        .route("/admin/users/{id}/ban", post(ban))
-        .route("/admin/users/{id}/mute", post(mute))
-        .route("/admin/users/{id}/unmute", post(unmute))
-        .route("/admin/users/{id}/rename", post(rename))
-        .route("/admin/users/{id}/role", post(set_role))
-        .route("/admin/users/{id}/clear-messages", post(clear_messages))
-        .route("/admin/bans", get(bans))
-        .route("/admin/bans/{id}", delete(unban))
-        .route("/admin/rooms", get(rooms))
-        .route("/admin/rooms/{id}/slow-mode", post(slow_mode))
-        .route("/admin/rooms/{id}/lock", post(lock))
-        .route("/admin/channels/{channel}/messages/{id}", delete(delete_message))
-        .route("/admin/settings", get(settings).put(set_settings))
-        .route("/admin/announcements", get(announcements).post(announce))
-        .route("/admin/announcements/{id}", delete(clear_announcement))
-        .route("/admin/broadcast", post(broadcast))
-        .route("/admin/sessions/end", post(end_sessions))
-        .route("/admin/pin", axum::routing::put(set_pin))
-        .route("/admin/audit", get(audit))
+/// The admin endpoints, `/admin/...` (under `/api`).
+pub(super) fn endpoints() -> Vec<Endpoint> {
+    const TAG: &str = "admin";
+    let user = "the user's id";
+    vec![
+        E::get("/admin/connections", connections)
+            .doc(TAG, "Every open socket: who, from where, on which path, since when")
+            .ok::<AdminConnectionsResponse>(),
+        E::get("/admin/users", users)
+            .doc(TAG, "Users by name (`q`), online ones only with `online=true`, a page at a time")
+            .query::<UsersQuery>()
+            .ok::<AdminUsersResponse>(),
+        E::post("/admin/users/{id}/kick", kick)
+            .doc(TAG, "Closes the user's sockets with 4410; they may come back after the kick cooldown")
+            .param::<i64>("id", user)
+            .optional_body::<KickRequest>(),
+        E::post("/admin/users/{id}/ban", ban)
+            .doc(TAG, "Bans the user (and their browser; their address for a while if asked) and ends their sessions")
+            .param::<i64>("id", user)
+            .optional_body::<BanRequest>()
+            .created::<Ban>(),
+        E::post("/admin/users/{id}/mute", mute)
+            .doc(TAG, "Mutes the user hub-wide or in one room, for some minutes")
+            .param::<i64>("id", user)
+            .body::<MuteRequest>(),
+        E::post("/admin/users/{id}/unmute", unmute)
+            .doc(TAG, "Lifts a hub-wide mute, or one room's")
+            .param::<i64>("id", user)
+            .optional_body::<UnmuteRequest>(),
+        E::post("/admin/users/{id}/rename", rename)
+            .doc(TAG, "Gives the user another display name")
+            .param::<i64>("id", user)
+            .body::<AdminRenameRequest>()
+            .ok::<UserInfo>(),
+        E::post("/admin/users/{id}/role", set_role)
+            .doc(TAG, "Makes the user a host, a moderator or a guest")
+            .param::<i64>("id", user)
+            .body::<SetRoleRequest>()
+            .ok::<RoleResponse>(),
+        E::post("/admin/users/{id}/clear-messages", clear_messages)
+            .doc(TAG, "Deletes every message the user wrote")
+            .param::<i64>("id", user)
+            .ok::<ClearMessagesResponse>(),
+        E::get("/admin/bans", bans).doc(TAG, "Bans in force").ok::<BansResponse>(),
+        E::delete("/admin/bans/{id}", unban).doc(TAG, "Lifts a ban").param::<i64>("id", "the banned user's id"),
+        E::get("/admin/rooms", rooms).doc(TAG, "Every room with its rules").ok::<AdminRoomsResponse>(),
+        E::post("/admin/rooms/{id}/slow-mode", slow_mode)
+            .doc(TAG, "Sets a room's slow mode (seconds between a guest's messages; 0 turns it off)")
+            .param::<String>("id", "the room's slug")
+            .body::<SlowModeRequest>()
+            .ok::<Room>(),
+        E::post("/admin/rooms/{id}/lock", lock)
+            .doc(TAG, "Locks a room (only staff may write) or unlocks it")
+            .param::<String>("id", "the room's slug")
+            .body::<LockRequest>()
+            .ok::<Room>(),
+        E::delete("/admin/channels/{channel}/messages/{id}", delete_message)
+            .doc(TAG, "Deletes one message; its channel is told with `message_deleted`")
+            .param::<String>("channel", "the channel, such as `room:lobby`")
+            .param::<i64>("id", "the message's id"),
+        E::get("/admin/settings", settings).doc(TAG, "What guests may do").ok::<AdminSettings>(),
+        E::put("/admin/settings", set_settings)
+            .doc(TAG, "Changes what guests may do")
+            .body::<AdminSettings>()
+            .ok::<AdminSettings>(),
+        E::get("/admin/announcements", announcements)
+            .doc(TAG, "Announcements in force")
+            .ok::<AnnouncementsResponse>(),
+        E::post("/admin/announcements", announce)
+            .doc(TAG, "Pins an announcement hub-wide or in one room, with an inbox entry for everyone")
+            .body::<AnnounceRequest>()
+            .created::<Announcement>(),
+        E::delete("/admin/announcements/{id}", clear_announcement)
+            .doc(TAG, "Takes an announcement down")
+            .param::<i64>("id", "the announcement's id"),
+        E::post("/admin/broadcast", broadcast)
+            .doc(TAG, "Shows a notice now to everyone, one room, or one user")
+            .body::<BroadcastRequest>()
+            .ok::<BroadcastResponse>(),
+        E::post("/admin/sessions/end", end_sessions)
+            .doc(TAG, "Ends every guest session (hosts only); their sockets close with 4412")
+            .ok::<EndSessionsResponse>(),
+        E::put("/admin/pin", set_pin)
+            .doc(TAG, "Sets or removes the hub's PIN (hosts only), optionally ending guest sessions")
+            .body::<SetPinRequest>(),
+        E::get("/admin/audit", audit)
+            .doc(TAG, "The audit log, newest first")
+            .query::<AuditQuery>()
+            .ok::<AuditResponse>(),
+    ]
+    .into_iter()
+    .map(|e| e.auth(Auth::Staff))
+    .collect()
 }
 
 async fn connections(State(hub): State<Hub>, _: Staff) -> Json<AdminConnectionsResponse> {
     Json(AdminConnectionsResponse { connections: hub.moderation().connections() })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct UsersQuery {
     #[serde(default)]
     q: String,
@@ -305,7 +374,7 @@ fn host_only(actor: &Actor) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct AuditQuery {
     before: Option<i64>,
     limit: Option<usize>,

@@ -20,12 +20,38 @@ const MAX_ERROR_TEXT: usize = 4096;
 /// Middleware on the `/api` router: refuses cross-site and non-JSON state changes before any
 /// handler runs, and turns any error answer that is not JSON into `{code, message}`.
 pub async fn guard(State(hub): State<Hub>, request: Request, next: Next) -> Response {
-    if changes_state(request.method())
-        && let Err(e) = check_request(&hub, &request)
-    {
-        return e.into_response();
-    }
+    let request = if changes_state(request.method()) {
+        match check_request(&hub, &request) {
+            Ok(()) => match object_body(request).await {
+                Ok(request) => request,
+                Err(e) => return e.into_response(),
+            },
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        request
+    };
     json_errors(next.run(request).await).await
+}
+
+/// The largest body a route reads (axum's own limit for its JSON and byte extractors).
+const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// Every body this API takes is a JSON object: an array would otherwise be read as a struct's
+/// fields in order (`[null, null]` for `{"reason": null, ...}`), which no client means to send.
+async fn object_body(request: Request) -> Result<Request, ApiError> {
+    if !json_content_type(request.headers()) {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        ApiError::new(ErrorCode::InvalidJson, format!("the request body is larger than {MAX_BODY} bytes"))
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    })?;
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None | Some(b'{') => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Some(_) => Err(ApiError::new(ErrorCode::InvalidJson, "the request body must be a JSON object")),
+    }
 }
 
 /// The methods that may change something: everything but GET, HEAD and OPTIONS.

@@ -11,7 +11,7 @@ use super::{ApiError, Query, SessionUser};
 use crate::chat::PageRequest;
 use crate::hub::Hub;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct PageQuery {
     before: Option<i64>,
     after: Option<i64>,
@@ -32,7 +32,7 @@ pub async fn messages(
     Ok(Json(MessagesResponse { messages, more }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct SearchQuery {
     q: String,
     /// Only this channel (which must be readable).

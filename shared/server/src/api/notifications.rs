@@ -12,7 +12,7 @@ use super::{ApiError, Query, SessionUser};
 use crate::hub::Hub;
 use crate::store::{INBOX_PAGE, list_notifications, unread_count};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Page {
     /// Only entries older than this id.
     before: Option<i64>,

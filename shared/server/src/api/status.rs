@@ -25,7 +25,7 @@ pub async fn info(State(hub): State<Hub>) -> Json<HubInfo> {
 /// Largest page of `GET /api/users/online`.
 const MAX_ONLINE_PAGE: usize = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct OnlineQuery {
     /// Only users whose name contains this (any case).
     q: Option<String>,

@@ -26,8 +26,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path, Query, Sta
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use hubbub_protocol::{Channel, ErrorCode, StreamPosition, close};
-use serde::Deserialize;
+use hubbub_protocol::{Channel, ErrorCode, SOCKETS, SocketQuery, StreamPosition, close};
 
 use crate::api::ApiError;
 use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
@@ -47,17 +46,6 @@ const WRITE_BUFFER: usize = 0;
 /// The most a socket may hold unsent before it fails: bounds what a peer that stops reading costs,
 /// and must exceed the largest frame (a catch-up of 1,000 events, a large presence snapshot).
 const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
-
-#[derive(Debug, Deserialize)]
-pub struct WsQuery {
-    token: Option<String>,
-    /// How the client wants its device shown in presence; otherwise guessed from the User-Agent.
-    device: Option<String>,
-    /// Where the client left off in its channels: `room:lobby@EPOCH:OFFSET,dm:4@EPOCH:OFFSET`.
-    since: Option<String>,
-    /// `/party/{code}/ws` only: which page the socket serves (`lobby`, `game` or `other`); for logs.
-    context: Option<String>,
-}
 
 /// Parses `since`: comma-separated `channel@epoch:offset`. Entries that do not parse are skipped, so
 /// their channels start from a fresh snapshot.
@@ -83,23 +71,29 @@ fn parse_since(since: Option<&str>) -> HashMap<Channel, StreamPosition> {
 
 pub use connection::Kind;
 
-/// The WebSocket routes.
+/// The WebSocket routes: one per entry of the protocol's [`SOCKETS`] list, which the AsyncAPI
+/// document describes, so no socket is served undescribed.
 pub fn routes() -> axum::Router<Hub> {
     use axum::routing::get;
-    axum::Router::new()
-        .route("/ws", get(main_socket))
-        .route("/notifications/ws", get(notifications_socket))
-        .route("/users/online/ws", get(online_users_socket))
-        .route("/ws/user/{id}", get(user_socket))
-        .route("/ws/rooms/{id}", get(room_socket))
-        .route("/ws/dms/{id}", get(dm_socket))
-        .route("/party/{code}/ws", get(party_socket))
+    SOCKETS.iter().fold(axum::Router::new(), |router, socket| {
+        let handler = match socket.path {
+            "/ws" => get(main_socket),
+            "/notifications/ws" => get(notifications_socket),
+            "/users/online/ws" => get(online_users_socket),
+            "/ws/user/{id}" => get(user_socket),
+            "/ws/rooms/{id}" => get(room_socket),
+            "/ws/dms/{id}" => get(dm_socket),
+            "/party/{code}/ws" => get(party_socket),
+            other => unreachable!("the socket {other} is described but has no handler"),
+        };
+        router.route(socket.path, handler)
+    })
 }
 
 async fn room_socket(
     State(hub): State<Hub>,
     Path(id): Path<String>,
-    Query(q): Query<WsQuery>,
+    Query(q): Query<SocketQuery>,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
@@ -111,7 +105,7 @@ async fn room_socket(
 async fn party_socket(
     State(hub): State<Hub>,
     Path(code): Path<String>,
-    Query(q): Query<WsQuery>,
+    Query(q): Query<SocketQuery>,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
@@ -132,7 +126,7 @@ async fn party_socket(
 async fn dm_socket(
     State(hub): State<Hub>,
     Path(id): Path<String>,
-    Query(q): Query<WsQuery>,
+    Query(q): Query<SocketQuery>,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
@@ -145,7 +139,7 @@ async fn dm_socket(
 /// A socket for one chat channel (see [`chat_access`] for its refusals).
 async fn accept_chat(
     hub: Hub,
-    q: WsQuery,
+    q: SocketQuery,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
@@ -192,7 +186,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 
 async fn main_socket(
     State(hub): State<Hub>,
-    Query(q): Query<WsQuery>,
+    Query(q): Query<SocketQuery>,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
@@ -204,7 +198,7 @@ async fn main_socket(
 
 async fn notifications_socket(
     State(hub): State<Hub>,
-    Query(q): Query<WsQuery>,
+    Query(q): Query<SocketQuery>,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
@@ -214,7 +208,7 @@ async fn notifications_socket(
 
 async fn online_users_socket(
     State(hub): State<Hub>,
-    Query(q): Query<WsQuery>,
+    Query(q): Query<SocketQuery>,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
@@ -225,7 +219,7 @@ async fn online_users_socket(
 async fn user_socket(
     State(hub): State<Hub>,
     Path(id): Path<String>,
-    Query(q): Query<WsQuery>,
+    Query(q): Query<SocketQuery>,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
@@ -289,7 +283,7 @@ async fn authenticate(hub: &Hub, token: Option<&str>, headers: &HeaderMap) -> Re
 /// `only_user`: the path names a user channel, which must be the token's own.
 async fn accept(
     hub: Hub,
-    query: WsQuery,
+    query: SocketQuery,
     headers: HeaderMap,
     from: Peer,
     ws: Upgrade,
