@@ -10,6 +10,8 @@ use hubbub_protocol::{
     Answer, ClientFrame, CreatePartyRequest, ErrorCode, HostAction, LateScore, PartyPhase, PartyResults,
     PartyRole, PlayerState, RemoteLinkResponse, ServerFrame,
 };
+use hubbub_server::party::results::{stored_results, to_csv};
+use hubbub_server::store::{Store, StoreOptions};
 use hubbub_tests::party::{FAST, answer, command, control, create, create_with, join_party, phase, snapshot};
 use hubbub_tests::{
     Connection, FreezingProxy, Session, TestHub, WAIT, api_error, error_code, join_and_connect,
@@ -391,9 +393,18 @@ async fn the_host_downloads_results_that_match_the_game_and_others_get_403() {
         assert_eq!(status, 403);
         assert!(body.contains("\"not_host\""), "{body}");
     }
-    // They are kept with the party across a restart.
+    // They are kept with the party across a restart, and the finished game is stored on its own
+    // for `hubbub export`.
     assert!(hub.terminate(), "clean shutdown");
     drop((host, ann, bo));
+    {
+        let store = Store::open(&hub.data_dir, &StoreOptions::default()).unwrap();
+        let exported = stored_results(&store, Some(&code)).await.unwrap();
+        assert_eq!(exported.len(), 1);
+        assert_eq!((&exported[0].answers, &exported[0].players), (&results.answers, &results.players));
+        assert!(exported[0].finished_at.is_some());
+        assert_eq!(to_csv(&exported[0]), csv, "the export's CSV is the download's");
+    }
     hub.restart();
     let (status, _, again) = get(&hub, &host_session, &path).await;
     assert_eq!((status, again), (200, csv));
