@@ -84,6 +84,16 @@ enum Scenario {
         #[arg(long, default_value_t = 200)]
         missed: usize,
     },
+    /// One quiz party: P players answering every question and A watchers; answer-to-ack latency, a
+    /// phase change's arrival at every phone, and the last answer to the reveal at every phone.
+    Party {
+        #[arg(long, default_value_t = 200)]
+        players: usize,
+        #[arg(long, default_value_t = 1000)]
+        watchers: usize,
+        #[arg(long, default_value_t = 4)]
+        questions: u32,
+    },
     /// Time from starting the hub process to its first accepted connection (fresh data directory).
     Startup {
         #[arg(long, default_value_t = 10)]
@@ -110,6 +120,7 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
             Scenario::Chat { senders: 10, seconds: 2 },
             Scenario::Reconnect { n: 50, missed: 50 },
             Scenario::Flood { n: 200, capacity: 150 },
+            Scenario::Party { players: 10, watchers: 20, questions: 2 },
         ],
         Scenario::All { size: Size::Full } => vec![
             Scenario::Startup { runs: 20 },
@@ -119,6 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
             Scenario::Chat { senders: 100, seconds: 10 },
             Scenario::Reconnect { n: 1000, missed: 200 },
             Scenario::Flood { n: 5000, capacity: 4000 },
+            Scenario::Party { players: 200, watchers: 1000, questions: 4 },
         ],
         other => vec![other],
     };
@@ -142,6 +154,13 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
             }
             Scenario::Chat { senders, seconds } => scenarios::chat::run(&target()?, senders, seconds).await?,
             Scenario::Reconnect { n, missed } => scenarios::reconnect::run(&target()?, n, missed).await?,
+            Scenario::Party { players, watchers, questions } => {
+                let target = match &cli.url {
+                    Some(_) => target()?,
+                    None => Target::spawn_with(&bin, config.as_deref(), &scenarios::party::hub_flags())?,
+                };
+                scenarios::party::run(&target, players, watchers, questions).await?
+            }
             Scenario::All { .. } => unreachable!("expanded above"),
         };
         report.print(cli.json);

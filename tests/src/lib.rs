@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub mod party;
+
 use clap::Parser;
 pub use hubbub_client::{ClientError, Connection, Event, HubClient, Session};
 use hubbub_protocol::ServerFrame;

@@ -392,14 +392,24 @@ async fn an_ended_party_expires_and_is_gone() {
     let party: PartySnapshot = client.post_json(&attacker, "/api/parties", &req).await.unwrap();
     let code = party.code;
     // The host and one player, one question, answered, to the podium.
-    a.send(&ClientFrame::PartyJoin { r#ref: Some("join".into()), code: code.clone(), audience: None })
-        .await
-        .unwrap();
+    a.send(&ClientFrame::PartyJoin {
+        r#ref: Some("join".into()),
+        code: code.clone(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     assert_eq!(answer(&mut a, "join").await, Ok(()));
     let (_, mut pat) = join_and_connect(&client, "Pat").await;
-    pat.send(&ClientFrame::PartyJoin { r#ref: Some("join".into()), code: code.clone(), audience: None })
-        .await
-        .unwrap();
+    pat.send(&ClientFrame::PartyJoin {
+        r#ref: Some("join".into()),
+        code: code.clone(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     assert_eq!(answer(&mut pat, "join").await, Ok(()));
     pat.send(&ClientFrame::PartyReady { r#ref: Some("ready".into()), code: code.clone(), ready: true })
         .await

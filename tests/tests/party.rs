@@ -8,66 +8,8 @@ use hubbub_protocol::{
     Answer, ClientFrame, CreatePartyRequest, ErrorCode, HostAction, PackSummary, PartiesResponse, PartyPhase,
     PartyRole, PartySnapshot, PlayerState, ServerFrame,
 };
-use hubbub_tests::{Connection, HubClient, Session, TestHub, WAIT, api_error, error_code, join_and_connect};
-
-/// Short phases so the game runs in a second or two.
-const FAST: &[&str] =
-    &["--party-reveal-ms", "300", "--party-countdown-ms", "200", "--party-grace-ms", "20000"];
-
-async fn create(client: &HubClient, host: &Session, questions: u32) -> PartySnapshot {
-    let req = CreatePartyRequest { question_count: Some(questions), ..CreatePartyRequest::default() };
-    client.post_json(host, "/api/parties", &req).await.expect("create a party")
-}
-
-/// Sends `frame` and waits for its `ack`; returns whether the hub called it a duplicate.
-async fn command(conn: &mut Connection, frame: ClientFrame) -> bool {
-    let r#ref = frame.reference().expect("a ref").to_owned();
-    conn.send(&frame).await.unwrap();
-    let reply = conn
-        .recv_until(WAIT, |f| {
-            matches!(f, ServerFrame::Ack { r#ref: x, .. } | ServerFrame::Error { r#ref: Some(x), .. } if *x == r#ref)
-        })
-        .await
-        .unwrap();
-    match reply {
-        ServerFrame::Ack { duplicate, .. } => duplicate,
-        other => panic!("{} refused: {other:?}", r#ref),
-    }
-}
-
-/// Joins the party on the main socket; returns the snapshot sent to this connection.
-async fn join_party(conn: &mut Connection, code: &str) -> PartySnapshot {
-    let r#ref = format!("join-{code}");
-    command(conn, ClientFrame::PartyJoin { r#ref: Some(r#ref), code: code.into(), audience: None }).await;
-    snapshot(conn).await
-}
-
-async fn snapshot(conn: &mut Connection) -> PartySnapshot {
-    match conn
-        .recv_until(WAIT, |f| matches!(f, ServerFrame::SessionUpdate { party } if party.you.is_some()))
-        .await
-    {
-        Ok(ServerFrame::SessionUpdate { party }) => *party,
-        other => panic!("no snapshot: {other:?}"),
-    }
-}
-
-/// Waits for the phase `phase` of question `round`.
-async fn phase(conn: &mut Connection, phase: PartyPhase, round: u32) -> ServerFrame {
-    conn.recv_until(WAIT, |f| {
-        matches!(f, ServerFrame::PhaseTransition { clock, .. } if clock.phase == phase && clock.round == round)
-    })
-    .await
-    .unwrap_or_else(|e| panic!("no {phase:?} {round}: {e}"))
-}
-
-fn answer(code: &str, who: usize, round: u32, answer: Answer) -> ClientFrame {
-    ClientFrame::PartyAnswer { r#ref: Some(format!("a{who}-{round}")), code: code.into(), round, answer }
-}
-
-fn control(code: &str, r#ref: &str, action: HostAction) -> ClientFrame {
-    ClientFrame::PartyControl { r#ref: Some(r#ref.into()), code: code.into(), action }
-}
+use hubbub_tests::party::{FAST, answer, command, control, create, join_party, phase, snapshot};
+use hubbub_tests::{Connection, TestHub, WAIT, api_error, error_code, join_and_connect};
 
 #[tokio::test]
 async fn five_players_play_a_whole_quiz_and_a_dropped_one_keeps_their_seat_and_score() {
@@ -222,19 +164,34 @@ async fn party_sockets_refuse_unknown_codes_and_kicked_players() {
     let mut again = client.connect_path(&guest, &path).await.unwrap();
     assert_eq!(again.expect_close(WAIT).await.unwrap().0, Some(4403));
     let mut main = hubbub_tests::connect_ready(&client, &guest).await;
-    main.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None })
-        .await
-        .unwrap();
+    main.send(&ClientFrame::PartyJoin {
+        r#ref: Some("j".into()),
+        code: code.clone(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     assert_eq!(error_code(&mut main, "j").await, ErrorCode::Kicked);
-    main.send(&ClientFrame::PartyJoin { r#ref: Some("k".into()), code: "ZZZZ".into(), audience: None })
-        .await
-        .unwrap();
+    main.send(&ClientFrame::PartyJoin {
+        r#ref: Some("k".into()),
+        code: "ZZZZ".into(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     assert_eq!(error_code(&mut main, "k").await, ErrorCode::NoSuchParty);
     // Watchers cannot answer; answers to a closed question are refused with their own code.
     let (_, mut fan) = join_and_connect(&client, "Fan").await;
     command(
         &mut fan,
-        ClientFrame::PartyJoin { r#ref: Some("w".into()), code: code.clone(), audience: Some(true) },
+        ClientFrame::PartyJoin {
+            r#ref: Some("w".into()),
+            code: code.clone(),
+            audience: Some(true),
+            remote: None,
+        },
     )
     .await;
     fan.send(&answer(&code, 9, 0, Answer::Choice { index: 0 })).await.unwrap();
@@ -333,9 +290,14 @@ async fn party_chat_is_an_ephemeral_room_for_members_only() {
     assert_eq!(room, format!("room:_party-{}", code.to_lowercase()));
     join_party(&mut host, &code).await;
     let (ann_session, mut ann) = join_and_connect(&client, "Ann").await;
-    ann.send(&ClientFrame::PartyJoin { r#ref: Some("j".into()), code: code.clone(), audience: None })
-        .await
-        .unwrap();
+    ann.send(&ClientFrame::PartyJoin {
+        r#ref: Some("j".into()),
+        code: code.clone(),
+        audience: None,
+        remote: None,
+    })
+    .await
+    .unwrap();
     // Joining the party subscribes the party's chat.
     hubbub_tests::expect_all(
         &mut ann,

@@ -136,7 +136,10 @@ pub enum ClientFrame {
     },
     /// Take a seat in a party (or watch, when `audience` is set or no seat is free); answered by
     /// `ack` and a `session_update` snapshot, and the connection then receives `party:{code}`.
-    /// Sending it again (after a reconnect or reload) puts a seated player back in their seat.
+    /// Sending it again (after a reconnect, a reload, or leaving by mistake while the game runs)
+    /// puts a seated player back in their seat with their score. With `remote` (the token of a
+    /// remote link, `POST /api/parties/{code}/remote`) the user takes host rights and the previous
+    /// host's devices become the party's `screen`.
     PartyJoin {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
@@ -145,8 +148,12 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         audience: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        remote: Option<String>,
     },
-    /// Give up a seat (or stop watching).
+    /// Give up a seat (or stop watching). In the lobby the seat is freed; once the game has started the
+    /// seat and score are kept (`away`) and `party_join` brings the player back to them.
     PartyLeave {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
@@ -178,7 +185,8 @@ pub enum ClientFrame {
         round: u32,
         answer: Answer,
     },
-    /// Host only: kick, lock, skip, extend, pause, resume, transfer host, ping, play again.
+    /// Host only: kick, lock, skip, extend, pause, resume, transfer host, ping, play again, time
+    /// factor, configure.
     PartyControl {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
@@ -521,10 +529,16 @@ pub enum ServerFrame {
         round: u32,
         answered: u32,
         eligible: u32,
-        /// The player whose answer this update counts (absent when a player came or went).
+        /// The player whose answer this update counts (absent when a player came or went); when it
+        /// counts several, the last of `answered_ids`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional, type = "number")]
         answered_by: Option<i64>,
+        /// Every player whose answer this update counts, when answers arriving together are counted
+        /// in one update (a crowd answering at once); absent when it counts one or none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[ts(optional, type = "number[]")]
+        answered_ids: Vec<i64>,
     },
     /// The host started the game; a countdown follows.
     SessionStarted {

@@ -4,6 +4,7 @@
 //! - [`model`]: the values frames carry (users, hub info, chat messages, presence entries).
 //! - [`frames`]: [`ClientFrame`] (client to hub) and [`ServerFrame`] (hub to client), JSON tagged by `type`.
 //! - [`party`]: party sessions: snapshots, phases, answers, host actions, quiz packs.
+//! - [`results`]: a party's results (per question and per player), for the host and `hubbub export`.
 //! - [`rest`]: request and response bodies of the `/api/` routes.
 //! - [`admin`]: roles, moderation, announcements and the `/api/admin/` bodies.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
@@ -21,6 +22,7 @@ pub mod frames;
 pub mod model;
 pub mod party;
 pub mod rest;
+pub mod results;
 pub mod sockets;
 pub mod typescript;
 
@@ -31,6 +33,7 @@ pub use frames::{ClientFrame, ServerFrame};
 pub use model::*;
 pub use party::*;
 pub use rest::*;
+pub use results::*;
 pub use sockets::{SOCKETS, SocketPath, SocketQuery};
 
 /// Version of the wire protocol; reported by `GET /api/info` and in `connection_established`.

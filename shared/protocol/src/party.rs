@@ -7,7 +7,7 @@ use ts_rs::TS;
 
 /// Where a party is in its life. The quiz goes lobby, countdown, then question and reveal for each
 /// question, then podium; "play again" returns to the lobby with the same players.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyPhase {
     Lobby,
@@ -35,8 +35,22 @@ pub enum PartyRole {
     Player,
     /// Watches: sees everything, answers nothing.
     Audience,
-    /// Runs the party and is not seated (the big screen).
+    /// Runs the party and is not seated (the big screen, or the host's phone used as a remote).
     Host,
+    /// The big screen while the host drives from another device (`party_join` with `remote`): sees
+    /// everything, has no seat and no host rights, and is not counted in the audience.
+    Screen,
+}
+
+/// Where a late joiner's score starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LateScore {
+    /// At 0.
+    #[default]
+    Zero,
+    /// At the lowest score of the players already seated.
+    Lowest,
 }
 
 /// One seated player as everyone sees them.
@@ -53,6 +67,9 @@ pub struct PartyPlayer {
     pub state: PlayerState,
     /// Whether they have answered the current question.
     pub answered: bool,
+    /// Their share of each question's time, in percent: 100 normally, more when the host gave them
+    /// extended time (150 = 1.5x). For the host's roster; the big screen need not show it.
+    pub time_factor_pct: u32,
 }
 
 /// What the host chose when creating the party.
@@ -65,6 +82,16 @@ pub struct PartySettings {
     pub audience_allowed: bool,
     /// A locked party seats nobody new (returning players keep their seats).
     pub locked: bool,
+    /// Questions and reveals have no deadline: the host moves on (`skip`), and a question also closes
+    /// once every connected player has answered. Right answers score full points.
+    #[serde(default)]
+    pub untimed: bool,
+    /// Whether newcomers may take a free seat while a game runs (unless locked).
+    #[serde(default)]
+    pub late_join: bool,
+    /// Where a late joiner's score starts.
+    #[serde(default)]
+    pub late_score: LateScore,
 }
 
 /// The clock of the current phase. `deadline` is the hub's clock (ms since the epoch); clients
@@ -87,6 +114,12 @@ pub struct PhaseClock {
     #[ts(optional, type = "number")]
     pub remaining_ms: Option<u64>,
     pub paused: bool,
+    /// Question phase only: how long after `deadline` the question stays open for players the host
+    /// gave more time (absent when nobody has any). A player's own time left is `remaining_ms +
+    /// time_limit_ms * (time_factor_pct - 100) / 100`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub overtime_ms: Option<u64>,
 }
 
 /// The kinds of quiz question.
@@ -149,8 +182,13 @@ pub struct RevealView {
     pub correct_number: Option<f64>,
     /// How many picked each choice (same order as the choices); empty for `number`.
     pub distribution: Vec<u32>,
-    /// The numbers given, with how many gave each, closest first (`number` only).
+    /// The numbers given, with how many gave each, closest first (`number` only): every distinct
+    /// value, so a client can draw them on a number line around `correct_number`.
     pub number_answers: Vec<NumberCount>,
+    /// How far from `correct_number` still counts as right (`number` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tolerance: Option<f64>,
     pub scores: Vec<RoundScore>,
 }
 
@@ -200,6 +238,13 @@ pub struct PartySnapshot {
     pub host_name: String,
     /// Whether the host is connected (host rights pass on after the grace delay).
     pub host_connected: bool,
+    /// The big screen's user (role `screen`), while the host drives from another device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub screen_id: Option<i64>,
+    /// How often the hub pings a socket in a party; one silent for a few beats is dropped and its
+    /// player shown `reconnecting`.
+    pub heartbeat_ms: u32,
     pub clock: PhaseClock,
     /// Players in seat order (join order).
     pub players: Vec<PartyPlayer>,
@@ -258,8 +303,29 @@ pub enum HostAction {
         #[ts(optional, type = "number")]
         user_id: Option<i64>,
     },
-    /// From the podium, back to the lobby with the same players and fresh scores.
+    /// From the podium, back to the lobby with the same players and fresh scores (players who left
+    /// give up their seats).
     PlayAgain,
+    /// Give a player more time on every question: `percent` of the time limit, 100 to 300 (100 is
+    /// normal, 150 is 1.5x, 200 is 2x).
+    TimeFactor {
+        #[ts(type = "number")]
+        user_id: i64,
+        percent: u32,
+    },
+    /// Change how the party runs; absent fields stay as they are. `untimed` applies from the next
+    /// phase.
+    Configure {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        untimed: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        late_join: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        late_score: Option<LateScore>,
+    },
 }
 
 /// Why someone is no longer in a party.

@@ -189,7 +189,7 @@ pub struct CreatePartyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub question_count: Option<u32>,
-    /// 1 to 100 seats (default 20).
+    /// 1 to 500 seats (default 20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub max_players: Option<u32>,
@@ -201,6 +201,31 @@ pub struct CreatePartyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub locked: Option<bool>,
+    /// No deadlines on questions and reveals: the host moves on. Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub untimed: Option<bool>,
+    /// Newcomers may take a free seat while the game runs. Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub late_join: Option<bool>,
+    /// Where a late joiner's score starts. Default `zero`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub late_score: Option<crate::party::LateScore>,
+}
+
+/// Answer to `POST /api/parties/{code}/remote`: a one-time link that makes the device opening it the
+/// party's host (a remote), and the host's current devices its big screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+pub struct RemoteLinkResponse {
+    /// Give it as `remote` in `party_join`.
+    pub token: String,
+    /// The party's join link with `?remote={token}`.
+    pub url: String,
+    /// When the link stops working (Unix ms).
+    #[ts(type = "number")]
+    pub expires_at: i64,
 }
 
 /// One party in `GET /api/parties`.

@@ -11,6 +11,7 @@ use crate::frames::{ClientFrame, ServerFrame};
 use crate::model::*;
 use crate::party::*;
 use crate::rest::*;
+use crate::results::*;
 
 /// Where the generated file lives, relative to the workspace root.
 pub const TS_PATH: &str = "ui/src/lib/protocol.ts";
@@ -52,6 +53,7 @@ pub fn render() -> String {
         decl::<PartyPhase>(&cfg),
         decl::<PlayerState>(&cfg),
         decl::<PartyRole>(&cfg),
+        decl::<LateScore>(&cfg),
         decl::<PartyPlayer>(&cfg),
         decl::<PartySettings>(&cfg),
         decl::<PhaseClock>(&cfg),
@@ -99,6 +101,11 @@ pub fn render() -> String {
         decl::<CreatePartyRequest>(&cfg),
         decl::<PartySummary>(&cfg),
         decl::<PartiesResponse>(&cfg),
+        decl::<RemoteLinkResponse>(&cfg),
+        decl::<PartyResults>(&cfg),
+        decl::<ResultPlayer>(&cfg),
+        decl::<QuestionStats>(&cfg),
+        decl::<ResultAnswer>(&cfg),
         decl::<PackSummary>(&cfg),
         decl::<PacksResponse>(&cfg),
         decl::<DiscoveredHub>(&cfg),

@@ -220,6 +220,13 @@ pub struct ServeArgs {
     /// Milliseconds of countdown before the first question. [default: 3000]
     #[arg(long, env = "HUBBUB_PARTY_COUNTDOWN_MS")]
     pub party_countdown_ms: Option<u64>,
+    /// Milliseconds between pings on a socket that is in a party. [default: 1500]
+    #[arg(long, env = "HUBBUB_PARTY_HEARTBEAT_MS")]
+    pub party_heartbeat_ms: Option<u64>,
+    /// Milliseconds of silence after which a socket in a party is dropped and its player shown
+    /// reconnecting. [default: 4000]
+    #[arg(long, env = "HUBBUB_PARTY_IDLE_TIMEOUT_MS")]
+    pub party_idle_timeout_ms: Option<u64>,
     /// Seconds a connection has to send its request head (and a client to read a response before
     /// the upgrade); slower ones are closed. [default: 10]
     #[arg(long, env = "HUBBUB_HEADER_TIMEOUT_SECS")]
@@ -346,6 +353,8 @@ impl ServeArgs {
             party_grace_ms: self.party_grace_ms,
             party_reveal_ms: self.party_reveal_ms,
             party_countdown_ms: self.party_countdown_ms,
+            party_heartbeat_ms: self.party_heartbeat_ms,
+            party_idle_timeout_ms: self.party_idle_timeout_ms,
             header_timeout_secs: self.header_timeout_secs,
             max_connections_per_address: self.max_connections_per_address,
             max_connections: self.max_connections,

@@ -79,6 +79,11 @@ pub struct Config {
     pub party_reveal: Duration,
     /// The countdown between "start" and the first question.
     pub party_countdown: Duration,
+    /// How often the hub pings a connection that is in a party (instead of every `heartbeat`).
+    pub party_heartbeat: Duration,
+    /// A connection in a party that sends nothing (not even a pong) for this long is dropped, and
+    /// its player shown reconnecting.
+    pub party_idle_timeout: Duration,
     /// A connection must send a complete request head within this long of opening (or of its
     /// previous response), and a response must not wait longer than this for the client to read
     /// it before the connection is upgraded; otherwise the connection is closed. Covers clients
@@ -211,6 +216,8 @@ impl Default for Config {
             party_grace: Duration::from_secs(20),
             party_reveal: Duration::from_secs(8),
             party_countdown: Duration::from_secs(3),
+            party_heartbeat: Duration::from_millis(1500),
+            party_idle_timeout: Duration::from_millis(4000),
             header_timeout: Duration::from_secs(10),
             max_connections_per_address: 4096,
             max_connections: 0,
@@ -303,6 +310,8 @@ pub struct FileConfig {
     pub party_grace_ms: Option<u64>,
     pub party_reveal_ms: Option<u64>,
     pub party_countdown_ms: Option<u64>,
+    pub party_heartbeat_ms: Option<u64>,
+    pub party_idle_timeout_ms: Option<u64>,
     pub header_timeout_secs: Option<u64>,
     pub max_connections_per_address: Option<usize>,
     pub max_connections: Option<usize>,
@@ -434,6 +443,12 @@ impl FileConfig {
         if let Some(v) = self.party_countdown_ms {
             config.party_countdown = Duration::from_millis(v);
         }
+        if let Some(v) = self.party_heartbeat_ms {
+            config.party_heartbeat = Duration::from_millis(v);
+        }
+        if let Some(v) = self.party_idle_timeout_ms {
+            config.party_idle_timeout = Duration::from_millis(v);
+        }
         if let Some(v) = self.header_timeout_secs {
             config.header_timeout = secs(v);
         }
@@ -545,6 +560,16 @@ impl Config {
             return invalid("presence_list_max", "must be between 1 and 10000");
         }
         let minute = Duration::from_secs(60);
+        if self.party_heartbeat < Duration::from_millis(100)
+            || self.party_heartbeat > minute
+            || self.party_idle_timeout <= self.party_heartbeat
+            || self.party_idle_timeout > 2 * minute
+        {
+            return invalid(
+                "party_heartbeat_ms",
+                "party heartbeat is 100 to 60000, and party_idle_timeout_ms longer than it and at most 120000",
+            );
+        }
         if self.party_grace > 10 * minute || self.party_reveal > minute || self.party_countdown > minute {
             return invalid(
                 "party_*_ms",
@@ -633,5 +658,20 @@ mod tests {
         assert!(c.validate().is_err());
         let c = Config { name: " ".into(), ..Config::default() };
         assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.party_idle_timeout = c.party_heartbeat;
+        assert!(c.validate().is_err(), "a party socket must get a heartbeat before it is dropped");
+        c.party_idle_timeout = Duration::from_secs(4);
+        c.party_heartbeat = Duration::from_millis(50);
+        assert!(c.validate().is_err(), "pings faster than 100 ms are refused");
+        let file: FileConfig =
+            toml::from_str("party_heartbeat_ms = 1000\nparty_idle_timeout_ms = 3000").unwrap();
+        let mut c = Config::default();
+        file.apply(&mut c);
+        assert_eq!(
+            (c.party_heartbeat, c.party_idle_timeout),
+            (Duration::from_secs(1), Duration::from_secs(3))
+        );
+        assert!(c.validate().is_ok());
     }
 }

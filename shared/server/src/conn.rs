@@ -97,6 +97,12 @@ impl ConnHandle {
         self.tx.queued()
     }
 
+    /// Whether it is on a party's channel: it is then pinged every `party_heartbeat` and dropped after
+    /// `party_idle_timeout` of silence, so a player whose phone lost its network shows quickly.
+    pub fn in_party(&self) -> bool {
+        self.channels.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|c| matches!(c, Channel::Party(_)))
+    }
+
     /// The channels it is subscribed to.
     pub fn channel_names(&self) -> Vec<String> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner()).iter().map(ToString::to_string).collect()

@@ -19,10 +19,12 @@ import type {
   OnlineUsersResponse,
   PacksResponse,
   PartiesResponse,
+  PartyResults,
   PartySnapshot,
   PingRequest,
   PingResponse,
   RoleResponse,
+  RemoteLinkResponse,
   Room,
   RoomsResponse,
   WsTokenResponse,
@@ -289,4 +291,48 @@ export function getHubs(): Promise<HubsResponse> {
 /** Where the QR code (SVG) of a party's join link is served. */
 export function partyQrUrl(code: string): string {
   return `/api/parties/${seg(code)}/qr.svg`;
+}
+
+/** `GET /api/parties/{code}/results`: the latest game's results (host only). */
+export function getPartyResults(code: string): Promise<PartyResults> {
+  return request<PartyResults>('GET', `/api/parties/${seg(code)}/results`);
+}
+
+/** Where a party's results are downloaded from (host only): CSV for spreadsheets, or JSON. */
+export function partyResultsUrl(code: string, format: 'csv' | 'json'): string {
+  return `/api/parties/${seg(code)}/results${format === 'csv' ? '.csv' : ''}`;
+}
+
+/** `POST /api/parties/{code}/remote`: a one-time link that turns the phone opening it into the host's remote. */
+export function createRemoteLink(code: string): Promise<RemoteLinkResponse> {
+  return request<RemoteLinkResponse>('POST', `/api/parties/${seg(code)}/remote`);
+}
+
+/** A fresh remote link as a QR code (an object URL for `<img>`; revoke it when done) and the link itself when the hub says it. */
+export async function getRemoteQr(code: string, signal?: AbortSignal): Promise<{ image: string; url: string | null; expiresAt: number | null }> {
+  let response: Response;
+  try {
+    response = await fetch(`/api/parties/${seg(code)}/remote.svg?t=${Date.now()}`, { credentials: 'same-origin', cache: 'no-store', signal });
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    throw new ApiRequestError(0, 'unavailable', 'The hub cannot be reached. Check your Wi-Fi connection.');
+  }
+  if (!response.ok) {
+    let payload: unknown = null;
+    try {
+      payload = await response.json();
+    } catch {
+      payload = null;
+    }
+    const inner = (payload as { error?: unknown } | null)?.error ?? payload;
+    if (isApiError(inner)) throw new ApiRequestError(response.status, inner.code, inner.message);
+    throw new ApiRequestError(response.status, fallbackCode(response.status), `The hub answered ${response.status}`);
+  }
+  const expires = Number(response.headers.get('X-Remote-Expires-At'));
+  const blob = await response.blob();
+  return {
+    image: URL.createObjectURL(blob),
+    url: response.headers.get('X-Remote-Url'),
+    expiresAt: Number.isFinite(expires) && expires > 0 ? expires : null,
+  };
 }

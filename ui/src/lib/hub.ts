@@ -182,6 +182,11 @@ export class HubClient {
     this.commands.failAll('The client stopped.');
   }
 
+  /** Checks the connection every `ms` while set (in a party); null goes back to the hub's beat. */
+  setFastHeartbeat(ms: number | null): void {
+    this.socket.setFastHeartbeat(ms);
+  }
+
   /** Reconnects now instead of waiting out the backoff; restarts a stopped socket. */
   reconnect(): void {
     if (this.connection.status === 'offline') this.socket.start();

@@ -7,6 +7,7 @@ import {
   correctAnswerText,
   describeAnswer,
   ordinal,
+  ownClock,
   partyErrorMessage,
   readyCount,
   startBlocker,
@@ -20,7 +21,7 @@ import type { PartyPlayer, PartySnapshot, PhaseClock, QuestionView, RevealView, 
 const CODE = 'ABCD';
 
 function player(id: number, extra: Partial<PartyPlayer> = {}): PartyPlayer {
-  return { user_id: id, display_name: `P${id}`, ready: false, score: 0, streak: 0, state: 'connected', answered: false, ...extra };
+  return { user_id: id, display_name: `P${id}`, ready: false, score: 0, streak: 0, state: 'connected', answered: false, time_factor_pct: 100, ...extra };
 }
 
 function clock(phase: PhaseClock['phase'], round = 0, extra: Partial<PhaseClock> = {}): PhaseClock {
@@ -33,7 +34,7 @@ function snapshot(extra: Partial<PartySnapshot> = {}): PartySnapshot {
     join_url: `http://hub/party/${CODE}`,
     chat_channel: `room:_party-${CODE}`,
     title: 'Quiz',
-    settings: { game: 'quiz', max_players: 8, audience_allowed: true, locked: false },
+    settings: { game: 'quiz', max_players: 8, audience_allowed: true, locked: false, untimed: false, late_join: false, late_score: 'zero' },
     host_id: 1,
     host_name: 'Host',
     host_connected: true,
@@ -44,6 +45,7 @@ function snapshot(extra: Partial<PartySnapshot> = {}): PartySnapshot {
     answered: 0,
     eligible: 0,
     leaderboard: [],
+    heartbeat_ms: 1500,
     ...extra,
   };
 }
@@ -114,6 +116,19 @@ describe('pure helpers', () => {
     expect(describeAnswer(undefined, { kind: 'number', value: 1969 })).toBe('1969');
     expect(correctAnswerText(question, reveal())).toBe('Mercury');
     expect(correctAnswerText(question, reveal({ correct_choices: [], correct_number: 88 }))).toBe('88');
+  });
+});
+
+describe('ownClock', () => {
+  it('gives a player with extended time their share past the base deadline', () => {
+    const c = clock('question', 0, { remaining_ms: 5_000 });
+    expect(ownClock(c, question, 100)).toBe(c);
+    expect(ownClock(c, question, undefined)).toBe(c);
+    expect(ownClock(c, question, 150).remaining_ms).toBe(5_000 + 10_000);
+    expect(ownClock(c, question, 200).remaining_ms).toBe(5_000 + 20_000);
+    // Outside a question, or untimed, nothing changes.
+    expect(ownClock(clock('reveal', 0, { remaining_ms: 3_000 }), question, 200).remaining_ms).toBe(3_000);
+    expect(ownClock(clock('question'), question, 200).remaining_ms).toBeUndefined();
   });
 });
 
@@ -199,6 +214,13 @@ describe('applyPartyFrame', () => {
     expect(next?.players.map((x) => x.answered)).toEqual([false, true]);
   });
 
+  it('marks everyone a coalesced progress update counts', () => {
+    const p = snapshot({ clock: clock('question', 0), players: [player(2), player(3), player(4)] });
+    const next = applyPartyFrame(p, { type: 'progress_update', code: CODE, round: 0, answered: 2, eligible: 3, answered_by: 3, answered_ids: [2, 3] })!;
+    expect(next.players.map((x) => x.answered)).toEqual([true, true, false]);
+    expect(next.answered).toBe(2);
+  });
+
   it('gives the same state when a frame comes twice', () => {
     const frames: ServerFrame[] = [
       { type: 'player_joined', code: CODE, player: player(4), audience_count: 2 },
@@ -224,7 +246,13 @@ class FakeTransport implements PartyTransport {
   /** How the next commands are answered (by type); default: ack. */
   answers = new Map<string, () => Promise<Ack>>();
 
+  heartbeat: number | null = null;
+
   constructor(private readonly me: number) {}
+
+  setHeartbeat(ms: number | null): void {
+    this.heartbeat = ms;
+  }
 
   meId(): number {
     return this.me;
@@ -292,6 +320,54 @@ describe('PartyStore', () => {
     transport.push({ type: 'connection_established' } as ServerFrame);
     expect(transport.sent).toEqual([{ type: 'party_join', code: CODE, audience: true }]);
     s.stop();
+  });
+
+  it('joins once with a remote token, and as anyone would when the link is spent', async () => {
+    const transport = new FakeTransport(2);
+    const s = new PartyStore({ code: CODE, transport, storage: null, remote: 'tok' });
+    s.start();
+    await settled();
+    expect(transport.sent).toEqual([{ type: 'party_join', code: CODE, remote: 'tok' }]);
+    expect(s.current.status).toBe('joined');
+    // A reconnect joins again, without the token (it works once).
+    transport.push({ type: 'connection_established' } as ServerFrame);
+    expect(transport.sent[1]).toEqual({ type: 'party_join', code: CODE });
+    s.stop();
+
+    const spent = new FakeTransport(2);
+    let calls = 0;
+    spent.answers.set('party_join', () =>
+      calls++ === 0 ? Promise.reject(new CommandError('invalid_party', 'this remote link has expired or was already used')) : Promise.resolve({ type: 'ack', ref: 'cmd:2' } as Ack),
+    );
+    const t = new PartyStore({ code: CODE, transport: spent, storage: null, remote: 'old' });
+    t.start();
+    await settled();
+    await settled();
+    expect(spent.sent).toEqual([
+      { type: 'party_join', code: CODE, remote: 'old' },
+      { type: 'party_join', code: CODE },
+    ]);
+    expect(t.current.status).toBe('joined');
+    expect(t.current.remoteError).toMatch(/expired/);
+    t.dismissRemoteError();
+    await settled();
+    expect(t.current.remoteError).toBeNull();
+    t.stop();
+  });
+
+  it("checks the connection at the party's beat while in it, and no longer after", async () => {
+    const { s, transport } = store();
+    s.start();
+    await settled();
+    expect(transport.heartbeat).toBeNull();
+    transport.push({ type: 'session_update', party: snapshot({ heartbeat_ms: 1500, you: { role: 'player', is_host: false } }) });
+    await settled();
+    expect(transport.heartbeat).toBe(1500);
+    await s.leave();
+    expect(transport.heartbeat).toBeNull();
+    transport.push({ type: 'session_update', party: snapshot({ heartbeat_ms: 1500 }) });
+    s.stop();
+    expect(transport.heartbeat).toBeNull();
   });
 
   it('reports a refusal in words, and a kick as kicked', async () => {

@@ -30,6 +30,8 @@ export interface PartyTransport {
   command(frame: PartyCommand): Promise<Ack>;
   /** Calls `run` with every frame from the hub; returns the unsubscriber. */
   onFrame(run: (frame: ServerFrame) => void): () => void;
+  /** Checks the connection this often while in the party (null: as usual). */
+  setHeartbeat?(ms: number | null): void;
 }
 
 /** The transport over a HubClient's socket. */
@@ -39,6 +41,7 @@ export function hubTransport(client: HubClient): PartyTransport {
     isOnline: () => client.isOnline,
     command: (frame) => client.runCommand(frame),
     onFrame: (run) => client.onServerFrame(run),
+    setHeartbeat: (ms) => client.setFastHeartbeat(ms),
   };
 }
 
@@ -87,6 +90,8 @@ export interface PartyState {
   me: PartyPlayer | null;
   /** This user's place in the standings, if listed. */
   standing: Standing | null;
+  /** Why a remote link did not make this device the host (it joined as usual instead). */
+  remoteError: string | null;
 }
 
 export interface PartyStoreOptions {
@@ -94,6 +99,8 @@ export interface PartyStoreOptions {
   transport: PartyTransport;
   /** Watch instead of taking a seat. */
   audience?: boolean;
+  /** The token of a remote link: the first join makes this device the host's remote. */
+  remote?: string;
   now?: () => number;
   /** Keeps round results across reloads; defaults to localStorage. */
   storage?: Storage | null;
@@ -108,6 +115,16 @@ export function timeLeft(clock: PhaseClock, clockAt: number, now: number): numbe
   if (clock.remaining_ms === undefined || clock.remaining_ms === null) return null;
   if (clock.paused) return clock.remaining_ms;
   return Math.max(0, clock.remaining_ms - Math.max(0, now - clockAt));
+}
+
+/**
+ * The clock as one player lives it: with extended time (`time_factor_pct` over 100) a question
+ * stays open longer for them, `time_limit_ms × (pct − 100) / 100` past the base deadline.
+ */
+export function ownClock(clock: PhaseClock, question: QuestionView | undefined, pct: number | undefined): PhaseClock {
+  if (clock.phase !== 'question' || !question || !pct || pct <= 100) return clock;
+  if (clock.remaining_ms === undefined || clock.remaining_ms === null) return clock;
+  return { ...clock, remaining_ms: clock.remaining_ms + Math.round((question.time_limit_ms * (pct - 100)) / 100) };
 }
 
 /** Players ready to play (and not gone). */
@@ -175,6 +192,14 @@ export function describeAnswer(question: QuestionView | undefined, answer: Answe
 export function correctAnswerText(question: QuestionView | undefined, reveal: RevealView): string {
   if (reveal.correct_number !== undefined && reveal.correct_number !== null) return String(reveal.correct_number);
   return reveal.correct_choices.map((i) => question?.choices[i] ?? `#${i + 1}`).join(', ');
+}
+
+/** The players with everyone in `ids` (and `one`) marked as having answered. */
+function markAnswered(players: PartyPlayer[], ids: readonly number[] | undefined, one: number | undefined): PartyPlayer[] {
+  const who = new Set(ids ?? []);
+  if (one !== undefined && one !== null) who.add(one);
+  if (who.size === 0) return players;
+  return players.map((pl) => (who.has(pl.user_id) && !pl.answered ? { ...pl, answered: true } : pl));
 }
 
 function withScores(players: PartyPlayer[], standings: readonly Standing[]): PartyPlayer[] {
@@ -253,11 +278,8 @@ export function applyPartyFrame(p: PartySnapshot, frame: ServerFrame): PartySnap
         ...p,
         answered: frame.answered,
         eligible: frame.eligible,
-        // The host's roster marks who has answered as each answer comes in.
-        players:
-          frame.answered_by === undefined
-            ? p.players
-            : p.players.map((pl) => (pl.user_id === frame.answered_by ? { ...pl, answered: true } : pl)),
+        // The host's roster marks who has answered as answers come in (several at once in a rush).
+        players: markAnswered(p.players, frame.answered_ids, frame.answered_by),
       };
     case 'session_started':
       if (frame.code !== p.code) return null;
@@ -283,6 +305,8 @@ export class PartyStore {
   private readonly storage: Storage | null;
   private readonly storageKey: string;
   private audience: boolean;
+  private remote: string | null;
+  private remoteError: string | null = null;
   private status: JoinStatus = 'joining';
   private error: PartyState['error'] = null;
   private party: PartySnapshot | null = null;
@@ -303,6 +327,7 @@ export class PartyStore {
     this.code = opts.code;
     this.transport = opts.transport;
     this.audience = opts.audience ?? false;
+    this.remote = opts.remote ?? null;
     this.now = opts.now ?? (() => Date.now());
     this.storage = opts.storage !== undefined ? opts.storage : typeof localStorage !== 'undefined' ? localStorage : null;
     this.storageKey = `hubbub.party.v1.${this.transport.meId()}.${this.code}`;
@@ -333,6 +358,7 @@ export class PartyStore {
   /** Stops listening (the seat stays; `leave()` gives it up). */
   stop(): void {
     this.stopped = true;
+    this.transport.setHeartbeat?.(null);
     this.unlisten?.();
     this.unlisten = null;
     clearTimeout(this.nudgeTimer);
@@ -346,15 +372,28 @@ export class PartyStore {
     if (this.status !== 'joined') this.status = 'joining';
     this.error = null;
     this.changed();
+    const remote = this.remote;
     try {
-      await this.transport.command({ type: 'party_join', code: this.code, ...(audience ? { audience: true } : {}) });
+      await this.transport.command({
+        type: 'party_join',
+        code: this.code,
+        ...(audience ? { audience: true } : {}),
+        ...(remote ? { remote } : {}),
+      });
       if (this.stopped) return;
+      this.remote = null;
       this.status = 'joined';
     } catch (err) {
       if (this.stopped) return;
       const { code, message } = describeError(err);
       // Not connected: the next connection_established joins again.
       if (code === 'unavailable') return;
+      if (remote && code !== 'kicked') {
+        // A used or expired remote link: join as anyone would, and say why this is not the remote.
+        this.remote = null;
+        this.remoteError = message || 'This remote link has expired or was already used.';
+        return this.join(audience);
+      }
       this.status = code === 'kicked' ? 'kicked' : 'refused';
       this.error = { code, message: partyErrorMessage(code, message) };
     }
@@ -365,6 +404,7 @@ export class PartyStore {
   async leave(): Promise<void> {
     await this.run({ type: 'party_leave', code: this.code });
     this.status = 'left';
+    this.transport.setHeartbeat?.(null);
     this.changed();
   }
 
@@ -406,6 +446,11 @@ export class PartyStore {
     this.changed();
     void this.sendAnswer(this.answer);
     return true;
+  }
+
+  dismissRemoteError(): void {
+    this.remoteError = null;
+    this.changed();
   }
 
   dismissNudge(): void {
@@ -486,6 +531,8 @@ export class PartyStore {
     const you = snapshot.you;
     const party: PartySnapshot = { ...snapshot, you: undefined };
     this.party = party;
+    // The hub notices a silent phone within a few of its party beats; the phone checks as often.
+    if (snapshot.heartbeat_ms > 0) this.transport.setHeartbeat?.(snapshot.heartbeat_ms);
     this.clockAt = this.now();
     const me = this.transport.meId();
     if (you) {
@@ -620,6 +667,7 @@ export class PartyStore {
       nudge: this.nudge,
       me: p?.players.find((x) => x.user_id === meId) ?? null,
       standing: p?.leaderboard.find((s) => s.user_id === meId) ?? null,
+      remoteError: this.remoteError,
     };
   }
 }

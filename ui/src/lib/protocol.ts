@@ -221,7 +221,9 @@ export type PartyPhase = "lobby" | "countdown" | "question" | "reveal" | "podium
 
 export type PlayerState = "connected" | "reconnecting" | "away";
 
-export type PartyRole = "player" | "audience" | "host";
+export type PartyRole = "player" | "audience" | "host" | "screen";
+
+export type LateScore = "zero" | "lowest";
 
 export type PartyPlayer = { user_id: number, display_name: string, ready: boolean, score: number, 
 /**
@@ -231,7 +233,12 @@ streak: number, state: PlayerState,
 /**
  * Whether they have answered the current question.
  */
-answered: boolean, };
+answered: boolean, 
+/**
+ * Their share of each question's time, in percent: 100 normally, more when the host gave them
+ * extended time (150 = 1.5x). For the host's roster; the big screen need not show it.
+ */
+time_factor_pct: number, };
 
 export type PartySettings = { 
 /**
@@ -245,7 +252,20 @@ audience_allowed: boolean,
 /**
  * A locked party seats nobody new (returning players keep their seats).
  */
-locked: boolean, };
+locked: boolean, 
+/**
+ * Questions and reveals have no deadline: the host moves on (`skip`), and a question also closes
+ * once every connected player has answered. Right answers score full points.
+ */
+untimed: boolean, 
+/**
+ * Whether newcomers may take a free seat while a game runs (unless locked).
+ */
+late_join: boolean, 
+/**
+ * Where a late joiner's score starts.
+ */
+late_score: LateScore, };
 
 export type PhaseClock = { phase: PartyPhase, 
 /**
@@ -263,7 +283,13 @@ deadline?: number,
 /**
  * Time left in the phase (also while paused); absent for untimed phases.
  */
-remaining_ms?: number, paused: boolean, };
+remaining_ms?: number, paused: boolean, 
+/**
+ * Question phase only: how long after `deadline` the question stays open for players the host
+ * gave more time (absent when nobody has any). A player's own time left is `remaining_ms +
+ * time_limit_ms * (time_factor_pct - 100) / 100`.
+ */
+overtime_ms?: number, };
 
 export type QuestionKind = "choice" | "true_false" | "multi" | "number";
 
@@ -299,9 +325,14 @@ correct_number?: number,
  */
 distribution: Array<number>, 
 /**
- * The numbers given, with how many gave each, closest first (`number` only).
+ * The numbers given, with how many gave each, closest first (`number` only): every distinct
+ * value, so a client can draw them on a number line around `correct_number`.
  */
-number_answers: Array<NumberCount>, scores: Array<RoundScore>, };
+number_answers: Array<NumberCount>, 
+/**
+ * How far from `correct_number` still counts as right (`number` only).
+ */
+tolerance?: number, scores: Array<RoundScore>, };
 
 export type NumberCount = { value: number, count: number, };
 
@@ -329,7 +360,16 @@ chat_channel: string, title: string, settings: PartySettings, host_id: number, h
 /**
  * Whether the host is connected (host rights pass on after the grace delay).
  */
-host_connected: boolean, clock: PhaseClock, 
+host_connected: boolean, 
+/**
+ * The big screen's user (role `screen`), while the host drives from another device.
+ */
+screen_id?: number, 
+/**
+ * How often the hub pings a socket in a party; one silent for a few beats is dropped and its
+ * player shown `reconnecting`.
+ */
+heartbeat_ms: number, clock: PhaseClock, 
 /**
  * Players in seat order (join order).
  */
@@ -359,7 +399,7 @@ leaderboard: Array<Standing>,
  */
 you?: PartySeat, };
 
-export type HostAction = { "action": "kick", user_id: number, } | { "action": "lock", locked: boolean, } | { "action": "skip" } | { "action": "extend", ms: number, } | { "action": "pause" } | { "action": "resume" } | { "action": "transfer_host", user_id: number, } | { "action": "ping", user_id?: number, } | { "action": "play_again" };
+export type HostAction = { "action": "kick", user_id: number, } | { "action": "lock", locked: boolean, } | { "action": "skip" } | { "action": "extend", ms: number, } | { "action": "pause" } | { "action": "resume" } | { "action": "transfer_host", user_id: number, } | { "action": "ping", user_id?: number, } | { "action": "play_again" } | { "action": "time_factor", user_id: number, percent: number, } | { "action": "configure", untimed?: boolean, late_join?: boolean, late_score?: LateScore, };
 
 export type LeaveReason = "left" | "kicked" | "timed_out";
 
@@ -468,7 +508,7 @@ client_message_id: string, body: string, } | { "type": "set_status", ref?: strin
 /**
  * A custom status line, at most 80 characters; absent or empty clears it.
  */
-text?: string, } | { "type": "set_activity", ref?: string, idle: boolean, } | { "type": "ping_user", ref?: string, user_id: number, join_url?: string, } | { "type": "edit_message", ref?: string, channel: string, message_id: number, body: string, } | { "type": "delete_message", ref?: string, channel: string, message_id: number, } | { "type": "react", ref?: string, channel: string, message_id: number, emoji: string, } | { "type": "mark_read", ref?: string, channel: string, offset: number, } | { "type": "typing", channel: string, typing: boolean, } | { "type": "mark_notifications_read", ref?: string, ids?: number[], } | { "type": "party_join", ref?: string, code: string, audience?: boolean, } | { "type": "party_leave", ref?: string, code: string, } | { "type": "party_ready", ref?: string, code: string, ready: boolean, } | { "type": "party_start", ref?: string, code: string, } | { "type": "party_answer", ref?: string, code: string, round: number, answer: Answer, } | { "type": "party_control", ref?: string, code: string, } & ({ "action": "kick", user_id: number, } | { "action": "lock", locked: boolean, } | { "action": "skip" } | { "action": "extend", ms: number, } | { "action": "pause" } | { "action": "resume" } | { "action": "transfer_host", user_id: number, } | { "action": "ping", user_id?: number, } | { "action": "play_again" });
+text?: string, } | { "type": "set_activity", ref?: string, idle: boolean, } | { "type": "ping_user", ref?: string, user_id: number, join_url?: string, } | { "type": "edit_message", ref?: string, channel: string, message_id: number, body: string, } | { "type": "delete_message", ref?: string, channel: string, message_id: number, } | { "type": "react", ref?: string, channel: string, message_id: number, emoji: string, } | { "type": "mark_read", ref?: string, channel: string, offset: number, } | { "type": "typing", channel: string, typing: boolean, } | { "type": "mark_notifications_read", ref?: string, ids?: number[], } | { "type": "party_join", ref?: string, code: string, audience?: boolean, remote?: string, } | { "type": "party_leave", ref?: string, code: string, } | { "type": "party_ready", ref?: string, code: string, ready: boolean, } | { "type": "party_start", ref?: string, code: string, } | { "type": "party_answer", ref?: string, code: string, round: number, answer: Answer, } | { "type": "party_control", ref?: string, code: string, } & ({ "action": "kick", user_id: number, } | { "action": "lock", locked: boolean, } | { "action": "skip" } | { "action": "extend", ms: number, } | { "action": "pause" } | { "action": "resume" } | { "action": "transfer_host", user_id: number, } | { "action": "ping", user_id?: number, } | { "action": "play_again" } | { "action": "time_factor", user_id: number, percent: number, } | { "action": "configure", untimed?: boolean, late_join?: boolean, late_score?: LateScore, });
 
 export type ServerFrame = { "type": "connection_established", 
 /**
@@ -585,9 +625,15 @@ reveal?: RevealView,
  */
 leaderboard: Array<Standing>, } | { "type": "player_joined", code: string, player?: PartyPlayer, audience_count: number, } | { "type": "player_left", code: string, user_id: number, reason: LeaveReason, audience_count: number, } | { "type": "player_ready", code: string, user_id: number, ready: boolean, } | { "type": "player_connection", code: string, user_id: number, state: PlayerState, } | { "type": "progress_update", code: string, round: number, answered: number, eligible: number, 
 /**
- * The player whose answer this update counts (absent when a player came or went).
+ * The player whose answer this update counts (absent when a player came or went); when it
+ * counts several, the last of `answered_ids`.
  */
-answered_by?: number, } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, } | { "type": "hub_state", state: HubState, } | { "type": "moderated", sanction: Sanction, 
+answered_by?: number, 
+/**
+ * Every player whose answer this update counts, when answers arriving together are counted
+ * in one update (a crowd answering at once); absent when it counts one or none.
+ */
+answered_ids?: number[], } | { "type": "session_started", code: string, rounds: number, server_time: number, } | { "type": "session_completed", code: string, results: Array<Standing>, } | { "type": "host_ping", code: string, from_user_id: number, from_name: string, phase: PartyPhase, } | { "type": "hub_state", state: HubState, } | { "type": "moderated", sanction: Sanction, 
 /**
  * Who did it; absent when an admin token did.
  */
@@ -716,7 +762,7 @@ pack_id?: string,
  */
 question_count?: number, 
 /**
- * 1 to 100 seats (default 20).
+ * 1 to 500 seats (default 20).
  */
 max_players?: number, 
 /**
@@ -726,11 +772,101 @@ audience_allowed?: boolean,
 /**
  * Default false.
  */
-locked?: boolean, };
+locked?: boolean, 
+/**
+ * No deadlines on questions and reveals: the host moves on. Default false.
+ */
+untimed?: boolean, 
+/**
+ * Newcomers may take a free seat while the game runs. Default false.
+ */
+late_join?: boolean, 
+/**
+ * Where a late joiner's score starts. Default `zero`.
+ */
+late_score?: LateScore, };
 
 export type PartySummary = { code: string, title: string, game: string, host_name: string, phase: PartyPhase, players: number, audience_count: number, join_url: string, };
 
 export type PartiesResponse = { parties: Array<PartySummary>, };
+
+export type RemoteLinkResponse = { 
+/**
+ * Give it as `remote` in `party_join`.
+ */
+token: string, 
+/**
+ * The party's join link with `?remote={token}`.
+ */
+url: string, 
+/**
+ * When the link stops working (Unix ms).
+ */
+expires_at: number, };
+
+export type PartyResults = { code: string, title: string, 
+/**
+ * When the host started the game (Unix ms).
+ */
+started_at: number, 
+/**
+ * When it reached the podium; absent while it runs.
+ */
+finished_at?: number, 
+/**
+ * Questions in the game (played or not).
+ */
+rounds: number, 
+/**
+ * Everyone seated during the game, best first; equal scores share a rank.
+ */
+players: Array<ResultPlayer>, 
+/**
+ * The questions played so far, in order.
+ */
+questions: Array<QuestionStats>, 
+/**
+ * One entry per player seated at a question's close and question played.
+ */
+answers: Array<ResultAnswer>, };
+
+export type ResultPlayer = { user_id: number, display_name: string, score: number, rank: number, };
+
+export type QuestionStats = { 
+/**
+ * 0-based.
+ */
+round: number, kind: QuestionKind, prompt: string, choices: Array<string>, correct_choices: Array<number>, correct_number?: number, tolerance?: number, 
+/**
+ * Players seated when it closed.
+ */
+players: number, 
+/**
+ * Of them, how many answered, and how many were right.
+ */
+answered: number, correct: number, 
+/**
+ * Mean time to answer of those who answered, in ms.
+ */
+average_ms?: number, 
+/**
+ * How many picked each choice; empty for `number`.
+ */
+distribution: Array<number>, 
+/**
+ * The numbers given, closest first (`number` only).
+ */
+number_answers: Array<NumberCount>, };
+
+export type ResultAnswer = { round: number, user_id: number, display_name: string, 
+/**
+ * Absent when they did not answer.
+ */
+answer?: Answer, 
+/**
+ * Time taken, in ms (absent without an answer).
+ */
+time_ms?: number, correct: boolean, points: number, };
 
 export type PackSummary = { 
 /**

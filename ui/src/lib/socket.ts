@@ -35,7 +35,18 @@ export interface HubSocketOptions {
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 15_000 };
 const DEFAULT_HEARTBEAT_MS = 25_000;
-const MIN_HEARTBEAT_MS = 5_000;
+const MIN_HEARTBEAT_MS = 1_000;
+/** A frame expecting an answer (it has a `ref`) that hears nothing back this long starts a probe. */
+export const ANSWER_WAIT_MS = 800;
+/** A probe left unanswered this long means the socket is dead (so a stall shows within 3 s of acting). */
+export const PROBE_WAIT_MS = 1_200;
+
+const OFFLINE_REASON = 'This device is offline';
+
+/** Whether the browser says it has no network at all. */
+function browserOffline(): boolean {
+  return typeof navigator !== 'undefined' && navigator.onLine === false;
+}
 
 function defaultUrl(token: string, query: Record<string, string> = {}): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -84,9 +95,13 @@ export class HubSocket {
   private healthyTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  /** A faster beat asked for while in a party (see `setFastHeartbeat`). */
+  private fastHeartbeatMs: number | null = null;
   private lastFrameAt = 0;
   private probeSentAt = 0;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Waits for any frame after a send that expects an answer (see `expectAnswer`). */
+  private answerTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: HubSocketOptions) {
     this.opts = opts;
@@ -108,9 +123,11 @@ export class HubSocket {
     this.backoff.reset();
     if (typeof window !== 'undefined') {
       window.addEventListener('online', this.onBrowserOnline);
+      window.addEventListener('offline', this.onBrowserOffline);
       document.addEventListener('visibilitychange', this.onVisibilityChange);
     }
-    void this.connect();
+    if (browserOffline()) this.scheduleReconnect(OFFLINE_REASON);
+    else void this.connect();
   }
 
   stop(message = 'Disconnected'): void {
@@ -123,10 +140,11 @@ export class HubSocket {
     if (!ws || ws.readyState !== WebSocket.OPEN || this.state.status !== 'online') return false;
     try {
       ws.send(JSON.stringify(frame));
-      return true;
     } catch {
       return false;
     }
+    if ('ref' in frame && frame.ref) this.expectAnswer();
+    return true;
   }
 
   /** Skips the rest of a backoff wait (e.g. the user pressed "retry" or the network came back). */
@@ -135,6 +153,28 @@ export class HubSocket {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     void this.connect();
+  }
+
+  /**
+   * After a send that the hub answers: if nothing at all arrives within ANSWER_WAIT_MS, ping; if
+   * the ping goes unanswered too, the socket is dead (a stalled Wi-Fi shows no close for many
+   * seconds) and is dropped, so the page says "reconnecting" within about 2 s of the user acting.
+   */
+  private expectAnswer(): void {
+    if (this.answerTimer !== undefined) return;
+    const ws = this.ws;
+    const sentAt = Date.now();
+    this.answerTimer = setTimeout(() => {
+      this.answerTimer = undefined;
+      if (this.ws !== ws || this.lastFrameAt > sentAt) return;
+      this.probe();
+      const probedAt = this.probeSentAt;
+      clearTimeout(this.probeTimer);
+      this.probeTimer = setTimeout(() => {
+        this.probeTimer = undefined;
+        if (this.ws === ws && this.lastFrameAt < probedAt) this.dropSocket('No answer from the hub');
+      }, PROBE_WAIT_MS);
+    }, ANSWER_WAIT_MS);
   }
 
   private setState(state: ConnectionState): void {
@@ -203,8 +243,24 @@ export class HubSocket {
     this.healthyTimer = setTimeout(() => this.backoff.reset(), this.opts.healthyAfterMs ?? 10_000);
     this.probeSentAt = 0;
     this.heartbeatMs = Math.max(MIN_HEARTBEAT_MS, heartbeatMs > 0 ? heartbeatMs : DEFAULT_HEARTBEAT_MS);
+    this.startHeartbeat();
+  }
+
+  /**
+   * Beats faster while `ms` is set (a party, whose hub-side heartbeat is faster, so a stalled phone
+   * owns up within a beat or two even when its player does nothing); null goes back to the hub's beat.
+   */
+  setFastHeartbeat(ms: number | null): void {
+    const next = ms !== null && ms > 0 ? Math.max(MIN_HEARTBEAT_MS, ms) : null;
+    if (next === this.fastHeartbeatMs) return;
+    this.fastHeartbeatMs = next;
+    if (this.heartbeatTimer !== undefined) this.startHeartbeat();
+  }
+
+  private startHeartbeat(): void {
     clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatMs);
+    const beat = Math.min(this.heartbeatMs, this.fastHeartbeatMs ?? Infinity);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), beat);
   }
 
   /** Pings the hub each beat; a ping left unanswered for a whole beat means the socket is dead. */
@@ -220,7 +276,13 @@ export class HubSocket {
   /** Sends a ping and remembers when, so the next check can tell whether anything came back. */
   private probe(): void {
     this.probeSentAt = Date.now();
-    this.send({ type: 'ping' });
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    try {
+      ws.send(JSON.stringify({ type: 'ping' } satisfies ClientFrame));
+    } catch {
+      // The close event follows.
+    }
   }
 
   /** Abandons the current socket without waiting for its close handshake, then reconnects. */
@@ -289,6 +351,7 @@ export class HubSocket {
     this.clearConnectionTimers();
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.onBrowserOnline);
+      window.removeEventListener('offline', this.onBrowserOffline);
       document.removeEventListener('visibilitychange', this.onVisibilityChange);
     }
     const ws = this.ws;
@@ -309,13 +372,27 @@ export class HubSocket {
     clearTimeout(this.healthyTimer);
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.probeTimer);
+    clearTimeout(this.answerTimer);
     this.probeTimer = undefined;
+    this.answerTimer = undefined;
     this.healthyTimer = undefined;
     this.heartbeatTimer = undefined;
   }
 
   private readonly onBrowserOnline = (): void => {
+    this.backoff.reset();
     this.retryNow();
+  };
+
+  /** The device lost its network: the socket cannot be trusted, whatever it says; try again once back. */
+  private readonly onBrowserOffline = (): void => {
+    if (!this.running) return;
+    if (this.ws) {
+      this.dropSocket(OFFLINE_REASON);
+    } else if (this.state.status === 'connecting') {
+      this.generation++;
+      this.scheduleReconnect(OFFLINE_REASON);
+    }
   };
 
   private readonly onVisibilityChange = (): void => {

@@ -14,6 +14,7 @@ mod metrics;
 mod notifications;
 mod openapi;
 mod parties;
+mod party_host;
 mod rooms;
 mod status;
 
@@ -27,8 +28,8 @@ use hubbub_protocol::{
     CreatePartyRequest, CreateRoomRequest, DmThread, DmsResponse, ErrorCode, HostClaimRequest, HubInfo,
     HubsResponse, InviteRequest, JoinRequest, JoinResponse, MarkReadRequest, MarkReadResponse, MeResponse,
     MessagesResponse, NotificationsResponse, OnlineUsersResponse, PackSummary, PacksResponse,
-    PartiesResponse, PartySnapshot, PingRequest, PingResponse, QuestionPack, RoleResponse, Room,
-    RoomsResponse, StartDmRequest, StatusResponse, WsTokenResponse,
+    PartiesResponse, PartyResults, PartySnapshot, PingRequest, PingResponse, QuestionPack,
+    RemoteLinkResponse, RoleResponse, Room, RoomsResponse, StartDmRequest, StatusResponse, WsTokenResponse,
 };
 
 use crate::hub::Hub;
@@ -142,6 +143,22 @@ fn endpoints() -> Vec<Endpoint> {
             .auth(Open)
             .param::<String>("code", "the party's join code")
             .media("image/svg+xml"),
+        E::post("/parties/{code}/remote", party_host::remote)
+            .doc(party, "Host only: a one-time link that makes the device opening it the host (a remote) and the host's devices the big screen")
+            .param::<String>("code", "the party's join code")
+            .ok::<RemoteLinkResponse>(),
+        E::get("/parties/{code}/remote.svg", party_host::remote_qr)
+            .doc(party, "Host only: a new remote link as a QR code (the link in `X-Remote-Url`, its end in `X-Remote-Expires-At`)")
+            .param::<String>("code", "the party's join code")
+            .media("image/svg+xml"),
+        E::get("/parties/{code}/results", party_host::results_json)
+            .doc(party, "Host only: the latest game's results, to download")
+            .param::<String>("code", "the party's join code")
+            .ok::<PartyResults>(),
+        E::get("/parties/{code}/results.csv", party_host::results_csv)
+            .doc(party, "Host only: the latest game's results as CSV, one row per player and question")
+            .param::<String>("code", "the party's join code")
+            .media("text/csv"),
         E::get("/quiz/packs", parties::packs)
             .doc(party, "Question packs: the sample pack, then imported ones")
             .ok::<PacksResponse>(),

@@ -36,7 +36,7 @@ pub async fn list(State(hub): State<Hub>, SessionUser(_): SessionUser) -> Json<P
 }
 
 /// A party code from the path; one that is not even text (`%FF`) names no party.
-fn party_code(code: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(super) fn party_code(code: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     code.map(|Path(c)| c).map_err(|_| ApiError::new(ErrorCode::NoSuchParty, "no such party"))
 }
 
@@ -59,10 +59,14 @@ pub async fn qr(
         return Err(ApiError::new(ErrorCode::NoSuchParty, format!("no party has the code {code:?}")));
     }
     let url = format!("{}party/{code}", hub.base_url());
-    let qr = qrcode::QrCode::new(url.as_bytes())
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-cache")], qr_svg(&url)?))
+}
+
+/// `text` as a QR code in SVG, big and plain for a screen.
+pub(super) fn qr_svg(text: &str) -> Result<String, Refusal> {
+    let qr = qrcode::QrCode::new(text.as_bytes())
         .map_err(|e| Refusal::internal("drawing a party's QR code", &e))?;
-    let svg = qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(320, 320).quiet_zone(true).build();
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-cache")], svg))
+    Ok(qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(320, 320).quiet_zone(true).build())
 }
 
 /// `GET /api/quiz/packs`: the sample pack, then imported ones.

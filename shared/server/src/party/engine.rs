@@ -1,19 +1,28 @@
 //! The party state machine: seats, phases and deadlines, answers, host rights. Pure: every call takes
 //! the time (`now`, Unix ms) and returns the frames to send, so tests drive it with a made-up clock.
+//! This file holds the state and what clients see of it; `seats.rs` joining, leaving and coming back,
+//! `phases.rs` the game's phases, answers and timers (with each player's own time), `control.rs` host
+//! actions, `remote.rs` the host's remote link and the big screen.
 //!
 //! The runtime stores the [`Party`] after every change, as a [`super::stored::StoredParty`] (the
 //! engine's types are not a storage format), and a restarted hub loads it back with every member
 //! disconnected (see [`Party::restored`]).
 
 use hubbub_protocol::{
-    Answer, ErrorCode, LeaveReason, PartyPhase, PartyPlayer, PartyRole, PartySeat, PartySettings,
-    PartySnapshot, PhaseClock, PlayerState, ServerFrame, Standing, UserInfo,
+    ErrorCode, PartyPhase, PartyPlayer, PartyRole, PartySeat, PartySettings, PartySnapshot, PhaseClock,
+    PlayerState, ServerFrame, Standing, UserInfo,
 };
 
 use super::game::Game;
 use super::quiz::Submitted;
+use super::results::GameLog;
 
 mod control;
+mod phases;
+mod remote;
+mod seats;
+
+pub use remote::REMOTE_TTL_MS;
 
 /// The longest a host may extend a phase at once, in ms.
 pub const MAX_EXTEND_MS: u64 = 120_000;
@@ -30,6 +39,8 @@ pub struct Timing {
     pub reveal_ms: u64,
     /// Seat held for a dropped player; host rights held for a dropped host.
     pub grace_ms: u64,
+    /// How often a socket in a party is pinged (told to clients; the sockets do the pinging).
+    pub heartbeat_ms: u64,
 }
 
 /// A seated player.
@@ -43,6 +54,24 @@ pub struct Seat {
     pub state: PlayerState,
     /// When the player's last connection closed (while reconnecting).
     pub gone_since: Option<i64>,
+    /// Their share of each question's time limit, in percent (100 normally; the host gives more).
+    pub time_factor_pct: u32,
+}
+
+impl Seat {
+    /// A new seat for `user`, connected, with `score`.
+    pub fn new(user: &UserInfo, score: i64) -> Seat {
+        Seat {
+            user_id: user.id,
+            name: user.display_name.clone(),
+            ready: false,
+            score,
+            streak: 0,
+            state: PlayerState::Connected,
+            gone_since: None,
+            time_factor_pct: 100,
+        }
+    }
 }
 
 /// Where a frame goes.
@@ -76,6 +105,12 @@ pub struct Party {
     pub players: Vec<Seat>,
     /// Watchers: id and name.
     pub audience: Vec<(i64, String)>,
+    /// The big screen (id and name) while the host drives from another device.
+    pub screen: Option<(i64, String)>,
+    /// Whether the big screen has a connection on the party (not stored: nobody is after a restart).
+    pub screen_connected: bool,
+    /// The host's remote link: its token and when it expires. Not stored (a restart cancels it).
+    pub remote: Option<(String, i64)>,
     /// Kicked users, who cannot come back.
     pub banned: Vec<i64>,
     pub phase: PartyPhase,
@@ -86,6 +121,8 @@ pub struct Party {
     pub paused_remaining: Option<u64>,
     /// Full length of the current timed phase (grows with extensions), for answer times.
     pub phase_ms: u64,
+    /// When the current phase began.
+    pub phase_started_at: i64,
     /// Answers to the open question.
     pub answers: Vec<Submitted>,
     pub last_reveal: Option<hubbub_protocol::RevealView>,
@@ -94,6 +131,8 @@ pub struct Party {
     /// When to close the open question if every connected player has answered by then (set when a
     /// player drops, so a reload does not cost them the question).
     pub settle_at: Option<i64>,
+    /// The latest game's record (answers and reveals per question), kept until the next start.
+    pub log: Option<GameLog>,
 }
 
 impl Party {
@@ -117,17 +156,22 @@ impl Party {
             host_gone_since: Some(now),
             players: Vec::new(),
             audience: Vec::new(),
+            screen: None,
+            screen_connected: false,
+            remote: None,
             banned: Vec::new(),
             phase: PartyPhase::Lobby,
             round: 0,
             deadline: None,
             paused_remaining: None,
             phase_ms: 0,
+            phase_started_at: now,
             answers: Vec::new(),
             last_reveal: None,
             game,
             updated_at: now,
             settle_at: None,
+            log: None,
         }
     }
 
@@ -142,6 +186,8 @@ impl Party {
             }
         }
         self.audience.clear();
+        self.screen_connected = false;
+        self.remote = None;
         if self.host_gone_since.is_none() {
             self.host_gone_since = Some(now);
         }
@@ -153,7 +199,8 @@ impl Party {
         self.phase == PartyPhase::Podium
     }
 
-    fn seat(&self, user: i64) -> Option<&Seat> {
+    /// The seat of `user`, if they have one.
+    pub fn seat(&self, user: i64) -> Option<&Seat> {
         self.players.iter().find(|p| p.user_id == user)
     }
 
@@ -167,6 +214,8 @@ impl Party {
             Some(PartyRole::Player)
         } else if self.host_id == user {
             Some(PartyRole::Host)
+        } else if self.screen.as_ref().is_some_and(|(id, _)| *id == user) {
+            Some(PartyRole::Screen)
         } else if self.audience.iter().any(|(id, _)| *id == user) {
             Some(PartyRole::Audience)
         } else {
@@ -174,12 +223,19 @@ impl Party {
         }
     }
 
-    fn timed(&self) -> bool {
+    /// Whether a game phase is under way (countdown, question, reveal), timed or not.
+    fn running(&self) -> bool {
         matches!(self.phase, PartyPhase::Countdown | PartyPhase::Question | PartyPhase::Reveal)
     }
 
+    /// Whether the current phase has a timer (running or paused); an untimed game's questions and
+    /// reveals have none.
+    fn has_timer(&self) -> bool {
+        self.running() && (self.deadline.is_some() || self.paused_remaining.is_some())
+    }
+
     fn remaining(&self, now: i64) -> Option<u64> {
-        if !self.timed() {
+        if !self.running() {
             return None;
         }
         self.paused_remaining.or_else(|| self.deadline.map(|d| u64::try_from(d - now).unwrap_or(0)))
@@ -192,9 +248,10 @@ impl Party {
             round: self.round,
             rounds: self.game.rounds(),
             server_time: now,
-            deadline: if self.timed() { self.deadline } else { None },
+            deadline: if self.running() { self.deadline } else { None },
             remaining_ms: self.remaining(now),
             paused: self.paused_remaining.is_some(),
+            overtime_ms: self.overtime_ms(),
         }
     }
 
@@ -208,6 +265,7 @@ impl Party {
             state: p.state,
             answered: self.phase == PartyPhase::Question
                 && self.answers.iter().any(|a| a.user_id == p.user_id),
+            time_factor_pct: p.time_factor_pct,
         }
     }
 
@@ -254,6 +312,8 @@ impl Party {
             host_id: self.host_id,
             host_name: self.host_name.clone(),
             host_connected: self.host_gone_since.is_none(),
+            screen_id: self.screen.as_ref().map(|(id, _)| *id),
+            heartbeat_ms: u32::try_from(self.timing.heartbeat_ms).unwrap_or(u32::MAX),
             clock: self.clock(now),
             players: self.players.iter().map(|p| self.public_player(p)).collect(),
             audience_count: self.audience_count(),
@@ -289,372 +349,7 @@ impl Party {
         u32::try_from(self.audience.len()).unwrap_or(u32::MAX)
     }
 
-    /// Joins `user`: a seat if one is free in the lobby and they did not ask to watch, else the audience
-    /// when allowed. Someone already in the party keeps their place. Returns their role.
-    pub fn join(
-        &mut self,
-        now: i64,
-        user: &UserInfo,
-        audience: bool,
-    ) -> Result<(PartyRole, Vec<Out>), Refusal> {
-        if self.banned.contains(&user.id) {
-            return refuse(ErrorCode::Kicked, "the host removed you from this party");
-        }
-        if let Some(role) = self.role(user.id) {
-            return Ok((role, Vec::new()));
-        }
-        self.updated_at = now;
-        let seat_free = self.players.len() < self.settings.max_players as usize;
-        if !audience && self.phase == PartyPhase::Lobby && !self.settings.locked && seat_free {
-            let seat = Seat {
-                user_id: user.id,
-                name: user.display_name.clone(),
-                ready: false,
-                score: 0,
-                streak: 0,
-                state: PlayerState::Connected,
-                gone_since: None,
-            };
-            self.players.push(seat);
-            let player = self.seat(user.id).map(|p| self.public_player(p));
-            let frame = ServerFrame::PlayerJoined {
-                code: self.code.clone(),
-                player,
-                audience_count: self.audience_count(),
-            };
-            return Ok((PartyRole::Player, vec![Out::All(frame)]));
-        }
-        if !self.settings.audience_allowed {
-            let why = if self.settings.locked {
-                "the party is locked"
-            } else if self.phase != PartyPhase::Lobby {
-                "the game has started"
-            } else if audience {
-                "this party has no audience"
-            } else {
-                "every seat is taken"
-            };
-            return refuse(ErrorCode::PartyFull, format!("{why}, and this party allows no audience"));
-        }
-        if self.audience.len() >= MAX_AUDIENCE {
-            return refuse(
-                ErrorCode::PartyFull,
-                format!("no free seat, and the audience is full ({MAX_AUDIENCE})"),
-            );
-        }
-        self.audience.push((user.id, user.display_name.clone()));
-        let frame = ServerFrame::PlayerJoined {
-            code: self.code.clone(),
-            player: None,
-            audience_count: self.audience_count(),
-        };
-        Ok((PartyRole::Audience, vec![Out::All(frame)]))
-    }
-
-    /// `user`'s first connection to the party opened (or reopened).
-    pub fn attach(&mut self, now: i64, user: i64) -> Vec<Out> {
-        let mut out = Vec::new();
-        if let Some(p) = self.seat_mut(user)
-            && p.state != PlayerState::Connected
-        {
-            p.state = PlayerState::Connected;
-            p.gone_since = None;
-            out.push(Out::All(ServerFrame::PlayerConnection {
-                code: self.code.clone(),
-                user_id: user,
-                state: PlayerState::Connected,
-            }));
-            out.extend(self.progress_frame(None));
-        }
-        if self.host_id == user && self.host_gone_since.is_some() {
-            self.host_gone_since = None;
-            out.push(self.update(now));
-        }
-        if !out.is_empty() {
-            self.updated_at = now;
-        }
-        out
-    }
-
-    /// `user`'s last connection to the party closed.
-    pub fn detach(&mut self, now: i64, user: i64) -> Vec<Out> {
-        let mut out = Vec::new();
-        let code = self.code.clone();
-        if let Some(p) = self.seat_mut(user) {
-            if p.state == PlayerState::Connected {
-                p.state = PlayerState::Reconnecting;
-                p.gone_since = Some(now);
-                out.push(Out::All(ServerFrame::PlayerConnection {
-                    code,
-                    user_id: user,
-                    state: PlayerState::Reconnecting,
-                }));
-                out.extend(self.progress_frame(None));
-                if self.phase == PartyPhase::Question {
-                    self.settle_at = Some(now + SETTLE_MS);
-                }
-            }
-        } else if let Some(i) = self.audience.iter().position(|(id, _)| *id == user) {
-            self.audience.remove(i);
-            out.push(self.left_frame(user, LeaveReason::Left));
-        }
-        if self.host_id == user && self.host_gone_since.is_none() {
-            self.host_gone_since = Some(now);
-            out.push(self.update(now));
-        }
-        if !out.is_empty() {
-            self.updated_at = now;
-        }
-        out
-    }
-
-    fn left_frame(&self, user: i64, reason: LeaveReason) -> Out {
-        Out::All(ServerFrame::PlayerLeft {
-            code: self.code.clone(),
-            user_id: user,
-            reason,
-            audience_count: self.audience_count(),
-        })
-    }
-
-    /// `user` gives up their seat or stops watching. A leaving host hands over at once when they can.
-    pub fn leave(&mut self, now: i64, user: i64) -> Result<Vec<Out>, Refusal> {
-        let mut out = Vec::new();
-        if let Some(i) = self.players.iter().position(|p| p.user_id == user) {
-            self.players.remove(i);
-            out.push(self.left_frame(user, LeaveReason::Left));
-            out.extend(self.progress_frame(None));
-            out.extend(self.close_if_all_answered(now));
-        } else if let Some(i) = self.audience.iter().position(|(id, _)| *id == user) {
-            self.audience.remove(i);
-            out.push(self.left_frame(user, LeaveReason::Left));
-        } else if self.host_id != user {
-            return refuse(ErrorCode::NotInParty, "you are not in this party");
-        }
-        if self.host_id == user {
-            self.host_gone_since = Some(now);
-            self.hand_over(now, &mut out);
-        }
-        self.updated_at = now;
-        Ok(out)
-    }
-
-    /// A player readies up (or not) in the lobby.
-    pub fn ready(&mut self, now: i64, user: i64, ready: bool) -> Result<Vec<Out>, Refusal> {
-        if self.phase != PartyPhase::Lobby {
-            return refuse(ErrorCode::WrongPhase, "ready only counts in the lobby");
-        }
-        let code = self.code.clone();
-        let Some(p) = self.seat_mut(user) else {
-            return refuse(ErrorCode::NotAPlayer, "only seated players ready up");
-        };
-        if p.ready == ready {
-            return Ok(Vec::new());
-        }
-        p.ready = ready;
-        self.updated_at = now;
-        Ok(vec![Out::All(ServerFrame::PlayerReady { code, user_id: user, ready })])
-    }
-
     fn host_only(&self, user: i64) -> Result<(), Refusal> {
         if self.host_id == user { Ok(()) } else { refuse(ErrorCode::NotHost, "only the host can do that") }
-    }
-
-    /// The host starts the game: scores reset, countdown.
-    pub fn start(&mut self, now: i64, user: i64) -> Result<Vec<Out>, Refusal> {
-        self.host_only(user)?;
-        if self.phase != PartyPhase::Lobby {
-            return refuse(ErrorCode::WrongPhase, "the game is already running");
-        }
-        let ready = self.players.iter().filter(|p| p.ready).count();
-        let min = self.game.min_players() as usize;
-        if ready < min {
-            return refuse(
-                ErrorCode::NotEnoughReady,
-                format!("{ready} of the {min} ready players this game needs are ready"),
-            );
-        }
-        for p in &mut self.players {
-            p.score = 0;
-            p.streak = 0;
-        }
-        let mut out = vec![Out::All(ServerFrame::SessionStarted {
-            code: self.code.clone(),
-            rounds: self.game.rounds(),
-            server_time: now,
-        })];
-        self.enter(now, PartyPhase::Countdown, 0, self.timing.countdown_ms, &mut out);
-        Ok(out)
-    }
-
-    fn enter(&mut self, now: i64, phase: PartyPhase, round: u32, ms: u64, out: &mut Vec<Out>) {
-        self.phase = phase;
-        self.round = round;
-        self.paused_remaining = None;
-        self.settle_at = None;
-        self.phase_ms = ms;
-        self.deadline = self.timed().then(|| now + i64::try_from(ms).unwrap_or(i64::MAX / 2));
-        self.updated_at = now;
-        let question = (phase == PartyPhase::Question).then(|| self.game.view(round)).flatten().map(Box::new);
-        let reveal = (phase == PartyPhase::Reveal).then(|| self.last_reveal.clone()).flatten().map(Box::new);
-        let leaderboard = if matches!(phase, PartyPhase::Reveal | PartyPhase::Podium) {
-            self.leaderboard()
-        } else {
-            Vec::new()
-        };
-        out.push(Out::All(ServerFrame::PhaseTransition {
-            code: self.code.clone(),
-            clock: self.clock(now),
-            question,
-            reveal,
-            leaderboard,
-        }));
-        if phase == PartyPhase::Question {
-            out.extend(self.progress_frame(None));
-        }
-        if phase == PartyPhase::Podium {
-            out.push(Out::All(ServerFrame::SessionCompleted {
-                code: self.code.clone(),
-                results: self.leaderboard(),
-            }));
-        }
-    }
-
-    /// How far the open question is; `who` is the player whose answer it counts.
-    fn progress_frame(&self, who: Option<i64>) -> Option<Out> {
-        (self.phase == PartyPhase::Question).then(|| {
-            let (answered, eligible) = self.progress();
-            Out::All(ServerFrame::ProgressUpdate {
-                code: self.code.clone(),
-                round: self.round,
-                answered,
-                eligible,
-                answered_by: who,
-            })
-        })
-    }
-
-    /// Ends the current timed phase and enters the next.
-    fn advance(&mut self, now: i64, out: &mut Vec<Out>) {
-        match self.phase {
-            PartyPhase::Countdown => {
-                self.answers.clear();
-                let ms = self.game.time_limit_ms(0);
-                self.enter(now, PartyPhase::Question, 0, ms, out);
-            }
-            PartyPhase::Question => {
-                let seated: Vec<(i64, u32)> = self.players.iter().map(|p| (p.user_id, p.streak)).collect();
-                let (reveal, streaks) = self.game.score(self.round, &self.answers, &seated);
-                for s in &reveal.scores {
-                    if let Some(p) = self.seat_mut(s.user_id) {
-                        p.score += s.points;
-                    }
-                }
-                for (user, streak) in streaks {
-                    if let Some(p) = self.seat_mut(user) {
-                        p.streak = streak;
-                    }
-                }
-                self.last_reveal = Some(reveal);
-                self.enter(now, PartyPhase::Reveal, self.round, self.timing.reveal_ms, out);
-            }
-            PartyPhase::Reveal if self.round + 1 < self.game.rounds() => {
-                self.answers.clear();
-                let next = self.round + 1;
-                let ms = self.game.time_limit_ms(next);
-                self.enter(now, PartyPhase::Question, next, ms, out);
-            }
-            PartyPhase::Reveal => self.enter(now, PartyPhase::Podium, self.round, 0, out),
-            PartyPhase::Lobby | PartyPhase::Podium => {}
-        }
-    }
-
-    /// Closes the open question early once every connected player has answered.
-    fn close_if_all_answered(&mut self, now: i64) -> Vec<Out> {
-        let mut out = Vec::new();
-        let (answered, eligible) = self.progress();
-        if self.phase == PartyPhase::Question && eligible > 0 && answered == eligible {
-            self.advance(now, &mut out);
-        }
-        out
-    }
-
-    /// A player answers question `round`. The first answer counts; a resend returns `Ok(true)` (a
-    /// duplicate) and changes nothing.
-    pub fn answer(
-        &mut self,
-        now: i64,
-        user: i64,
-        round: u32,
-        answer: Answer,
-    ) -> Result<(bool, Vec<Out>), Refusal> {
-        if self.seat(user).is_none() {
-            return refuse(ErrorCode::NotAPlayer, "only seated players answer");
-        }
-        if self.answers.iter().any(|a| a.user_id == user) && self.round == round {
-            return Ok((true, Vec::new()));
-        }
-        if self.phase != PartyPhase::Question || self.round != round {
-            return refuse(ErrorCode::WrongPhase, format!("question {} is not open", round + 1));
-        }
-        self.game.check(round, &answer).map_err(|m| Refusal::new(ErrorCode::InvalidAnswer, m))?;
-        let left = self.remaining(now).unwrap_or(0);
-        let elapsed_ms = self.phase_ms.saturating_sub(left);
-        self.answers.push(Submitted { user_id: user, answer, elapsed_ms });
-        self.updated_at = now;
-        let mut out: Vec<Out> = self.progress_frame(Some(user)).into_iter().collect();
-        out.extend(self.close_if_all_answered(now));
-        Ok((false, out))
-    }
-
-    /// When the next timer fires: the phase deadline, a held seat's or the host's grace.
-    pub fn next_wake(&self) -> Option<i64> {
-        let grace = i64::try_from(self.timing.grace_ms).unwrap_or(0);
-        let seats = self.players.iter().filter_map(|p| p.gone_since.map(|g| g + grace));
-        // Host rights wait for a connected player to pass to; without one there is nothing to wake for.
-        let successor =
-            self.players.iter().any(|p| p.state == PlayerState::Connected && p.user_id != self.host_id);
-        let host = self.host_gone_since.filter(|_| successor).map(|g| g + grace);
-        seats.chain(host).chain(self.deadline).chain(self.settle_at).min()
-    }
-
-    /// Fires every timer due at `now`.
-    pub fn tick(&mut self, now: i64) -> Vec<Out> {
-        let mut out = Vec::new();
-        if self.settle_at.is_some_and(|t| t <= now) {
-            self.settle_at = None;
-            out.extend(self.close_if_all_answered(now));
-        }
-        if self.deadline.is_some_and(|d| d <= now) {
-            self.advance(now, &mut out);
-        }
-        let grace = i64::try_from(self.timing.grace_ms).unwrap_or(0);
-        let expired: Vec<i64> = self
-            .players
-            .iter()
-            .filter(|p| p.gone_since.is_some_and(|g| g + grace <= now))
-            .map(|p| p.user_id)
-            .collect();
-        for user in expired {
-            if self.phase == PartyPhase::Lobby {
-                self.players.retain(|p| p.user_id != user);
-                out.push(self.left_frame(user, LeaveReason::TimedOut));
-            } else if let Some(p) = self.seat_mut(user) {
-                p.state = PlayerState::Away;
-                p.gone_since = None;
-                out.push(Out::All(ServerFrame::PlayerConnection {
-                    code: self.code.clone(),
-                    user_id: user,
-                    state: PlayerState::Away,
-                }));
-            }
-        }
-        if self.host_gone_since.is_some_and(|g| g + grace <= now) {
-            self.hand_over(now, &mut out);
-        }
-        if !out.is_empty() {
-            self.updated_at = now;
-        }
-        out
     }
 }

@@ -7,7 +7,9 @@
 pub mod chat;
 pub mod engine;
 pub mod game;
+mod packs;
 pub mod quiz;
+pub mod results;
 mod runtime;
 pub mod stored;
 
@@ -17,8 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use hubbub_protocol::{
-    CreatePartyRequest, ErrorCode, PackSummary, PartyPhase, PartySettings, PartySnapshot, PartySummary,
-    QuestionPack, UserInfo,
+    CreatePartyRequest, ErrorCode, PartyPhase, PartyResults, PartySettings, PartySnapshot, PartySummary,
+    RemoteLinkResponse, UserInfo,
 };
 use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
@@ -30,26 +32,24 @@ use crate::core::Core;
 use crate::notify::Notify;
 use crate::ratelimit::Budget;
 use crate::reply::Reply;
-use crate::store::{CodeReuse, claim_party_code, get_pack, insert_pack, load_parties, party_code_taken};
+use crate::store::{CodeReuse, claim_party_code, load_parties, party_code_taken};
 use crate::time::now_ms;
 use engine::{Party, Refusal, Timing};
 use game::Game;
-use quiz::Quiz;
 
+pub use packs::MAX_PACK_BYTES;
 pub use runtime::{Joined, Msg};
 
 /// Letters of party codes: no I, L, O, S, U, V, Z, B (mistaken for 1, 0, 5, 2, 8 or each other).
 pub const CODE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTWXY";
 /// Letters in a code.
 pub const CODE_LEN: usize = 4;
-/// Most seats in a party.
-pub const MAX_SEATS: u32 = 100;
+/// Most seats in a party (a hall of players; the audience has its own cap).
+pub const MAX_SEATS: u32 = 500;
 /// Messages queued for one party's task before senders wait.
 const QUEUE: usize = 256;
 /// Parties untouched for longer than this are not loaded again after a restart.
 const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
-/// Largest question pack accepted, in bytes.
-pub const MAX_PACK_BYTES: usize = 256 * 1024;
 
 /// What the rest of the hub may read about a party without asking its task.
 #[derive(Debug, Clone)]
@@ -123,6 +123,7 @@ fn timing(core: &Core) -> Timing {
         countdown_ms: ms(config.party_countdown),
         reveal_ms: ms(config.party_reveal),
         grace_ms: ms(config.party_grace),
+        heartbeat_ms: ms(config.party_heartbeat),
     }
 }
 
@@ -216,6 +217,20 @@ impl Parties {
         rx.await.map_err(|_| shutting_down())
     }
 
+    /// A new remote link for the host `user` of party `code` (any earlier one stops working).
+    pub async fn remote_link(&self, code: &str, user: i64) -> Result<RemoteLinkResponse, Refusal> {
+        let (tx, rx) = oneshot::channel();
+        self.send(code, Msg::Remote { user, reply: tx }).await?;
+        rx.await.map_err(|_| shutting_down())?
+    }
+
+    /// The results of party `code`'s latest game, for its host `user` only.
+    pub async fn results(&self, code: &str, user: i64) -> Result<PartyResults, Refusal> {
+        let (tx, rx) = oneshot::channel();
+        self.send(code, Msg::Results { user, reply: tx }).await?;
+        rx.await.map_err(|_| shutting_down())?
+    }
+
     fn start(&self, party: Party) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let shared = Arc::new(Mutex::new(Shared {
@@ -303,9 +318,9 @@ impl Parties {
         }
         let max_players = req.max_players.unwrap_or(20);
         if !(1..=MAX_SEATS).contains(&max_players) {
-            return Err(invalid("max_players must be 1 to 100"));
+            return Err(invalid(&format!("max_players must be 1 to {MAX_SEATS}")));
         }
-        let mut quiz = load_quiz(&self.ctx.core, req.pack_id.as_deref().unwrap_or("sample")).await?;
+        let mut quiz = packs::load_quiz(&self.ctx.core, req.pack_id.as_deref().unwrap_or("sample")).await?;
         if let Some(n) = req.question_count {
             if n == 0 {
                 return Err(invalid("question_count must be at least 1"));
@@ -321,6 +336,9 @@ impl Parties {
             max_players,
             audience_allowed: req.audience_allowed.unwrap_or(true),
             locked: req.locked.unwrap_or(false),
+            untimed: req.untimed.unwrap_or(false),
+            late_join: req.late_join.unwrap_or(false),
+            late_score: req.late_score.unwrap_or_default(),
         };
         let party = self.store_new(host, settings, Game::Quiz(quiz)).await?;
         let (code, now) = (party.code.clone(), party.updated_at);
@@ -374,58 +392,6 @@ impl Parties {
         }
         Err(Refusal::new(ErrorCode::Unavailable, "no free party code; try again"))
     }
-
-    /// Imports a question pack from `user` (asking from `address`) after checking every question
-    /// (`invalid_pack` names the first bad field). Within the import budget (per user, per address
-    /// and hub-wide).
-    pub async fn import_pack(
-        &self,
-        user: i64,
-        address: Option<IpAddr>,
-        body: &[u8],
-    ) -> Result<PackSummary, Refusal> {
-        self.ctx.core.policy().may(user, crate::policy::Act::ImportPacks)?;
-        if body.len() > MAX_PACK_BYTES {
-            return Err(Refusal::new(
-                ErrorCode::InvalidPack,
-                format!("a pack is at most {MAX_PACK_BYTES} bytes"),
-            ));
-        }
-        let pack: QuestionPack = serde_json::from_slice(body)
-            .map_err(|e| Refusal::new(ErrorCode::InvalidPack, format!("not a question pack: {e}")))?;
-        let quiz = Quiz::from_pack(&pack).map_err(|m| Refusal::new(ErrorCode::InvalidPack, m))?;
-        if let Err(wait) = self.imports.check(user, address, Instant::now()) {
-            return Err(Refusal::rate_limited("too many pack imports; wait a little", wait));
-        }
-        let stored =
-            serde_json::to_string(&pack).map_err(|e| Refusal::internal("storing a question pack", &e))?;
-        let title = quiz.title.clone();
-        let id = self
-            .ctx
-            .core
-            .store()
-            .write_wait(move |db| insert_pack(db, &title, &stored, user, now_ms()))
-            .await?;
-        Ok(PackSummary {
-            id: format!("p{id}"),
-            question_count: quiz.rounds(),
-            title: quiz.title,
-            description: pack.description,
-        })
-    }
-}
-
-/// The quiz of pack `id`: `sample`, or `p{n}` for an imported one.
-async fn load_quiz(core: &Core, id: &str) -> Result<Quiz, Refusal> {
-    if id == "sample" {
-        return Ok(Quiz::sample());
-    }
-    let missing = || Refusal::new(ErrorCode::NotFound, format!("no question pack {id:?}"));
-    let n: i64 = id.strip_prefix('p').and_then(|n| n.parse().ok()).ok_or_else(missing)?;
-    let stored = core.store().read(move |db| get_pack(db, n)).await?;
-    let pack: QuestionPack = serde_json::from_str(&stored.ok_or_else(missing)?.body)
-        .map_err(|e| Refusal::internal("reading a stored pack", &e))?;
-    Quiz::from_pack(&pack).map_err(|m| Refusal::new(ErrorCode::InvalidPack, m))
 }
 
 impl Parties {

@@ -1,7 +1,8 @@
 //! The quiz game: question packs (validated on import), answer checks, and speed-and-streak scoring.
 //!
 //! Scoring, per question: a right answer scores `1000 × (1 − 0.5 × t / T)` rounded, where `t` is the
-//! time taken and `T` the time limit (1000 at once, 500 at the buzzer); a `number` answer inside the
+//! time taken (scaled to the player's own time when the host gave them more, and 0 in an untimed
+//! game) and `T` the time limit (1000 at once, 500 at the buzzer); a `number` answer inside the
 //! tolerance scores that times `1 − 0.5 × distance / tolerance`. Each right answer in a row after the
 //! first adds a streak bonus of 100, up to 500. A wrong or missing answer scores 0 and ends the streak.
 
@@ -51,7 +52,10 @@ pub struct Quiz {
 pub struct Submitted {
     pub user_id: i64,
     pub answer: Answer,
+    /// Time taken, as it happened.
     pub elapsed_ms: u64,
+    /// The time scoring counts: `elapsed_ms` over the player's time factor, or 0 in an untimed game.
+    pub scored_ms: u64,
 }
 
 fn text(what: &str, s: &str, max: usize) -> Result<String, String> {
@@ -238,11 +242,16 @@ impl Quiz {
                 },
             }
         }
-        let (correct_choices, correct_number) = match &q.correct {
-            Correct::Choices(c) => (c.clone(), None),
-            Correct::Number { value, .. } => {
-                numbers.sort_by(|a, b| (a.value - value).abs().total_cmp(&(b.value - value).abs()));
-                (Vec::new(), Some(*value))
+        let (correct_choices, correct_number, tolerance) = match &q.correct {
+            Correct::Choices(c) => (c.clone(), None, None),
+            Correct::Number { value, tolerance } => {
+                numbers.sort_by(|a, b| {
+                    (a.value - value)
+                        .abs()
+                        .total_cmp(&(b.value - value).abs())
+                        .then(a.value.total_cmp(&b.value))
+                });
+                (Vec::new(), Some(*value), Some(*tolerance))
             }
         };
         let mut scores = Vec::with_capacity(seated.len());
@@ -256,7 +265,14 @@ impl Quiz {
             streaks.push((user_id, new_streak));
         }
         (
-            RevealView { correct_choices, correct_number, distribution, number_answers: numbers, scores },
+            RevealView {
+                correct_choices,
+                correct_number,
+                distribution,
+                number_answers: numbers,
+                tolerance,
+                scores,
+            },
             streaks,
         )
     }
@@ -274,6 +290,7 @@ fn empty_reveal() -> RevealView {
         correct_number: None,
         distribution: Vec::new(),
         number_answers: Vec::new(),
+        tolerance: None,
         scores: Vec::new(),
     }
 }
@@ -286,7 +303,7 @@ pub fn speed_points(elapsed_ms: u64, limit_ms: u64) -> f64 {
 
 /// Points before the streak bonus; 0 when wrong.
 fn base_points(q: &Question, a: &Submitted) -> i64 {
-    let speed = speed_points(a.elapsed_ms, q.time_limit_ms);
+    let speed = speed_points(a.scored_ms, q.time_limit_ms);
     match (&q.correct, &a.answer) {
         (Correct::Choices(right), Answer::Choice { index }) if right.as_slice() == [*index] => {
             speed.round() as i64
@@ -351,9 +368,14 @@ mod tests {
         let quiz = Quiz::sample();
         // Question 0: choice, right answer 1, 20 s.
         let answers = vec![
-            Submitted { user_id: 1, answer: Answer::Choice { index: 1 }, elapsed_ms: 0 },
-            Submitted { user_id: 2, answer: Answer::Choice { index: 1 }, elapsed_ms: 20_000 },
-            Submitted { user_id: 3, answer: Answer::Choice { index: 0 }, elapsed_ms: 1 },
+            Submitted { user_id: 1, answer: Answer::Choice { index: 1 }, elapsed_ms: 0, scored_ms: 0 },
+            Submitted {
+                user_id: 2,
+                answer: Answer::Choice { index: 1 },
+                elapsed_ms: 20_000,
+                scored_ms: 20_000,
+            },
+            Submitted { user_id: 3, answer: Answer::Choice { index: 0 }, elapsed_ms: 1, scored_ms: 1 },
         ];
         let (reveal, streaks) = quiz.score(0, &answers, &[(1, 0), (2, 3), (3, 2), (4, 1)]);
         let pts: Vec<i64> = reveal.scores.iter().map(|s| s.points).collect();
@@ -363,8 +385,8 @@ mod tests {
         assert_eq!(reveal.correct_choices, vec![1]);
         // Question 3: number 1969 ± 2; 1970 at once is 1000 × (1 − 0.25).
         let answers = vec![
-            Submitted { user_id: 1, answer: Answer::Number { value: 1970.0 }, elapsed_ms: 0 },
-            Submitted { user_id: 2, answer: Answer::Number { value: 1975.0 }, elapsed_ms: 0 },
+            Submitted { user_id: 1, answer: Answer::Number { value: 1970.0 }, elapsed_ms: 0, scored_ms: 0 },
+            Submitted { user_id: 2, answer: Answer::Number { value: 1975.0 }, elapsed_ms: 0, scored_ms: 0 },
         ];
         let (reveal, _) = quiz.score(3, &answers, &[(1, 0), (2, 0)]);
         assert_eq!(reveal.scores[0].points, 750);
@@ -372,8 +394,18 @@ mod tests {
         assert_eq!(reveal.number_answers[0].value, 1970.0);
         // Question 2: multi [0, 2]: order does not matter, a subset is wrong.
         let answers = vec![
-            Submitted { user_id: 1, answer: Answer::Choices { indices: vec![2, 0] }, elapsed_ms: 10_000 },
-            Submitted { user_id: 2, answer: Answer::Choices { indices: vec![0] }, elapsed_ms: 0 },
+            Submitted {
+                user_id: 1,
+                answer: Answer::Choices { indices: vec![2, 0] },
+                elapsed_ms: 10_000,
+                scored_ms: 10_000,
+            },
+            Submitted {
+                user_id: 2,
+                answer: Answer::Choices { indices: vec![0] },
+                elapsed_ms: 0,
+                scored_ms: 0,
+            },
         ];
         let (reveal, _) = quiz.score(2, &answers, &[(1, 9), (2, 0)]);
         assert_eq!(reveal.scores[0].points, 750 + STREAK_CAP);

@@ -5,14 +5,19 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hubbub_protocol::{Answer, Channel, HostAction, NotificationKind, ServerFrame, close};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hubbub_protocol::{
+    Answer, Channel, HostAction, NotificationKind, PartyResults, RemoteLinkResponse, ServerFrame, close,
+};
+use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine::{Out, Party, Refusal};
 use super::{Ctx, Shared, lock, summarize};
 use crate::conn::{CloseReason, ConnHandle, encode};
 use crate::reply::error_frame;
-use crate::store::{NewNotification, save_party};
+use crate::store::{NewNotification, StoredResults, save_party, save_party_results};
 use crate::time::now_ms;
 
 /// How a successful join is answered.
@@ -31,6 +36,8 @@ pub enum Msg {
     Join {
         conn: Arc<ConnHandle>,
         audience: bool,
+        /// The token of the host's remote link, when the joiner opened one.
+        remote: Option<String>,
         r#ref: Option<String>,
         reply: Joined,
     },
@@ -67,6 +74,16 @@ pub enum Msg {
         user: i64,
         reply: oneshot::Sender<hubbub_protocol::PartySnapshot>,
     },
+    /// The host asks for a remote link.
+    Remote {
+        user: i64,
+        reply: oneshot::Sender<Result<RemoteLinkResponse, Refusal>>,
+    },
+    /// The host asks for the latest game's results.
+    Results {
+        user: i64,
+        reply: oneshot::Sender<Result<PartyResults, Refusal>>,
+    },
 }
 
 struct Actor {
@@ -96,6 +113,14 @@ pub(super) async fn run(ctx: Ctx, party: Party, mut rx: mpsc::Receiver<Msg>, sha
             biased;
             () = shutdown.cancelled() => break false,
             msg = rx.recv() => match msg {
+                Some(Msg::Answer { conn, r#ref, round, answer }) => {
+                    // Answers already queued behind this one count as one change: stored once.
+                    let (batch, next) = gather((conn, r#ref, round, answer), &mut rx);
+                    actor.answers(batch).await;
+                    if let Some(next) = next {
+                        actor.handle(next).await;
+                    }
+                }
                 Some(msg) => actor.handle(msg).await,
                 // The service dropped the party's handle: it ended long enough ago to expire.
                 None => break true,
@@ -111,6 +136,26 @@ pub(super) async fn run(ctx: Ctx, party: Party, mut rx: mpsc::Receiver<Msg>, sha
     }
 }
 
+/// An answer waiting in a party's queue: its connection, `ref`, question and answer.
+type Queued = (Arc<ConnHandle>, Option<String>, u32, Answer);
+
+/// Most answers counted as one change.
+const ANSWER_BATCH: usize = 256;
+
+/// `first` and the answers queued right behind it (up to [`ANSWER_BATCH`]), and the first other
+/// message met, which is handled next.
+fn gather(first: Queued, rx: &mut mpsc::Receiver<Msg>) -> (Vec<Queued>, Option<Msg>) {
+    let mut batch = vec![first];
+    while batch.len() < ANSWER_BATCH {
+        match rx.try_recv() {
+            Ok(Msg::Answer { conn, r#ref, round, answer }) => batch.push((conn, r#ref, round, answer)),
+            Ok(other) => return (batch, Some(other)),
+            Err(_) => break,
+        }
+    }
+    (batch, None)
+}
+
 async fn sleep(wait: Option<Duration>) {
     match wait {
         Some(d) => tokio::time::sleep(d).await,
@@ -122,7 +167,9 @@ impl Actor {
     async fn handle(&mut self, msg: Msg) {
         let now = now_ms();
         match msg {
-            Msg::Join { conn, audience, r#ref, reply } => self.join(now, conn, audience, r#ref, reply).await,
+            Msg::Join { conn, audience, remote, r#ref, reply } => {
+                self.join(now, conn, audience, remote, r#ref, reply).await;
+            }
             Msg::Leave { conn, r#ref } => {
                 let result = self.party.leave(now, conn.user.id);
                 if result.is_ok() {
@@ -139,8 +186,7 @@ impl Actor {
                 self.finish(now, &conn, r#ref, result.map(|o| (false, o))).await;
             }
             Msg::Answer { conn, r#ref, round, answer } => {
-                let result = self.party.answer(now, conn.user.id, round, answer);
-                self.finish(now, &conn, r#ref, result).await;
+                self.answers(vec![(conn, r#ref, round, answer)]).await;
             }
             Msg::Control { conn, r#ref, action } => {
                 let result = self.party.control(now, conn.user.id, &action);
@@ -157,6 +203,19 @@ impl Actor {
             Msg::Snapshot { user, reply } => {
                 let _ = reply.send(self.party.snapshot(now, Some(user)));
             }
+            Msg::Remote { user, reply } => {
+                let token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 18]>());
+                let result =
+                    self.party.mint_remote(now, user, token.clone()).map(|expires_at| RemoteLinkResponse {
+                        url: format!("{}?remote={token}", self.party.join_url),
+                        token,
+                        expires_at,
+                    });
+                let _ = reply.send(result);
+            }
+            Msg::Results { user, reply } => {
+                let _ = reply.send(super::results::for_host(&self.party, user));
+            }
         }
     }
 
@@ -165,11 +224,16 @@ impl Actor {
         now: i64,
         conn: Arc<ConnHandle>,
         audience: bool,
+        remote: Option<String>,
         r#ref: Option<String>,
         reply: Joined,
     ) {
         let user = conn.user.id;
-        match self.party.join(now, &conn.user, audience) {
+        let joined = match remote {
+            Some(token) => self.party.claim_remote(now, &conn.user, &token),
+            None => self.party.join(now, &conn.user, audience).map(|(_, out)| out),
+        };
+        match joined {
             Err(refusal) => {
                 let message = refusal.message.clone();
                 conn.send_frame(&error_frame(r#ref, refusal));
@@ -181,12 +245,12 @@ impl Actor {
                     });
                 }
             }
-            Ok((_, mut out)) => {
+            Ok(mut out) => {
                 super::chat::add(&self.ctx, &self.party.code, user).await;
-                let set = self.conns.entry(user).or_default();
-                if set.insert(conn.id) && set.len() == 1 {
-                    out.extend(self.party.attach(now, user));
-                }
+                self.conns.entry(user).or_default().insert(conn.id);
+                // Idempotent: changes only what is not yet marked connected (a new seat, a returning
+                // player, a host who took their rights with a remote link).
+                out.extend(self.party.attach(now, user));
                 self.commit(out).await;
                 match reply {
                     Joined::Ack => {
@@ -204,6 +268,34 @@ impl Actor {
                 });
                 // Subscribed after the snapshot, by this task: no event can fall between the two.
                 self.ctx.core.registry().subscribe(&self.channel, &conn);
+            }
+        }
+    }
+
+    /// Counts answers as one change: stored once, their frames sent (one progress update for them
+    /// all), then each acknowledged (or refused).
+    async fn answers(&mut self, batch: Vec<Queued>) {
+        let now = now_ms();
+        let (replies, answers): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|(conn, r#ref, round, answer)| {
+                let user = conn.user.id;
+                ((conn, r#ref), (user, round, answer))
+            })
+            .unzip();
+        let (results, mut out) = self.party.answer_many(now, answers);
+        out.extend(self.party.tick(now));
+        self.commit(out).await;
+        for ((conn, r#ref), result) in replies.into_iter().zip(results) {
+            match result {
+                Ok(duplicate) => {
+                    if let Some(f) = ack(r#ref, duplicate) {
+                        conn.send_frame(&f);
+                    }
+                }
+                Err(refusal) => {
+                    conn.send_frame(&error_frame(r#ref, refusal));
+                }
             }
         }
     }
@@ -296,6 +388,8 @@ impl Actor {
         }
     }
 
+    /// Stores the party, and with it (in the same transaction) the results of a game that has just
+    /// finished.
     async fn store(&self) {
         let state = match super::stored::save(&self.party) {
             Ok(s) => s,
@@ -304,12 +398,35 @@ impl Actor {
                 return;
             }
         };
+        let results = self.finished_results();
         let (code, finished, now) = (self.party.code.clone(), self.party.finished(), self.party.updated_at);
-        if let Err(e) =
-            self.ctx.core.store().write_wait(move |db| save_party(db, &code, &state, finished, now)).await
-        {
+        let job = move |db: &crate::store::Db<'_>| {
+            save_party(db, &code, &state, finished, now)?;
+            if let Some(r) = &results {
+                save_party_results(db, r)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = self.ctx.core.store().write_wait(job).await {
             tracing::warn!(error = %e, "could not store a party; it goes on in memory");
         }
+    }
+
+    /// The finished game's results as stored for `hubbub export`, while the party is on its podium.
+    fn finished_results(&self) -> Option<StoredResults> {
+        let log = self.party.log.as_ref().filter(|_| self.party.finished())?;
+        let finished_at = log.finished_at?;
+        let results = super::results::results(&self.party.code, &self.party.game, log);
+        let body = serde_json::to_string(&results)
+            .inspect_err(|e| tracing::error!(error = %e, "party results failed to serialize"))
+            .ok()?;
+        Some(StoredResults {
+            code: self.party.code.clone(),
+            started_at: log.started_at,
+            finished_at,
+            host_id: self.party.host_id,
+            body,
+        })
     }
 
     /// Takes `user`'s connections off the channel: kicked path sockets close with 4403, the others

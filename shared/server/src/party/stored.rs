@@ -3,13 +3,14 @@
 //! data unnoticed. It is the JSON of a party's row (`parties.state`, see `store/parties.rs`); nothing
 //! else writes or reads that column.
 //!
-//! **Versions.** The `v` field names the shape; `"1"` (`v1.rs`) is the one written now. Rows from
+//! **Versions.** The `v` field names the shape; `"2"` (`v2.rs`) is the one written now. Rows from
 //! before versions have no `v`: they are version 0 (`v0.rs`, the engine's own serde of that time),
-//! read, upgraded to version 1 and never written again. A version is frozen once shipped. To change
-//! the shape, add `v2.rs` beside `v1.rs` and a variant `V2` here; make `From<&Party>` write it and
-//! [`StoredParty::load`] read it; turn `v1`'s conversion to the engine into an upgrade to `v2`
-//! (`impl From<v1::Party> for v2::Party`); and keep a fixture of every version in `testdata/` that
-//! must still load. A row takes the new shape the next time its party is stored.
+//! read, upgraded to version 1 and then 2, and never written again; version 1 rows (`v1.rs`) are
+//! upgraded to 2 likewise. A version is frozen once shipped. To change the shape, add `v3.rs` beside
+//! `v2.rs` and a variant `V3` here; make `From<&Party>` write it and [`StoredParty::load`] read it;
+//! turn `v2`'s conversion to the engine into an upgrade to `v3` (`impl From<v2::Party> for
+//! v3::Party`); and keep a fixture of every version in `testdata/` that must still load. A row takes
+//! the new shape the next time its party is stored.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,7 @@ use super::engine::Party;
 
 mod v0;
 mod v1;
+mod v2;
 
 /// A stored party, tagged with the version of its shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +26,8 @@ mod v1;
 pub enum StoredParty {
     #[serde(rename = "1")]
     V1(v1::Party),
+    #[serde(rename = "2")]
+    V2(v2::Party),
 }
 
 /// Why a stored party could not be loaded.
@@ -38,7 +42,7 @@ pub enum LoadError {
 impl From<&Party> for StoredParty {
     /// The party in the current version's shape.
     fn from(party: &Party) -> StoredParty {
-        StoredParty::V1(v1::Party::from(party))
+        StoredParty::V2(v2::Party::from(party))
     }
 }
 
@@ -62,7 +66,8 @@ impl StoredParty {
     /// The engine's party, upgraded from whatever version was stored.
     pub fn load(self) -> Result<Party, LoadError> {
         match self {
-            StoredParty::V1(p) => p.load(),
+            StoredParty::V1(p) => v2::Party::from(p).load(),
+            StoredParty::V2(p) => p.load(),
         }
     }
 }

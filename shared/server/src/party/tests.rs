@@ -11,7 +11,7 @@ use super::game::Game;
 use super::quiz::Quiz;
 
 const T0: i64 = 1_000_000;
-const TIMING: Timing = Timing { countdown_ms: 3_000, reveal_ms: 5_000, grace_ms: 10_000 };
+const TIMING: Timing = Timing { countdown_ms: 3_000, reveal_ms: 5_000, grace_ms: 10_000, heartbeat_ms: 0 };
 const HOST: i64 = 1;
 
 fn user(id: i64) -> UserInfo {
@@ -19,7 +19,15 @@ fn user(id: i64) -> UserInfo {
 }
 
 fn settings(max_players: u32, audience_allowed: bool) -> PartySettings {
-    PartySettings { game: "quiz".into(), max_players, audience_allowed, locked: false }
+    PartySettings {
+        game: "quiz".into(),
+        max_players,
+        audience_allowed,
+        locked: false,
+        untimed: false,
+        late_join: false,
+        late_score: hubbub_protocol::LateScore::Zero,
+    }
 }
 
 /// A party of the sample quiz cut to `rounds` questions, with the host connected and `players` seated
@@ -377,3 +385,5 @@ fn a_reload_while_the_others_have_answered_does_not_cost_the_question() {
     p.detach(q1 + 2_000, 11);
     assert_eq!(phase_of(&p.tick(q1 + 2_000 + settle)), Some(PartyPhase::Reveal));
 }
+
+mod table;

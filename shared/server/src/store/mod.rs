@@ -42,8 +42,8 @@ pub use notifications::{
     unread_count, users_named,
 };
 pub use parties::{
-    CodeReuse, StoredPack, claim_party_code, get_pack, insert_pack, list_packs, load_parties,
-    party_code_taken, save_party,
+    CodeReuse, StoredPack, StoredResults, claim_party_code, get_pack, insert_pack, list_packs,
+    list_party_results, load_parties, party_code_taken, save_party, save_party_results,
 };
 pub use rooms::{
     LOBBY, RoomRefusal, add_member, all_rooms, create_room, create_room_as, created_room_count, delete_room,

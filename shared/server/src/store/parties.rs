@@ -65,6 +65,46 @@ pub fn load_parties(db: &Connection, since: i64) -> StoreResult<Vec<(String, Str
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// A finished game's results as stored: the party's code, when the game started and ended, who
+/// hosted it, and the `PartyResults` JSON.
+#[derive(Debug, Clone)]
+pub struct StoredResults {
+    pub code: String,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub host_id: i64,
+    pub body: String,
+}
+
+/// Stores (or replaces) the results of the game of party `code` that started at `started_at`.
+pub fn save_party_results(db: &Connection, r: &StoredResults) -> StoreResult<()> {
+    db.prepare_cached(
+        "INSERT INTO party_results (code, started_at, finished_at, host_id, body) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(code, started_at) DO UPDATE SET finished_at = excluded.finished_at,
+                                                     host_id = excluded.host_id, body = excluded.body",
+    )?
+    .execute(params![r.code, r.started_at, r.finished_at, r.host_id, r.body])?;
+    Ok(())
+}
+
+/// Every stored game's results, oldest first; only party `code`'s when given.
+pub fn list_party_results(db: &Connection, code: Option<&str>) -> StoreResult<Vec<StoredResults>> {
+    let mut stmt = db.prepare(
+        "SELECT code, started_at, finished_at, host_id, body FROM party_results
+         WHERE ?1 IS NULL OR code = ?1 ORDER BY finished_at, id",
+    )?;
+    let rows = stmt.query_map([code], |r| {
+        Ok(StoredResults {
+            code: r.get(0)?,
+            started_at: r.get(1)?,
+            finished_at: r.get(2)?,
+            host_id: r.get(3)?,
+            body: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// An imported pack: its id, title and the pack JSON as given.
 #[derive(Debug, Clone)]
 pub struct StoredPack {

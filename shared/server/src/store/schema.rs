@@ -246,6 +246,20 @@ const MIGRATIONS: &[&str] = &[
         used_at INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 10: the results of every finished party game (the `PartyResults` JSON), kept after the party
+    // expires and its code is used again, for `hubbub export`. One row per game: a party's code and
+    // the time its game started.
+    r#"
+    CREATE TABLE party_results (
+        id          INTEGER PRIMARY KEY,
+        code        TEXT NOT NULL,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER NOT NULL,
+        host_id     INTEGER NOT NULL,
+        body        TEXT NOT NULL,
+        UNIQUE (code, started_at)
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

@@ -2,7 +2,9 @@
 //!
 //! The writer owns the socket's sending half: it batches queued frames into one flush, pings on the
 //! heartbeat, and on close flushes (when asked) and sends the close frame. The reader owns the
-//! receiving half and drops peers that stay silent past the idle timeout.
+//! receiving half and drops peers that stay silent past the idle timeout. A connection in a party
+//! uses the party's shorter heartbeat and idle timeout (`party_heartbeat`, `party_idle_timeout`), so
+//! a player whose phone went silent is shown reconnecting within seconds.
 //!
 //! The loops are generic over the socket: anything that is a [`Stream`] of messages and a [`Sink`]
 //! for them, with axum's error. The hub runs them on axum's `WebSocket`; the tests (`tests.rs`) run
@@ -18,7 +20,7 @@ use std::collections::HashMap;
 
 use hubbub_protocol::{Channel, ErrorCode, ServerFrame, StreamPosition, UserInfo, close};
 
-use tokio::time::{Instant, interval_at, timeout};
+use tokio::time::{Instant, sleep, timeout};
 
 use super::commands;
 use crate::conn::{CloseReason, ConnHandle, ConnMeta};
@@ -137,8 +139,13 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
         hub.presence().connect(conn, stored);
     }
     if let Kind::Party(code) = &kind {
-        let msg =
-            Msg::Join { conn: Arc::clone(conn), audience: false, r#ref: None, reply: Joined::PathSocket };
+        let msg = Msg::Join {
+            conn: Arc::clone(conn),
+            audience: false,
+            remote: None,
+            r#ref: None,
+            reply: Joined::PathSocket,
+        };
         if hub.parties().send(code, msg).await.is_err() {
             conn.close(CloseReason::Send {
                 code: close::NOT_FOUND,
@@ -184,7 +191,9 @@ where
     R: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
     loop {
-        let next = match timeout(hub.config().idle_timeout, stream.next()).await {
+        let config = hub.config();
+        let idle = if conn.in_party() { config.party_idle_timeout } else { config.idle_timeout };
+        let next = match timeout(idle, stream.next()).await {
             Ok(next) => next,
             Err(_) => {
                 tracing::debug!(conn = conn.id, "idle timeout");
@@ -248,9 +257,16 @@ async fn write_loop<W>(mut sink: W, mut rx: outbox::Receiver, conn: Arc<ConnHand
 where
     W: Sink<Message, Error = axum::Error> + Unpin,
 {
-    let beat = hub.config().heartbeat;
-    let mut heartbeat = interval_at(Instant::now() + beat, beat);
+    let beat = || if conn.in_party() { hub.config().party_heartbeat } else { hub.config().heartbeat };
+    let heartbeat = sleep(beat());
+    tokio::pin!(heartbeat);
     loop {
+        // Joining a party (a command, answered by a frame that wakes this loop) brings the next ping
+        // forward to the party's heartbeat.
+        let soonest = Instant::now() + beat();
+        if heartbeat.deadline() > soonest {
+            heartbeat.as_mut().reset(soonest);
+        }
         tokio::select! {
             biased;
             reason = conn.closed() => {
@@ -270,7 +286,8 @@ where
                     conn.close(CloseReason::Quiet);
                 }
             }
-            _ = heartbeat.tick() => {
+            () = &mut heartbeat => {
+                heartbeat.as_mut().reset(Instant::now() + beat());
                 if !matches!(timeout(WRITE_TIMEOUT, sink.send(Message::Ping(Default::default()))).await, Ok(Ok(()))) {
                     conn.close(CloseReason::Quiet);
                 }

@@ -1,8 +1,9 @@
-//! Host actions on a party (kick, lock, skip, extend, pause, resume, transfer, nudge, play again)
-//! and how host rights pass from one member to another.
+//! Host actions on a party (kick, lock, skip, extend, pause, resume, transfer, nudge, play again,
+//! time factors, settings) and how host rights pass from one member to another.
 
 use hubbub_protocol::{ErrorCode, HostAction, LeaveReason, PartyPhase, PlayerState, ServerFrame};
 
+use super::phases::TIME_FACTORS;
 use super::{MAX_EXTEND_MS, Out, Party, Refusal, refuse};
 
 impl Party {
@@ -16,10 +17,13 @@ impl Party {
                     return refuse(ErrorCode::InvalidParty, "you cannot kick yourself");
                 }
                 let was_player = self.players.iter().any(|p| p.user_id == user_id);
+                let was_screen = self.screen.as_ref().is_some_and(|(id, _)| *id == user_id);
                 let before = self.players.len() + self.audience.len();
                 self.players.retain(|p| p.user_id != user_id);
                 self.audience.retain(|(id, _)| *id != user_id);
-                if before == self.players.len() + self.audience.len() {
+                if was_screen {
+                    self.screen = None;
+                } else if before == self.players.len() + self.audience.len() {
                     return refuse(ErrorCode::NotInParty, "that user is not in this party");
                 }
                 self.banned.push(user_id);
@@ -35,14 +39,14 @@ impl Party {
                 out.push(self.update(now));
             }
             HostAction::Skip => {
-                if !self.timed() {
+                if !self.running() {
                     return refuse(ErrorCode::WrongPhase, "only a running phase can be skipped");
                 }
                 self.advance(now, &mut out);
             }
             HostAction::Extend { ms } => {
-                if !self.timed() {
-                    return refuse(ErrorCode::WrongPhase, "only a running phase can be extended");
+                if !self.has_timer() {
+                    return refuse(ErrorCode::WrongPhase, "only a running timer can be extended");
                 }
                 if ms == 0 || ms > MAX_EXTEND_MS {
                     return refuse(ErrorCode::InvalidParty, format!("extend by 1 to {MAX_EXTEND_MS} ms"));
@@ -56,7 +60,7 @@ impl Party {
                 out.push(self.update(now));
             }
             HostAction::Pause => {
-                if !self.timed() || self.paused_remaining.is_some() {
+                if !self.has_timer() || self.paused_remaining.is_some() {
                     return refuse(ErrorCode::WrongPhase, "nothing running to pause");
                 }
                 self.paused_remaining = self.remaining(now);
@@ -98,6 +102,8 @@ impl Party {
                 if self.phase != PartyPhase::Podium {
                     return refuse(ErrorCode::WrongPhase, "play again comes after the podium");
                 }
+                // Players who left give up their seats; the others keep them, scores back to 0.
+                self.players.retain(|p| p.state != PlayerState::Away);
                 for p in &mut self.players {
                     p.score = 0;
                     p.streak = 0;
@@ -106,6 +112,35 @@ impl Party {
                 self.answers.clear();
                 self.last_reveal = None;
                 self.enter(now, PartyPhase::Lobby, 0, 0, &mut out);
+                out.push(self.update(now));
+            }
+            HostAction::TimeFactor { user_id, percent } => {
+                if !TIME_FACTORS.contains(&percent) {
+                    return refuse(
+                        ErrorCode::InvalidParty,
+                        format!(
+                            "a time factor is {} to {} percent",
+                            TIME_FACTORS.start(),
+                            TIME_FACTORS.end()
+                        ),
+                    );
+                }
+                let Some(p) = self.seat_mut(user_id) else {
+                    return refuse(ErrorCode::NotAPlayer, "only seated players have a time factor");
+                };
+                p.time_factor_pct = percent;
+                out.push(self.update(now));
+            }
+            HostAction::Configure { untimed, late_join, late_score } => {
+                if let Some(v) = untimed {
+                    self.settings.untimed = v;
+                }
+                if let Some(v) = late_join {
+                    self.settings.late_join = v;
+                }
+                if let Some(v) = late_score {
+                    self.settings.late_score = v;
+                }
                 out.push(self.update(now));
             }
         }
@@ -136,6 +171,7 @@ impl Party {
         self.seat(user)
             .map(|p| p.name.clone())
             .or_else(|| self.audience.iter().find(|(id, _)| *id == user).map(|(_, n)| n.clone()))
+            .or_else(|| self.screen.as_ref().filter(|(id, _)| *id == user).map(|(_, n)| n.clone()))
     }
 
     /// Gives host rights to `user`. A connected host who had no seat stays on as audience; a paused
@@ -147,21 +183,32 @@ impl Party {
             self.audience.push((old, self.host_name.clone()));
         }
         self.audience.retain(|(id, _)| *id != user);
+        let mut connected = self.seat(user).is_none_or(|p| p.state == PlayerState::Connected);
+        if self.screen.as_ref().is_some_and(|(id, _)| *id == user) {
+            connected = self.screen_connected;
+            self.screen = None;
+            self.screen_connected = false;
+        }
         self.host_id = user;
         self.host_name = name;
-        let connected = self.seat(user).is_none_or(|p| p.state == PlayerState::Connected);
         self.host_gone_since = if connected { None } else { Some(now) };
         self.resume(now);
     }
 
-    /// Passes host rights to the first connected player, if there is one.
+    /// Who host rights would pass to now: the big screen's user when connected (the host who handed
+    /// their rights to a remote), else the first connected player.
+    pub(super) fn successor(&self) -> Option<(i64, String)> {
+        self.screen.clone().filter(|_| self.screen_connected).or_else(|| {
+            self.players
+                .iter()
+                .find(|p| p.state == PlayerState::Connected && p.user_id != self.host_id)
+                .map(|p| (p.user_id, p.name.clone()))
+        })
+    }
+
+    /// Passes host rights to [`Party::successor`], if there is one.
     pub(super) fn hand_over(&mut self, now: i64, out: &mut Vec<Out>) {
-        let next = self
-            .players
-            .iter()
-            .find(|p| p.state == PlayerState::Connected && p.user_id != self.host_id)
-            .map(|p| (p.user_id, p.name.clone()));
-        if let Some((id, name)) = next {
+        if let Some((id, name)) = self.successor() {
             self.give_host(now, id, name);
             out.push(self.update(now));
         }

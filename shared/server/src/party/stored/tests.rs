@@ -1,6 +1,6 @@
 //! Stored parties: rows written before versions (the `testdata/v0_*.json` fixtures) load into the
-//! party they were, every version written now reads back as the same party, and the version-1 shape
-//! stays as shipped.
+//! party they were, every version written now reads back as the same party, and the version-1 and
+//! version-2 shapes stay as shipped.
 
 use hubbub_protocol::{
     Answer, NumberCount, PartyPhase, PartyRole, PlayerState, QuestionKind, RevealView, RoundScore,
@@ -16,12 +16,23 @@ const PODIUM: &str = include_str!("../testdata/v0_podium.json");
 const V0: [&str; 3] = [MID_QUESTION, PAUSED_REVEAL, PODIUM];
 /// `MID_QUESTION` as version 1 writes it.
 const V1_MID_QUESTION: &str = include_str!("../testdata/v1_mid_question.json");
+/// A mid-question party with every field version 2 added, as version 2 writes it.
+const V2_MID_QUESTION: &str = include_str!("../testdata/v2_mid_question.json");
 
 const T0: i64 = 1_700_000_000_000;
-const TIMING: Timing = Timing { countdown_ms: 3_000, reveal_ms: 5_000, grace_ms: 10_000 };
+const TIMING: Timing = Timing { countdown_ms: 3_000, reveal_ms: 5_000, grace_ms: 10_000, heartbeat_ms: 0 };
 
 fn seat(user_id: i64, name: &str, score: i64, streak: u32, state: PlayerState, gone: Option<i64>) -> Seat {
-    Seat { user_id, name: name.to_owned(), ready: true, score, streak, state, gone_since: gone }
+    Seat {
+        user_id,
+        name: name.to_owned(),
+        ready: true,
+        score,
+        streak,
+        state,
+        gone_since: gone,
+        time_factor_pct: 100,
+    }
 }
 
 fn score(user_id: i64, correct: bool, points: i64, streak_bonus: i64) -> RoundScore {
@@ -94,7 +105,12 @@ fn a_party_stored_mid_question_before_versions_loads_as_it_was() {
     assert_eq!((p.deadline, p.paused_remaining, p.phase_ms), (Some(T0 + 88_500), None, 20_000));
     assert_eq!(
         p.answers,
-        vec![Submitted { user_id: 10, answer: Answer::Choice { index: 3 }, elapsed_ms: 1_200 }]
+        vec![Submitted {
+            user_id: 10,
+            answer: Answer::Choice { index: 3 },
+            elapsed_ms: 1_200,
+            scored_ms: 1_200
+        }]
     );
     assert_eq!(
         p.last_reveal,
@@ -107,6 +123,7 @@ fn a_party_stored_mid_question_before_versions_loads_as_it_was() {
                 NumberCount { value: 1970.0, count: 1 },
                 NumberCount { value: 1500.5, count: 1 },
             ],
+            tolerance: None,
             scores: vec![score(10, true, 1031, 300), score(11, true, 950, 0), score(12, false, 0, 0)],
         })
     );
@@ -184,8 +201,18 @@ fn a_paused_reveal_stored_before_versions_loads_as_it_was() {
     assert_eq!(
         p.answers,
         vec![
-            Submitted { user_id: 10, answer: Answer::Choices { indices: vec![2, 0] }, elapsed_ms: 3_000 },
-            Submitted { user_id: 12, answer: Answer::Choices { indices: vec![0] }, elapsed_ms: 6_000 },
+            Submitted {
+                user_id: 10,
+                answer: Answer::Choices { indices: vec![2, 0] },
+                elapsed_ms: 3_000,
+                scored_ms: 3_000
+            },
+            Submitted {
+                user_id: 12,
+                answer: Answer::Choices { indices: vec![0] },
+                elapsed_ms: 6_000,
+                scored_ms: 6_000
+            },
         ]
     );
     let reveal = RevealView {
@@ -193,6 +220,7 @@ fn a_paused_reveal_stored_before_versions_loads_as_it_was() {
         correct_number: None,
         distribution: vec![2, 0, 1, 0],
         number_answers: vec![],
+        tolerance: None,
         scores: vec![score(10, true, 1125, 200), score(11, false, 0, 0), score(12, false, 0, 0)],
     };
     assert_eq!(p.last_reveal.as_ref(), Some(&reveal));
@@ -223,7 +251,12 @@ fn a_finished_party_stored_before_versions_loads_as_it_was() {
     assert_eq!((p.round, p.deadline, p.paused_remaining, p.phase_ms, p.settle_at), (1, None, None, 0, None));
     assert_eq!(
         p.answers,
-        vec![Submitted { user_id: 10, answer: Answer::Choice { index: 1 }, elapsed_ms: 10_000 }]
+        vec![Submitted {
+            user_id: 10,
+            answer: Answer::Choice { index: 1 },
+            elapsed_ms: 10_000,
+            scored_ms: 10_000
+        }]
     );
     assert_eq!(
         p.last_reveal.as_ref().map(|r| (&r.correct_choices, &r.distribution)),
@@ -241,11 +274,11 @@ fn a_finished_party_stored_before_versions_loads_as_it_was() {
 }
 
 #[test]
-fn what_is_written_is_version_1_and_reads_back_as_the_same_party() {
-    for json in V0 {
+fn what_is_written_is_version_2_and_reads_back_as_the_same_party() {
+    for json in V0.into_iter().chain([V1_MID_QUESTION]) {
         let p = load(json).unwrap();
         let written = save(&p).unwrap();
-        assert!(written.starts_with(r#"{"v":"1","#), "{written}");
+        assert!(written.starts_with(r#"{"v":"2","#), "{written}");
         let stored = StoredParty::from_json(&written).unwrap();
         assert_eq!(stored, StoredParty::from(&p));
         let back = stored.load().unwrap();
@@ -256,18 +289,78 @@ fn what_is_written_is_version_1_and_reads_back_as_the_same_party() {
 }
 
 #[test]
-fn version_1_keeps_its_shape() {
-    let p = load(MID_QUESTION).unwrap();
-    assert_eq!(save(&p).unwrap(), V1_MID_QUESTION.trim_end());
-    assert_eq!(load(V1_MID_QUESTION).unwrap(), p);
+fn version_1_keeps_its_shape_and_upgrades_to_the_party_it_was() {
+    let stored = StoredParty::from_json(V1_MID_QUESTION).unwrap();
+    assert!(matches!(stored, StoredParty::V1(_)));
+    assert_eq!(stored.to_json().unwrap(), V1_MID_QUESTION.trim_end(), "read and written back as shipped");
+    let p = load(V1_MID_QUESTION).unwrap();
+    assert_eq!(p, load(MID_QUESTION).unwrap(), "the same party as its version 0 row");
+    assert!(p.players.iter().all(|s| s.time_factor_pct == 100));
+    assert!(!p.settings.untimed && !p.settings.late_join && p.screen.is_none() && p.log.is_none());
+    let scored: Vec<(u64, u64)> = p.answers.iter().map(|a| (a.elapsed_ms, a.scored_ms)).collect();
+    assert_eq!(scored, [(1_200, 1_200)], "an answer from before time factors scores the time it took");
+}
+
+/// The mid-question party with everything version 2 added: a time factor, the settings, a big
+/// screen, and the game's record so far.
+fn with_version_2_fields() -> Party {
+    let mut p = load(MID_QUESTION).unwrap();
+    p.players[1].time_factor_pct = 200;
+    p.settings.late_join = true;
+    p.settings.late_score = hubbub_protocol::LateScore::Lowest;
+    p.screen = Some((1, "Screen".to_owned()));
+    p.answers[0].scored_ms = 600;
+    p.log = Some(crate::party::results::GameLog {
+        started_at: T0,
+        finished_at: None,
+        players: p
+            .players
+            .iter()
+            .map(|s| crate::party::results::LogPlayer {
+                user_id: s.user_id,
+                name: s.name.clone(),
+                start_score: 0,
+            })
+            .collect(),
+        rounds: vec![crate::party::results::RoundRecord {
+            round: 3,
+            answers: vec![Submitted {
+                user_id: 10,
+                answer: Answer::Number { value: 1970.0 },
+                elapsed_ms: 4_000,
+                scored_ms: 2_000,
+            }],
+            reveal: RevealView {
+                correct_choices: vec![],
+                correct_number: Some(1969.0),
+                distribution: vec![],
+                number_answers: vec![NumberCount { value: 1970.0, count: 1 }],
+                tolerance: Some(2.0),
+                scores: vec![score(10, true, 713, 300), score(11, false, 0, 0)],
+            },
+        }],
+    });
+    p
+}
+
+#[test]
+fn version_2_keeps_its_shape() {
+    let p = with_version_2_fields();
+    let written = save(&p).unwrap();
+    if std::env::var_os("UPDATE_PARTY_FIXTURES").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/party/testdata/v2_mid_question.json");
+        std::fs::write(path, format!("{written}\n")).unwrap();
+    }
+    assert_eq!(written, V2_MID_QUESTION.trim_end());
+    assert_eq!(load(V2_MID_QUESTION).unwrap(), p);
 }
 
 #[test]
 fn unknown_versions_and_states_the_engine_cannot_run_are_refused() {
     let mut v1: serde_json::Value = serde_json::from_str(V1_MID_QUESTION).unwrap();
-    v1["v"] = "2".into();
+    v1["v"] = "3".into();
     let err = load(&v1.to_string()).unwrap_err();
-    assert!(matches!(err, LoadError::Json(_)) && err.to_string().contains("unknown variant `2`"), "{err}");
+    assert!(matches!(err, LoadError::Json(_)) && err.to_string().contains("unknown variant `3`"), "{err}");
     v1["v"] = "1".into();
     v1["round"] = 8.into();
     assert!(matches!(load(&v1.to_string()), Err(LoadError::Invalid(_))));

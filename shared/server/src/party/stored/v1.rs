@@ -1,17 +1,12 @@
-//! Version 1 of a stored party (`"v": "1"`), the one written now, and its conversion to and from the
-//! engine's [`engine::Party`]. Every type here belongs to the server and names its serde fields and
-//! variants itself, so neither a wire change nor a renamed engine type changes stored data. Frozen
-//! once shipped: a change of shape is a version 2 beside it (see the parent module).
+//! Version 1 of a stored party (`"v": "1"`), read and upgraded to version 2 (`v2.rs`), which also
+//! uses its unchanged leaf types and their conversions to and from the engine's. Every type here
+//! belongs to the server and names its serde fields and variants itself, so neither a wire change
+//! nor a renamed engine type changes stored data. Frozen: shipped, and no longer written.
 
-use hubbub_protocol::{
-    Answer as WireAnswer, NumberCount as WireNumberCount, PartyPhase, PartySettings,
-    PlayerState as WireState, QuestionKind as WireKind, RevealView, RoundScore as WireRoundScore,
-};
+use hubbub_protocol::{Answer as WireAnswer, PartyPhase, PlayerState as WireState, QuestionKind as WireKind};
 use serde::{Deserialize, Serialize};
 
 use super::LoadError;
-use crate::party::engine;
-use crate::party::game;
 use crate::party::quiz;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,132 +174,6 @@ pub enum Correct {
     Number { value: f64, tolerance: f64 },
 }
 
-impl From<&engine::Party> for Party {
-    fn from(p: &engine::Party) -> Party {
-        Party {
-            code: p.code.clone(),
-            join_url: p.join_url.clone(),
-            settings: Settings {
-                game: p.settings.game.clone(),
-                max_players: p.settings.max_players,
-                audience_allowed: p.settings.audience_allowed,
-                locked: p.settings.locked,
-            },
-            timing: Timing {
-                countdown_ms: p.timing.countdown_ms,
-                reveal_ms: p.timing.reveal_ms,
-                grace_ms: p.timing.grace_ms,
-            },
-            host_id: p.host_id,
-            host_name: p.host_name.clone(),
-            host_gone_since: p.host_gone_since,
-            players: p
-                .players
-                .iter()
-                .map(|s| Seat {
-                    user_id: s.user_id,
-                    name: s.name.clone(),
-                    ready: s.ready,
-                    score: s.score,
-                    streak: s.streak,
-                    state: s.state.into(),
-                    gone_since: s.gone_since,
-                })
-                .collect(),
-            audience: p
-                .audience
-                .iter()
-                .map(|(id, name)| Watcher { user_id: *id, name: name.clone() })
-                .collect(),
-            banned: p.banned.clone(),
-            phase: p.phase.into(),
-            round: p.round,
-            deadline: p.deadline,
-            paused_remaining: p.paused_remaining,
-            phase_ms: p.phase_ms,
-            answers: p
-                .answers
-                .iter()
-                .map(|a| Submitted {
-                    user_id: a.user_id,
-                    answer: (&a.answer).into(),
-                    elapsed_ms: a.elapsed_ms,
-                })
-                .collect(),
-            last_reveal: p.last_reveal.as_ref().map(Reveal::from),
-            game: match &p.game {
-                game::Game::Quiz(q) => Game::Quiz(q.into()),
-            },
-            updated_at: p.updated_at,
-            settle_at: p.settle_at,
-        }
-    }
-}
-
-impl Party {
-    /// The engine's party, once the stored state is known to be one the engine can run.
-    pub fn load(self) -> Result<engine::Party, LoadError> {
-        let game = match self.game {
-            Game::Quiz(q) => game::Game::Quiz(q.load()?),
-        };
-        let rounds = game.rounds();
-        if self.round >= rounds {
-            return Err(LoadError::Invalid(format!("round {} of a {rounds}-question game", self.round)));
-        }
-        Ok(engine::Party {
-            code: self.code,
-            join_url: self.join_url,
-            settings: PartySettings {
-                game: self.settings.game,
-                max_players: self.settings.max_players,
-                audience_allowed: self.settings.audience_allowed,
-                locked: self.settings.locked,
-            },
-            timing: engine::Timing {
-                countdown_ms: self.timing.countdown_ms,
-                reveal_ms: self.timing.reveal_ms,
-                grace_ms: self.timing.grace_ms,
-            },
-            host_id: self.host_id,
-            host_name: self.host_name,
-            host_gone_since: self.host_gone_since,
-            players: self
-                .players
-                .into_iter()
-                .map(|s| engine::Seat {
-                    user_id: s.user_id,
-                    name: s.name,
-                    ready: s.ready,
-                    score: s.score,
-                    streak: s.streak,
-                    state: s.state.into(),
-                    gone_since: s.gone_since,
-                })
-                .collect(),
-            audience: self.audience.into_iter().map(|w| (w.user_id, w.name)).collect(),
-            banned: self.banned,
-            phase: self.phase.into(),
-            round: self.round,
-            deadline: self.deadline,
-            paused_remaining: self.paused_remaining,
-            phase_ms: self.phase_ms,
-            answers: self
-                .answers
-                .into_iter()
-                .map(|a| quiz::Submitted {
-                    user_id: a.user_id,
-                    answer: a.answer.into(),
-                    elapsed_ms: a.elapsed_ms,
-                })
-                .collect(),
-            last_reveal: self.last_reveal.map(RevealView::from),
-            game,
-            updated_at: self.updated_at,
-            settle_at: self.settle_at,
-        })
-    }
-}
-
 impl From<PartyPhase> for Phase {
     fn from(p: PartyPhase) -> Phase {
         match p {
@@ -369,56 +238,6 @@ impl From<Answer> for WireAnswer {
     }
 }
 
-impl From<&RevealView> for Reveal {
-    fn from(r: &RevealView) -> Reveal {
-        Reveal {
-            correct_choices: r.correct_choices.clone(),
-            correct_number: r.correct_number,
-            distribution: r.distribution.clone(),
-            number_answers: r
-                .number_answers
-                .iter()
-                .map(|n| NumberCount { value: n.value, count: n.count })
-                .collect(),
-            scores: r
-                .scores
-                .iter()
-                .map(|s| RoundScore {
-                    user_id: s.user_id,
-                    correct: s.correct,
-                    points: s.points,
-                    streak_bonus: s.streak_bonus,
-                })
-                .collect(),
-        }
-    }
-}
-
-impl From<Reveal> for RevealView {
-    fn from(r: Reveal) -> RevealView {
-        RevealView {
-            correct_choices: r.correct_choices,
-            correct_number: r.correct_number,
-            distribution: r.distribution,
-            number_answers: r
-                .number_answers
-                .into_iter()
-                .map(|n| WireNumberCount { value: n.value, count: n.count })
-                .collect(),
-            scores: r
-                .scores
-                .into_iter()
-                .map(|s| WireRoundScore {
-                    user_id: s.user_id,
-                    correct: s.correct,
-                    points: s.points,
-                    streak_bonus: s.streak_bonus,
-                })
-                .collect(),
-        }
-    }
-}
-
 impl From<&quiz::Quiz> for Quiz {
     fn from(q: &quiz::Quiz) -> Quiz {
         let question = |q: &quiz::Question| Question {
@@ -445,7 +264,7 @@ impl From<&quiz::Quiz> for Quiz {
 impl Quiz {
     /// The engine's quiz. Packs are checked on import, not again here; only what would stop the
     /// engine is refused: no questions, or a choice question without choices to pick.
-    fn load(self) -> Result<quiz::Quiz, LoadError> {
+    pub(super) fn load(self) -> Result<quiz::Quiz, LoadError> {
         if self.questions.is_empty() {
             return Err(LoadError::Invalid("a quiz without questions".to_owned()));
         }

@@ -14,9 +14,9 @@ use crate::reply::Reply;
 pub(super) async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, frame: ClientFrame) {
     let c = Arc::clone(conn);
     let (code, r#ref, msg) = match frame {
-        ClientFrame::PartyJoin { r#ref, code, audience } => {
+        ClientFrame::PartyJoin { r#ref, code, audience, remote } => {
             let audience = audience.unwrap_or(false);
-            let msg = Msg::Join { conn: c, audience, r#ref: r#ref.clone(), reply: Joined::Ack };
+            let msg = Msg::Join { conn: c, audience, remote, r#ref: r#ref.clone(), reply: Joined::Ack };
             (code, r#ref, msg)
         }
         ClientFrame::PartyLeave { r#ref, code } => (code, r#ref.clone(), Msg::Leave { conn: c, r#ref }),
@@ -42,6 +42,7 @@ pub(super) async fn subscribe(hub: &Hub, mut reply: Reply, code: &str) {
     let msg = Msg::Join {
         conn: Arc::clone(conn),
         audience: false,
+        remote: None,
         r#ref: r#ref.clone(),
         reply: Joined::Subscribed,
     };
