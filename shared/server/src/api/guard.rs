@@ -82,9 +82,16 @@ async fn object_body(request: Request) -> Result<Request, ApiError> {
         ApiError::new(ErrorCode::InvalidJson, format!("the request body is larger than {MAX_BODY} bytes"))
             .with_status(StatusCode::PAYLOAD_TOO_LARGE)
     })?;
-    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        None | Some(b'{') => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
-        Some(_) => Err(ApiError::new(ErrorCode::InvalidJson, "the request body must be a JSON object")),
+    // `null` is how some clients send "no body" to a route that takes none; the routes that do take
+    // one refuse it as they refuse any body of the wrong shape.
+    let object_or_null = match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+        None => true,
+        Some(start) => bytes[start] == b'{' || bytes[start..].trim_ascii() == b"null",
+    };
+    if object_or_null {
+        Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
+    } else {
+        Err(ApiError::new(ErrorCode::InvalidJson, "the request body must be a JSON object"))
     }
 }
 

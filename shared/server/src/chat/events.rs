@@ -116,7 +116,7 @@ impl Chat {
             }
             Ok(outcome.map_err(Refusal::from))
         };
-        // Published on the writer right after the commit, like every event of a persisted channel.
+        // Published in the completion, in commit order, like every event of a persisted channel.
         let core = self.core().clone();
         let publish = move |outcome: &Outcome<ServerFrame>| {
             if let Ok(frame) = outcome {

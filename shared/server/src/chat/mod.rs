@@ -3,9 +3,10 @@
 //! reactions, read marks, typing, and putting a user's open sockets into a channel.
 //!
 //! **Architecture invariant:** a persisted channel is sequenced by the store's writer thread. Its
-//! offsets are assigned there, its events are fanned out from the job completions there (after the
-//! commit, in order), and subscriptions to it are registered there too. So a subscriber's snapshot
-//! (or catch-up) and the live events that follow it meet with no gap and no duplicate.
+//! offsets are assigned there, its events are fanned out from the job completions (after the commit,
+//! in commit order, on the store's completions thread), and subscriptions to it are registered in a
+//! completion too, after the snapshot was read in the job. So a subscriber's snapshot (or catch-up)
+//! and the live events that follow it meet with no gap and no duplicate.
 
 mod access;
 mod dms;

@@ -3,9 +3,10 @@
 //! **Architecture invariant:** SQLite is touched only here, and never on a tokio worker thread.
 //! Writes are closures queued to the writer thread, which runs a batch of them in one transaction
 //! (when one fails, the batch runs again with each job in its own savepoint, so one failing job does
-//! not undo its neighbours; a job is therefore database work only, and may run twice), commits, and only
-//! then runs each job's completion in queue order. Completions are where acks are sent and events are
-//! fanned out, so a channel's events leave the hub in offset order and never before they are durable.
+//! not undo its neighbours; a job is therefore database work only, and may run twice), commits, and
+//! hands the batch to the completions thread, which runs each job's completion in commit order while
+//! the writer goes on. Completions are where acks are sent and events are fanned out, so a channel's
+//! events leave the hub in offset order and never before they are durable.
 
 mod backup;
 mod dms;
@@ -275,9 +276,9 @@ impl Store {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Like [`Store::write_wait`], and `after` runs on the writer thread right after the commit,
-    /// with the value, before the next batch: where events that must keep commit order are
-    /// published (an inbox entry's absolute unread count, say).
+    /// Like [`Store::write_wait`], and `after` runs with the value as the job's completion (after
+    /// the commit, in commit order with every other completion): where events that must keep
+    /// commit order are published (an inbox entry's absolute unread count, say).
     pub async fn write_and<T, J, A>(&self, job: J, after: A) -> StoreResult<T>
     where
         T: Send + 'static,

@@ -1,4 +1,12 @@
-//! The writer thread: batches queued jobs into one transaction (group commit).
+//! The writer thread: batches queued jobs into one transaction (group commit), and the completions
+//! thread that runs each committed batch's completions (acks, fan-out) in commit order.
+//!
+//! The writer hands a committed batch over and goes straight on to the next one, so the fan-out of
+//! one batch overlaps the next batch's jobs and its wait on the disk, instead of adding to them. The
+//! completions of every batch run in commit order on one thread, so a channel's events still leave in
+//! offset order, and a subscription (registered in its completion) still falls between the events in
+//! its snapshot and the ones after it. At most [`COMPLETIONS_QUEUE`] batches wait for their
+//! completions; the writer waits for room beyond that.
 //!
 //! A batch first runs every job straight in the transaction. Only when a job fails is the whole
 //! transaction rolled back and the batch run again with each job in a savepoint of its own, so the
@@ -91,6 +99,12 @@ struct Thread {
     metrics: Option<crate::metrics::StoreMetrics>,
 }
 
+/// Committed batches waiting for their completions, at most.
+const COMPLETIONS_QUEUE: usize = 4;
+
+/// A committed (or failed) batch, on its way to the completions thread.
+type Done = (Vec<Box<dyn WriteJob>>, Result<(), StoreError>);
+
 #[derive(Clone)]
 pub(super) struct Writer {
     tx: mpsc::Sender<Box<dyn WriteJob>>,
@@ -110,9 +124,17 @@ impl Writer {
         let max_batch = opts.max_batch.max(1);
         let metrics = opts.metrics.clone();
         let owned = Thread { conn, memory, hooks, signals, _lock: lock, readers_gone, metrics };
+        let (done_tx, done_rx) = std_mpsc::sync_channel::<Done>(COMPLETIONS_QUEUE);
+        // Emptied batches go back to the writer, so a batch's vector is allocated once.
+        let (spare_tx, spare_rx) = std_mpsc::channel();
+        let completions = thread::Builder::new()
+            .name("hubbub-store-completions".into())
+            .spawn(move || complete(done_rx, &spare_tx))
+            .map_err(|e| StoreError::DataDir { path: "completions thread".into(), source: e })?;
+        let batches = Batches { done: done_tx, spare: spare_rx, completions, max_batch };
         thread::Builder::new()
             .name("hubbub-store-writer".into())
-            .spawn(move || run(owned, rx, max_batch))
+            .spawn(move || run(owned, rx, batches))
             .map_err(|e| StoreError::DataDir { path: "writer thread".into(), source: e })?;
         Ok(Writer { tx })
     }
@@ -128,10 +150,29 @@ impl Writer {
     }
 }
 
+/// The writer's side of the completions thread.
+struct Batches {
+    done: std_mpsc::SyncSender<Done>,
+    spare: std_mpsc::Receiver<Vec<Box<dyn WriteJob>>>,
+    completions: thread::JoinHandle<()>,
+    max_batch: usize,
+}
+
+/// The completions thread: each batch's completions in commit order, the batch's own order within.
+fn complete(done: std_mpsc::Receiver<Done>, spare: &std_mpsc::Sender<Vec<Box<dyn WriteJob>>>) {
+    for (mut batch, commit) in done {
+        for job in batch.drain(..) {
+            job.complete(commit.as_ref().map(|_| ()));
+        }
+        let _ = spare.send(batch);
+    }
+}
+
 // The thread owns both connections for its whole life; they close when it ends.
-fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: usize) {
-    let mut batch = Vec::with_capacity(max_batch);
+fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, batches: Batches) {
+    let Batches { done, spare, completions, max_batch } = batches;
     while let Some(first) = rx.blocking_recv() {
+        let mut batch = spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(max_batch));
         batch.push(first);
         while batch.len() < max_batch {
             match rx.try_recv() {
@@ -151,10 +192,17 @@ fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: 
         if let Err(e) = &commit {
             tracing::error!(error = %e, jobs = batch.len(), "store batch failed");
         }
-        for job in batch.drain(..) {
-            job.complete(commit.as_ref().map(|_| ()));
+        if let Err(std_mpsc::SendError((batch, commit))) = done.send((batch, commit)) {
+            // The completions thread is gone (a completion panicked): complete here, in order still.
+            tracing::error!("the store's completions thread stopped; completing on the writer");
+            for job in batch {
+                job.complete(commit.as_ref().map(|_| ()));
+            }
         }
     }
+    // Every completion runs before the databases close.
+    drop(done);
+    let _ = completions.join();
     // SQLite checkpoints the log and removes it when the last connection to the file closes, and
     // only a connection that may write can. So the read-only ones close first: the in-memory
     // database (which attaches the disk read-only) and the readers, which stop when the store is

@@ -26,8 +26,8 @@ pub(super) async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, frame: ClientFrame
 }
 
 /// Subscribes a connection to its own user's channel, with the unread count. Notifications are
-/// published from the store's writer thread, so reading the count and subscribing happen there too:
-/// no notification can fall between the count and the subscription.
+/// published from the store's completions, in commit order, so the count is read in a writer job and
+/// the subscription made in its completion: no notification can fall between the two.
 pub(super) async fn subscribe_personal(hub: &Hub, reply: Reply) {
     let user_id = reply.conn().user.id;
     let core = hub.core().clone();
