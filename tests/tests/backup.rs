@@ -89,7 +89,7 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
     assert!(!ok && log.contains("already exists"), "{log}");
     let export = tempfile::tempdir().unwrap();
     let printed = hubbub(&["export", "--out", export.path().to_str().unwrap()], &hub.data_dir);
-    assert!(printed.contains(&format!("{} messages", all.len())), "{printed}");
+    assert!(printed.contains(&format!("{} messages and 0 finished games", all.len())), "{printed}");
     let rooms: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(export.path().join("rooms.json")).unwrap()).unwrap();
     assert_eq!(rooms[0]["slug"], "lobby");

@@ -10,8 +10,6 @@ use hubbub_protocol::{
     Answer, ClientFrame, CreatePartyRequest, ErrorCode, HostAction, LateScore, PartyPhase, PartyResults,
     PartyRole, PlayerState, RemoteLinkResponse, ServerFrame,
 };
-use hubbub_server::party::results::{stored_results, to_csv};
-use hubbub_server::store::{Store, StoreOptions};
 use hubbub_tests::party::{FAST, answer, command, control, create, create_with, join_party, phase, snapshot};
 use hubbub_tests::{
     Connection, FreezingProxy, Session, TestHub, WAIT, api_error, error_code, join_and_connect,
@@ -393,18 +391,30 @@ async fn the_host_downloads_results_that_match_the_game_and_others_get_403() {
         assert_eq!(status, 403);
         assert!(body.contains("\"not_host\""), "{body}");
     }
-    // They are kept with the party across a restart, and the finished game is stored on its own
-    // for `hubbub export`.
+    // They are kept with the party across a restart, and the finished game is stored on its own:
+    // `hubbub export`, run as an operator runs it on the stopped hub's directory, writes the same CSV
+    // and the JSON beside it.
     assert!(hub.terminate(), "clean shutdown");
     drop((host, ann, bo));
-    {
-        let store = Store::open(&hub.data_dir, &StoreOptions::default()).unwrap();
-        let exported = stored_results(&store, Some(&code)).await.unwrap();
-        assert_eq!(exported.len(), 1);
-        assert_eq!((&exported[0].answers, &exported[0].players), (&results.answers, &results.players));
-        assert!(exported[0].finished_at.is_some());
-        assert_eq!(to_csv(&exported[0]), csv, "the export's CSV is the download's");
-    }
+    let out = tempfile::tempdir().unwrap();
+    let exported = std::process::Command::new(hubbub_tests::hub_binary())
+        .args(["export", "--data-dir"])
+        .arg(&hub.data_dir)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    assert!(String::from_utf8_lossy(&exported.stdout).contains("1 finished game"));
+    let files: Vec<_> =
+        std::fs::read_dir(out.path().join("parties")).unwrap().map(|e| e.unwrap().path()).collect();
+    let csv_file = files.iter().find(|p| p.extension().is_some_and(|e| e == "csv")).expect("a CSV");
+    assert!(csv_file.file_name().unwrap().to_str().unwrap().starts_with(&format!("{code}-")));
+    assert_eq!(std::fs::read_to_string(csv_file).unwrap(), csv, "the exported CSV is the download's");
+    let json_file = csv_file.with_extension("json");
+    let game: PartyResults = serde_json::from_str(&std::fs::read_to_string(json_file).unwrap()).unwrap();
+    assert_eq!((&game.answers, &game.players), (&results.answers, &results.players));
+    assert!(game.finished_at.is_some());
     hub.restart();
     let (status, _, again) = get(&hub, &host_session, &path).await;
     assert_eq!((status, again), (200, csv));

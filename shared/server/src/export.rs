@@ -4,8 +4,8 @@
 //! One function per kind, each writing under the output directory: [`rooms`] writes `rooms.json`
 //! (every persisted room, the Lobby first) and `rooms/<slug>.json` (the room and all its messages,
 //! in order, deleted ones with their `deleted_at`). Direct conversations are private and not
-//! exported. Another kind (each finished party's results, say) is a function beside [`rooms`]
-//! that reads the same [`ExportSource`] and is called from [`run`].
+//! exported. [`parties`] writes each finished game's results as `parties/<CODE>-<started_at>.csv`
+//! (players by questions: answer, time, points; the same CSV the host downloads) and `.json`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -21,6 +21,7 @@ use crate::store::{ExportSource, ExportedRoom};
 pub struct Summary {
     pub rooms: usize,
     pub messages: usize,
+    pub games: usize,
     pub files: Vec<PathBuf>,
 }
 
@@ -31,6 +32,7 @@ pub fn run(data_dir: &Path, out: &Path) -> anyhow::Result<Summary> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut summary = Summary::default();
     rooms(&source, out, &mut summary)?;
+    parties(&source, out, &mut summary)?;
     Ok(summary)
 }
 
@@ -91,4 +93,24 @@ fn room_file(source: &ExportSource, room: &ExportedRoom, path: &Path) -> anyhow:
     w.write_all(b"\n]}\n")?;
     w.flush()?;
     Ok(count)
+}
+
+/// `parties/<CODE>-<started_at>.csv` and `.json` for each finished game, from its stored results.
+pub fn parties(source: &ExportSource, out: &Path, summary: &mut Summary) -> anyhow::Result<()> {
+    let games = crate::party::results::stored_results_in(source.connection(), None)?;
+    let dir = out.join("parties");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for game in games.iter().filter(|g| g.finished_at.is_some()) {
+        let stem = format!("{}-{}", file_name(&game.code), game.started_at);
+        let csv = dir.join(format!("{stem}.csv"));
+        std::fs::write(&csv, crate::party::results::to_csv(game))
+            .with_context(|| format!("cannot write {}", csv.display()))?;
+        let json = dir.join(format!("{stem}.json"));
+        let mut w = create(&json)?;
+        serde_json::to_writer_pretty(&mut w, game)?;
+        w.flush()?;
+        summary.files.extend([csv, json]);
+        summary.games += 1;
+    }
+    Ok(())
 }

@@ -158,7 +158,14 @@ fn restore(args: &RestoreArgs) -> anyhow::Result<()> {
 fn export(args: &ExportArgs) -> anyhow::Result<()> {
     let data_dir = data_dir_or_default(args.data_dir.as_deref());
     let s = hubbub_server::export::run(&data_dir, &args.out)?;
-    println!("exported {} rooms and {} messages into {}", s.rooms, s.messages, args.out.display());
+    println!(
+        "exported {} rooms, {} messages and {} finished game{} into {}",
+        s.rooms,
+        s.messages,
+        s.games,
+        if s.games == 1 { "" } else { "s" },
+        args.out.display()
+    );
     Ok(())
 }
 
