@@ -6,6 +6,7 @@
 mod clients;
 mod report;
 mod scenarios;
+mod store_stats;
 mod target;
 
 use std::path::PathBuf;

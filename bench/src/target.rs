@@ -75,6 +75,11 @@ impl Target {
         }
     }
 
+    /// The hub's data directory, when this program started it.
+    pub fn data_dir(&self) -> Option<&Path> {
+        self._data.as_ref().map(tempfile::TempDir::path)
+    }
+
     /// The hub process's open files, when this program started it.
     pub fn open_files(&self) -> Option<usize> {
         let pid = self.child.as_ref()?.id();

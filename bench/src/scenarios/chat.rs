@@ -10,11 +10,16 @@ use hubbub_protocol::{ClientFrame, CreateRoomRequest, Room, RoomKind, ServerFram
 
 use crate::clients::{connect_many, join_many};
 use crate::report::{Report, ms};
+use crate::store_stats::{self, Batches};
 use crate::target::Target;
 
 pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Result<Report> {
     let client = HubClient::new(target.url.clone());
     let mut report = Report::new("chat").param("senders", senders).param("seconds", seconds);
+    // Measured before the load, on the disk the hub writes to.
+    if let Some(dir) = target.data_dir() {
+        report.metric("disk_fsyncs_per_s", store_stats::fsync_rate(dir)?);
+    }
     let sessions = join_many(&client, "chat", senders).await?;
     let mut rooms = Vec::with_capacity(senders);
     for (i, s) in sessions.iter().enumerate() {
@@ -23,6 +28,8 @@ pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Resul
         rooms.push(room.channel);
     }
     let conns = connect_many(&client, &sessions).await?;
+    // A hub given by URL elsewhere than loopback may keep its metrics closed: then no batch figures.
+    let batches_before = Batches::scrape(&target.url).await.ok();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let tasks: Vec<_> = conns
@@ -74,5 +81,13 @@ pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Resul
     report.metric("ack_p99_ms", ms(hist.value_at_quantile(0.99)));
     report.metric("ack_p999_ms", ms(hist.value_at_quantile(0.999)));
     report.check("messages were acknowledged", !hist.is_empty());
+    if let (Some(before), Ok(after)) = (batches_before, Batches::scrape(&target.url).await) {
+        let b = after.since(&before);
+        report.metric("batches", b.count());
+        report.metric("batch_jobs_mean", b.mean());
+        report.metric("batch_jobs_p50_at_most", b.quantile_bound(0.5));
+        report.metric("batch_jobs_p99_at_most", b.quantile_bound(0.99));
+        report.check("the hub's metrics counted the writer's batches", b.count() > 0);
+    }
     Ok(report)
 }
