@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use hubbub_client::HubClient;
 use hubbub_protocol::{
     Answer, ClientFrame, CreatePartyRequest, ErrorCode, HostAction, LateScore, PartyPhase, PartyResults,
     PartyRole, PlayerState, RemoteLinkResponse, ServerFrame,
@@ -22,6 +23,22 @@ async fn ready(conn: &mut Connection, code: &str) {
 
 async fn start(host: &mut Connection, code: &str) {
     command(host, ClientFrame::PartyStart { r#ref: Some("start".into()), code: code.into() }).await;
+}
+
+/// Joins each of `names` to the hub and seats them in the party, ready: their sessions and sockets.
+async fn seat<const N: usize>(
+    client: &HubClient,
+    code: &str,
+    names: [&str; N],
+) -> [(Session, Connection); N] {
+    let mut seated = Vec::with_capacity(N);
+    for name in names {
+        let (session, mut conn) = join_and_connect(client, name).await;
+        join_party(&mut conn, code).await;
+        ready(&mut conn, code).await;
+        seated.push((session, conn));
+    }
+    seated.try_into().unwrap_or_else(|_| unreachable!("N players were seated"))
 }
 
 /// Waits for `user`'s seat to be shown in `state`.
@@ -98,12 +115,7 @@ async fn leaving_a_running_game_by_mistake_keeps_seat_and_score_and_kicked_playe
     let (host_session, mut host) = join_and_connect(&client, "Host").await;
     let code = create(&client, &host_session, 3).await.code;
     join_party(&mut host, &code).await;
-    let (ann_s, mut ann) = join_and_connect(&client, "Ann").await;
-    let (bo_s, mut bo) = join_and_connect(&client, "Bo").await;
-    for c in [&mut ann, &mut bo] {
-        join_party(c, &code).await;
-        ready(c, &code).await;
-    }
+    let [(ann_s, mut ann), (bo_s, mut bo)] = seat(&client, &code, ["Ann", "Bo"]).await;
     start(&mut host, &code).await;
     phase(&mut ann, PartyPhase::Question, 0).await;
     command(&mut ann, answer(&code, 0, 0, Answer::Choice { index: 1 })).await;
@@ -152,12 +164,7 @@ async fn late_joiners_take_a_seat_when_the_host_allows_at_zero_or_the_lowest_sco
     let (host_session, mut host) = join_and_connect(&client, "Host").await;
     let code = create(&client, &host_session, 3).await.code;
     join_party(&mut host, &code).await;
-    let (_, mut ann) = join_and_connect(&client, "Ann").await;
-    let (_, mut bo) = join_and_connect(&client, "Bo").await;
-    for c in [&mut ann, &mut bo] {
-        join_party(c, &code).await;
-        ready(c, &code).await;
-    }
+    let [(_, mut ann), (_, mut bo)] = seat(&client, &code, ["Ann", "Bo"]).await;
     start(&mut host, &code).await;
     phase(&mut ann, PartyPhase::Question, 0).await;
     // Not allowed yet: a newcomer watches.
@@ -201,12 +208,7 @@ async fn a_player_with_double_time_answers_after_the_base_deadline() {
     let req = CreatePartyRequest { pack_id: Some(pack.id), ..CreatePartyRequest::default() };
     let code = create_with(&client, &host_session, req).await.code;
     join_party(&mut host, &code).await;
-    let (_, mut ann) = join_and_connect(&client, "Ann").await;
-    let (bo_s, mut bo) = join_and_connect(&client, "Bo").await;
-    for c in [&mut ann, &mut bo] {
-        join_party(c, &code).await;
-        ready(c, &code).await;
-    }
+    let [(_, mut ann), (bo_s, mut bo)] = seat(&client, &code, ["Ann", "Bo"]).await;
     let twice = HostAction::TimeFactor { user_id: bo_s.user.id, percent: 200 };
     command(&mut host, control(&code, "2x", twice)).await;
     start(&mut host, &code).await;
@@ -239,12 +241,7 @@ async fn an_untimed_game_moves_on_when_the_host_says() {
     assert!(party.settings.untimed);
     let code = party.code;
     join_party(&mut host, &code).await;
-    let (_, mut ann) = join_and_connect(&client, "Ann").await;
-    let (_, mut bo) = join_and_connect(&client, "Bo").await;
-    for c in [&mut ann, &mut bo] {
-        join_party(c, &code).await;
-        ready(c, &code).await;
-    }
+    let [(_, mut ann), (_, _bo)] = seat(&client, &code, ["Ann", "Bo"]).await;
     start(&mut host, &code).await;
     let open = phase(&mut ann, PartyPhase::Question, 0).await;
     let ServerFrame::PhaseTransition { clock, .. } = open else { panic!() };
@@ -268,9 +265,7 @@ async fn a_remote_link_lets_the_host_drive_from_a_phone_while_the_big_screen_sho
     let (host_session, mut screen) = join_and_connect(&client, "Host").await;
     let code = create(&client, &host_session, 1).await.code;
     join_party(&mut screen, &code).await;
-    let (ann_s, mut ann) = join_and_connect(&client, "Ann").await;
-    join_party(&mut ann, &code).await;
-    ready(&mut ann, &code).await;
+    let [(ann_s, _ann)] = seat(&client, &code, ["Ann"]).await;
     let path = format!("/api/parties/{code}/remote");
     let refused = client.post_json::<_, RemoteLinkResponse>(&ann_s, &path, &serde_json::json!({})).await;
     assert_eq!(api_error(refused), (403, ErrorCode::NotHost));
@@ -326,12 +321,7 @@ async fn the_host_downloads_results_that_match_the_game_and_others_get_403() {
     let path = format!("/api/parties/{code}/results.csv");
     let (status, _, body) = get(&hub, &host_session, &path).await;
     assert_eq!(status, 404, "no game yet: {body}");
-    let (ann_s, mut ann) = join_and_connect(&client, "Ann, \"the\" ace").await;
-    let (bo_s, mut bo) = join_and_connect(&client, "Bo").await;
-    for c in [&mut ann, &mut bo] {
-        join_party(c, &code).await;
-        ready(c, &code).await;
-    }
+    let [(ann_s, mut ann), (bo_s, mut bo)] = seat(&client, &code, ["Ann, \"the\" ace", "Bo"]).await;
     start(&mut host, &code).await;
     // Q0 (choice, right 1): Ann right, Bo wrong. Q1 (true/false, right 0 = true): only Bo answers, right.
     phase(&mut ann, PartyPhase::Question, 0).await;
