@@ -41,7 +41,7 @@ pub async fn join_many(client: &HubClient, prefix: &str, n: usize) -> anyhow::Re
 
 /// A loopback source address for the `i`th connection: 127.0.0.1 to 127.0.0.100, so more than the
 /// ~28,000 ephemeral ports of one address are available.
-fn source(i: usize) -> IpAddr {
+pub fn source(i: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (i % 100) as u8))
 }
 

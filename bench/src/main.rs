@@ -111,6 +111,18 @@ enum Scenario {
         #[arg(long, default_value_t = 4)]
         questions: u32,
     },
+    /// The `fanout` load against Nchan (nginx with `libnginx-mod-nchan`), the leading peer, to read
+    /// beside the hub's in the same run (one worker; on core 0 with `--pin`).
+    Nchan {
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 100)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 10)]
+        publishers: usize,
+    },
     /// Time from starting the hub process to its first accepted connection (fresh data directory).
     Startup {
         #[arg(long, default_value_t = 10)]
@@ -172,6 +184,9 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
                     }
                 };
                 scenarios::flood::run(&target, n).await?
+            }
+            Scenario::Nchan { subscribers, rate, seconds, publishers } => {
+                scenarios::nchan::run(subscribers, rate, seconds, publishers).await?
             }
             Scenario::Chat { senders, seconds } => scenarios::chat::run(&target()?, senders, seconds).await?,
             Scenario::Reconnect { n, missed } => scenarios::reconnect::run(&target()?, n, missed).await?,

@@ -20,7 +20,7 @@ impl Report {
             params.insert(
                 "pinned".into(),
                 Value::String(format!(
-                    "hub on core {}, load on core {}",
+                    "server on core {}, load on core {}",
                     crate::pin::HUB_CPU,
                     crate::pin::BENCH_CPU
                 )),

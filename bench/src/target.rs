@@ -88,14 +88,7 @@ impl Target {
 
     /// CPU time the hub process has used (user and system), in ms, when this program started it.
     pub fn cpu_ms(&self) -> Option<u64> {
-        let pid = self.child.as_ref()?.id();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // Fields after the command name (which is in parentheses and may hold spaces): utime is
-        // the 12th, stime the 13th, in clock ticks (100 a second on Linux).
-        let rest = stat.rsplit_once(')')?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        Some(ticks * 10)
+        process_cpu_ms(self.child.as_ref()?.id())
     }
 
     /// The hub process's resident memory in KiB, when this program started it.
@@ -124,6 +117,17 @@ fn bench_settings(config: Option<&Path>, data: &Path) -> anyhow::Result<PathBuf>
     let path = data.with_extension("toml");
     std::fs::write(&path, toml::to_string(&table)?)?;
     Ok(path)
+}
+
+/// CPU time process `pid` has used (user and system, all its threads), in ms.
+pub fn process_cpu_ms(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the
+    // 12th, stime the 13th, in clock ticks (100 a second on Linux).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 10)
 }
 
 impl Drop for Target {

@@ -255,6 +255,11 @@ impl Connection {
         Ok(Connection { ws })
     }
 
+    /// The socket under this connection (to speak another protocol over it).
+    pub fn into_inner(self) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+        self.ws
+    }
+
     /// Wraps an already-open socket (e.g. one opened with custom headers).
     pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Connection {
         Connection { ws }
