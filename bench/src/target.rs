@@ -91,6 +91,14 @@ impl Target {
         process_cpu_ms(self.child.as_ref()?.id())
     }
 
+    /// Bytes the hub process has caused to be written to storage (`write_bytes` of
+    /// `/proc/PID/io`), when this program started it.
+    pub fn disk_write_bytes(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+        io.lines().find_map(|l| l.strip_prefix("write_bytes:")).and_then(|v| v.trim().parse().ok())
+    }
+
     /// The hub process's resident memory in KiB, when this program started it.
     pub fn rss_kib(&self) -> Option<u64> {
         let pid = self.child.as_ref()?.id();
