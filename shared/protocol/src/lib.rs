@@ -5,6 +5,7 @@
 //! - [`frames`]: [`ClientFrame`] (client to hub) and [`ServerFrame`] (hub to client), JSON tagged by `type`.
 //! - [`party`]: party sessions: snapshots, phases, answers, host actions, quiz packs.
 //! - [`results`]: a party's results (per question and per player), for the host and `hubbub export`.
+//! - [`places`]: places of a venue that guests check in to, and their REST bodies.
 //! - [`rest`]: request and response bodies of the `/api/` routes.
 //! - [`admin`]: roles, moderation, announcements and the `/api/admin/` bodies.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
@@ -21,6 +22,7 @@ pub mod codes;
 pub mod frames;
 pub mod model;
 pub mod party;
+pub mod places;
 pub mod rest;
 pub mod results;
 pub mod sockets;
@@ -32,6 +34,7 @@ pub use codes::{ErrorCode, close};
 pub use frames::{ClientFrame, ServerFrame};
 pub use model::*;
 pub use party::*;
+pub use places::*;
 pub use rest::*;
 pub use results::*;
 pub use sockets::{SOCKETS, SocketPath, SocketQuery};

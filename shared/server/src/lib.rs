@@ -35,11 +35,13 @@ pub mod names;
 pub mod notify;
 pub mod outbox;
 pub mod party;
+pub mod places;
 pub mod policy;
 pub mod presence;
 pub mod ratelimit;
 pub mod reply;
 pub mod retention;
+pub mod simulate;
 pub mod status;
 pub mod store;
 pub mod time;
@@ -114,6 +116,19 @@ async fn retention_sweeper(hub: Hub) {
     }
 }
 
+/// Takes guests whose check-in expired out of the places' chats, every [`places::SWEEP_EVERY`].
+async fn places_sweeper(hub: Hub) {
+    let every = places::SWEEP_EVERY;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = hub.places().sweep().await {
+            tracing::warn!(error = %e, "places sweep failed; it runs again later");
+        }
+    }
+}
+
 /// How long shutdown waits for connections to flush and close before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -133,8 +148,10 @@ pub async fn serve(
         hub.core().set_bound(addr);
     }
     hub.parties().restore().await;
+    hub.places().restore().await;
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let sweeper = tokio::spawn(retention_sweeper(hub.clone()));
+    let places_sweeper = tokio::spawn(places_sweeper(hub.clone()));
     let signal_hub = hub.clone();
     let config = hub.config();
     let gate = listener::Gate::new(config, listener::raise_open_file_limit());
@@ -149,6 +166,7 @@ pub async fn serve(
     core.shutdown().cancel();
     ticker.abort();
     sweeper.abort();
+    places_sweeper.abort();
     core.tasks().close();
     if tokio::time::timeout(SHUTDOWN_GRACE, core.tasks().wait()).await.is_err() {
         tracing::warn!(open = core.tasks().len(), "connections still open after the shutdown grace period");

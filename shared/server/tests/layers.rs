@@ -36,6 +36,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("discovery", 1),
     ("moderation", 1),
     ("retention", 1),
+    ("places", 1),
+    ("simulate", 1),
     // The services together.
     ("hub", 2),
     // Front doors.

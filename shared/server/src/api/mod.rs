@@ -15,6 +15,7 @@ mod notifications;
 mod openapi;
 mod parties;
 mod party_host;
+mod places;
 mod rooms;
 mod status;
 
@@ -176,6 +177,7 @@ fn endpoints() -> Vec<Endpoint> {
             .media("application/json"),
     ];
     all.extend(admin::endpoints());
+    all.extend(places::endpoints());
     all
 }
 
