@@ -41,6 +41,7 @@ const LAYERS: &[(&str, u8)] = &[
     // Front doors.
     ("api", 3),
     ("ws", 3),
+    ("dialects", 3),
     ("web", 3),
     ("cli", 3),
     ("export", 3),
