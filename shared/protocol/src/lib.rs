@@ -9,7 +9,8 @@
 //! - [`rest`]: request and response bodies of the `/api/` routes.
 //! - [`admin`]: roles, moderation, announcements and the `/api/admin/` bodies.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
-//! - [`sockets`]: the hub's WebSocket paths and the query they take.
+//! - [`sockets`]: the hub's WebSocket paths (Hubbub's and the dialects') and the query they take.
+//! - [`dialects`]: the frames of the seed documents' APIs the hub also speaks.
 //! - [`channel`]: parsing and printing channel names such as `room:lobby`.
 //! - [`typescript`]: renders the TypeScript declarations the web client imports.
 //!
@@ -19,6 +20,7 @@
 pub mod admin;
 pub mod channel;
 pub mod codes;
+pub mod dialects;
 pub mod frames;
 pub mod model;
 pub mod party;
@@ -37,7 +39,7 @@ pub use party::*;
 pub use places::*;
 pub use rest::*;
 pub use results::*;
-pub use sockets::{SOCKETS, SocketPath, SocketQuery};
+pub use sockets::{FrameSchema, SOCKETS, SocketPath, SocketQuery, Speaks};
 
 /// Version of the wire protocol; reported by `GET /api/info` and in `connection_established`.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::dialects::campfire;
+
 /// One WebSocket path of the hub.
 #[derive(Debug, Clone, Copy)]
 pub struct SocketPath {
@@ -15,9 +17,34 @@ pub struct SocketPath {
     pub summary: &'static str,
     /// Each `{parameter}` of the path and what it is.
     pub params: &'static [(&'static str, &'static str)],
+    /// The frames it speaks: Hubbub's own, or a dialect's (a seed document's API served as written).
+    pub speaks: Speaks,
 }
 
-/// Every socket the hub serves. Each speaks [`crate::ClientFrame`] and [`crate::ServerFrame`].
+/// Makes the root schema of a frame type (a `oneOf` of variants tagged by `type`).
+pub type FrameSchema = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+/// What a socket's frames are.
+#[derive(Debug, Clone, Copy)]
+pub enum Speaks {
+    /// [`crate::ClientFrame`] and [`crate::ServerFrame`].
+    Hubbub,
+    /// A dialect (`docs/dialects.md`): its name, and the schemas of its client and server frames.
+    Dialect { dialect: &'static str, client: FrameSchema, server: FrameSchema },
+}
+
+impl Speaks {
+    /// A dialect's frames, `C` from the client and `S` from the hub.
+    pub const fn dialect<C: JsonSchema, S: JsonSchema>(dialect: &'static str) -> Speaks {
+        Speaks::Dialect { dialect, client: root_schema::<C>, server: root_schema::<S> }
+    }
+}
+
+fn root_schema<T: JsonSchema>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<T>()
+}
+
+/// Every socket the hub serves: Hubbub's own, then the dialects' (`crate::dialects`).
 pub const SOCKETS: &[SocketPath] = &[
     SocketPath {
         path: "/ws",
@@ -25,36 +52,42 @@ pub const SOCKETS: &[SocketPath] = &[
         summary: "The main socket: the personal channel, presence and every chat channel and party the \
                   client subscribes to; `?since=` resumes channels where the client left off.",
         params: &[],
+        speaks: Speaks::Hubbub,
     },
     SocketPath {
         path: "/notifications/ws",
         name: "notifications",
         summary: "The personal channel only: notifications, pings and conversation requests.",
         params: &[],
+        speaks: Speaks::Hubbub,
     },
     SocketPath {
         path: "/users/online/ws",
         name: "online_users",
         summary: "Who is online, as a whole list (`online_users_update`) after every change.",
         params: &[],
+        speaks: Speaks::Hubbub,
     },
     SocketPath {
         path: "/ws/user/{id}",
         name: "user",
         summary: "The personal channel of the token's user; 4403 for any other `{id}`.",
         params: &[("id", "the user's id; must be the caller's own")],
+        speaks: Speaks::Hubbub,
     },
     SocketPath {
         path: "/ws/rooms/{id}",
         name: "room",
         summary: "One chat room; 4404 when it does not exist, 4403 when the user may not read it.",
         params: &[("id", "the room's slug")],
+        speaks: Speaks::Hubbub,
     },
     SocketPath {
         path: "/ws/dms/{id}",
         name: "dm",
         summary: "One conversation; 4404 when it does not exist, 4403 when the user may not read it.",
         params: &[("id", "the conversation's id")],
+        speaks: Speaks::Hubbub,
     },
     SocketPath {
         path: "/party/{code}/ws",
@@ -62,6 +95,17 @@ pub const SOCKETS: &[SocketPath] = &[
         summary: "Joins a party (a seat, or the audience once it is full or running); 4404 for an \
                   unknown code, 4403 when kicked or refused.",
         params: &[("code", "the party's join code (any case)")],
+        speaks: Speaks::Hubbub,
+    },
+    SocketPath {
+        path: "/ws",
+        name: "campfire",
+        summary: "Campfire's socket (a dialect, docs/dialects.md): the same path as the main socket, \
+                  told apart by its credential: a session token in `?token=` or the `session_token` \
+                  cookie (a bearer session turns Campfire on a Campfire first frame). Bad \
+                  credentials are refused with 401 before the upgrade.",
+        params: &[],
+        speaks: Speaks::dialect::<campfire::ClientFrame, campfire::ServerFrame>("campfire"),
     },
 ];
 

@@ -12,8 +12,8 @@
 //!   conversations, messages, typing), [`party`] (party sessions), [`auth`] (sessions, tokens,
 //!   Origin), [`discovery`] (mDNS), [`retention`] (deleting old data).
 //! - [`hub`]: the services together, as the front doors see them.
-//! - Front doors: [`api`] (REST under `/api/`), [`ws`] (the sockets), [`web`] (the embedded web
-//!   client), and this file's router and [`serve`]; [`cli`] and [`export`] for the binary.
+//! - Front doors: [`api`] (REST under `/api/`), [`ws`] (the sockets), [`dialects`] (the seed
+//!   documents' APIs, translated), [`web`] (the embedded web client), and this file's router and [`serve`]; [`cli`] and [`export`] for the binary.
 
 pub mod api;
 pub mod auth;
@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod conn;
 pub mod core;
+pub mod dialects;
 pub mod discovery;
 pub mod error;
 pub mod export;
@@ -66,7 +67,11 @@ pub fn router(hub: Hub) -> Router {
         .route("/metrics", axum::routing::get(api::metrics))
         .fallback(web::serve)
         .layer(CompressionLayer::new());
-    ws::routes().method_not_allowed_fallback(api::method_not_allowed).merge(http).with_state(hub)
+    ws::routes(axum::routing::get(dialects::main_socket))
+        .merge(dialects::routes())
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .merge(http)
+        .with_state(hub)
 }
 
 /// How often the hub writes a probe row, so `/api/status` notices a store that stopped taking

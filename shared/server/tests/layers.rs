@@ -43,6 +43,7 @@ const LAYERS: &[(&str, u8)] = &[
     // Front doors.
     ("api", 3),
     ("ws", 3),
+    ("dialects", 3),
     ("web", 3),
     ("cli", 3),
     ("export", 3),
