@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::dialects::campfire;
+use crate::dialects::{campfire, circles, quizmaster};
 
 /// One WebSocket path of the hub.
 #[derive(Debug, Clone, Copy)]
@@ -69,24 +69,10 @@ pub const SOCKETS: &[SocketPath] = &[
         speaks: Speaks::Hubbub,
     },
     SocketPath {
-        path: "/ws/user/{id}",
-        name: "user",
-        summary: "The personal channel of the token's user; 4403 for any other `{id}`.",
-        params: &[("id", "the user's id; must be the caller's own")],
-        speaks: Speaks::Hubbub,
-    },
-    SocketPath {
         path: "/ws/rooms/{id}",
         name: "room",
         summary: "One chat room; 4404 when it does not exist, 4403 when the user may not read it.",
         params: &[("id", "the room's slug")],
-        speaks: Speaks::Hubbub,
-    },
-    SocketPath {
-        path: "/ws/dms/{id}",
-        name: "dm",
-        summary: "One conversation; 4404 when it does not exist, 4403 when the user may not read it.",
-        params: &[("id", "the conversation's id")],
         speaks: Speaks::Hubbub,
     },
     SocketPath {
@@ -106,6 +92,39 @@ pub const SOCKETS: &[SocketPath] = &[
                   credentials are refused with 401 before the upgrade.",
         params: &[],
         speaks: Speaks::dialect::<campfire::ClientFrame, campfire::ServerFrame>("campfire"),
+    },
+    SocketPath {
+        path: "/ws/dms/{thread_id}",
+        name: "circles_dm",
+        summary: "Circles' thread socket (a dialect, docs/dialects.md): one accepted conversation of \
+                  the token's user; 4401 for a missing or bad token, 4403 unless the user is a \
+                  participant and the thread is accepted.",
+        params: &[("thread_id", "the conversation's id")],
+        speaks: Speaks::dialect::<circles::DmClientFrame, circles::DmServerFrame>("circles-dm"),
+    },
+    SocketPath {
+        path: "/ws/user/{user_id}",
+        name: "circles_user",
+        summary: "Circles' user-wide socket (a dialect): the user's notifications (`dm_message`, \
+                  `dm_request`, `reaction`); 4401 unless `{user_id}` is the token's user.",
+        params: &[("user_id", "the user's id; must be the token's own")],
+        speaks: Speaks::dialect::<circles::UserClientFrame, circles::UserServerFrame>("circles-user"),
+    },
+    SocketPath {
+        path: "/ws/places/{place_id}/chat",
+        name: "circles_place",
+        summary: "Circles' place chat (a dialect): ephemeral, for users checked in at the place \
+                  within `place_chat_window_hours`; 4403 otherwise.",
+        params: &[("place_id", "the place's id")],
+        speaks: Speaks::dialect::<circles::PlaceClientFrame, circles::PlaceServerFrame>("circles-place"),
+    },
+    SocketPath {
+        path: "/ws/endpoint",
+        name: "quizmaster",
+        summary: "QuizMaster's socket (a dialect): a `connection_status` greeting, then simulated \
+                  operations that stream `update` and `complete`; 4401 for a missing or bad token.",
+        params: &[],
+        speaks: Speaks::dialect::<quizmaster::ClientFrame, quizmaster::ServerFrame>("quizmaster"),
     },
 ];
 

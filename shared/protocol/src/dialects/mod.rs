@@ -4,3 +4,5 @@
 //! what the AsyncAPI document describes for the dialects' sockets.
 
 pub mod campfire;
+pub mod circles;
+pub mod quizmaster;

@@ -6,6 +6,8 @@
 //! front doors knows about dialects.
 
 pub mod campfire;
+pub mod circles;
+pub mod quizmaster;
 mod socket;
 
 pub use socket::{Dialect, DialectSocket, Out};
@@ -25,7 +27,7 @@ pub use campfire::main_socket;
 /// The dialects' own routes (sockets and REST). `/ws`, which Campfire shares with Hubbub, is served
 /// by [`main_socket`] through `ws::routes`.
 pub fn routes() -> axum::Router<Hub> {
-    axum::Router::new()
+    axum::Router::new().merge(circles::routes()).merge(quizmaster::routes())
 }
 
 /// How a dialect's socket refuses an upgrade.
@@ -65,6 +67,10 @@ impl<D: Dialect> Wrap for Speak<D> {
             Some(side) => socket.with_side(side),
             None => socket,
         }
+    }
+
+    fn admit(&mut self, hub: &Hub, user: i64) -> impl Future<Output = Result<(), Closing>> + Send {
+        self.dialect.admit(hub, user)
     }
 
     fn refusal(&self, closing: Closing) -> Result<u16, Response> {

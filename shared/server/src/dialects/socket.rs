@@ -34,6 +34,15 @@ pub trait Dialect: Send + Unpin + 'static {
     fn inbound(&mut self, text: Utf8Bytes, out: &mut Out);
     /// One frame from the hub (Hubbub's JSON, as a Hubbub client would get it).
     fn outbound(&mut self, frame: Utf8Bytes, out: &mut Out);
+    /// Whether `user` may open this socket beyond what its kind checks, and what the dialect needs
+    /// to know first (see [`crate::ws::Wrap::admit`]).
+    fn admit(
+        &mut self,
+        _hub: &crate::hub::Hub,
+        _user: i64,
+    ) -> impl Future<Output = Result<(), crate::ws::Closing>> + Send {
+        async { Ok(()) }
+    }
     /// The close code the peer is sent for one the hub chose (the idle timeout, a logout...).
     fn close_code(&self, code: u16) -> u16 {
         code
@@ -195,7 +204,15 @@ where
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
         let this = &mut *self;
         match item {
-            Message::Text(frame) => this.dialect.outbound(frame, &mut this.out),
+            Message::Text(frame) => {
+                this.dialect.outbound(frame, &mut this.out);
+                // A close decided on a hub frame goes out now: the stream half may be waiting on
+                // the peer, and nothing would wake it to send the close.
+                if let Some(close) = this.out.close.take() {
+                    this.out.peer.push_back(Message::Close(Some(close)));
+                    this.done = true;
+                }
+            }
             Message::Close(Some(CloseFrame { code, reason })) => {
                 let code = this.dialect.close_code(code);
                 this.out.peer.push_back(Message::Close(Some(CloseFrame { code, reason })));

@@ -3,11 +3,11 @@
 //!
 //! `GET /ws` is the main socket (presence, chat, personal channel; `?since=` resumes channels). The
 //! seed-style path sockets use the same machinery, each pre-subscribed to one channel and not counted
-//! in presence: `/notifications/ws` and `/ws/user/{id}` (the personal channel; the latter refused
-//! with 4403 unless `{id}` is the token's user), `/users/online/ws` (`online_users_update`
-//! snapshots), and `/ws/rooms/{id}` and `/ws/dms/{id}` (one chat channel; 4404 if it does not
-//! exist, 4403 if the user may not read it), and `/party/{code}/ws?context=lobby|game|other` (joins the
-//! party: a seat or the audience; 4404 for an unknown code, 4403 when kicked or refused).
+//! in presence: `/notifications/ws` (the personal channel), `/users/online/ws`
+//! (`online_users_update` snapshots), `/ws/rooms/{id}` (one room; 4404 if it does not exist, 4403
+//! if the user may not read it), and `/party/{code}/ws?context=lobby|game|other` (joins the party: a
+//! seat or the audience; 4404 for an unknown code, 4403 when kicked or refused). `/ws/dms/{id}` and
+//! `/ws/user/{id}` are Circles' (`crate::dialects::circles`), which runs them on this machinery.
 //!
 //! Credentials, in order: `?token=` (a JWT from `/api/auth/ws-token`), `Authorization: Bearer
 //! <session>`, the session cookie (only from the hub's own or an allowed Origin). A refused socket is
@@ -85,9 +85,7 @@ pub fn routes(main: axum::routing::MethodRouter<Hub>) -> axum::Router<Hub> {
                 "/ws" => main.take().unwrap_or_else(|| get(main_socket)),
                 "/notifications/ws" => get(notifications_socket),
                 "/users/online/ws" => get(online_users_socket),
-                "/ws/user/{id}" => get(user_socket),
                 "/ws/rooms/{id}" => get(room_socket),
-                "/ws/dms/{id}" => get(dm_socket),
                 "/party/{code}/ws" => get(party_socket),
                 other => unreachable!("the socket {other} is described but has no handler"),
             };
@@ -127,19 +125,6 @@ async fn party_socket(
     let refusal =
         if hub.parties().exists(&code) { None } else { Some(Err((close::NOT_FOUND, "no such party"))) };
     accept(hub, q, headers, from, ws, Kind::Party(code), refusal).await
-}
-
-async fn dm_socket(
-    State(hub): State<Hub>,
-    Path(id): Path<String>,
-    Query(q): Query<SocketQuery>,
-    headers: HeaderMap,
-    from: Peer,
-    ws: Upgrade,
-) -> Response {
-    let channel =
-        format!("dm:{id}").parse::<Channel>().map_err(|_| (close::NOT_FOUND, "no such conversation"));
-    accept_chat(hub, q, headers, from, ws, channel).await
 }
 
 /// A socket for one chat channel (see [`chat_access`] for its refusals).
@@ -221,18 +206,6 @@ async fn online_users_socket(
     ws: Upgrade,
 ) -> Response {
     accept(hub, q, headers, from, ws, Kind::OnlineUsers, None).await
-}
-
-async fn user_socket(
-    State(hub): State<Hub>,
-    Path(id): Path<String>,
-    Query(q): Query<SocketQuery>,
-    headers: HeaderMap,
-    from: Peer,
-    ws: Upgrade,
-) -> Response {
-    let only = id.parse::<i64>().map_err(|_| (close::NOT_FOUND, "no such user channel"));
-    accept(hub, q, headers, from, ws, Kind::Personal, Some(only)).await
 }
 
 /// What `/ws` subscribes a socket to: the device it is shown as, and where it resumes.
@@ -346,6 +319,12 @@ pub trait Wrap: Send + 'static {
     fn refusal(&self, closing: Closing) -> Result<u16, Response> {
         Ok(closing.0)
     }
+    /// Checks what the socket's `kind` does not: whether the authenticated `user` may open it (a
+    /// dialect's own rule, such as a recent check-in), and gathers what the wrapper needs to know
+    /// before the socket opens. Runs before the kind's own checks.
+    fn admit(&mut self, _hub: &Hub, _user: i64) -> impl Future<Output = Result<(), Closing>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// Hubbub's own sockets: the connection runs on axum's socket itself.
@@ -384,7 +363,7 @@ pub async fn accept_as<W: Wrap>(
     ws: Upgrade,
     kind: Kind,
     only_user: Option<Result<i64, Closing>>,
-    wrap: W,
+    mut wrap: W,
 ) -> Response {
     let ws = match ws {
         Ok(ws) => ws,
@@ -408,6 +387,7 @@ pub async fn accept_as<W: Wrap>(
         }
         Ok(record) => match only_user {
             Some(Err(refusal)) => Err(refusal),
+            _ if let Err(refusal) = wrap.admit(&hub, record.user.id).await => Err(refusal),
             Some(Ok(id)) if id != record.user.id => Err((close::FORBIDDEN, "that is another user's channel")),
             _ => match &kind {
                 Kind::Chat(channel) => chat_access(&hub, channel, record.user.id).await.map(|()| record),
