@@ -61,7 +61,7 @@ pub use hub::Hub;
 /// take is a 405 JSON error, as is anything but GET or HEAD on the web client's paths.
 pub fn router(hub: Hub) -> Router {
     let http = Router::new()
-        .nest("/api", api::routes(&hub))
+        .merge(api::routes(&hub, dialects::endpoints))
         .route("/metrics", axum::routing::get(api::metrics))
         .fallback(web::serve)
         .layer(CompressionLayer::new());

@@ -4,3 +4,4 @@
 //! what the AsyncAPI document describes for the dialects' sockets.
 
 pub mod campfire;
+pub mod quipflip;

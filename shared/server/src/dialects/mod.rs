@@ -6,6 +6,7 @@
 //! front doors knows about dialects.
 
 pub mod campfire;
+pub mod quipflip;
 mod socket;
 
 pub use socket::{Dialect, DialectSocket, Out};
@@ -22,10 +23,29 @@ use crate::ws::{Closing, Wrap};
 
 pub use campfire::main_socket;
 
-/// The dialects' own routes (sockets and REST). `/ws`, which Campfire shares with Hubbub, is served
-/// by [`main_socket`] through `ws::routes`.
+/// The dialects' own sockets. `/ws`, which Campfire shares with Hubbub, is served by
+/// [`main_socket`] through `ws::routes`.
 pub fn routes() -> axum::Router<Hub> {
-    axum::Router::new()
+    use hubbub_protocol::{SOCKETS, Speaks};
+    SOCKETS.iter().filter(|s| matches!(s.speaks, Speaks::Dialect { .. }) && s.path != "/ws").fold(
+        axum::Router::new(),
+        |router, socket| {
+            use axum::routing::get;
+            let handler = match socket.path {
+                "/qf/notifications/ws" => get(quipflip::notifications_socket),
+                "/qf/users/online/ws" => get(quipflip::online_socket),
+                "/qf/party/{sessionId}/ws" => get(quipflip::party_socket),
+                other => unreachable!("the dialect socket {other} is described but has no handler"),
+            };
+            router.route(socket.path, handler)
+        },
+    )
+}
+
+/// The dialects' REST endpoints, served at their own paths (outside `/api`) and described in the
+/// OpenAPI document with the rest.
+pub fn endpoints() -> Vec<crate::api::Endpoint> {
+    quipflip::endpoints()
 }
 
 /// How a dialect's socket refuses an upgrade.
@@ -164,6 +184,22 @@ impl<T> Refs<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every dialect REST route is in the OpenAPI document, at its own path, with a summary and an
+    /// answer; every dialect socket has a handler.
+    #[test]
+    fn every_dialect_route_is_described_and_served() {
+        let endpoints = endpoints();
+        assert!(!endpoints.is_empty());
+        let doc = crate::api::openapi_of(&endpoints);
+        for e in &endpoints {
+            assert!(!e.path.starts_with("/api"), "{}", e.path);
+            let op = &doc["paths"][e.path][e.method.as_str().to_ascii_lowercase()];
+            assert!(op["summary"].as_str().is_some_and(|s| s.len() > 10), "{} {}", e.method, e.path);
+            assert!(op["responses"].as_object().is_some_and(|r| r.len() >= 2), "{}", e.path);
+        }
+        let _ = routes();
+    }
 
     #[test]
     fn times_are_rfc3339_in_utc() {
