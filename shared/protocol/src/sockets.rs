@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::dialects::{campfire, quipflip};
+use crate::dialects::{campfire, falcon, quipflip};
 
 /// One WebSocket path of the hub.
 #[derive(Debug, Clone, Copy)]
@@ -130,6 +130,16 @@ pub const SOCKETS: &[SocketPath] = &[
                   token, 4000 (stop reconnecting) for an unknown party, 4403 when kicked or refused.",
         params: &[("sessionId", "the party's join code (any case)")],
         speaks: QUIPFLIP,
+    },
+    SocketPath {
+        path: "/websocket/connect",
+        name: "falcon",
+        summary: "go-falcon's socket (a dialect, docs/dialects.md): `WSMessage` envelopes; starts in \
+                  `user:{id}`, a `group:{slug}` per room the user is a member of and a \
+                  `thread:{id}` per conversation. Bad credentials are refused with 401 before the \
+                  upgrade.",
+        params: &[],
+        speaks: Speaks::dialect::<falcon::ClientFrame, falcon::ServerFrame>("falcon"),
     },
 ];
 

@@ -69,6 +69,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(dialects::routes())
         .method_not_allowed_fallback(api::method_not_allowed)
         .merge(http)
+        .layer(axum::Extension(dialects::Shared::default()))
         .with_state(hub)
 }
 

@@ -4,4 +4,5 @@
 //! what the AsyncAPI document describes for the dialects' sockets.
 
 pub mod campfire;
+pub mod falcon;
 pub mod quipflip;

@@ -6,6 +6,7 @@
 //! front doors knows about dialects.
 
 pub mod campfire;
+pub mod falcon;
 pub mod quipflip;
 mod socket;
 
@@ -35,6 +36,7 @@ pub fn routes() -> axum::Router<Hub> {
                 "/qf/notifications/ws" => get(quipflip::notifications_socket),
                 "/qf/users/online/ws" => get(quipflip::online_socket),
                 "/qf/party/{sessionId}/ws" => get(quipflip::party_socket),
+                "/websocket/connect" => get(falcon::connect),
                 other => unreachable!("the dialect socket {other} is described but has no handler"),
             };
             router.route(socket.path, handler)
@@ -45,7 +47,16 @@ pub fn routes() -> axum::Router<Hub> {
 /// The dialects' REST endpoints, served at their own paths (outside `/api`) and described in the
 /// OpenAPI document with the rest.
 pub fn endpoints() -> Vec<crate::api::Endpoint> {
-    quipflip::endpoints()
+    let mut all = quipflip::endpoints();
+    all.extend(falcon::endpoints());
+    all
+}
+
+/// What the dialects share across a hub's sockets and routes (an `Extension` on the hub's router):
+/// go-falcon's rooms.
+#[derive(Clone, Default)]
+pub struct Shared {
+    pub falcon: std::sync::Arc<falcon::Rooms>,
 }
 
 /// How a dialect's socket refuses an upgrade.
