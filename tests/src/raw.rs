@@ -118,7 +118,11 @@ impl Raw {
     pub async fn close_code(&mut self) -> Option<u16> {
         loop {
             match tokio::time::timeout(WAIT, self.ws.next()).await.expect("a close within the wait") {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(Message::Close(frame))) => {
+                    // Reading on sends the answer to the close, so the hub sees a clean close.
+                    let _ = tokio::time::timeout(WAIT, self.ws.next()).await;
+                    return frame.map(|f| u16::from(f.code));
+                }
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return None,
             }

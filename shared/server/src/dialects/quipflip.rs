@@ -1,7 +1,8 @@
 //! Quipflip (seed 000): `/qf/notifications/ws`, `/qf/users/online/ws`, `/qf/party/{sessionId}/ws`,
 //! and the `/qf` REST routes (the socket token, the online list, a ping by name).
 //!
-//! Credentials are Hubbub's: the 60 s token from `GET /qf/auth/ws-token` in `?token=`, or the session
+//! The notifications and online-users sockets count in presence (a Quipflip user is online while
+//! they are open). Credentials are Hubbub's: the 60 s token from `GET /qf/auth/ws-token` in `?token=`, or the session
 //! cookie. A missing or bad one closes with 1008, as the document says. Close codes follow what a
 //! Quipflip client does with them: 4000 to 4003, 4401 and 4403 stop its reconnecting, so the hub's
 //! idle timeout (4000 in Hubbub) becomes 1001 (reconnect), an unknown party 4000 and a logout 1008.
@@ -16,8 +17,8 @@ use hubbub_protocol::dialects::quipflip::{
     OnlineUser as QfUser, OnlineUsers, PingUserRequest, PingUserResponse, ServerFrame as QfOut,
 };
 use hubbub_protocol::{
-    Channel, ClientFrame, ErrorCode, Notification, NotificationKind, OnlineUser, PresenceStatus, ServerFrame,
-    SocketQuery, UserInfo, close,
+    Channel, ErrorCode, Notification, NotificationKind, OnlineUser, PresenceStatus, ServerFrame, SocketQuery,
+    close,
 };
 
 use super::{Dialect, Out, Refuse, Speak, code_name, frame_type, parse, rfc3339};
@@ -55,6 +56,10 @@ fn speak(socket: Socket) -> Speak<Quipflip> {
     Speak::new(Quipflip { socket }, Refuse::Close(close_code))
 }
 
+/// How a Quipflip socket shows in presence: its notifications and online-users sockets count, as a
+/// Quipflip user is online while logged in with them open (and may be pinged).
+const DEVICE: &str = "Quipflip";
+
 /// `GET /qf/notifications/ws`: the personal channel, as `notification` and `ping`.
 pub async fn notifications_socket(
     State(hub): State<Hub>,
@@ -64,7 +69,8 @@ pub async fn notifications_socket(
     ws: Upgrade,
 ) -> Response {
     let credential = Credential::of(q.token.as_deref());
-    accept_as(hub, credential, headers, from, ws, Kind::Personal, None, speak(Socket::Notifications)).await
+    let kind = Kind::Listed { device: DEVICE.into(), channels: Vec::new(), personal: true };
+    accept_as(hub, credential, headers, from, ws, kind, None, speak(Socket::Notifications)).await
 }
 
 /// `GET /qf/users/online/ws`: `online_users_update` after every change, and pings.
@@ -76,7 +82,8 @@ pub async fn online_socket(
     ws: Upgrade,
 ) -> Response {
     let credential = Credential::of(q.token.as_deref());
-    accept_as(hub, credential, headers, from, ws, Kind::OnlineUsers, None, speak(Socket::OnlineUsers)).await
+    let kind = Kind::Listed { device: DEVICE.into(), channels: vec![Channel::OnlineUsers], personal: true };
+    accept_as(hub, credential, headers, from, ws, kind, None, speak(Socket::OnlineUsers)).await
 }
 
 /// `GET /qf/party/{sessionId}/ws?context=`: joins the party whose code is `sessionId`.
@@ -92,14 +99,6 @@ pub async fn party_socket(
 }
 
 impl Dialect for Quipflip {
-    fn open(&mut self, user: &UserInfo, out: &mut Out) {
-        // Pings come on the personal channel, which the online list's socket does not start on.
-        if self.socket == Socket::OnlineUsers {
-            let channel = Channel::User(user.id).to_string();
-            out.command(&ClientFrame::Subscribe { r#ref: None, channel, since: None });
-        }
-    }
-
     fn inbound(&mut self, text: Utf8Bytes, out: &mut Out) {
         match frame_type(&text).as_deref() {
             Some("ping") => out.send(&QfOut::Pong {}),
