@@ -3,7 +3,7 @@
 //! threads, check-ins and places it needs are made over Hubbub's REST routes (the document's HTTP
 //! endpoints are not part of it).
 
-use hubbub_tests::plain::{Joined, Plain, join, ws_token};
+use hubbub_tests::raw::{Raw, connect, is_rfc3339_utc, ws_token};
 use hubbub_tests::{TestHub, call, join_host};
 use serde_json::{Value, json};
 
@@ -17,13 +17,30 @@ fn ws_bare(hub: &TestHub, path: &str) -> String {
 
 /// An ISO 8601 time in UTC, as the document's timestamps are.
 fn assert_iso(v: &Value) {
-    let s = v.as_str().unwrap_or_else(|| panic!("a timestamp string, not {v}"));
-    assert!(s.len() >= 20 && s.as_bytes()[4] == b'-' && s.as_bytes()[10] == b'T' && s.ends_with('Z'), "{s}");
+    assert!(is_rfc3339_utc(v), "an ISO 8601 time in UTC, not {v}");
+}
+
+/// A user made by the join step.
+struct Joined {
+    id: i64,
+    session: String,
+}
+
+async fn join(base: &str, name: &str) -> Joined {
+    let (id, session) = hubbub_tests::raw::join(base, name).await;
+    Joined { id, session }
+}
+
+/// Opens a `ws://` URL of the hub; the upgrade must succeed.
+async fn open(url: &str) -> Raw {
+    let rest = url.strip_prefix("ws://").expect("a ws:// URL");
+    let (host, path) = rest.split_at(rest.find('/').expect("a path"));
+    connect(&format!("http://{host}"), path, &[]).await.open()
 }
 
 /// Closes with the code the hub chooses for opening `url`.
 async fn refused(url: &str) -> Option<u16> {
-    Plain::open(url).await.close_code().await
+    open(url).await.close_code().await
 }
 
 /// Ann asks Bo for a thread; Bo accepts when `accept`. The thread's id.
@@ -58,7 +75,7 @@ async fn the_thread_socket_speaks_the_document() {
     assert_eq!(refused(&ws(&hub, &path, "not.a.jwt")).await, Some(4401), "bad token");
 
     // On connect: connection_established, then thread_info.
-    let mut a = Plain::open(&ws(&hub, &path, &ann_token)).await;
+    let mut a = open(&ws(&hub, &path, &ann_token)).await;
     let hello = a.next().await;
     assert_eq!(
         (hello["type"].as_str(), hello["thread_id"].as_i64(), hello["user_id"].as_i64()),
@@ -76,26 +93,26 @@ async fn the_thread_socket_speaks_the_document() {
 
     // Bo connects with his session token (a Circles client keeps one token): Ann is online for him,
     // and Ann is told he came online.
-    let mut b = Plain::open(&ws(&hub, &path, &bo.session)).await;
+    let mut b = open(&ws(&hub, &path, &bo.session)).await;
     assert_eq!(b.next().await["type"], "connection_established");
     assert_eq!(b.next().await["other_user_online"], true);
-    let p = a.until("presence").await;
+    let p = a.next_of("presence").await;
     assert_eq!((p["user_id"].as_i64(), p["online"].as_bool()), (Some(bo.id), Some(true)));
     assert_iso(&p["timestamp"]);
 
     // Keepalive.
     a.send(json!({"type": "ping"})).await;
-    let pong = a.until("pong").await;
+    let pong = a.next_of("pong").await;
     assert_iso(&pong["timestamp"]);
 
     // typing, message, mark_read, reaction.
     b.send(json!({"type": "typing", "typing": true})).await;
-    let t = a.until("typing").await;
+    let t = a.next_of("typing").await;
     assert_eq!((t["user_id"].as_i64(), t["typing"].as_bool()), (Some(bo.id), Some(true)));
     assert_iso(&t["timestamp"]);
     a.send(json!({"type": "message", "text": "Hello there"})).await;
     for socket in [&mut a, &mut b] {
-        let m = socket.until("message").await;
+        let m = socket.next_of("message").await;
         assert_iso(&m["timestamp"]);
         let msg = &m["message"];
         assert_eq!(
@@ -108,7 +125,7 @@ async fn the_thread_socket_speaks_the_document() {
     }
     let message_id = {
         b.send(json!({"type": "mark_read"})).await;
-        let r = a.until("read_receipt").await;
+        let r = a.next_of("read_receipt").await;
         assert_eq!(r["user_id"].as_i64(), Some(bo.id));
         assert_iso(&r["last_read_at"]);
         assert_iso(&r["timestamp"]);
@@ -119,26 +136,26 @@ async fn the_thread_socket_speaks_the_document() {
         page["messages"][0]["id"].as_i64().unwrap()
     };
     b.send(json!({"type": "reaction", "message_id": message_id, "reaction": "❤️"})).await;
-    let r = a.until("reaction").await;
+    let r = a.next_of("reaction").await;
     assert_eq!(r, json!({"type": "reaction", "message_id": message_id, "user_id": bo.id, "reaction": "❤️"}));
 
     // Bad input is answered and the socket stays open.
     a.send_text("not json").await;
-    assert_eq!(a.until("error").await["code"], "invalid_json");
+    assert_eq!(a.next_of("error").await["code"], "invalid_json");
     a.send(json!({"type": "shout"})).await;
-    assert_eq!(a.until("error").await["code"], "unknown_type");
+    assert_eq!(a.next_of("error").await["code"], "unknown_type");
     a.send(json!({"type": "message"})).await;
-    assert_eq!(a.until("error").await["code"], "invalid_frame");
+    assert_eq!(a.next_of("error").await["code"], "invalid_frame");
     a.send(json!({"type": "message", "text": "   "})).await;
-    assert_eq!(a.until("error").await["code"], "message_empty");
+    assert_eq!(a.next_of("error").await["code"], "message_empty");
     a.send(json!({"type": "reaction", "message_id": 424242, "reaction": "x"})).await;
-    assert_eq!(a.until("error").await["code"], "no_such_message");
+    assert_eq!(a.next_of("error").await["code"], "no_such_message");
     a.send(json!({"type": "ping"})).await;
-    a.until("pong").await;
+    a.next_of("pong").await;
 
     // Bo leaves with a normal close: Ann sees him go offline.
     b.close().await;
-    let p = a.until("presence").await;
+    let p = a.next_of("presence").await;
     assert_eq!((p["user_id"].as_i64(), p["online"].as_bool()), (Some(bo.id), Some(false)));
 }
 
@@ -154,7 +171,7 @@ async fn the_user_socket_tells_the_users_notifications() {
     assert_eq!(refused(&ws(&hub, "/ws/user/abc", &ann_token)).await, Some(4401));
     assert_eq!(refused(&ws_bare(&hub, &format!("/ws/user/{}", ann.id))).await, Some(4401));
 
-    let mut u = Plain::open(&ws(&hub, &format!("/ws/user/{}", ann.id), &ann_token)).await;
+    let mut u = open(&ws(&hub, &format!("/ws/user/{}", ann.id), &ann_token)).await;
     let hello = u.next().await;
     assert_eq!(
         (hello["type"].as_str(), hello["user_id"].as_i64()),
@@ -162,13 +179,13 @@ async fn the_user_socket_tells_the_users_notifications() {
     );
     assert_iso(&hello["timestamp"]);
     u.send(json!({"type": "ping"})).await;
-    assert_iso(&u.until("pong").await["timestamp"]);
+    assert_iso(&u.next_of("pong").await["timestamp"]);
 
     // A new message in an accepted thread, from the other participant.
-    let mut b = Plain::open(&ws(&hub, &format!("/ws/dms/{id}"), &bo.session)).await;
-    b.until("thread_info").await;
+    let mut b = open(&ws(&hub, &format!("/ws/dms/{id}"), &bo.session)).await;
+    b.next_of("thread_info").await;
     b.send(json!({"type": "message", "text": "ping me"})).await;
-    let m = u.until("dm_message").await;
+    let m = u.next_of("dm_message").await;
     assert_eq!(
         (m["thread_id"].as_i64(), m["from_user"].as_i64(), m["text"].as_str()),
         (Some(id), Some(bo.id), Some("ping me"))
@@ -176,7 +193,7 @@ async fn the_user_socket_tells_the_users_notifications() {
     let message_id = m["message_id"].as_i64().unwrap();
     // A reaction by them.
     b.send(json!({"type": "reaction", "message_id": message_id, "reaction": "👍"})).await;
-    let r = u.until("reaction").await;
+    let r = u.next_of("reaction").await;
     assert_eq!(
         (r["message_id"].as_i64(), r["emoji"].as_str(), r["from_user"].as_i64()),
         (Some(message_id), Some("👍"), Some(bo.id))
@@ -185,11 +202,11 @@ async fn the_user_socket_tells_the_users_notifications() {
     let (status, t) =
         call(&hub, "POST", "/api/dms", Some(&cy.session), Some(json!({"user_id": ann.id}))).await;
     assert_eq!(status, 201);
-    let req = u.until("dm_request").await;
+    let req = u.next_of("dm_request").await;
     assert_eq!((req["thread_id"].as_i64(), req["from_user"].as_i64()), (t["id"].as_i64(), Some(cy.id)));
 
     u.send(json!({"type": "message", "text": "not here"})).await;
-    assert_eq!(u.until("error").await["code"], "unknown_type");
+    assert_eq!(u.next_of("error").await["code"], "unknown_type");
 }
 
 #[tokio::test]
@@ -220,22 +237,22 @@ async fn the_place_chat_admits_recent_check_ins_only() {
         .await;
         assert_eq!(status, 200);
     }
-    let mut a = Plain::open(&ws(&hub, &path, &ws_token(&hub.url, &ann.session).await)).await;
+    let mut a = open(&ws(&hub, &path, &ws_token(&hub.url, &ann.session).await)).await;
     assert_eq!(
         a.next().await,
         json!({"type": "connection_established", "place_id": id, "user_id": ann.id, "window_hours": 12})
     );
-    let mut b = Plain::open(&ws(&hub, &path, &bo.session)).await;
+    let mut b = open(&ws(&hub, &path, &bo.session)).await;
     assert_eq!(b.next().await["type"], "connection_established");
 
     a.send(json!({"type": "ping"})).await;
-    assert_iso(&a.until("pong").await["timestamp"]);
+    assert_iso(&a.next_of("pong").await["timestamp"]);
     a.send(json!({"type": "typing", "typing": true})).await;
-    let t = b.until("typing").await;
+    let t = b.next_of("typing").await;
     assert_eq!((t["user_id"].as_i64(), t["typing"].as_bool()), (Some(ann.id), Some(true)));
     a.send(json!({"type": "message", "text": "Anyone around?"})).await;
     for socket in [&mut a, &mut b] {
-        let m = socket.until("message").await;
+        let m = socket.next_of("message").await;
         assert_eq!(
             (
                 m["message"]["text"].as_str(),
@@ -247,7 +264,7 @@ async fn the_place_chat_admits_recent_check_ins_only() {
         assert_eq!(m["message"]["sender_info"]["name"], "Ann");
     }
     a.send(json!({"type": "mark_read"})).await;
-    assert_eq!(a.until("error").await["code"], "unknown_type");
+    assert_eq!(a.next_of("error").await["code"], "unknown_type");
     a.close().await;
     b.close().await;
 
@@ -258,7 +275,7 @@ async fn the_place_chat_admits_recent_check_ins_only() {
     drop(db);
     hub.restart();
     assert_eq!(refused(&ws(&hub, &path, &ann.session)).await, Some(4403), "check-in too old");
-    let mut b = Plain::open(&ws(&hub, &path, &bo.session)).await;
+    let mut b = open(&ws(&hub, &path, &bo.session)).await;
     assert_eq!(b.next().await["type"], "connection_established");
     // Deleting the place closes its chat.
     let (status, _) =

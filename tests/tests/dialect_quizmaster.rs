@@ -4,7 +4,7 @@
 //! join step.
 
 use hubbub_tests::TestHub;
-use hubbub_tests::plain::{Plain, join, ws_token};
+use hubbub_tests::raw::{Raw, connect, ws_token};
 use serde_json::{Value, json};
 
 fn endpoint(hub: &TestHub, token: Option<&str>) -> String {
@@ -12,8 +12,26 @@ fn endpoint(hub: &TestHub, token: Option<&str>) -> String {
     token.map_or(base.clone(), |t| format!("{base}?token={t}"))
 }
 
-async fn error_code(ws: &mut Plain) -> Value {
-    let e = ws.until("error").await;
+/// A user made by the join step.
+struct Joined {
+    id: i64,
+    session: String,
+}
+
+async fn join(base: &str, name: &str) -> Joined {
+    let (id, session) = hubbub_tests::raw::join(base, name).await;
+    Joined { id, session }
+}
+
+/// Opens a `ws://` URL of the hub; the upgrade must succeed.
+async fn open(url: &str) -> Raw {
+    let rest = url.strip_prefix("ws://").expect("a ws:// URL");
+    let (host, path) = rest.split_at(rest.find('/').expect("a path"));
+    connect(&format!("http://{host}"), path, &[]).await.open()
+}
+
+async fn error_code(ws: &mut Raw) -> Value {
+    let e = ws.next_of("error").await;
     assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
     e["data"]["code"].clone()
 }
@@ -26,7 +44,7 @@ async fn the_endpoint_greets_and_streams_a_simulation() {
     // The greeting, with the token from Hubbub's token route or the session token itself.
     let jwt = ws_token(&hub.url, &ann.session).await;
     for token in [jwt.as_str(), ann.session.as_str()] {
-        let mut ws = Plain::open(&endpoint(&hub, Some(token))).await;
+        let mut ws = open(&endpoint(&hub, Some(token))).await;
         let hello = ws.next().await;
         assert_eq!(
             (hello["type"].as_str(), hello["message"].as_str()),
@@ -41,10 +59,10 @@ async fn the_endpoint_greets_and_streams_a_simulation() {
         endpoint(&hub, Some("nope")),
         endpoint(&hub, Some("f9b5645d-898b-4d58-b10a-a6b50a9d234b")),
     ] {
-        assert_eq!(Plain::open(&url).await.close_code().await, Some(4401), "{url}");
+        assert_eq!(open(&url).await.close_code().await, Some(4401), "{url}");
     }
 
-    let mut ws = Plain::open(&endpoint(&hub, Some(&jwt))).await;
+    let mut ws = open(&endpoint(&hub, Some(&jwt))).await;
     assert_eq!(ws.next().await["type"], "connection_status");
     ws.send(json!({"type": "simulate", "data": {"steps": 3, "delay_ms": 20}})).await;
     let mut last_elapsed = 0;
@@ -73,10 +91,10 @@ async fn the_endpoint_greets_and_streams_a_simulation() {
 
     // Defaults apply when data is left out; `cancel` stops it with a `complete` saying so.
     ws.send(json!({"type": "simulate"})).await;
-    let u = ws.until("update").await;
+    let u = ws.next_of("update").await;
     assert_eq!((u["data"]["id"].as_u64(), u["data"]["total"].as_u64()), (Some(2), Some(5)));
     ws.send(json!({"type": "cancel"})).await;
-    let c = ws.until("complete").await;
+    let c = ws.next_of("complete").await;
     assert_eq!((c["data"]["id"].as_u64(), c["data"]["cancelled"].as_bool()), (Some(2), Some(true)));
     assert!(c["data"]["steps"].as_u64().unwrap() < 5);
 }
@@ -85,7 +103,7 @@ async fn the_endpoint_greets_and_streams_a_simulation() {
 async fn bad_input_is_answered_with_error_and_the_socket_stays_open() {
     let hub = TestHub::start(&[]);
     let ann = join(&hub.url, "Ann").await;
-    let mut ws = Plain::open(&endpoint(&hub, Some(&ann.session))).await;
+    let mut ws = open(&endpoint(&hub, Some(&ann.session))).await;
     assert_eq!(ws.next().await["type"], "connection_status");
 
     ws.send_text("{not json").await;
@@ -110,16 +128,16 @@ async fn bad_input_is_answered_with_error_and_the_socket_stays_open() {
     assert_eq!(error_code(&mut ws).await, "limit_reached");
     ws.send(json!({"type": "cancel"})).await;
     for _ in 0..2 {
-        assert_eq!(ws.until("complete").await["data"]["cancelled"], true);
+        assert_eq!(ws.next_of("complete").await["data"]["cancelled"], true);
     }
 
     // Ten starts in ten seconds per user; the eleventh says when to retry.
     for _ in 0..8 {
         ws.send(json!({"type": "simulate", "data": {"steps": 1, "delay_ms": 0}})).await;
-        assert_eq!(ws.until("complete").await["data"]["cancelled"], false);
+        assert_eq!(ws.next_of("complete").await["data"]["cancelled"], false);
     }
     ws.send(json!({"type": "simulate", "data": {"steps": 1, "delay_ms": 0}})).await;
-    let e = ws.until("error").await;
+    let e = ws.next_of("error").await;
     assert_eq!(e["data"]["code"], "rate_limited");
     assert!(e["data"]["retry_after_ms"].as_u64().unwrap() > 0);
 }

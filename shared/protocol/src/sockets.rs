@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::dialects::{campfire, circles, quizmaster};
+use crate::dialects::{campfire, circles, falcon, quipflip, quizmaster};
 
 /// One WebSocket path of the hub.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +94,40 @@ pub const SOCKETS: &[SocketPath] = &[
         speaks: Speaks::dialect::<campfire::ClientFrame, campfire::ServerFrame>("campfire"),
     },
     SocketPath {
+        path: "/qf/notifications/ws",
+        name: "quipflip_notifications",
+        summary: "Quipflip's notifications (a dialect, docs/dialects.md): `notification` and `ping`; \
+                  a missing or bad token closes with 1008.",
+        params: &[],
+        speaks: QUIPFLIP,
+    },
+    SocketPath {
+        path: "/qf/users/online/ws",
+        name: "quipflip_online_users",
+        summary: "Quipflip's online users: `online_users_update` after every change, and `ping`; \
+                  a missing or bad token closes with 1008.",
+        params: &[],
+        speaks: QUIPFLIP,
+    },
+    SocketPath {
+        path: "/qf/party/{sessionId}/ws",
+        name: "quipflip_party",
+        summary: "Quipflip's party socket: joins the party and carries its events; 1008 for a bad \
+                  token, 4000 (stop reconnecting) for an unknown party, 4403 when kicked or refused.",
+        params: &[("sessionId", "the party's join code (any case)")],
+        speaks: QUIPFLIP,
+    },
+    SocketPath {
+        path: "/websocket/connect",
+        name: "falcon",
+        summary: "go-falcon's socket (a dialect, docs/dialects.md): `WSMessage` envelopes; starts in \
+                  `user:{id}`, a `group:{slug}` per room the user is a member of and a \
+                  `thread:{id}` per conversation. Bad credentials are refused with 401 before the \
+                  upgrade.",
+        params: &[],
+        speaks: Speaks::dialect::<falcon::ClientFrame, falcon::ServerFrame>("falcon"),
+    },
+    SocketPath {
         path: "/ws/dms/{thread_id}",
         name: "circles_dm",
         summary: "Circles' thread socket (a dialect, docs/dialects.md): one accepted conversation of \
@@ -127,6 +161,8 @@ pub const SOCKETS: &[SocketPath] = &[
         speaks: Speaks::dialect::<quizmaster::ClientFrame, quizmaster::ServerFrame>("quizmaster"),
     },
 ];
+
+const QUIPFLIP: Speaks = Speaks::dialect::<quipflip::ClientFrame, quipflip::ServerFrame>("quipflip");
 
 /// The query every socket takes. Credentials, in order: `token`, then `Authorization: Bearer
 /// <session>`, then the session cookie (from the hub's own or an allowed Origin only).

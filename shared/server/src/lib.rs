@@ -63,7 +63,7 @@ pub use hub::Hub;
 /// take is a 405 JSON error, as is anything but GET or HEAD on the web client's paths.
 pub fn router(hub: Hub) -> Router {
     let http = Router::new()
-        .nest("/api", api::routes(&hub))
+        .merge(api::routes(&hub, dialects::endpoints))
         .route("/metrics", axum::routing::get(api::metrics))
         .fallback(web::serve)
         .layer(CompressionLayer::new());
@@ -71,6 +71,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(dialects::routes())
         .method_not_allowed_fallback(api::method_not_allowed)
         .merge(http)
+        .layer(axum::Extension(dialects::Shared::default()))
         .with_state(hub)
 }
 

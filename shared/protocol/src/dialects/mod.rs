@@ -5,4 +5,6 @@
 
 pub mod campfire;
 pub mod circles;
+pub mod falcon;
+pub mod quipflip;
 pub mod quizmaster;

@@ -7,6 +7,8 @@
 
 pub mod campfire;
 pub mod circles;
+pub mod falcon;
+pub mod quipflip;
 pub mod quizmaster;
 mod socket;
 
@@ -24,10 +26,43 @@ use crate::ws::{Closing, Wrap};
 
 pub use campfire::main_socket;
 
-/// The dialects' own routes (sockets and REST). `/ws`, which Campfire shares with Hubbub, is served
-/// by [`main_socket`] through `ws::routes`.
+/// The dialects' own sockets. `/ws`, which Campfire shares with Hubbub, is served by
+/// [`main_socket`] through `ws::routes`.
 pub fn routes() -> axum::Router<Hub> {
-    axum::Router::new().merge(circles::routes()).merge(quizmaster::routes())
+    use hubbub_protocol::{SOCKETS, Speaks};
+    SOCKETS.iter().filter(|s| matches!(s.speaks, Speaks::Dialect { .. }) && s.path != "/ws").fold(
+        axum::Router::new(),
+        |router, socket| {
+            use axum::routing::get;
+            let handler = match socket.path {
+                "/qf/notifications/ws" => get(quipflip::notifications_socket),
+                "/qf/users/online/ws" => get(quipflip::online_socket),
+                "/qf/party/{sessionId}/ws" => get(quipflip::party_socket),
+                "/websocket/connect" => get(falcon::connect),
+                "/ws/dms/{thread_id}" => get(circles::dm_socket),
+                "/ws/user/{user_id}" => get(circles::user_socket),
+                "/ws/places/{place_id}/chat" => get(circles::place_socket),
+                "/ws/endpoint" => get(quizmaster::endpoint),
+                other => unreachable!("the dialect socket {other} is described but has no handler"),
+            };
+            router.route(socket.path, handler)
+        },
+    )
+}
+
+/// The dialects' REST endpoints, served at their own paths (outside `/api`) and described in the
+/// OpenAPI document with the rest.
+pub fn endpoints() -> Vec<crate::api::Endpoint> {
+    let mut all = quipflip::endpoints();
+    all.extend(falcon::endpoints());
+    all
+}
+
+/// What the dialects share across a hub's sockets and routes (an `Extension` on the hub's router):
+/// go-falcon's rooms.
+#[derive(Clone, Default)]
+pub struct Shared {
+    pub falcon: std::sync::Arc<falcon::Rooms>,
 }
 
 /// How a dialect's socket refuses an upgrade.
@@ -170,6 +205,22 @@ impl<T> Refs<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every dialect REST route is in the OpenAPI document, at its own path, with a summary and an
+    /// answer; every dialect socket has a handler.
+    #[test]
+    fn every_dialect_route_is_described_and_served() {
+        let endpoints = endpoints();
+        assert!(!endpoints.is_empty());
+        let doc = crate::api::openapi_of(&endpoints);
+        for e in &endpoints {
+            assert!(!e.path.starts_with("/api"), "{}", e.path);
+            let op = &doc["paths"][e.path][e.method.as_str().to_ascii_lowercase()];
+            assert!(op["summary"].as_str().is_some_and(|s| s.len() > 10), "{} {}", e.method, e.path);
+            assert!(op["responses"].as_object().is_some_and(|r| r.len() >= 2), "{}", e.path);
+        }
+        let _ = routes();
+    }
 
     #[test]
     fn times_are_rfc3339_in_utc() {

@@ -32,12 +32,8 @@ use crate::ws::{Credential, Kind, Peer, Upgrade, accept_as};
 const SIDE_QUEUE: usize = 16;
 const TYPES: &[&str] = &["simulate", "cancel"];
 
-/// The QuizMaster route.
-pub fn routes() -> axum::Router<Hub> {
-    axum::Router::new().route("/ws/endpoint", axum::routing::get(endpoint))
-}
-
-async fn endpoint(
+/// `GET /ws/endpoint`.
+pub async fn endpoint(
     State(hub): State<Hub>,
     Query(q): Query<SocketQuery>,
     headers: HeaderMap,

@@ -114,6 +114,20 @@ async fn party_socket(
     from: Peer,
     ws: Upgrade,
 ) -> Response {
+    accept_party(hub, code, q, headers, from, ws, Plain).await
+}
+
+/// A party's socket (Hubbub's, or a dialect's through `wrap`): `?context=` must be `lobby`, `game`
+/// or `other` (400 otherwise), and the code a party's (4404 otherwise).
+pub async fn accept_party<W: Wrap>(
+    hub: Hub,
+    code: String,
+    q: SocketQuery,
+    headers: HeaderMap,
+    from: Peer,
+    ws: Upgrade,
+    wrap: W,
+) -> Response {
     if let Some(context) = q.context.as_deref().filter(|c| !matches!(*c, "lobby" | "game" | "other")) {
         return ApiError::new(
             ErrorCode::InvalidFrame,
@@ -124,7 +138,8 @@ async fn party_socket(
     let code = code.to_ascii_uppercase();
     let refusal =
         if hub.parties().exists(&code) { None } else { Some(Err((close::NOT_FOUND, "no such party"))) };
-    accept(hub, q, headers, from, ws, Kind::Party(code), refusal).await
+    let credential = Credential::of(q.token.as_deref());
+    accept_as(hub, credential, headers, from, ws, Kind::Party(code), refusal, wrap).await
 }
 
 /// A socket for one chat channel (see [`chat_access`] for its refusals).
@@ -255,7 +270,7 @@ pub enum Credential {
 
 impl Credential {
     /// `?token=` when given, else the headers (Hubbub's own sockets).
-    fn of(token: Option<&str>) -> Credential {
+    pub fn of(token: Option<&str>) -> Credential {
         token.map_or(Credential::Headers, |t| Credential::Token(t.to_owned()))
     }
 }

@@ -30,15 +30,6 @@ use crate::hub::Hub;
 use crate::time::now_ms;
 use crate::ws::{Credential, Kind, Peer, Upgrade, accept_as};
 
-/// The Circles routes.
-pub fn routes() -> axum::Router<Hub> {
-    use axum::routing::get;
-    axum::Router::new()
-        .route("/ws/dms/{thread_id}", get(dm_socket))
-        .route("/ws/user/{user_id}", get(user_socket))
-        .route("/ws/places/{place_id}/chat", get(place_socket))
-}
-
 /// `?token=` as a JWT or a session token; the headers without it.
 fn credential(q: &SocketQuery) -> Credential {
     match q.token.as_deref() {
@@ -68,7 +59,8 @@ fn id_of(raw: &str) -> i64 {
     raw.parse::<i64>().ok().filter(|id| *id > 0).unwrap_or(0)
 }
 
-async fn dm_socket(
+/// `GET /ws/dms/{thread_id}`.
+pub async fn dm_socket(
     State(hub): State<Hub>,
     Path(thread_id): Path<String>,
     Query(q): Query<SocketQuery>,
@@ -81,7 +73,8 @@ async fn dm_socket(
     accept_as(hub, credential(&q), headers, from, ws, Kind::Chat(Channel::Dm(id)), None, speak).await
 }
 
-async fn user_socket(
+/// `GET /ws/user/{user_id}`.
+pub async fn user_socket(
     State(hub): State<Hub>,
     Path(user_id): Path<String>,
     Query(q): Query<SocketQuery>,
@@ -94,7 +87,8 @@ async fn user_socket(
     accept_as(hub, credential(&q), headers, from, ws, Kind::Personal, only, speak).await
 }
 
-async fn place_socket(
+/// `GET /ws/places/{place_id}/chat`.
+pub async fn place_socket(
     State(hub): State<Hub>,
     Path(place_id): Path<String>,
     Query(q): Query<SocketQuery>,
