@@ -12,6 +12,10 @@
 //! Credentials, in order: `?token=` (a JWT from `/api/auth/ws-token`), `Authorization: Bearer
 //! <session>`, the session cookie (only from the hub's own or an allowed Origin). A refused socket is
 //! accepted and then closed with 4401 (unauthenticated), 4403 (forbidden) or 1001 (shutting down).
+//!
+//! The dialects (`crate::dialects`) accept their sockets through [`accept_as`], naming where the
+//! credential is ([`Credential`]) and what the connection runs on ([`Wrap`]); Hubbub's own sockets
+//! run on axum's socket itself ([`Plain`]).
 
 mod commands;
 mod connection;
