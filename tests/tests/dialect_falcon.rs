@@ -239,3 +239,26 @@ async fn bad_frames_are_answered_with_an_error_envelope() {
     ws.send_text("not json").await;
     assert_eq!(ws.next_of("error").await["data"]["code"], "invalid_message");
 }
+
+#[tokio::test]
+async fn conversations_are_thread_rooms() {
+    let hub = hub();
+    let (_, ann_session) = join(&hub.url, "Ann").await;
+    let (bob, bob_session) = join(&hub.url, "Bob").await;
+    let (status, thread) =
+        call(&hub, "POST", "/api/dms", Some(&ann_session), Some(json!({"user_id": bob}))).await;
+    assert_eq!(status, 201, "{thread}");
+    let id = thread["id"].as_i64().unwrap();
+    let (status, _) = call(&hub, "POST", &format!("/api/dms/{id}/accept"), Some(&bob_session), None).await;
+    assert_eq!(status, 200);
+    let room = format!("thread:{id}");
+    let mut a = bearer(&hub, &ann_session).await;
+    let mut b = bearer(&hub, &bob_session).await;
+    joined(&mut a, &room).await;
+    joined(&mut b, &room).await;
+    a.send(json!({"type": "message", "room": room, "data": {"text": "psst"}, "id": "t-1"})).await;
+    let m = b.next_where("the thread message", |f| f["type"] == "message" && f["room"] == room).await;
+    check_envelope(&m);
+    assert_eq!(m["data"]["text"], "psst");
+    assert_eq!(m["data"]["client_message_id"], "t-1");
+}

@@ -364,11 +364,13 @@ impl Falcon {
                 if let Some(slug) = channel.strip_prefix("room:") {
                     self.groups.insert(slug.to_owned());
                 }
-                let name = match pending {
-                    Some(Pending::Join(name)) => name,
-                    _ => room_of(&channel),
-                };
-                self.joined(out, name);
+                match pending {
+                    Some(Pending::Join(name)) => self.joined(out, name),
+                    // The hub put the socket in the channel itself (on connect, or a new membership):
+                    // told once.
+                    _ if self.rooms.is_in(self.id, &room_of(&channel)) => {}
+                    _ => self.joined(out, room_of(&channel)),
+                }
             }
             ServerFrame::PresenceDiff { channel, joins, leaves, .. }
                 if channel.as_deref().is_none_or(|c| c == "presence") =>
@@ -383,7 +385,9 @@ impl Falcon {
                     let name = format!("group:{}", room.id);
                     if room.member {
                         self.groups.insert(room.id.clone());
-                        self.joined(out, name);
+                        if !self.rooms.is_in(self.id, &name) {
+                            self.joined(out, name);
+                        }
                     } else {
                         self.groups.remove(&room.id);
                         self.rooms.leave(self.id, &name);
