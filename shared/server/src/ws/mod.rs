@@ -362,7 +362,7 @@ pub trait Wrap: Send + 'static {
     fn wrap(self, socket: WebSocket, user: &UserInfo) -> Self::Socket;
     /// How a refused upgrade ends: `Ok(code)` closes the upgraded socket with that code (Hubbub's
     /// way: a browser can read it), `Err(response)` answers the HTTP request instead.
-    fn refusal(&self, closing: Closing) -> Result<u16, Response> {
+    fn refusal(&self, closing: Closing) -> Result<u16, Box<Response>> {
         Ok(closing.0)
     }
 }
@@ -445,7 +445,7 @@ pub async fn accept_as<W: Wrap>(
                 let metrics = hub.core().metrics();
                 metrics.refused("upgrade", refusal_name(closing.0));
                 metrics.connection_refused(closing.0);
-                return response;
+                return *response;
             }
         },
         Ok(record) => Ok(record),
