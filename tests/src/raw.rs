@@ -22,14 +22,14 @@ pub struct Raw {
 
 /// How a connection attempt ended: open, or refused with an HTTP status before the upgrade.
 pub enum Opened {
-    Open(Raw),
+    Open(Box<Raw>),
     Refused(u16),
 }
 
 impl Opened {
     pub fn open(self) -> Raw {
         match self {
-            Opened::Open(raw) => raw,
+            Opened::Open(raw) => *raw,
             Opened::Refused(status) => panic!("refused with HTTP {status}"),
         }
     }
@@ -55,7 +55,7 @@ pub async fn connect(base: &str, path: &str, headers: &[(&str, &str)]) -> Opened
         request.headers_mut().insert(name, HeaderValue::from_str(value).expect("a header value"));
     }
     match tokio_tungstenite::connect_async(request).await {
-        Ok((ws, _)) => Opened::Open(Raw { ws }),
+        Ok((ws, _)) => Opened::Open(Box::new(Raw { ws })),
         Err(Error::Http(response)) => Opened::Refused(response.status().as_u16()),
         Err(e) => panic!("connecting to {path}: {e}"),
     }

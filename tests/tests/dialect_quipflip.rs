@@ -138,6 +138,19 @@ async fn the_party_socket_joins_the_session_and_carries_its_events() {
     assert_eq!(player.next().await["type"], "session_update");
     let joined = watcher.next_of("player_joined").await;
     assert_eq!(joined["player"]["user_id"], ann_id);
+    // The game runs over the same sockets: ready, start, the first phase.
+    player.send(json!({"type": "party_ready", "code": code, "ready": true})).await;
+    let ready = watcher.next_of("player_ready").await;
+    assert_eq!((ready["user_id"].as_i64(), ready["ready"].as_bool()), (Some(ann_id), Some(true)));
+    watcher.send(json!({"type": "party_start", "code": code})).await;
+    for ws in [&mut watcher, &mut player] {
+        assert!(ws.next_of("session_started").await["rounds"].as_u64().is_some_and(|r| r > 0));
+        assert!(ws.next_of("phase_transition").await["clock"].is_object());
+    }
+    // A refused command is an error frame, and Hubbub's acknowledgements are not sent.
+    player.send(json!({"type": "party_start", "code": code})).await;
+    let refused = player.next_of("error").await;
+    assert!(refused["code"] == "not_host" || refused["code"] == "wrong_phase", "{refused}");
     // An unknown session tells the client to stop reconnecting; a bad context is refused.
     let mut unknown = open(&hub, &ann, "/qf/party/ZZZZZZ/ws?context=lobby").await;
     assert_eq!(unknown.close_code().await, Some(4000));

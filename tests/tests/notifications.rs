@@ -185,7 +185,7 @@ async fn seed_path_sockets_are_the_same_machinery() {
         online.recv_until(WAIT, |f| matches!(f, ServerFrame::OnlineUsersUpdate { .. })).await.unwrap();
     let ServerFrame::OnlineUsersUpdate { users, total_count, .. } = frame else { unreachable!() };
     assert_eq!((total_count, users[0].user_id), (1, ann.user.id));
-    let (bo, b) = join_and_connect(&client, "Bo").await;
+    let (_bo, b) = join_and_connect(&client, "Bo").await;
     online
         .recv_until(WAIT, |f| matches!(f, ServerFrame::OnlineUsersUpdate { total_count: 2, .. }))
         .await

@@ -220,9 +220,9 @@ impl Falcon {
             }
             (T::RoomJoined, Some(target)) => self.join(target, out),
             (T::RoomUpdate, Some(target)) if action == Some("join") => self.join(target, out),
-            (T::RoomLeft, Some(target)) => self.leave(target, out),
-            (T::RoomUpdate, Some(target)) if action == Some("leave") => self.leave(target, out),
-            (T::Message, Some(target)) => self.message(target, &frame, out),
+            (T::RoomLeft, Some(target)) => self.leave(&target, out),
+            (T::RoomUpdate, Some(target)) if action == Some("leave") => self.leave(&target, out),
+            (T::Message, Some(target)) => self.message(&target, &frame, out),
             (T::CustomEvent, Some(target)) => {
                 let name = room_name(&target);
                 if !self.rooms.is_in(self.id, &name) {
@@ -268,8 +268,8 @@ impl Falcon {
         }
     }
 
-    fn leave(&mut self, target: Target, out: &mut Out) {
-        let name = room_name(&target);
+    fn leave(&mut self, target: &Target, out: &mut Out) {
+        let name = room_name(target);
         if !self.rooms.leave(self.id, &name) {
             return self.error(out, Some(name), "not_in_room", "not in that room");
         }
@@ -280,8 +280,8 @@ impl Falcon {
         self.send(out, T::RoomLeft, Some(name.clone()), json!({"room": name}));
     }
 
-    fn message(&mut self, target: Target, frame: &WsMessage, out: &mut Out) {
-        let name = room_name(&target);
+    fn message(&mut self, target: &Target, frame: &WsMessage, out: &mut Out) {
+        let name = room_name(target);
         let text = match &frame.data {
             Value::String(s) => Some(s.clone()),
             data => ["text", "content", "message"]
@@ -314,7 +314,7 @@ impl Falcon {
         }
     }
 
-    fn chat_message(&mut self, m: ChatMessage, out: &mut Out) {
+    fn chat_message(&mut self, m: &ChatMessage, out: &mut Out) {
         let data = json!({
             "id": m.id, "text": m.body, "sender": m.sender_name, "sender_id": m.sender_id,
             "client_message_id": m.client_message_id, "created_at": rfc3339(m.created_at),
@@ -347,7 +347,7 @@ impl Falcon {
 
     fn hub_frame(&mut self, frame: ServerFrame, out: &mut Out) {
         match frame {
-            ServerFrame::Message(m) => self.chat_message(m, out),
+            ServerFrame::Message(m) => self.chat_message(&m, out),
             ServerFrame::Subscribed { r#ref, channel, users, .. } => {
                 let pending = self.refs.take(r#ref.as_deref());
                 if channel == "presence" {
@@ -364,11 +364,13 @@ impl Falcon {
                 if let Some(slug) = channel.strip_prefix("room:") {
                     self.groups.insert(slug.to_owned());
                 }
-                let name = match pending {
-                    Some(Pending::Join(name)) => name,
-                    _ => room_of(&channel),
-                };
-                self.joined(out, name);
+                match pending {
+                    Some(Pending::Join(name)) => self.joined(out, name),
+                    // The hub put the socket in the channel itself (on connect, or a new membership):
+                    // told once.
+                    _ if self.rooms.is_in(self.id, &room_of(&channel)) => {}
+                    _ => self.joined(out, room_of(&channel)),
+                }
             }
             ServerFrame::PresenceDiff { channel, joins, leaves, .. }
                 if channel.as_deref().is_none_or(|c| c == "presence") =>
@@ -383,7 +385,9 @@ impl Falcon {
                     let name = format!("group:{}", room.id);
                     if room.member {
                         self.groups.insert(room.id.clone());
-                        self.joined(out, name);
+                        if !self.rooms.is_in(self.id, &name) {
+                            self.joined(out, name);
+                        }
                     } else {
                         self.groups.remove(&room.id);
                         self.rooms.leave(self.id, &name);

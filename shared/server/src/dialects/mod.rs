@@ -108,10 +108,10 @@ impl<D: Dialect> Wrap for Speak<D> {
         self.dialect.admit(hub, user)
     }
 
-    fn refusal(&self, closing: Closing) -> Result<u16, Response> {
+    fn refusal(&self, closing: Closing) -> Result<u16, Box<Response>> {
         match self.refuse {
             Refuse::Close(map) => Ok(map(closing.0)),
-            Refuse::Http => Err(http_refusal(closing)),
+            Refuse::Http => Err(Box::new(http_refusal(closing))),
         }
     }
 }

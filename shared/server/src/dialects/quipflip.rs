@@ -102,6 +102,9 @@ impl Dialect for Quipflip {
     fn inbound(&mut self, text: Utf8Bytes, out: &mut Out) {
         match frame_type(&text).as_deref() {
             Some("ping") => out.send(&QfOut::Pong {}),
+            // The party socket also takes Hubbub's party commands (ready, start, answer...), since
+            // the document has the client act but names no route for it.
+            Some(t) if self.socket == Socket::Party && PARTY_COMMANDS.contains(&t) => out.command_text(text),
             Some(other) => out.send(&QfOut::Error {
                 code: "unknown_type".into(),
                 message: format!("this socket takes no {other:?} frames; it only sends"),
@@ -116,9 +119,14 @@ impl Dialect for Quipflip {
     fn outbound(&mut self, frame: Utf8Bytes, out: &mut Out) {
         if self.socket == Socket::Party {
             // The party's events already carry the document's names and fields.
-            let party = frame_type(&frame).is_some_and(|t| PARTY_FRAMES.contains(&t.as_str()));
-            if party {
-                out.send_text(frame);
+            match frame_type(&frame).as_deref() {
+                Some(t) if PARTY_FRAMES.contains(&t) => out.send_text(frame),
+                Some("error") => {
+                    if let Some(ServerFrame::Error { code, message, .. }) = parse(&frame) {
+                        out.send(&QfOut::Error { code: code_name(code), message });
+                    }
+                }
+                _ => {}
             }
             return;
         }
@@ -147,6 +155,10 @@ impl Dialect for Quipflip {
         close_code(code)
     }
 }
+
+/// Hubbub's party commands, which the party socket passes on as they are.
+const PARTY_COMMANDS: &[&str] =
+    &["party_join", "party_leave", "party_ready", "party_start", "party_answer", "party_control"];
 
 /// The party frames a Quipflip client gets, unchanged.
 const PARTY_FRAMES: &[&str] = &[

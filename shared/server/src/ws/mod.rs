@@ -12,6 +12,10 @@
 //! Credentials, in order: `?token=` (a JWT from `/api/auth/ws-token`), `Authorization: Bearer
 //! <session>`, the session cookie (only from the hub's own or an allowed Origin). A refused socket is
 //! accepted and then closed with 4401 (unauthenticated), 4403 (forbidden) or 1001 (shutting down).
+//!
+//! The dialects (`crate::dialects`) accept their sockets through [`accept_as`], naming where the
+//! credential is ([`Credential`]) and what the connection runs on ([`Wrap`]); Hubbub's own sockets
+//! run on axum's socket itself ([`Plain`]).
 
 mod commands;
 mod connection;
@@ -331,7 +335,7 @@ pub trait Wrap: Send + 'static {
     fn wrap(self, socket: WebSocket, user: &UserInfo) -> Self::Socket;
     /// How a refused upgrade ends: `Ok(code)` closes the upgraded socket with that code (Hubbub's
     /// way: a browser can read it), `Err(response)` answers the HTTP request instead.
-    fn refusal(&self, closing: Closing) -> Result<u16, Response> {
+    fn refusal(&self, closing: Closing) -> Result<u16, Box<Response>> {
         Ok(closing.0)
     }
     /// Checks what the socket's `kind` does not: whether the authenticated `user` may open it (a
@@ -421,7 +425,7 @@ pub async fn accept_as<W: Wrap>(
                 let metrics = hub.core().metrics();
                 metrics.refused("upgrade", refusal_name(closing.0));
                 metrics.connection_refused(closing.0);
-                return response;
+                return *response;
             }
         },
         Ok(record) => Ok(record),
