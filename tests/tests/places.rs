@@ -236,4 +236,12 @@ async fn caps_bad_input_and_deletion() {
     assert_eq!(status, 404);
     // With one place fewer the cap lets a new one in.
     define(&hub, &host.secret, "Roof").await;
+    // Staff's changes are in the audit log, newest first.
+    let (_, log) = call(&hub, "GET", "/api/admin/audit", h, None).await;
+    let actions: Vec<&str> =
+        log["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(
+        &actions[..5],
+        ["place_create", "place_delete", "place_rename", "place_create", "place_create"]
+    );
 }

@@ -23,9 +23,9 @@ use crate::core::Core;
 use crate::error::{Outcome, Refusal};
 use crate::ratelimit::Budget;
 use crate::store::{
-    PlaceRefusal, PlaceRow, add_member, create_room_as, delete_check_in_before, delete_place, delete_room,
-    expired_check_ins, is_member, latest_check_in, leave_room, list_places, place, recent_check_ins,
-    rename_place, room_kind,
+    NewAudit, PlaceRefusal, PlaceRow, StoreResult, add_member, audit, create_room_as, delete_check_in_before,
+    delete_place, delete_room, expired_check_ins, is_member, latest_check_in, leave_room, list_places, place,
+    recent_check_ins, rename_place, room_kind,
 };
 use crate::time::now_ms;
 
@@ -137,6 +137,7 @@ impl Places {
                 let row = crate::store::create_place(db.disk, &name, &name_key, &key, by, now_ms(), max)?;
                 if let Ok(row) = &row {
                     ensure_room(db.memory, row.id, &row.name, row.created_at)?;
+                    audited(db.disk, by, "place_create", row.id, &row.name)?;
                 }
                 Ok(row)
             })
@@ -144,21 +145,36 @@ impl Places {
         Ok(self.view(row, true))
     }
 
-    /// Renames a place; its chat room keeps its members and messages.
-    pub async fn rename(&self, id: i64, name: &str) -> Outcome<Place> {
+    /// Renames a place (staff `by`); its chat room keeps its members and messages.
+    pub async fn rename(&self, by: Option<i64>, id: i64, name: &str) -> Outcome<Place> {
         let (name, key) = checked_name(name)?;
-        let row = self.core().store().write_wait(move |db| rename_place(db.disk, id, &name, &key)).await??;
+        let row = self
+            .core()
+            .store()
+            .write_wait(move |db| {
+                let row = rename_place(db.disk, id, &name, &key)?;
+                if let Ok(row) = &row {
+                    audited(db.disk, by, "place_rename", row.id, &row.name)?;
+                }
+                Ok(row)
+            })
+            .await??;
         Ok(self.view(row, true))
     }
 
-    /// Deletes a place with its check-ins and its chat: every socket in the chat is taken out of it.
-    pub async fn delete(&self, id: i64) -> Outcome<()> {
+    /// Deletes a place (staff `by`) with its check-ins and its chat: every socket in the chat is
+    /// taken out of it.
+    pub async fn delete(&self, by: Option<i64>, id: i64) -> Outcome<()> {
         let slug = room_slug(id);
         let existed = self
             .core()
             .store()
             .write_wait(move |db| {
+                let name = place(db.disk, id)?.map(|p| p.name).unwrap_or_default();
                 let existed = delete_place(db.disk, id)?;
+                if existed {
+                    audited(db.disk, by, "place_delete", id, &name)?;
+                }
                 if room_kind(db.memory, &slug)?.is_some() {
                     delete_room(db.memory, &slug)?;
                 }
@@ -301,6 +317,24 @@ impl Places {
         }
         Ok(done)
     }
+}
+
+/// The audit line of a staff action on place `id`, in the same transaction as the change.
+fn audited(
+    disk: &rusqlite::Connection,
+    by: Option<i64>,
+    action: &'static str,
+    id: i64,
+    name: &str,
+) -> StoreResult<()> {
+    let entry = NewAudit {
+        actor: by,
+        action,
+        target: None,
+        channel: Some(channel(id).to_string()),
+        detail: name.to_owned(),
+    };
+    audit(disk, &entry, now_ms())
 }
 
 /// Creates place `id`'s room (in memory) if it does not exist: the place is new, or the hub started.

@@ -106,22 +106,22 @@ async fn create(
 /// `PUT /api/admin/places/{id}`.
 async fn rename(
     State(hub): State<Hub>,
-    _: Staff,
+    Staff(actor): Staff,
     id: Result<Path<i64>, PathRejection>,
     body: Result<Json<PlaceRequest>, JsonRejection>,
 ) -> Result<Json<Place>, ApiError> {
     let id = place_id(id)?;
     let req = json(body)?;
-    Ok(Json(hub.places().rename(id, &req.name).await?))
+    Ok(Json(hub.places().rename(actor.id(), id, &req.name).await?))
 }
 
 /// `DELETE /api/admin/places/{id}`.
 async fn delete(
     State(hub): State<Hub>,
-    _: Staff,
+    Staff(actor): Staff,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
-    hub.places().delete(place_id(id)?).await?;
+    hub.places().delete(actor.id(), place_id(id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
