@@ -204,6 +204,19 @@ async fn the_user_socket_tells_the_users_notifications() {
     assert_eq!(status, 201);
     let req = u.next_of("dm_request").await;
     assert_eq!((req["thread_id"].as_i64(), req["from_user"].as_i64()), (t["id"].as_i64(), Some(cy.id)));
+    // Ann accepts while her socket is open: Cy's messages in that thread reach it from then on.
+    let cy_thread = t["id"].as_i64().unwrap();
+    let (status, _) =
+        call(&hub, "POST", &format!("/api/dms/{cy_thread}/accept"), Some(&ann.session), None).await;
+    assert_eq!(status, 200);
+    let mut c = open(&ws(&hub, &format!("/ws/dms/{cy_thread}"), &cy.session)).await;
+    c.next_of("thread_info").await;
+    c.send(json!({"type": "message", "text": "hi Ann"})).await;
+    let m = u.next_of("dm_message").await;
+    assert_eq!(
+        (m["thread_id"].as_i64(), m["from_user"].as_i64(), m["text"].as_str()),
+        (Some(cy_thread), Some(cy.id), Some("hi Ann"))
+    );
 
     u.send(json!({"type": "message", "text": "not here"})).await;
     assert_eq!(u.next_of("error").await["code"], "unknown_type");

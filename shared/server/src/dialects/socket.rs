@@ -108,6 +108,9 @@ pub struct DialectSocket<S, D> {
     unflushed: bool,
     /// The dialect closed the socket: the stream ends once the close frame is written.
     done: bool,
+    /// Wakes the stream half (the connection's reader) when a hub frame makes the dialect queue
+    /// a command: the reader may be waiting on the peer, which would not wake it.
+    reader: Option<std::task::Waker>,
 }
 
 impl<S, D: Dialect> DialectSocket<S, D> {
@@ -115,7 +118,7 @@ impl<S, D: Dialect> DialectSocket<S, D> {
     pub fn new(inner: S, mut dialect: D, user: &UserInfo) -> Self {
         let mut out = Out::default();
         dialect.open(user, &mut out);
-        DialectSocket { inner, dialect, out, side: None, unflushed: false, done: false }
+        DialectSocket { inner, dialect, out, side: None, unflushed: false, done: false, reader: None }
     }
 
     /// Also delivers what arrives on `side` to the peer (frames other sockets address to this one).
@@ -156,6 +159,9 @@ where
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        if !this.reader.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            this.reader = Some(cx.waker().clone());
+        }
         loop {
             if let Err(e) = ready!(this.drain(cx, true)) {
                 return Poll::Ready(Some(Err(e)));
@@ -211,6 +217,11 @@ where
                 if let Some(close) = this.out.close.take() {
                     this.out.peer.push_back(Message::Close(Some(close)));
                     this.done = true;
+                }
+                if !this.out.hub.is_empty()
+                    && let Some(reader) = &this.reader
+                {
+                    reader.wake_by_ref();
                 }
             }
             Message::Close(Some(CloseFrame { code, reason })) => {

@@ -3,9 +3,9 @@
 //! A connection on the user's personal channel (4401 unless `{user_id}` is the token's user) that
 //! also subscribes the user's accepted conversations as it opens (at most [`MAX_THREADS`], the most
 //! recent first). A message from the other participant becomes `dm_message`, a reaction by them
-//! `reaction`, and a conversation request in the inbox `dm_request`. Hubbub has no replies and no
-//! media, so `dm_reply` and `dm_media` are never sent; a thread accepted after the socket opened is
-//! followed from the next connection on.
+//! `reaction`, and a conversation request in the inbox `dm_request`. A conversation accepted while
+//! the socket is open is followed from then on. Hubbub has no replies and no media, so `dm_reply`
+//! and `dm_media` are never sent.
 
 use axum::extract::ws::Utf8Bytes;
 use hubbub_protocol::dialects::circles::{UserClientFrame as In, UserServerFrame as Frame};
@@ -99,6 +99,14 @@ impl Dialect for Notices {
                         timestamp: now(),
                     });
                 }
+            }
+            ServerFrame::DmUpdate { thread }
+                if thread.state == DmState::Accepted
+                    && !self.threads.contains(&thread.id)
+                    && self.threads.len() < MAX_THREADS =>
+            {
+                self.threads.push(thread.id);
+                out.command(&ClientFrame::Subscribe { r#ref: None, channel: thread.channel, since: None });
             }
             ServerFrame::Notification { notification, .. }
                 if notification.kind == NotificationKind::DmRequest =>
