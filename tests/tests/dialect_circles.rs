@@ -157,6 +157,12 @@ async fn the_thread_socket_speaks_the_document() {
     b.close().await;
     let p = a.next_of("presence").await;
     assert_eq!((p["user_id"].as_i64(), p["online"].as_bool()), (Some(bo.id), Some(false)));
+
+    // A thread that stops being accepted (blocked) closes its sockets with 4403.
+    let (status, _) = call(&hub, "POST", &format!("/api/dms/{id}/block"), Some(&ann.session), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(a.close_code().await, Some(4403));
+    assert_eq!(refused(&ws(&hub, &path, &ann_token)).await, Some(4403));
 }
 
 #[tokio::test]
