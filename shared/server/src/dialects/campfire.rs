@@ -43,16 +43,20 @@ pub async fn main_socket(
 ) -> Response {
     let bearer =
         headers.get(axum::http::header::AUTHORIZATION).is_some_and(|v| v.as_bytes().starts_with(b"Bearer "));
-    let (credential, mode) = match (q.token.as_deref(), cookie(&headers, COOKIE)) {
+    // Campfire refuses bad credentials before the upgrade (401). Where a bad credential could as
+    // well be a Hubbub client's (a `?token=` that is neither a token nor a session, a bearer), the
+    // refusal is Hubbub's: the upgrade, then 4401.
+    let as_hubbub = Refuse::Close(|code| code);
+    let (credential, mode, refuse) = match (q.token.as_deref(), cookie(&headers, COOKIE)) {
         (Some(token), _) if !looks_like_jwt(token) => {
-            (Credential::Secret(token.to_owned(), SecretSource::Bearer), Mode::Campfire)
+            (Credential::Secret(token.to_owned(), SecretSource::Bearer), Mode::Campfire, as_hubbub)
         }
-        (None, Some(secret)) => (Credential::Secret(secret.to_owned(), SecretSource::Cookie), Mode::Campfire),
-        (None, None) if bearer => (Credential::Headers, Mode::Undecided),
+        (None, Some(secret)) => {
+            (Credential::Secret(secret.to_owned(), SecretSource::Cookie), Mode::Campfire, Refuse::Http)
+        }
+        (None, None) if bearer => (Credential::Headers, Mode::Undecided, as_hubbub),
         _ => return crate::ws::main_socket(State(hub), Query(q), headers, from, ws).await,
     };
-    // Campfire refuses bad credentials before the upgrade (401); an undecided socket as Hubbub does.
-    let refuse = if mode == Mode::Campfire { Refuse::Http } else { Refuse::Close(|code| code) };
     let kind = main_kind(&q, &headers);
     accept_as(hub, credential, headers, from, ws, kind, None, Speak::new(Campfire::new(mode), refuse)).await
 }
