@@ -137,6 +137,15 @@ async fn custom_rooms_relay_messages_and_custom_events_among_their_members() {
     let left = b.next_of("room_left").await;
     check_envelope(&left);
     assert_eq!(left["room"], "fleet-ops");
+    // `room_update` with an action does the same.
+    c.send(json!({"type": "room_update", "room": "fleet-ops", "data": {"action": "join"}})).await;
+    joined(&mut c, "fleet-ops").await;
+    a.send(json!({"type": "custom_event", "room": "fleet-ops", "data": {"event": "dock"}})).await;
+    assert_eq!(c.next_of("custom_event").await["data"]["event"], "dock");
+    let missed = b.drain(std::time::Duration::from_millis(300)).await;
+    assert!(missed.iter().all(|f| f["type"] != "custom_event"), "{missed:?}");
+    c.send(json!({"type": "room_update", "room": "fleet-ops", "data": {"action": "leave"}})).await;
+    assert_eq!(c.next_of("room_left").await["room"], "fleet-ops");
 }
 
 #[tokio::test]

@@ -109,6 +109,11 @@ async fn notifications_carry_the_documented_fields() {
     assert_eq!(n["recipient_role"], "invitee");
     assert!(n["phrase_text"].as_str().is_some_and(|t| !t.is_empty()), "{n}");
     assert!(is_rfc3339_utc(&n["timestamp"]), "{n}");
+    // The token may come as the session cookie instead of `?token=`.
+    let cookie = format!("hubbub_session={bob}");
+    let mut by_cookie = connect(&hub.url, "/qf/notifications/ws", &[("Cookie", &cookie)]).await.open();
+    by_cookie.send(json!({"type": "ping"})).await;
+    assert_eq!(by_cookie.next_of("pong").await["type"], "pong");
     // The socket sends; a keepalive is answered and anything else is refused, and it stays open.
     notes.send(json!({"type": "ping"})).await;
     assert_eq!(notes.next_of("pong").await["type"], "pong");

@@ -88,8 +88,8 @@ pub const SOCKETS: &[SocketPath] = &[
         name: "campfire",
         summary: "Campfire's socket (a dialect, docs/dialects.md): the same path as the main socket, \
                   told apart by its credential: a session token in `?token=` or the `session_token` \
-                  cookie (a bearer session turns Campfire on a Campfire first frame). Bad \
-                  credentials are refused with 401 before the upgrade.",
+                  cookie (a bearer session turns Campfire on a Campfire first frame). A bad \
+                  cookie is refused with 401 before the upgrade; a bad `?token=` as Hubbub's (4401).",
         params: &[],
         speaks: Speaks::dialect::<campfire::ClientFrame, campfire::ServerFrame>("campfire"),
     },

@@ -19,7 +19,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hubbub_protocol::dialects::campfire::{ClientFrame as Cf, Message as CfMessage, ServerFrame as CfOut};
-use hubbub_protocol::{Channel, ChatMessage, ClientFrame, ErrorCode, ServerFrame, SocketQuery, UserInfo};
+use hubbub_protocol::{Channel, ChatMessage, ClientFrame, ErrorCode, ServerFrame, SocketQuery};
 
 use super::{Dialect, Out, Refs, Refuse, Speak, code_name, frame_type, parse, rfc3339};
 use crate::auth::{SecretSource, cookie};
@@ -43,16 +43,20 @@ pub async fn main_socket(
 ) -> Response {
     let bearer =
         headers.get(axum::http::header::AUTHORIZATION).is_some_and(|v| v.as_bytes().starts_with(b"Bearer "));
-    let (credential, mode) = match (q.token.as_deref(), cookie(&headers, COOKIE)) {
+    // Campfire refuses bad credentials before the upgrade (401). Where a bad credential could as
+    // well be a Hubbub client's (a `?token=` that is neither a token nor a session, a bearer), the
+    // refusal is Hubbub's: the upgrade, then 4401.
+    let as_hubbub = Refuse::Close(|code| code);
+    let (credential, mode, refuse) = match (q.token.as_deref(), cookie(&headers, COOKIE)) {
         (Some(token), _) if !looks_like_jwt(token) => {
-            (Credential::Secret(token.to_owned(), SecretSource::Bearer), Mode::Campfire)
+            (Credential::Secret(token.to_owned(), SecretSource::Bearer), Mode::Campfire, as_hubbub)
         }
-        (None, Some(secret)) => (Credential::Secret(secret.to_owned(), SecretSource::Cookie), Mode::Campfire),
-        (None, None) if bearer => (Credential::Headers, Mode::Undecided),
+        (None, Some(secret)) => {
+            (Credential::Secret(secret.to_owned(), SecretSource::Cookie), Mode::Campfire, Refuse::Http)
+        }
+        (None, None) if bearer => (Credential::Headers, Mode::Undecided, as_hubbub),
         _ => return crate::ws::main_socket(State(hub), Query(q), headers, from, ws).await,
     };
-    // Campfire refuses bad credentials before the upgrade (401); an undecided socket as Hubbub does.
-    let refuse = if mode == Mode::Campfire { Refuse::Http } else { Refuse::Close(|code| code) };
     let kind = main_kind(&q, &headers);
     accept_as(hub, credential, headers, from, ws, kind, None, Speak::new(Campfire::new(mode), refuse)).await
 }
@@ -76,11 +80,24 @@ enum Pending {
     Leave,
 }
 
-/// One Campfire socket's translation state.
+/// One Campfire socket: whether it speaks Campfire yet, and once it does its translation state
+/// (held apart, so a bearer socket that turns out to be Hubbub's carries only the mode).
 #[derive(Debug)]
 pub struct Campfire {
     mode: Mode,
-    me: i64,
+    translation: Option<Box<Translation>>,
+}
+
+impl Campfire {
+    fn new(mode: Mode) -> Self {
+        let translation = (mode == Mode::Campfire).then(Box::default);
+        Campfire { mode, translation }
+    }
+}
+
+/// A Campfire socket's translation state.
+#[derive(Debug, Default)]
+struct Translation {
     /// Rooms joined with `JoinRoom` (channel names), with who of each is online.
     joined: HashMap<String, BTreeSet<i64>>,
     /// Message ids this socket delivered, with their channel and offset, newest last.
@@ -89,18 +106,7 @@ pub struct Campfire {
     refs: Refs<Pending>,
 }
 
-impl Campfire {
-    fn new(mode: Mode) -> Self {
-        Campfire {
-            mode,
-            me: 0,
-            joined: HashMap::new(),
-            seen: HashMap::new(),
-            seen_order: VecDeque::new(),
-            refs: Refs::default(),
-        }
-    }
-
+impl Translation {
     fn remember(&mut self, m: &ChatMessage) {
         if self.seen.insert(m.id, (m.channel.clone(), m.offset)).is_none() {
             self.seen_order.push_back(m.id);
@@ -278,30 +284,35 @@ impl Campfire {
 }
 
 impl Dialect for Campfire {
-    fn open(&mut self, user: &UserInfo, _: &mut Out) {
-        self.me = user.id;
-    }
-
     fn inbound(&mut self, text: Utf8Bytes, out: &mut Out) {
         if self.mode == Mode::Undecided {
             let campfire = frame_type(&text).is_some_and(|t| Cf::TYPES.contains(&t.as_str()));
             self.mode = if campfire { Mode::Campfire } else { Mode::Hubbub };
         }
-        match self.mode {
-            Mode::Campfire => self.campfire_frame(&text, out),
-            Mode::Undecided | Mode::Hubbub => out.command_text(text),
+        match (self.mode, &mut self.translation) {
+            (Mode::Campfire, Some(t)) => t.campfire_frame(&text, out),
+            (Mode::Campfire, None) => {
+                let mut t = Box::<Translation>::default();
+                t.campfire_frame(&text, out);
+                self.translation = Some(t);
+            }
+            (Mode::Undecided | Mode::Hubbub, _) => out.command_text(text),
         }
     }
 
     fn outbound(&mut self, frame: Utf8Bytes, out: &mut Out) {
-        match self.mode {
-            Mode::Campfire => {
+        match &mut self.translation {
+            Some(t) if self.mode == Mode::Campfire => {
                 if let Some(frame) = parse(&frame) {
-                    self.hub_frame(frame, out);
+                    t.hub_frame(frame, out);
                 }
             }
-            Mode::Undecided | Mode::Hubbub => out.send_text(frame),
+            _ => out.send_text(frame),
         }
+    }
+
+    fn passthrough(&self) -> bool {
+        self.mode == Mode::Hubbub
     }
 }
 
@@ -330,6 +341,7 @@ fn no_room(out: &mut Out, room_id: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hubbub_protocol::UserInfo;
 
     #[test]
     fn room_ids_are_slugs_or_channels() {
@@ -347,9 +359,11 @@ mod tests {
         let mut hubbub = Campfire::new(Mode::Undecided);
         let mut out = Out::default();
         hubbub.open(&user, &mut out);
+        assert!(!hubbub.passthrough());
         hubbub.inbound(r#"{"type":"ping"}"#.into(), &mut out);
         hubbub.inbound(r#"{"type":"JoinRoom","room_id":"lobby"}"#.into(), &mut out);
         assert_eq!(hubbub.mode, Mode::Hubbub);
+        assert!(hubbub.passthrough() && hubbub.translation.is_none());
         assert_eq!(out.queued_for_peer(), 0);
         let mut campfire = Campfire::new(Mode::Undecided);
         campfire.inbound(r#"{"type":"Dance"}"#.into(), &mut out);
@@ -357,5 +371,6 @@ mod tests {
         let mut campfire = Campfire::new(Mode::Undecided);
         campfire.inbound(r#"{"type":"StartTyping","room_id":"lobby"}"#.into(), &mut out);
         assert_eq!(campfire.mode, Mode::Campfire);
+        assert!(!campfire.passthrough() && campfire.translation.is_some());
     }
 }

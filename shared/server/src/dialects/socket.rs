@@ -43,6 +43,12 @@ pub trait Dialect: Send + Unpin + 'static {
     ) -> impl Future<Output = Result<(), crate::ws::Closing>> + Send {
         async { Ok(()) }
     }
+    /// True while frames cross untouched both ways (a socket that turned out to speak Hubbub):
+    /// then the socket forwards them without calling [`Dialect::inbound`] or
+    /// [`Dialect::outbound`], as cheaply as a wrapper can.
+    fn passthrough(&self) -> bool {
+        false
+    }
     /// The close code the peer is sent for one the hub chose (the idle timeout, a logout...).
     fn close_code(&self, code: u16) -> u16 {
         code
@@ -188,7 +194,9 @@ where
                 }
             }
             match ready!(Pin::new(&mut this.inner).poll_next(cx)) {
-                Some(Ok(Message::Text(text))) => this.dialect.inbound(text, &mut this.out),
+                Some(Ok(Message::Text(text))) if !this.dialect.passthrough() => {
+                    this.dialect.inbound(text, &mut this.out);
+                }
                 other => return Poll::Ready(other),
             }
         }
@@ -210,6 +218,10 @@ where
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
         let this = &mut *self;
         match item {
+            // `poll_ready` left nothing queued and the inner socket ready: straight through.
+            Message::Text(frame) if this.dialect.passthrough() && this.out.peer.is_empty() => {
+                Pin::new(&mut this.inner).start_send(Message::Text(frame))?;
+            }
             Message::Text(frame) => {
                 this.dialect.outbound(frame, &mut this.out);
                 // A close decided on a hub frame goes out now: the stream half may be waiting on
@@ -345,5 +357,33 @@ mod tests {
         assert!(socket.next().now_or_never().unwrap().is_none());
         assert!(matches!(socket.inner.written.last(), Some(Message::Close(Some(f))) if f.code == 4100));
         assert_eq!(socket.inner.incoming.len(), 1);
+    }
+
+    /// A socket that turned out to speak Hubbub: nothing is translated either way.
+    struct Through;
+
+    impl Dialect for Through {
+        fn inbound(&mut self, _: Utf8Bytes, _: &mut Out) {
+            panic!("a passthrough socket translates nothing");
+        }
+        fn outbound(&mut self, _: Utf8Bytes, _: &mut Out) {
+            panic!("a passthrough socket translates nothing");
+        }
+        fn passthrough(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_passthrough_socket_forwards_frames_untouched() {
+        let user = UserInfo { id: 1, display_name: "Ann".into() };
+        let mut inner = Memory::default();
+        inner.incoming.push_back(Message::Text(r#"{"type":"ping"}"#.into()));
+        let mut socket = DialectSocket::new(inner, Through, &user);
+        let read = socket.next().now_or_never().flatten().unwrap().unwrap();
+        assert_eq!(text(&read), r#"{"type":"ping"}"#);
+        socket.send(Message::Text(r#"{"type":"pong"}"#.into())).now_or_never().unwrap().unwrap();
+        assert_eq!(socket.inner.written.len(), 1);
+        assert_eq!(text(&socket.inner.written[0]), r#"{"type":"pong"}"#);
     }
 }
