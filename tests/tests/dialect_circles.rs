@@ -1,10 +1,12 @@
 //! Circles' WebSocket API (seed 004), written from its document alone: a plain WebSocket client that
 //! knows the document's three sockets, frames, fields and close codes, and Hubbub's join step. The
 //! threads, check-ins and places it needs are made over Hubbub's REST routes (the document's HTTP
-//! endpoints are not part of it).
+//! endpoints are not part of it). Where a Circles socket shares a conversation or a place's chat with
+//! Hubbub's own clients, the test checks the other side too.
 
+use hubbub_protocol::{ServerFrame, UserInfo};
 use hubbub_tests::raw::{Raw, connect, is_rfc3339_utc, ws_token};
-use hubbub_tests::{TestHub, call, join_host};
+use hubbub_tests::{Session, TestHub, WAIT, call, join_host};
 use serde_json::{Value, json};
 
 fn ws(hub: &TestHub, path: &str, token: &str) -> String {
@@ -269,7 +271,25 @@ async fn the_place_chat_admits_recent_check_ins_only() {
     a.send(json!({"type": "typing", "typing": true})).await;
     let t = b.next_of("typing").await;
     assert_eq!((t["user_id"].as_i64(), t["typing"].as_bool()), (Some(ann.id), Some(true)));
+    // Bo also has the Hubbub web client open: the same chat reaches it in Hubbub's shape.
+    let bo_session =
+        Session { user: UserInfo { id: bo.id, display_name: "Bo".into() }, secret: bo.session.clone() };
+    let mut bo_hubbub = hub.client().connect(&bo_session).await.unwrap();
+    let place_channel = format!("room:_place-{id}");
+    bo_hubbub
+        .recv_until(
+            WAIT,
+            |f| matches!(f, ServerFrame::Subscribed { channel, .. } if *channel == place_channel),
+        )
+        .await
+        .expect("the place's chat on Bo's main socket");
     a.send(json!({"type": "message", "text": "Anyone around?"})).await;
+    let got = bo_hubbub.recv_until(WAIT, |f| matches!(f, ServerFrame::Message(_))).await.unwrap();
+    let ServerFrame::Message(m) = got else { unreachable!() };
+    assert_eq!(
+        (m.body.as_str(), m.channel.as_str(), m.sender_id),
+        ("Anyone around?", place_channel.as_str(), ann.id)
+    );
     for socket in [&mut a, &mut b] {
         let m = socket.next_of("message").await;
         assert_eq!(
