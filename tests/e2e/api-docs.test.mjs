@@ -45,7 +45,9 @@ test('the AsyncAPI document parses cleanly and lists every socket and frame', { 
   assert.ok(document, 'a parsed document');
   const addresses = document.channels().all().map((c) => c.address()).sort();
   assert.deepEqual(addresses, ['/notifications/ws', '/party/{code}/ws', '/users/online/ws', '/ws',
-    '/ws/dms/{id}', '/ws/rooms/{id}', '/ws/user/{id}'].sort());
+    '/ws/rooms/{id}', '/ws', '/qf/notifications/ws', '/qf/users/online/ws', '/qf/party/{sessionId}/ws',
+    '/websocket/connect', '/ws/dms/{thread_id}', '/ws/user/{user_id}', '/ws/places/{place_id}/chat',
+    '/ws/endpoint'].sort());
   const names = new Set(document.messages().all().map((m) => m.name()));
   for (const frame of ['subscribe', 'send_message', 'message', 'presence_diff', 'phase_transition', 'error']) {
     assert.ok(names.has(frame), `frame ${frame} is described`);

@@ -18,6 +18,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub mod party;
+pub mod raw;
 
 use clap::Parser;
 pub use hubbub_client::{ClientError, Connection, Event, HubClient, Session};

@@ -56,13 +56,12 @@ async fn every_documented_socket_opens_at_its_address() {
     assert_eq!(doc["asyncapi"], "3.0.0");
     let channels = doc["channels"].as_object().unwrap();
     assert_eq!(channels.len(), hubbub_protocol::SOCKETS.len());
-    for (name, channel) in channels {
+    // A dialect's sockets speak its own frames; each has its own suite (`dialect_*.rs`).
+    for (name, channel) in channels.iter().filter(|(_, c)| c.get("x-dialect").is_none()) {
         let address = channel["address"].as_str().unwrap();
         // Parameters that exist open the socket; ones that do not get the documented close.
         let (path, missing) = match name.as_str() {
-            "user" => (address.replace("{id}", &guest.user.id.to_string()), false),
             "room" => (address.replace("{id}", "lobby"), false),
-            "dm" => (address.replace("{id}", "999999"), true),
             "party" => (address.replace("{code}", "ZZZZZZ"), true),
             _ => (address.to_owned(), false),
         };

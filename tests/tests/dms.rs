@@ -105,8 +105,11 @@ async fn a_conversation_is_requested_accepted_and_private_to_its_two_participant
     a.recv_until(WAIT, |f| matches!(f, ServerFrame::ReadReceipt { user_id, offset, .. } if *user_id == bo.user.id && *offset == m.offset))
         .await
         .unwrap();
-    let mut bo_path = client.connect_path(&bo, &format!("/ws/dms/{}", thread.id)).await.unwrap();
-    let frame = bo_path.recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { .. })).await.unwrap();
+    let mut bo_again = client.connect(&bo).await.unwrap();
+    let frame = bo_again
+        .recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { channel: c, .. } if *c == channel))
+        .await
+        .unwrap();
     let ServerFrame::Subscribed { messages: Some(msgs), read_marks: Some(marks), .. } = frame else {
         panic!("{frame:?}")
     };

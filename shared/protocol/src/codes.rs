@@ -139,6 +139,10 @@ pub enum ErrorCode {
     RoomLocked,
     /// You (this browser, or this address for a while) are banned from the hub.
     Banned,
+    /// No place has that id.
+    NoSuchPlace,
+    /// A place's name is empty, too long, has control characters, or is another place's.
+    InvalidPlace,
     /// The route does not exist.
     NotFound,
     /// The route exists but not with this HTTP method.
@@ -191,6 +195,8 @@ impl ErrorCode {
             Self::SlowMode => "slow_mode",
             Self::RoomLocked => "room_locked",
             Self::Banned => "banned",
+            Self::NoSuchPlace => "no_such_place",
+            Self::InvalidPlace => "invalid_place",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "unavailable",
@@ -250,6 +256,8 @@ mod tests {
             ErrorCode::SlowMode,
             ErrorCode::RoomLocked,
             ErrorCode::Banned,
+            ErrorCode::NoSuchPlace,
+            ErrorCode::InvalidPlace,
             ErrorCode::NotFound,
             ErrorCode::Unavailable,
             ErrorCode::Internal,

@@ -5,10 +5,12 @@
 //! - [`frames`]: [`ClientFrame`] (client to hub) and [`ServerFrame`] (hub to client), JSON tagged by `type`.
 //! - [`party`]: party sessions: snapshots, phases, answers, host actions, quiz packs.
 //! - [`results`]: a party's results (per question and per player), for the host and `hubbub export`.
+//! - [`places`]: places of a venue that guests check in to, and their REST bodies.
 //! - [`rest`]: request and response bodies of the `/api/` routes.
 //! - [`admin`]: roles, moderation, announcements and the `/api/admin/` bodies.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
-//! - [`sockets`]: the hub's WebSocket paths and the query they take.
+//! - [`sockets`]: the hub's WebSocket paths (Hubbub's and the dialects') and the query they take.
+//! - [`dialects`]: the frames of the seed documents' APIs the hub also speaks.
 //! - [`channel`]: parsing and printing channel names such as `room:lobby`.
 //! - [`typescript`]: renders the TypeScript declarations the web client imports.
 //!
@@ -18,9 +20,11 @@
 pub mod admin;
 pub mod channel;
 pub mod codes;
+pub mod dialects;
 pub mod frames;
 pub mod model;
 pub mod party;
+pub mod places;
 pub mod rest;
 pub mod results;
 pub mod sockets;
@@ -32,9 +36,10 @@ pub use codes::{ErrorCode, close};
 pub use frames::{ClientFrame, ServerFrame};
 pub use model::*;
 pub use party::*;
+pub use places::*;
 pub use rest::*;
 pub use results::*;
-pub use sockets::{SOCKETS, SocketPath, SocketQuery};
+pub use sockets::{FrameSchema, SOCKETS, SocketPath, SocketQuery, Speaks};
 
 /// Version of the wire protocol; reported by `GET /api/info` and in `connection_established`.
 pub const PROTOCOL_VERSION: u32 = 1;

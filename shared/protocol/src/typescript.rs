@@ -10,6 +10,7 @@ use crate::codes::ErrorCode;
 use crate::frames::{ClientFrame, ServerFrame};
 use crate::model::*;
 use crate::party::*;
+use crate::places::*;
 use crate::rest::*;
 use crate::results::*;
 
@@ -102,6 +103,11 @@ pub fn render() -> String {
         decl::<PartySummary>(&cfg),
         decl::<PartiesResponse>(&cfg),
         decl::<RemoteLinkResponse>(&cfg),
+        decl::<Place>(&cfg),
+        decl::<PlaceRequest>(&cfg),
+        decl::<PlacesResponse>(&cfg),
+        decl::<PlaceVisit>(&cfg),
+        decl::<CheckInRequest>(&cfg),
         decl::<PartyResults>(&cfg),
         decl::<ResultPlayer>(&cfg),
         decl::<QuestionStats>(&cfg),

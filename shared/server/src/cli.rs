@@ -264,6 +264,15 @@ pub struct ServeArgs {
     /// Seconds an ended party stays before it is dropped and its code freed. [default: 3600]
     #[arg(long, env = "HUBBUB_PARTY_EXPIRY_SECS")]
     pub party_expiry_secs: Option<u64>,
+    /// Places (tables, rooms of a venue) the hub may have; 0 for no cap. [default: 200]
+    #[arg(long, env = "HUBBUB_MAX_PLACES")]
+    pub max_places: Option<usize>,
+    /// Hours a check-in admits its guest to the place's chat (1 to 168). [default: 12]
+    #[arg(long, env = "HUBBUB_PLACE_CHAT_WINDOW_HOURS")]
+    pub place_chat_window_hours: Option<u32>,
+    /// Other places one user may check in to within that window; 0 for no cap. [default: 20]
+    #[arg(long, env = "HUBBUB_PLACE_CHECK_INS")]
+    pub place_check_ins: Option<usize>,
     /// Question packs one user may import in 10 minutes; 0 for no limit. [default: 5]
     #[arg(long, env = "HUBBUB_PACK_RATE")]
     pub pack_rate: Option<usize>,
@@ -367,6 +376,9 @@ impl ServeArgs {
             party_live_per_user: self.party_live_per_user,
             party_max_live: self.party_max_live,
             party_expiry_secs: self.party_expiry_secs,
+            max_places: self.max_places,
+            place_chat_window_hours: self.place_chat_window_hours,
+            place_check_ins: self.place_check_ins,
             pack_rate: self.pack_rate,
             pack_rate_per_address: self.pack_rate_per_address,
             pack_rate_hub: self.pack_rate_hub,

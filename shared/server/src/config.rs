@@ -116,6 +116,12 @@ pub struct Config {
     pub party_max_live: usize,
     /// How long an ended party (podium) stays; then it is dropped and its code can be used again.
     pub party_expiry: Duration,
+    /// Places (tables, rooms of a venue) the hub may have (0: no cap).
+    pub max_places: usize,
+    /// How long a check-in admits its guest to the place's chat, in hours.
+    pub place_chat_window_hours: u32,
+    /// Other places one user may check in to within that window (0: no cap).
+    pub place_check_ins: usize,
     /// Question packs one user may import.
     pub pack_rate: usize,
     /// Question packs imported from one client address.
@@ -230,6 +236,9 @@ impl Default for Config {
             party_live_per_user: 2,
             party_max_live: 500,
             party_expiry: Duration::from_secs(60 * 60),
+            max_places: 200,
+            place_chat_window_hours: 12,
+            place_check_ins: 20,
             pack_rate: 5,
             pack_rate_per_address: 20,
             pack_rate_hub: 30,
@@ -324,6 +333,9 @@ pub struct FileConfig {
     pub party_live_per_user: Option<usize>,
     pub party_max_live: Option<usize>,
     pub party_expiry_secs: Option<u64>,
+    pub max_places: Option<usize>,
+    pub place_chat_window_hours: Option<u32>,
+    pub place_check_ins: Option<usize>,
     pub pack_rate: Option<usize>,
     pub pack_rate_per_address: Option<usize>,
     pub pack_rate_hub: Option<usize>,
@@ -486,6 +498,8 @@ impl FileConfig {
             (self.party_rate_per_address, &mut config.party_rate_per_address),
             (self.party_live_per_user, &mut config.party_live_per_user),
             (self.party_max_live, &mut config.party_max_live),
+            (self.max_places, &mut config.max_places),
+            (self.place_check_ins, &mut config.place_check_ins),
             (self.pack_rate, &mut config.pack_rate),
             (self.pack_rate_per_address, &mut config.pack_rate_per_address),
             (self.pack_rate_hub, &mut config.pack_rate_hub),
@@ -505,6 +519,9 @@ impl FileConfig {
         }
         if let Some(v) = self.party_expiry_secs {
             config.party_expiry = Duration::from_secs(v);
+        }
+        if let Some(v) = self.place_chat_window_hours {
+            config.place_chat_window_hours = v;
         }
         if let Some(v) = self.typing_window_ms {
             config.typing_window = Duration::from_millis(v);
@@ -586,6 +603,9 @@ impl Config {
         }
         if self.party_expiry.is_zero() || self.party_expiry > Duration::from_secs(7 * 24 * 60 * 60) {
             return invalid("party_expiry_secs", "must be between 1 and 604800 (a week)");
+        }
+        if !(1..=168).contains(&self.place_chat_window_hours) {
+            return invalid("place_chat_window_hours", "must be between 1 and 168 (a week)");
         }
         if self.typing_window.is_zero() || self.typing_window > Duration::from_secs(10) {
             return invalid("typing_window_ms", "must be between 1 and 10000");

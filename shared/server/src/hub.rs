@@ -17,8 +17,10 @@ use crate::discovery::{self, Discovery};
 use crate::moderation::Moderation;
 use crate::notify::Notify;
 use crate::party::Parties;
+use crate::places::Places;
 use crate::presence::Presence;
 use crate::retention::Retention;
+use crate::simulate::Simulations;
 use crate::status::Statuses;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::time::now_ms;
@@ -46,6 +48,10 @@ struct Inner {
     notify: Notify,
     /// Party sessions, each run by its own task.
     parties: Parties,
+    /// Places of the venue, check-ins and their chats.
+    places: Places,
+    /// Simulated operations that stream their progress.
+    simulations: Simulations,
     /// Chosen statuses and tab activity.
     statuses: Statuses,
     /// Roles, moderation, announcements and the admin API's lists.
@@ -114,6 +120,7 @@ impl Hub {
         let chat = Chat::new(core.clone(), notify.clone());
         let parties = Parties::new(core.clone(), chat.clone(), notify.clone());
         let joins = Joins::new(core.clone());
+        let places = Places::new(core.clone(), chat.clone());
         let statuses = Statuses::new(core.clone());
         let moderation = Moderation::open(core.clone(), chat.clone(), notify.clone()).await?;
         let retention = Retention::new(core.clone());
@@ -123,6 +130,8 @@ impl Hub {
                 chat,
                 notify,
                 parties,
+                places,
+                simulations: Simulations::new(),
                 statuses,
                 moderation,
                 retention,
@@ -151,6 +160,14 @@ impl Hub {
 
     pub fn parties(&self) -> &Parties {
         &self.inner.parties
+    }
+
+    pub fn places(&self) -> &Places {
+        &self.inner.places
+    }
+
+    pub fn simulations(&self) -> &Simulations {
+        &self.inner.simulations
     }
 
     pub fn statuses(&self) -> &Statuses {
@@ -278,6 +295,7 @@ impl Hub {
             self.inner.joins.sweep(now);
             self.parties().sweep(now);
             self.statuses().sweep(now);
+            self.simulations().sweep(now);
             self.core().policy().sweep(now_ms());
         }
     }

@@ -12,8 +12,8 @@
 //!   conversations, messages, typing), [`party`] (party sessions), [`auth`] (sessions, tokens,
 //!   Origin), [`discovery`] (mDNS), [`retention`] (deleting old data).
 //! - [`hub`]: the services together, as the front doors see them.
-//! - Front doors: [`api`] (REST under `/api/`), [`ws`] (the sockets), [`web`] (the embedded web
-//!   client), and this file's router and [`serve`]; [`cli`] and [`export`] for the binary.
+//! - Front doors: [`api`] (REST under `/api/`), [`ws`] (the sockets), [`dialects`] (the seed
+//!   documents' APIs, translated), [`web`] (the embedded web client), and this file's router and [`serve`]; [`cli`] and [`export`] for the binary.
 
 pub mod api;
 pub mod auth;
@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod conn;
 pub mod core;
+pub mod dialects;
 pub mod discovery;
 pub mod error;
 pub mod export;
@@ -35,11 +36,13 @@ pub mod names;
 pub mod notify;
 pub mod outbox;
 pub mod party;
+pub mod places;
 pub mod policy;
 pub mod presence;
 pub mod ratelimit;
 pub mod reply;
 pub mod retention;
+pub mod simulate;
 pub mod status;
 pub mod store;
 pub mod time;
@@ -60,11 +63,16 @@ pub use hub::Hub;
 /// take is a 405 JSON error, as is anything but GET or HEAD on the web client's paths.
 pub fn router(hub: Hub) -> Router {
     let http = Router::new()
-        .nest("/api", api::routes(&hub))
+        .merge(api::routes(&hub, dialects::endpoints))
         .route("/metrics", axum::routing::get(api::metrics))
         .fallback(web::serve)
         .layer(CompressionLayer::new());
-    ws::routes().method_not_allowed_fallback(api::method_not_allowed).merge(http).with_state(hub)
+    ws::routes(axum::routing::get(dialects::main_socket))
+        .merge(dialects::routes())
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .merge(http)
+        .layer(axum::Extension(dialects::Shared::default()))
+        .with_state(hub)
 }
 
 /// How often the hub writes a probe row, so `/api/status` notices a store that stopped taking
@@ -114,6 +122,19 @@ async fn retention_sweeper(hub: Hub) {
     }
 }
 
+/// Takes guests whose check-in expired out of the places' chats, every [`places::SWEEP_EVERY`].
+async fn places_sweeper(hub: Hub) {
+    let every = places::SWEEP_EVERY;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = hub.places().sweep().await {
+            tracing::warn!(error = %e, "places sweep failed; it runs again later");
+        }
+    }
+}
+
 /// How long shutdown waits for connections to flush and close before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -133,8 +154,10 @@ pub async fn serve(
         hub.core().set_bound(addr);
     }
     hub.parties().restore().await;
+    hub.places().restore().await;
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let sweeper = tokio::spawn(retention_sweeper(hub.clone()));
+    let places_sweeper = tokio::spawn(places_sweeper(hub.clone()));
     let signal_hub = hub.clone();
     let config = hub.config();
     let gate = listener::Gate::new(config, listener::raise_open_file_limit());
@@ -149,6 +172,7 @@ pub async fn serve(
     core.shutdown().cancel();
     ticker.abort();
     sweeper.abort();
+    places_sweeper.abort();
     core.tasks().close();
     if tokio::time::timeout(SHUTDOWN_GRACE, core.tasks().wait()).await.is_err() {
         tracing::warn!(open = core.tasks().len(), "connections still open after the shutdown grace period");

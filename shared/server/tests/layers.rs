@@ -36,11 +36,14 @@ const LAYERS: &[(&str, u8)] = &[
     ("discovery", 1),
     ("moderation", 1),
     ("retention", 1),
+    ("places", 1),
+    ("simulate", 1),
     // The services together.
     ("hub", 2),
     // Front doors.
     ("api", 3),
     ("ws", 3),
+    ("dialects", 3),
     ("web", 3),
     ("cli", 3),
     ("export", 3),

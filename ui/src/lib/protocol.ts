@@ -20,7 +20,7 @@ export const CloseCode = {
   RATE_LIMITED: 4429,
 } as const;
 
-export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "muted" | "slow_mode" | "room_locked" | "banned" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "muted" | "slow_mode" | "room_locked" | "banned" | "no_such_place" | "invalid_place" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
 
 export type UserInfo = { id: number, display_name: string, };
 
@@ -803,6 +803,45 @@ url: string,
  * When the link stops working (Unix ms).
  */
 expires_at: number, };
+
+export type Place = { id: number, name: string, 
+/**
+ * When it was defined (Unix ms).
+ */
+created_at: number, 
+/**
+ * The web client's page for the place. For staff it is the check-in link, what the place's QR
+ * code holds (`{hub}/place/{id}?key={key}`); guests get it without the key.
+ */
+url: string, 
+/**
+ * The place's chat channel (`room:_place-{id}`), readable while checked in.
+ */
+channel: string, };
+
+export type PlaceRequest = { 
+/**
+ * 1 to 60 characters, no control characters; unique on the hub (ignoring case).
+ */
+name: string, };
+
+export type PlacesResponse = { places: Array<Place>, 
+/**
+ * How long a check-in admits its guest to the place's chat, in hours.
+ */
+window_hours: number, };
+
+export type PlaceVisit = { place: Place, 
+/**
+ * The caller's latest check-in (Unix ms), if any.
+ */
+checked_in_at?: number, 
+/**
+ * Until when that check-in admits the caller to the chat (Unix ms); in the past when expired.
+ */
+admitted_until?: number, window_hours: number, };
+
+export type CheckInRequest = { key: string, };
 
 export type PartyResults = { code: string, title: string, 
 /**

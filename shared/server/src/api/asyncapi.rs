@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::IntoResponse;
-use hubbub_protocol::{ClientFrame, PROTOCOL_VERSION, SOCKETS, ServerFrame, SocketQuery, close};
+use hubbub_protocol::{ClientFrame, PROTOCOL_VERSION, SOCKETS, ServerFrame, SocketQuery, Speaks, close};
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
@@ -49,7 +49,7 @@ fn build() -> Value {
     let server = generator.root_schema_for::<ServerFrame>().to_value();
     let query = generator.root_schema_for::<SocketQuery>().to_value();
     let mut messages = Map::new();
-    let mut refs = |side: &str, frames: Vec<Frame>| -> Vec<Value> {
+    let mut refs = |side: String, frames: Vec<Frame>| -> Vec<Value> {
         frames
             .into_iter()
             .map(|f| {
@@ -63,15 +63,36 @@ fn build() -> Value {
             })
             .collect()
     };
-    let received = refs("client", frames(&client));
-    let sent = refs("server", frames(&server));
+    let received = refs("client".into(), frames(&client));
+    let sent = refs("server".into(), frames(&server));
+    // Each dialect's frames, made once however many sockets speak it.
+    let mut dialects: Vec<(&str, Vec<Value>, Vec<Value>)> = Vec::new();
+    for socket in SOCKETS {
+        if let Speaks::Dialect { dialect, client, server } = socket.speaks
+            && !dialects.iter().any(|(d, ..)| *d == dialect)
+        {
+            let client = client(&mut generator).to_value();
+            let server = server(&mut generator).to_value();
+            let received = refs(format!("{dialect}.client"), frames(&client));
+            let sent = refs(format!("{dialect}.server"), frames(&server));
+            dialects.push((dialect, received, sent));
+        }
+    }
     let close_codes: Vec<Value> =
         close::MEANINGS.iter().map(|(code, meaning)| json!({"code": code, "meaning": meaning})).collect();
     let mut channels = Map::new();
     let mut operations = Map::new();
     for socket in SOCKETS {
+        let (received, sent) = match socket.speaks {
+            Speaks::Hubbub => (&received, &sent),
+            Speaks::Dialect { dialect, .. } => dialects
+                .iter()
+                .find(|(d, ..)| *d == dialect)
+                .map(|(_, r, s)| (r, s))
+                .unwrap_or((&received, &sent)),
+        };
         let mut channel_messages = Map::new();
-        for r in received.iter().chain(&sent) {
+        for r in received.iter().chain(sent) {
             let key = r["$ref"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default();
             channel_messages.insert(key.replace('.', "_"), r.clone());
         }
@@ -90,6 +111,9 @@ fn build() -> Value {
         if !parameters.is_empty() {
             channel["parameters"] = parameters.into();
         }
+        if let Speaks::Dialect { dialect, .. } = socket.speaks {
+            channel["x-dialect"] = dialect.into();
+        }
         channels.insert(socket.name.to_owned(), channel);
         let channel_ref = json!({"$ref": format!("#/channels/{}", socket.name)});
         let channel_refs = |list: &[Value]| -> Vec<Value> {
@@ -103,12 +127,12 @@ fn build() -> Value {
         operations.insert(
             format!("{}.receive", socket.name),
             json!({"action": "receive", "channel": channel_ref, "summary": "Commands from the client",
-                   "messages": channel_refs(&received)}),
+                   "messages": channel_refs(received)}),
         );
         operations.insert(
             format!("{}.send", socket.name),
             json!({"action": "send", "channel": channel_ref, "summary": "Events and answers from the hub",
-                   "messages": channel_refs(&sent)}),
+                   "messages": channel_refs(sent)}),
         );
     }
     json!({
@@ -119,7 +143,9 @@ fn build() -> Value {
             "description": format!(
                 "The WebSockets of a Hubbub hub (wire protocol version {PROTOCOL_VERSION}). Every frame \
                  is a JSON text message tagged by `type`; a command with `ref` is answered by `ack` or \
-                 `error` with the same `ref`. The REST API is in /api/openapi.json."),
+                 `error` with the same `ref`. Sockets that speak a dialect (a seed document's API, see \
+                 docs/dialects.md) carry that dialect's frames instead. The REST API is in \
+                 /api/openapi.json."),
             "license": {"name": "MIT"},
             "x-close-codes": close_codes,
         },
@@ -150,12 +176,24 @@ mod tests {
         let doc = document();
         let messages = doc["components"]["messages"].as_object().unwrap();
         let mut generator = SchemaSettings::draft07().into_generator();
-        for (side, root) in [
-            ("client", generator.root_schema_for::<ClientFrame>().to_value()),
-            ("server", generator.root_schema_for::<ServerFrame>().to_value()),
-        ] {
+        let mut roots = vec![
+            ("client".to_owned(), generator.root_schema_for::<ClientFrame>().to_value()),
+            ("server".to_owned(), generator.root_schema_for::<ServerFrame>().to_value()),
+        ];
+        for socket in SOCKETS {
+            if let Speaks::Dialect { dialect, client, server } = socket.speaks
+                && !roots.iter().any(|(side, _)| side == &format!("{dialect}.client"))
+            {
+                roots.push((format!("{dialect}.client"), client(&mut generator).to_value()));
+                roots.push((format!("{dialect}.server"), server(&mut generator).to_value()));
+            }
+        }
+        let mut per_speaker: std::collections::HashMap<String, usize> = Default::default();
+        for (side, root) in roots {
             let frames = frames(&root);
-            assert!(frames.len() > 10, "{side}: found only {} frames", frames.len());
+            assert!(!frames.is_empty(), "{side}: found no frames");
+            let speaker = side.rsplit_once('.').map_or("hubbub", |(d, _)| d).to_owned();
+            *per_speaker.entry(speaker).or_default() += frames.len();
             for f in frames {
                 assert!(!f.name.is_empty(), "{side}: a frame without a `type`");
                 let description = f.description.unwrap_or_default();
@@ -167,7 +205,16 @@ mod tests {
         for socket in SOCKETS {
             let channel = &doc["channels"][socket.name];
             assert_eq!(channel["address"], socket.path);
-            assert_eq!(channel["messages"].as_object().unwrap().len(), messages.len());
+            let speaker = match socket.speaks {
+                Speaks::Hubbub => "hubbub",
+                Speaks::Dialect { dialect, .. } => dialect,
+            };
+            assert_eq!(
+                channel["messages"].as_object().unwrap().len(),
+                per_speaker[speaker],
+                "{}",
+                socket.name
+            );
             let in_path = socket.path.matches('{').count();
             assert_eq!(in_path, socket.params.len(), "{}: undescribed path parameters", socket.path);
         }

@@ -53,8 +53,11 @@ pub struct Param {
 /// One method on one path, with everything the document says about it.
 pub struct Endpoint {
     pub method: Method,
-    /// The path under `/api`, in the router's syntax (`/rooms/{id}/join`), which is OpenAPI's too.
+    /// The path under `/api`, in the router's syntax (`/rooms/{id}/join`), which is OpenAPI's too;
+    /// a dialect's endpoint (served outside `/api`) gives its whole path.
     pub path: &'static str,
+    /// What the path is under: `/api`, or nothing for a dialect's endpoint.
+    pub prefix: &'static str,
     pub summary: &'static str,
     pub tag: &'static str,
     pub auth: Auth,
@@ -78,6 +81,7 @@ impl Endpoint {
         Endpoint {
             method,
             path,
+            prefix: "/api",
             summary: "",
             tag: "",
             auth: Auth::Session,
@@ -110,6 +114,12 @@ impl Endpoint {
     pub fn doc(mut self, tag: &'static str, summary: &'static str) -> Self {
         self.tag = tag;
         self.summary = summary;
+        self
+    }
+
+    /// Served at its own path, outside `/api` (a dialect's REST route).
+    pub fn outside_api(mut self) -> Self {
+        self.prefix = "";
         self
     }
 

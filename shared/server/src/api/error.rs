@@ -32,6 +32,7 @@ impl ApiError {
             | ErrorCode::InvalidStatus
             | ErrorCode::InvalidJoinUrl
             | ErrorCode::InvalidRoom
+            | ErrorCode::InvalidPlace
             | ErrorCode::InvalidEmoji
             | ErrorCode::InvalidAnswer
             | ErrorCode::InvalidParty
@@ -55,7 +56,7 @@ impl ApiError {
             ErrorCode::Kicked | ErrorCode::NotHost | ErrorCode::NotInParty | ErrorCode::NotAPlayer => {
                 StatusCode::FORBIDDEN
             }
-            ErrorCode::NoSuchParty => StatusCode::NOT_FOUND,
+            ErrorCode::NoSuchParty | ErrorCode::NoSuchPlace => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::InvalidPack => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::NoSuchMessage => StatusCode::NOT_FOUND,

@@ -15,12 +15,16 @@ mod notifications;
 mod openapi;
 mod parties;
 mod party_host;
+mod places;
 mod rooms;
 mod status;
 
+pub use admin::Staff;
+pub use describe::{Auth, Endpoint};
 pub use error::ApiError;
 pub use extract::{Query, SessionUser};
 pub use guard::{method_not_allowed, wrong_method};
+pub use join::ws_token;
 pub use metrics::metrics;
 
 use axum::Router;
@@ -33,7 +37,7 @@ use hubbub_protocol::{
 };
 
 use crate::hub::Hub;
-use describe::{Auth, Endpoint, Endpoint as E};
+use describe::Endpoint as E;
 
 /// Every `/api` endpoint but the admin ones, with its description.
 fn endpoints() -> Vec<Endpoint> {
@@ -176,15 +180,40 @@ fn endpoints() -> Vec<Endpoint> {
             .media("application/json"),
     ];
     all.extend(admin::endpoints());
+    all.extend(places::endpoints());
     all
 }
 
-/// The `/api` routes (mounted under `/api` by [`crate::router`]), behind the guard that refuses
-/// cross-site and non-JSON state changes and keeps every error answer JSON.
-pub fn routes(hub: &Hub) -> Router<Hub> {
-    describe::router(endpoints())
-        .method_not_allowed_fallback(method_not_allowed)
-        .route_layer(axum::middleware::from_fn(guard::note_route))
+/// The endpoints served outside `/api` (the dialects'), given once by [`routes`]: described in
+/// the same OpenAPI document.
+static OUTSIDE: std::sync::OnceLock<fn() -> Vec<Endpoint>> = std::sync::OnceLock::new();
+
+/// Every endpoint the OpenAPI document describes: `/api`'s and those served outside it.
+fn all_endpoints() -> Vec<Endpoint> {
+    let mut all = endpoints();
+    all.extend(OUTSIDE.get().map(|outside| outside()).unwrap_or_default());
+    all
+}
+
+/// The `/api` routes, and `outside`'s routes at their own paths, behind the guard that refuses
+/// cross-site and non-JSON state changes and keeps every error answer JSON. The OpenAPI document
+/// describes both.
+pub fn routes(hub: &Hub, outside: fn() -> Vec<Endpoint>) -> Router<Hub> {
+    let _ = OUTSIDE.set(outside);
+    let guarded = |router: Router<Hub>| {
+        router
+            .method_not_allowed_fallback(method_not_allowed)
+            .route_layer(axum::middleware::from_fn(guard::note_route))
+    };
+    let api = guarded(describe::router(endpoints()))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such API route") })
-        .layer(axum::middleware::from_fn_with_state(hub.clone(), guard::guard))
+        .layer(axum::middleware::from_fn_with_state(hub.clone(), guard::guard));
+    let others = guarded(describe::router(outside()))
+        .layer(axum::middleware::from_fn_with_state(hub.clone(), guard::guard));
+    Router::new().nest("/api", api).merge(others)
+}
+
+/// The OpenAPI document of `endpoints` alone, for checking a dialect's descriptions.
+pub fn openapi_of(endpoints: &[Endpoint]) -> serde_json::Value {
+    openapi::build(endpoints)
 }

@@ -18,14 +18,14 @@ pub(super) const SCHEMAS: &str = "/components/schemas";
 /// The document, made once: it depends only on the binary.
 pub fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| build(&super::endpoints()))
+    DOC.get_or_init(|| build(&super::all_endpoints()))
 }
 
 pub async fn serve() -> impl IntoResponse {
     ([(CONTENT_TYPE, "application/json"), (CACHE_CONTROL, "no-cache")], axum::Json(document()))
 }
 
-fn build(endpoints: &[Endpoint]) -> Value {
+pub(super) fn build(endpoints: &[Endpoint]) -> Value {
     let mut generator = SchemaSettings::draft2020_12()
         .with(|s| s.definitions_path = SCHEMAS.into())
         .for_deserialize()
@@ -81,7 +81,7 @@ fn build(endpoints: &[Endpoint]) -> Value {
         );
         op.insert("responses".into(), responses.into());
         op.insert("security".into(), security(e.auth));
-        let path = paths.entry(format!("/api{}", e.path)).or_insert_with(|| json!({}));
+        let path = paths.entry(format!("{}{}", e.prefix, e.path)).or_insert_with(|| json!({}));
         path[e.method.as_str().to_ascii_lowercase()] = op.into();
     }
     json!({

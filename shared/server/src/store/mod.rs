@@ -16,6 +16,7 @@ mod messages;
 mod moderation;
 mod notifications;
 mod parties;
+mod places;
 mod reader;
 pub mod retention;
 mod rooms;
@@ -45,6 +46,10 @@ pub use notifications::{
 pub use parties::{
     CodeReuse, StoredPack, StoredResults, claim_party_code, get_pack, insert_pack, list_packs,
     list_party_results, load_parties, party_code_taken, save_party, save_party_results,
+};
+pub use places::{
+    PlaceRefusal, PlaceRow, check_in, create_place, delete_check_in_before, delete_place, expired_check_ins,
+    latest_check_in, list_places, place, recent_check_ins, rename_place,
 };
 pub use rooms::{
     LOBBY, RoomRefusal, add_member, all_rooms, create_room, create_room_as, created_room_count, delete_room,

@@ -260,6 +260,27 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (code, started_at)
     ) STRICT;
     "#,
+    // 11: places of a venue (tables, rooms), each with the random key its QR code carries, and who
+    // checked in where: one row per place and user,
+    // the latest check-in (a new scan moves it), deleted once older than the chat window.
+    r#"
+    CREATE TABLE places (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        name_key   TEXT NOT NULL UNIQUE,
+        key        TEXT NOT NULL,
+        created_by INTEGER,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE check_ins (
+        place_id INTEGER NOT NULL,
+        user_id  INTEGER NOT NULL,
+        at       INTEGER NOT NULL,
+        PRIMARY KEY (place_id, user_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX check_ins_by_user ON check_ins (user_id, at);
+    CREATE INDEX check_ins_by_time ON check_ins (at);
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

@@ -47,6 +47,9 @@ pub enum Kind {
     OnlineUsers,
     /// `/ws/rooms/{id}`, `/ws/dms/{id}`: one chat channel (access checked before the upgrade).
     Chat(Channel),
+    /// A dialect's socket that counts in presence like `/ws` (shown as `device`) but starts on the
+    /// listed channels only, and on the user's personal channel when `personal`.
+    Listed { device: String, channels: Vec<Channel>, personal: bool },
     /// `/party/{code}/ws`: joins the party (a seat, or the audience) and receives its channel; a
     /// refused join closes with 4403 (the code was checked before the upgrade).
     Party(String),
@@ -76,7 +79,7 @@ where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {
     let device = match &kind {
-        Kind::Main { device, .. } => Some(device.clone()),
+        Kind::Main { device, .. } | Kind::Listed { device, .. } => Some(device.clone()),
         _ => None,
     };
     let id = hub.next_connection_id();
@@ -119,6 +122,10 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
             (channels, since.clone())
         }
         Kind::Personal => (vec![personal], HashMap::new()),
+        Kind::Listed { channels, personal: with_personal, .. } => {
+            let own = with_personal.then_some(personal);
+            (own.into_iter().chain(channels.iter().cloned()).collect(), HashMap::new())
+        }
         Kind::OnlineUsers => (vec![Channel::OnlineUsers], HashMap::new()),
         Kind::Chat(channel) => (vec![channel.clone()], HashMap::new()),
         Kind::Party(code) => (vec![Channel::Party(code.clone())], HashMap::new()),
