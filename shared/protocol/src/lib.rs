@@ -7,6 +7,7 @@
 //! - [`results`]: a party's results (per question and per player), for the host and `hubbub export`.
 //! - [`rest`]: request and response bodies of the `/api/` routes.
 //! - [`admin`]: roles, moderation, announcements and the `/api/admin/` bodies.
+//! - [`files`]: files and photos in chat: an upload's answer and a message's attachments.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
 //! - [`sockets`]: the hub's WebSocket paths and the query they take.
 //! - [`channel`]: parsing and printing channel names such as `room:lobby`.
@@ -18,6 +19,7 @@
 pub mod admin;
 pub mod channel;
 pub mod codes;
+pub mod files;
 pub mod frames;
 pub mod model;
 pub mod party;
@@ -29,6 +31,7 @@ pub mod typescript;
 pub use admin::*;
 pub use channel::Channel;
 pub use codes::{ErrorCode, close};
+pub use files::*;
 pub use frames::{ClientFrame, ServerFrame};
 pub use model::*;
 pub use party::*;

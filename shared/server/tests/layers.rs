@@ -36,6 +36,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("discovery", 1),
     ("moderation", 1),
     ("retention", 1),
+    ("files", 1),
     // The services together.
     ("hub", 2),
     // Front doors.

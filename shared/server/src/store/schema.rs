@@ -260,6 +260,9 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (code, started_at)
     ) STRICT;
     "#,
+    // 11: files and photos in chat (`store::files::FILES_SCHEMA`: the uploads, and the triggers that
+    // drop a deleted message's files and note the bytes nothing refers to any more).
+    super::files::FILES_SCHEMA,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.
