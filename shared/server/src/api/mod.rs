@@ -138,7 +138,7 @@ fn endpoints() -> Vec<Endpoint> {
             .param::<String>("channel", "the channel, such as `room:lobby` or `dm:4`")
             .param::<i64>("id", "the file's id")
             .query::<files::DownloadQuery>()
-            .media("application/octet-stream"),
+            .media("*/*"),
         E::get("/channels/{channel}/files/{id}/thumbnail", files::thumbnail)
             .doc(chat, "A photo's thumbnail (JPEG, at most 480 pixels a side), for readers of its channel")
             .param::<String>("channel", "the channel, such as `room:lobby` or `dm:4`")
