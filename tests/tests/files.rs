@@ -293,6 +293,28 @@ async fn only_readers_of_the_channel_fetch_a_file_and_attachments_must_be_your_o
     c.send(&send("room:lobby", "twice", "again", &[mine.id])).await.unwrap();
     assert_eq!(error_code(&mut c, "twice").await, ErrorCode::NoSuchFile);
 
+    // A conversation's files are its two participants' alone, and only once it is accepted.
+    let (dee, _d) = join_and_connect(&client, "Dee").await;
+    let thread: hubbub_protocol::DmThread = client
+        .post_json(&ann, "/api/dms", &hubbub_protocol::StartDmRequest { user_id: cy.user.id })
+        .await
+        .unwrap();
+    let (status, body) = upload(&hub, &ann, &thread.channel, "early.txt", "text/plain", b"e".to_vec()).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("dm_not_accepted")), "{body}");
+    let _: hubbub_protocol::DmThread =
+        client.post_json(&cy, &format!("/api/dms/{}/accept", thread.id), &()).await.unwrap();
+    let private =
+        uploaded(&hub, &ann, &thread.channel, "private.txt", "text/plain", b"just us".to_vec()).await;
+    a.recv_until(
+        WAIT,
+        |f| matches!(f, ServerFrame::Subscribed { channel, .. } if *channel == thread.channel),
+    )
+    .await
+    .unwrap();
+    post(&mut a, &thread.channel, "dm1", "for you", &[private.id]).await;
+    assert_eq!(get(&hub, &cy, &file_path(&private)).await.bytes().await.unwrap().as_ref(), b"just us");
+    assert_eq!(get(&hub, &dee, &file_path(&private)).await.status().as_u16(), 403);
+
     // A cookie upload from another site's page is refused before its body is read.
     let resp = reqwest::Client::new()
         .post(format!("{}/api/channels/room:lobby/files?name=x.txt", hub.url))
@@ -510,6 +532,15 @@ async fn an_ephemeral_rooms_files_stay_out_of_the_database_and_go_with_the_room(
     let ephemeral = hub.data_dir.join("files/ephemeral/blobs");
     assert_eq!(entries(&ephemeral).len(), 1);
     assert!(entries(&hub.data_dir.join("files/blobs")).is_empty(), "not beside the stored rooms' files");
+
+    // A deleted message's file goes here too.
+    let gone =
+        uploaded(&hub, &ann, &room.channel, "gone.bin", "application/octet-stream", noise(1000, 8)).await;
+    let m = post(&mut a, &room.channel, "e2", "", &[gone.id]).await;
+    assert_eq!(entries(&ephemeral).len(), 2);
+    delete(&mut a, &room.channel, "d2", m.id).await;
+    eventually("the deleted message's file is unlinked", || entries(&ephemeral).len() == 1).await;
+    assert_eq!(get(&hub, &ann, &file_path(&gone)).await.status().as_u16(), 404);
     drop(a);
 
     // The room lives while the hub runs; so do its files.
@@ -522,35 +553,35 @@ async fn an_ephemeral_rooms_files_stay_out_of_the_database_and_go_with_the_room(
     assert!(entries(&hub.data_dir.join("files/ephemeral/thumbs")).is_empty());
 }
 
+/// Starts an upload of 1000 bytes that sends its head and 10 bytes, then waits.
+async fn hanging_upload(hub: &TestHub, who: &Session, name: &str) -> tokio::net::TcpStream {
+    let mut s = connect(hub).await;
+    let head = format!(
+        "POST /api/channels/room:lobby/files?name={name} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n",
+        who.secret
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&[0u8; 10]).await.unwrap();
+    s
+}
+
 #[tokio::test]
 async fn uploads_in_flight_are_bounded_per_user() {
     let hub = TestHub::start(&["--upload-concurrent", "1"]);
     let client: HubClient = hub.client();
     let (ann, _a) = join_and_connect(&client, "Ann").await;
-    // One upload hangs mid-body...
-    let mut s = connect(&hub).await;
-    let head = format!(
-        "POST /api/channels/room:lobby/files?name=slow.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n",
-        ann.secret
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
-    s.write_all(&[0u8; 10]).await.unwrap();
-    // ...until its slot is taken, the next one waits its turn.
-    let mut refused = false;
-    for _ in 0..50 {
-        let (status, body) = upload(&hub, &ann, "room:lobby", "b.txt", "text/plain", b"b".to_vec()).await;
-        if status == 429 {
-            assert_eq!(body["code"], "rate_limited");
-            refused = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(refused, "a second upload in flight is refused");
-    s.write_all(&[0u8; 990]).await.unwrap();
-    let (status, _) = read_answer(&mut s).await;
-    assert_eq!(status, 201);
+    // Two uploads hang mid-body: whichever took the one slot waits for its bytes, the other is
+    // refused at once.
+    let mut first = hanging_upload(&hub, &ann, "one.bin").await;
+    let mut second = hanging_upload(&hub, &ann, "two.bin").await;
+    let (refused, mut open) = tokio::select! {
+        answer = read_answer(&mut first) => (answer, second),
+        answer = read_answer(&mut second) => (answer, first),
+    };
+    assert_eq!(refused, (429, Some("rate_limited".to_owned())), "a second upload in flight is refused");
+    open.write_all(&[0u8; 990]).await.unwrap();
+    assert_eq!(read_answer(&mut open).await.0, 201, "the one in flight completes");
     let (status, _) = upload(&hub, &ann, "room:lobby", "c.txt", "text/plain", b"c".to_vec()).await;
     assert_eq!(status, 201, "the slot came back");
 }
