@@ -585,3 +585,43 @@ async fn uploads_in_flight_are_bounded_per_user() {
     let (status, _) = upload(&hub, &ann, "room:lobby", "c.txt", "text/plain", b"c".to_vec()).await;
     assert_eq!(status, 201, "the slot came back");
 }
+
+#[tokio::test]
+async fn a_party_rooms_files_go_when_the_party_ends_and_expires() {
+    use hubbub_protocol::{HostAction, PartyPhase};
+    use hubbub_tests::party::{command, control, create, join_party, phase};
+    let hub = TestHub::start(&[
+        "--party-reveal-ms",
+        "300",
+        "--party-countdown-ms",
+        "200",
+        "--party-expiry-secs",
+        "1",
+    ]);
+    let client = hub.client();
+    let (host_session, mut host) = join_and_connect(&client, "Host").await;
+    let party = create(&client, &host_session, 1).await;
+    let code = party.code.clone();
+    join_party(&mut host, &code).await;
+    let (ann, mut a) = join_and_connect(&client, "Ann").await;
+    join_party(&mut a, &code).await;
+    command(&mut a, ClientFrame::PartyReady { r#ref: Some("ready".into()), code: code.clone(), ready: true })
+        .await;
+
+    // A photo in the party's chat, stored apart from the stored rooms' files.
+    let photo = uploaded(&hub, &ann, &party.chat_channel, "team.png", "image/png", png(200, 200, 9)).await;
+    post(&mut a, &party.chat_channel, "pic", "our team", &[photo.id]).await;
+    let ephemeral = hub.data_dir.join("files/ephemeral");
+    assert_eq!(entries(&ephemeral.join("blobs")).len(), 1);
+    assert_eq!(entries(&ephemeral.join("thumbs")).len(), 1);
+
+    // The one question is skipped; the podium ends the party, which expires a second later with its room.
+    command(&mut host, ClientFrame::PartyStart { r#ref: Some("start".into()), code: code.clone() }).await;
+    phase(&mut host, PartyPhase::Question, 0).await;
+    command(&mut host, control(&code, "skip", HostAction::Skip)).await;
+    eventually("the party room's photo and thumbnail are unlinked", || {
+        entries(&ephemeral.join("blobs")).is_empty() && entries(&ephemeral.join("thumbs")).is_empty()
+    })
+    .await;
+    assert_ne!(get(&hub, &ann, &file_path(&photo)).await.status().as_u16(), 200);
+}
