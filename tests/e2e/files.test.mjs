@@ -120,14 +120,17 @@ test('photos and files go from one guest to another: picked, pasted, dropped, pr
     await pastedPhoto.waitFor();
     await eventually('the pasted photo to load', () => loaded(pastedPhoto.locator('img')));
 
-    // 3. Drag and drop: a text file dropped on the composer becomes a card with a download link.
+    // 3. Drag and drop: a text file dropped on the conversation becomes a card with a download link.
     const notes = 'Shopping list\n- bread\n- <script>alert(1)</script>\n';
-    await alice.page.locator('form.composer').evaluate((form, text) => {
-      const data = new DataTransfer();
-      data.items.add(new File([text], 'notes.txt', { type: 'text/plain' }));
-      form.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
-      form.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    const data = await alice.page.evaluateHandle((text) => {
+      const d = new DataTransfer();
+      d.items.add(new File([text], 'notes.txt', { type: 'text/plain' }));
+      return d;
     }, notes);
+    const list = alice.page.getByTestId('messages');
+    await list.dispatchEvent('dragover', { dataTransfer: data });
+    await alice.page.getByTestId('drop-hint').waitFor();
+    await list.dispatchEvent('drop', { dataTransfer: data });
     await uploadsReady(alice.page, 1);
     await alice.page.getByTestId('composer').fill('the list');
     await alice.page.getByTestId('composer').press('Enter');
@@ -156,4 +159,24 @@ test('photos and files go from one guest to another: picked, pasted, dropped, pr
     err.message += debug();
     throw err;
   }
+});
+
+test('on a phone, the camera button takes a photo into the next message', { timeout: 60_000 }, async (t) => {
+  const phone = await openPage(browser, { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  t.after(() => phone.context.close());
+  await phone.page.goto(hub.url);
+  await join(phone.page, 'Cam');
+  await waitOnline(phone.page);
+  const camera = phone.page.getByTestId('camera-input');
+  assert.equal(await camera.getAttribute('accept'), 'image/*');
+  assert.equal(await camera.getAttribute('capture'), 'environment');
+  await phone.page.getByTestId('camera').waitFor();
+  await camera.setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: png(300, 400, 90) });
+  await uploadsReady(phone.page, 1);
+  await phone.page.getByTestId('send').click();
+  const shot = phone.page.getByTestId('attachment-photo').filter({ has: phone.page.locator('img[alt="IMG_0001.png"]') });
+  await shot.waitFor();
+  await eventually('the photo to load', () => loaded(shot.locator('img')));
+  await screenshot(phone.page, 'files-phone');
+  assert.deepEqual(phone.problems, []);
 });

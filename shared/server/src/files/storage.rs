@@ -130,6 +130,10 @@ impl Drop for TempFile {
     }
 }
 
+/// An upload that sends nothing for this long is given up (so a stalled client does not hold one
+/// of the few upload slots for ever); the client starts it again.
+pub const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What came in: its length, its SHA-256 (hex) and its first bytes, for sniffing.
 #[derive(Debug)]
 pub struct Received {
@@ -149,8 +153,8 @@ pub enum ReceiveError {
     Io(io::Error),
 }
 
-/// Streams `body` into `file`, hashing it, refusing more than `max` bytes; then syncs it. Holds one
-/// chunk in memory at a time.
+/// Streams `body` into `file`, hashing it, refusing more than `max` bytes and a body silent for
+/// [`BODY_IDLE`]; then syncs it. Holds one chunk in memory at a time.
 pub async fn receive<S, E>(mut body: S, file: &TempFile, max: u64) -> Result<Received, ReceiveError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -160,7 +164,11 @@ where
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     let mut head = Vec::new();
-    while let Some(chunk) = body.next().await {
+    loop {
+        let next = tokio::time::timeout(BODY_IDLE, body.next())
+            .await
+            .map_err(|_| ReceiveError::Interrupted(format!("nothing received for {} s", BODY_IDLE.as_secs())))?;
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| ReceiveError::Interrupted(e.to_string()))?;
         size += chunk.len() as u64;
         if size > max {
