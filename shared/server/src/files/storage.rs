@@ -165,9 +165,9 @@ where
     let mut size: u64 = 0;
     let mut head = Vec::new();
     loop {
-        let next = tokio::time::timeout(BODY_IDLE, body.next())
-            .await
-            .map_err(|_| ReceiveError::Interrupted(format!("nothing received for {} s", BODY_IDLE.as_secs())))?;
+        let next = tokio::time::timeout(BODY_IDLE, body.next()).await.map_err(|_| {
+            ReceiveError::Interrupted(format!("nothing received for {} s", BODY_IDLE.as_secs()))
+        })?;
         let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| ReceiveError::Interrupted(e.to_string()))?;
         size += chunk.len() as u64;
