@@ -245,6 +245,26 @@ async fn what_a_browser_would_run_is_only_ever_an_attachment() {
     }
     let m = post(&mut a, "room:lobby", "three", "three files", &ids).await;
     assert_eq!(m.attachments.map(|l| l.len()), Some(3));
+
+    // `hubbub export` lists a message's files with it.
+    drop(a);
+    let mut hub = hub;
+    assert!(hub.terminate(), "clean shutdown");
+    let out = tempfile::tempdir().unwrap();
+    let exported = std::process::Command::new(hubbub_tests::hub_binary())
+        .args(["export", "--data-dir"])
+        .arg(&hub.data_dir)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let lobby: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("rooms/lobby.json")).unwrap()).unwrap();
+    let sent = lobby["messages"].as_array().unwrap().iter().find(|m| m["body"] == "three files").unwrap();
+    let names: Vec<&str> =
+        sent["attachments"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["x.svg", "x.html", "fake.png"]);
 }
 
 #[tokio::test]
