@@ -180,3 +180,31 @@ test('on a phone, the camera button takes a photo into the next message', { time
   await screenshot(phone.page, 'files-phone');
   assert.deepEqual(phone.problems, []);
 });
+
+test('an upload whose connection drops starts again by itself and is sent once', { timeout: 60_000 }, async (t) => {
+  const phone = await openPage(browser, { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  t.after(() => phone.context.close());
+  await phone.page.goto(hub.url);
+  await join(phone.page, 'Wobbly');
+  await waitOnline(phone.page);
+  // The first attempt's connection drops, as a phone's Wi-Fi does; later ones get through.
+  let attempts = 0;
+  await phone.page.route('**/api/channels/*/files?name=*', async (route) => {
+    attempts += 1;
+    if (attempts === 1) await route.abort('internetdisconnected');
+    else await route.continue();
+  });
+  const picture = png(320, 240, 150);
+  await phone.page.getByTestId('file-input').setInputFiles({ name: 'wobbly.png', mimeType: 'image/png', buffer: picture });
+  await phone.page.getByTestId('upload-item').filter({ hasText: 'trying again' }).waitFor();
+  assert.equal(await phone.page.getByTestId('send').isDisabled(), true, 'nothing is sent while the file is not up');
+  await uploadsReady(phone.page, 1);
+  assert.equal(attempts, 2, 'started again once, by itself');
+  await phone.page.getByTestId('composer').fill('made it');
+  await phone.page.getByTestId('send').click();
+  const shot = messagesWith(phone.page, 'made it').getByTestId('attachment-photo');
+  await shot.waitFor();
+  const original = await phone.page.request.get(new URL(await shot.getAttribute('href'), hub.url).toString());
+  assert.deepEqual(Buffer.from(await original.body()), picture);
+  assert.deepEqual(phone.problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+});

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Attachment } from './protocol';
-import { MAX_ATTACHMENTS, UploadError, UploadTray, fileUrl, formatSize, thumbnailUrl, typeLabel, uploadFile, type UploadRequest } from './uploads';
+import { MAX_ATTACHMENTS, RETRY_DELAYS_MS, UploadError, UploadTray, fileUrl, formatSize, thumbnailUrl, typeLabel, uploadFile, type UploadRequest } from './uploads';
 
 /** A stand-in for XMLHttpRequest that the test drives. */
 class FakeRequest implements UploadRequest {
@@ -128,14 +128,42 @@ describe('UploadTray', () => {
     expect(tray.attachments.map((a) => a.id)).toEqual([1, 2]);
   });
 
-  it('retries a failed upload from the start, and removing one in flight cancels it', async () => {
+  it('starts again by itself after a dropped connection, a few times, then waits for "Try again"', async () => {
+    vi.useFakeTimers();
+    try {
+      const { tray, requests } = setup();
+      tray.add([file('a.png')]);
+      for (let attempt = 0; attempt < RETRY_DELAYS_MS.length; attempt++) {
+        requests[attempt].onerror?.();
+        await Promise.resolve();
+        await Promise.resolve();
+        expect(tray.list[0]).toMatchObject({ status: 'uploading', reconnecting: true, progress: 0 });
+        expect(tray.ready).toBe(false);
+        vi.advanceTimersByTime(RETRY_DELAYS_MS[attempt]);
+        expect(requests).toHaveLength(attempt + 2);
+      }
+      requests[RETRY_DELAYS_MS.length].onerror?.();
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(tray.list[0].status).toBe('failed');
+      tray.retry(tray.list[0].key);
+      requests[RETRY_DELAYS_MS.length + 1].answer(201, attachment(3));
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(tray.ready).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('retries a refused upload by hand, and removing one in flight cancels it', async () => {
     const { tray, requests } = setup();
     tray.add([file('a.png'), file('b.png')]);
-    requests[0].onerror?.();
+    requests[0].answer(507, { code: 'storage_full', message: 'full' });
     await Promise.resolve();
     await Promise.resolve();
     expect(tray.list[0].status).toBe('failed');
-    expect(tray.list[0].error).toMatch(/interrupted/);
+    expect(tray.list[0].error).toMatch(/disk is full/);
     tray.retry(tray.list[0].key);
     expect(requests).toHaveLength(3);
     expect(tray.list[0].status).toBe('uploading');

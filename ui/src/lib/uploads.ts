@@ -118,6 +118,9 @@ export function uploadFile(
   return { done, cancel: () => xhr.abort() };
 }
 
+/** After a dropped connection, an upload starts again by itself after these waits, then waits for "Try again". */
+export const RETRY_DELAYS_MS = [2_000, 5_000, 10_000];
+
 /** One file in the composer's tray. */
 export interface TrayItem {
   key: number;
@@ -128,17 +131,23 @@ export interface TrayItem {
   status: 'uploading' | 'ready' | 'failed';
   attachment?: Attachment;
   error?: string;
+  /** The connection dropped: it starts again by itself (from the start) in a moment. */
+  reconnecting?: boolean;
 }
 
 /**
- * The files picked for the next message of one channel: each uploads at once; a failed one can be tried
- * again (from the start: the hub keeps nothing of a broken upload) or removed; removing one still uploading
- * cancels it. `onchange` runs after every change with the new list.
+ * The files picked for the next message of one channel: each uploads at once; one whose connection dropped
+ * (a phone's Wi-Fi) starts again by itself a few times (see RETRY_DELAYS_MS), from the start since the hub
+ * keeps nothing of a broken upload; after that, or after a refusal, it can be tried again by hand or removed.
+ * Removing one still uploading cancels it. `onchange` runs after every change with the new list.
  */
 export class UploadTray {
   private items: TrayItem[] = [];
   private readonly files = new Map<number, Blob & { name?: string }>();
   private readonly handles = new Map<number, UploadHandle>();
+  /** Automatic restarts used, per file. */
+  private readonly restarts = new Map<number, number>();
+  private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
   private next = 1;
 
   constructor(
@@ -185,6 +194,7 @@ export class UploadTray {
   /** Tries a failed upload again, from the start. */
   retry(key: number): void {
     if (!this.items.some((i) => i.key === key && i.status === 'failed')) return;
+    this.restarts.delete(key);
     this.set(key, { status: 'uploading', progress: 0, error: undefined });
     this.start(key);
   }
@@ -193,6 +203,9 @@ export class UploadTray {
   remove(key: number): void {
     this.handles.get(key)?.cancel();
     this.handles.delete(key);
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.restarts.delete(key);
     this.files.delete(key);
     this.items = this.items.filter((i) => i.key !== key);
     this.onchange(this.items);
@@ -202,6 +215,9 @@ export class UploadTray {
   clear(): void {
     for (const h of this.handles.values()) h.cancel();
     this.handles.clear();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.restarts.clear();
     this.files.clear();
     this.items = [];
     this.onchange(this.items);
@@ -220,7 +236,21 @@ export class UploadTray {
       (err: unknown) => {
         this.handles.delete(key);
         if (err instanceof UploadError && err.code === 'aborted') return;
-        this.set(key, { status: 'failed', error: err instanceof Error ? err.message : 'The upload failed.' });
+        const used = this.restarts.get(key) ?? 0;
+        if (err instanceof UploadError && err.code === 'unavailable' && used < RETRY_DELAYS_MS.length) {
+          this.restarts.set(key, used + 1);
+          this.set(key, { progress: 0, reconnecting: true });
+          this.timers.set(
+            key,
+            setTimeout(() => {
+              this.timers.delete(key);
+              this.set(key, { reconnecting: false });
+              this.start(key);
+            }, RETRY_DELAYS_MS[used]),
+          );
+          return;
+        }
+        this.set(key, { status: 'failed', reconnecting: false, error: err instanceof Error ? err.message : 'The upload failed.' });
       },
     );
   }
