@@ -218,6 +218,11 @@ async fn a_photo_goes_up_and_comes_back_whole_with_a_thumbnail_and_safe_headers(
     let again = uploaded(&hub, &bo, "room:lobby", "copy.png", "image/png", photo.clone()).await;
     assert_ne!(again.id, file.id);
     assert_eq!(entries(&hub.data_dir.join("files/blobs")).len(), 1, "content-addressed");
+
+    // `/metrics` counts both uploads and their bytes.
+    let metrics = reqwest::get(format!("{}/metrics", hub.url)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("hubbub_uploads_total 2\n"), "{metrics}");
+    assert!(metrics.contains(&format!("hubbub_upload_bytes_total {}\n", 2 * photo.len())), "{metrics}");
 }
 
 #[tokio::test]

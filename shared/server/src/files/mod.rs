@@ -188,6 +188,7 @@ impl Files {
             let _ = self.core().store().write_wait(move |dbs| delete_file(db_of(dbs, memory), id)).await;
             return Err(Refusal::internal("could not put an upload in place", &e));
         }
+        self.core().metrics().uploaded(received.size);
         Ok(Attachment {
             id,
             channel: new.channel,
