@@ -208,3 +208,49 @@ test('an upload whose connection drops starts again by itself and is sent once',
   assert.deepEqual(Buffer.from(await original.body()), picture);
   assert.deepEqual(phone.problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
 });
+
+/** One second of a 440 Hz tone as a WAV file (16-bit mono PCM, 8 kHz). */
+function wav() {
+  const rate = 8000;
+  const samples = Buffer.alloc(rate * 2);
+  for (let i = 0; i < rate; i++) samples.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 8000), i * 2);
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0, 'ascii');
+  head.writeUInt32LE(36 + samples.length, 4);
+  head.write('WAVEfmt ', 8, 'ascii');
+  head.writeUInt32LE(16, 16);
+  head.writeUInt16LE(1, 20);
+  head.writeUInt16LE(1, 22);
+  head.writeUInt32LE(rate, 24);
+  head.writeUInt32LE(rate * 2, 28);
+  head.writeUInt16LE(2, 32);
+  head.writeUInt16LE(16, 34);
+  head.write('data', 36, 'ascii');
+  head.writeUInt32LE(samples.length, 40);
+  return Buffer.concat([head, samples]);
+}
+
+test('a voice note plays in the message, with its card to download it', { timeout: 60_000 }, async (t) => {
+  const sender = await openPage(browser);
+  const listener = await openPage(browser);
+  t.after(async () => {
+    await sender.context.close();
+    await listener.context.close();
+  });
+  await sender.page.goto(hub.url);
+  await join(sender.page, 'Singer');
+  await listener.page.goto(hub.url);
+  await join(listener.page, 'Listener');
+  await waitOnline(sender.page);
+  await waitOnline(listener.page);
+  await sender.page.getByTestId('file-input').setInputFiles({ name: 'note.wav', mimeType: 'audio/wav', buffer: wav() });
+  await uploadsReady(sender.page, 1);
+  await sender.page.getByTestId('composer').fill('a voice note');
+  await sender.page.getByTestId('composer').press('Enter');
+  const message = messagesWith(listener.page, 'a voice note');
+  const audio = message.getByTestId('attachment-audio');
+  await audio.waitFor();
+  await eventually('the audio to load its metadata', () => audio.evaluate((el) => el.readyState >= 1 && el.duration > 0));
+  await message.getByTestId('attachment-file').filter({ hasText: 'note.wav' }).waitFor();
+  assert.deepEqual(listener.problems, []);
+});
