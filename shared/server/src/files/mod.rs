@@ -128,23 +128,7 @@ impl Files {
     {
         let channel = chat_channel(up.channel)?;
         let max = self.max_bytes();
-        if up.length.is_some_and(|n| n > max) {
-            return Err(too_large(max));
-        }
-        self.core().policy().may_write(up.user, up.channel, now_ms())?;
-        let user = up.user;
-        let check_channel = channel.clone();
-        self.core().store().read_channel(&channel, move |db| can_write(db, &check_channel, user)).await??;
-        if let Err(wait) = self.inner.uploads.check(user, up.address, Instant::now()) {
-            return Err(Refusal::rate_limited("too many uploads; wait a little", wait));
-        }
-        let _slot = slots::Slots::take(&self.inner.slots, user, up.address).ok_or_else(|| {
-            Refusal::rate_limited("too many uploads at once; wait for one to finish", Duration::from_secs(1))
-        })?;
-        let expected = up.length.unwrap_or(max);
-        self.check_quota(user, expected).await?;
-        self.check_disk(expected)?;
-
+        let _slot = self.admit(&up, &channel, max).await?;
         let temp = TempFile::new(&self.inner.layout.tmp);
         let received = storage::receive(body, &temp, max).await.map_err(|e| match e {
             ReceiveError::TooLarge => too_large(max),
@@ -157,33 +141,30 @@ impl Files {
         self.check_disk(0)?;
         let kind = kinds::sniff(&received.head, up.claimed_type, up.name);
         let area = self.area(&channel).clone();
-        let (width, height, thumbnail) = if kind.thumbnail {
-            let permit = self.inner.decoding.acquire().await.map_err(|_| Refusal::shutting_down())?;
-            let (source, thumb) = (temp.path().to_owned(), area.thumb(&received.sha256));
-            let made = tokio::task::spawn_blocking(move || thumbs::make(&source, &thumb))
-                .await
-                .map_err(|e| Refusal::internal("a thumbnail task failed", &e))?;
-            drop(permit);
-            made.map_or((None, None, false), |m| (Some(m.width), Some(m.height), true))
-        } else {
-            (None, None, false)
-        };
+        let thumb = TempFile::new(&self.inner.layout.tmp);
+        let made = if kind.thumbnail { self.thumbnail(&temp, &thumb).await? } else { None };
         let new = NewFile {
             channel: channel.to_string(),
-            uploader: user,
+            uploader: up.user,
             name: kinds::clean_name(up.name),
             content_type: kind.content_type,
             size: i64::try_from(received.size).unwrap_or(i64::MAX),
             sha256: received.sha256.clone(),
             inline: kind.inline,
-            width,
-            height,
-            thumbnail,
+            width: made.map(|m| m.width),
+            height: made.map(|m| m.height),
+            thumbnail: made.is_some(),
             created_at: now_ms(),
         };
+        // Recorded, then put in place, under the lock the sweep takes to unlink: bytes a row
+        // refers to are never unlinked, and bytes no row refers to never stay.
         let _blobs = self.inner.blobs.lock().await;
         let id = self.record(&channel, new.clone()).await?;
-        if let Err(e) = temp.persist(&area.blob(&received.sha256)).await {
+        let placed = match temp.persist(&area.blob(&new.sha256)).await {
+            Ok(()) if made.is_some() => thumb.persist(&area.thumb(&new.sha256)).await,
+            other => other,
+        };
+        if let Err(e) = placed {
             let memory = is_ephemeral(&channel);
             let _ = self.core().store().write_wait(move |dbs| delete_file(db_of(dbs, memory), id)).await;
             return Err(Refusal::internal("could not put an upload in place", &e));
@@ -196,10 +177,42 @@ impl Files {
             size: new.size,
             content_type: new.content_type,
             inline: new.inline,
-            width,
-            height,
-            thumbnail,
+            width: new.width,
+            height: new.height,
+            thumbnail: new.thumbnail,
         })
+    }
+
+    /// The checks before any byte is read: the size announced, the user's rights in the channel,
+    /// a place among the uploads in flight, the upload budget, the quota and the disk's free space.
+    async fn admit(&self, up: &Upload<'_>, channel: &Channel, max: u64) -> Result<slots::Slot, Refusal> {
+        if up.length.is_some_and(|n| n > max) {
+            return Err(too_large(max));
+        }
+        self.core().policy().may_write(up.user, up.channel, now_ms())?;
+        let (user, check_channel) = (up.user, channel.clone());
+        self.core().store().read_channel(channel, move |db| can_write(db, &check_channel, user)).await??;
+        // The place first: a refusal for want of one costs nothing of the budget.
+        let slot = slots::Slots::take(&self.inner.slots, user, up.address).ok_or_else(|| {
+            Refusal::rate_limited("too many uploads at once; wait for one to finish", Duration::from_secs(1))
+        })?;
+        if let Err(wait) = self.inner.uploads.check(user, up.address, Instant::now()) {
+            return Err(Refusal::rate_limited("too many uploads; wait a little", wait));
+        }
+        let expected = up.length.unwrap_or(max);
+        self.check_quota(user, expected).await?;
+        self.check_disk(expected)?;
+        Ok(slot)
+    }
+
+    /// Decodes the photo in `source` (one at a time, on a blocking thread) and writes its thumbnail
+    /// to `out`; `None` when it cannot be decoded within the limits.
+    async fn thumbnail(&self, source: &TempFile, out: &TempFile) -> Result<Option<thumbs::Made>, Refusal> {
+        let _permit = self.inner.decoding.acquire().await.map_err(|_| Refusal::shutting_down())?;
+        let (source, out) = (source.path().to_owned(), out.path().to_owned());
+        tokio::task::spawn_blocking(move || thumbs::make(&source, &out))
+            .await
+            .map_err(|e| Refusal::internal("a thumbnail task failed", &e))
     }
 
     /// Records an upload, checking again (in the writer, so two uploads cannot both pass) that the
@@ -323,8 +336,8 @@ impl Files {
         Ok(())
     }
 
-    /// Unlinks bytes on disk that no row refers to (left by a crash between a rename and its
-    /// row): run once at start.
+    /// Unlinks bytes on disk that no row refers to (left by a crash between a row and its rename),
+    /// and thumbnails whose file is gone: run once at start.
     pub async fn reconcile(&self) -> StoreResult<()> {
         let dir = self.inner.layout.disk.blobs.clone();
         let names: Vec<String> = match std::fs::read_dir(&dir) {
@@ -347,6 +360,14 @@ impl Files {
             .await?;
         for sha in unreferenced {
             self.inner.layout.disk.remove(&sha).await;
+        }
+        let disk = &self.inner.layout.disk;
+        for entry in std::fs::read_dir(&disk.thumbs).into_iter().flatten().flatten() {
+            let name = entry.file_name().into_string().unwrap_or_default();
+            let sha = name.strip_suffix(".jpg").unwrap_or(&name);
+            if !disk.blob(sha).exists() {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
         }
         Ok(())
     }

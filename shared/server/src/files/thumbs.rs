@@ -14,16 +14,15 @@ pub const MAX_EDGE: u32 = 12_000;
 /// The most memory one decode may allocate.
 pub const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// An image's size (upright) and whether its thumbnail was written to `thumb`.
+/// An image's size, upright.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Made {
     pub width: u32,
     pub height: u32,
 }
 
-/// Reads the image at `source` and writes its thumbnail to `thumb` (skipped when `thumb` already
-/// exists: the same bytes had one made). `None` when it is not an image the hub can decode within
-/// its limits.
+/// Reads the image at `source` and writes its thumbnail to `thumb`. `None` when it is not an image
+/// the hub can decode within its limits.
 pub fn make(source: &Path, thumb: &Path) -> Option<Made> {
     match try_make(source, thumb) {
         Ok(made) => Some(made),
@@ -46,12 +45,8 @@ fn try_make(source: &Path, thumb: &Path) -> Result<Made, Box<dyn std::error::Err
     let mut image = DynamicImage::from_decoder(decoder)?;
     image.apply_orientation(orientation);
     let made = Made { width: image.width(), height: image.height() };
-    if !thumb.exists() {
-        let small = image.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgb8();
-        let partial = thumb.with_extension("part");
-        small.save_with_format(&partial, image::ImageFormat::Jpeg)?;
-        std::fs::rename(&partial, thumb)?;
-    }
+    let small = image.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgb8();
+    small.save_with_format(thumb, image::ImageFormat::Jpeg)?;
     Ok(made)
 }
 
