@@ -89,6 +89,11 @@ fi
 
 step "benchmark harness, smoke size (checks counts and exactly-once, not speed)"
 "$target_dir/debug/hubbub-bench" --hub "$target_dir/debug/hubbub" all --size smoke
+# The one-core mode (hub on core 0, load on core 1), where the machine has two cores to give.
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  "$target_dir/debug/hubbub-bench" --hub "$target_dir/debug/hubbub" --pin --auth bearer \
+    fanout --subscribers 50 --rate 100 --seconds 2 --publishers 1 --room ephemeral
+fi
 
 step "REST API fuzzing from its OpenAPI document (schemathesis, from PyPI into ~/.cache)"
 HUBBUB_BIN="$target_dir/debug/hubbub" ./scripts/api-fuzz.sh

@@ -1,10 +1,32 @@
 //! Many clients at once: join users and open lean sockets, spread over loopback addresses.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::{StreamExt, stream};
 use hubbub_client::{Connection, HubClient, Session};
 use hubbub_protocol::ServerFrame;
+
+/// How a client opens its socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Auth {
+    /// `POST /api/auth/ws-token`, then `/ws?token=` (what the web client does).
+    Token,
+    /// `/ws` with `Authorization: Bearer <session>` (a client arriving with its session).
+    Bearer,
+}
+
+static BEARER: AtomicBool = AtomicBool::new(false);
+
+/// Chooses how every client of this run opens its socket.
+pub fn set_auth(auth: Auth) {
+    BEARER.store(auth == Auth::Bearer, Ordering::Relaxed);
+}
+
+/// How every client of this run opens its socket.
+pub fn auth() -> Auth {
+    if BEARER.load(Ordering::Relaxed) { Auth::Bearer } else { Auth::Token }
+}
 
 /// How many joins or connects run at once.
 const PARALLEL: usize = 64;
@@ -19,7 +41,7 @@ pub async fn join_many(client: &HubClient, prefix: &str, n: usize) -> anyhow::Re
 
 /// A loopback source address for the `i`th connection: 127.0.0.1 to 127.0.0.100, so more than the
 /// ~28,000 ephemeral ports of one address are available.
-fn source(i: usize) -> IpAddr {
+pub fn source(i: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (i % 100) as u8))
 }
 
@@ -31,13 +53,28 @@ pub async fn connect(
     i: usize,
     since: Option<&str>,
 ) -> anyhow::Result<(Connection, ServerFrame)> {
-    let token = client.ws_token(session).await?;
-    let mut url = client.ws_url(&token);
-    if let Some(since) = since {
-        url.push_str("&since=");
-        url.push_str(since);
-    }
-    let mut conn = Connection::open_lean(&url, Some(source(i))).await?;
+    let mut conn = match auth() {
+        Auth::Token => {
+            let token = client.ws_token(session).await?;
+            let mut url = client.ws_url(&token);
+            if let Some(since) = since {
+                url.push_str("&since=");
+                url.push_str(since);
+            }
+            Connection::open_lean(&url, Some(source(i))).await?
+        }
+        Auth::Bearer => {
+            use hubbub_client::tungstenite::client::IntoClientRequest;
+            let base = client.ws_address("/ws");
+            let url = match since {
+                Some(since) => format!("{base}?since={since}"),
+                None => base,
+            };
+            let mut req = url.into_client_request()?;
+            req.headers_mut().insert("authorization", format!("Bearer {}", session.secret).parse()?);
+            Connection::open_lean_request(req, Some(source(i))).await?
+        }
+    };
     let lobby = conn
         .recv_until(
             std::time::Duration::from_secs(60),

@@ -4,6 +4,7 @@
 //! and, with `--json`, one JSON object per scenario.
 
 mod clients;
+mod pin;
 mod report;
 mod scenarios;
 mod store_stats;
@@ -32,6 +33,14 @@ struct Cli {
     /// A TOML config file for the hub the bench starts (e.g. `sync_full = false`).
     #[arg(long, global = true)]
     hub_config: Option<PathBuf>,
+    /// Run a hub the bench starts on core 0 only and the load generator on core 1 only, so results
+    /// read per core (the way the hub's peers are measured).
+    #[arg(long, global = true)]
+    pin: bool,
+    /// How clients open their sockets: `token` fetches a short-lived token first (as the web
+    /// client does), `bearer` arrives with its session (`Authorization: Bearer`).
+    #[arg(long, global = true, value_enum, default_value = "token")]
+    auth: clients::Auth,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -61,7 +70,8 @@ enum Scenario {
         #[arg(long, default_value_t = 4000)]
         capacity: usize,
     },
-    /// One room with N subscribers and publishers at R messages/s; deliveries/s and latency.
+    /// One room with N subscribers and publishers at R messages/s; deliveries/s, latency and the
+    /// hub's CPU time per delivery.
     Fanout {
         #[arg(long, default_value_t = 1000)]
         subscribers: usize,
@@ -69,6 +79,12 @@ enum Scenario {
         rate: u64,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Publishers sharing the rate.
+        #[arg(long, default_value_t = 10)]
+        publishers: usize,
+        /// A stored room (the Lobby: written to disk before fan-out) or an ephemeral one (memory).
+        #[arg(long, value_enum, default_value = "stored")]
+        room: scenarios::fanout::RoomKind,
     },
     /// K senders of persisted messages, each waiting for its ack; acks/s and ack latency.
     Chat {
@@ -95,6 +111,18 @@ enum Scenario {
         #[arg(long, default_value_t = 4)]
         questions: u32,
     },
+    /// The `fanout` load against Nchan (nginx with `libnginx-mod-nchan`), the leading peer, to read
+    /// beside the hub's in the same run (one worker; on core 0 with `--pin`).
+    Nchan {
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 100)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 10)]
+        publishers: usize,
+    },
     /// Time from starting the hub process to its first accepted connection (fresh data directory).
     Startup {
         #[arg(long, default_value_t = 10)]
@@ -108,7 +136,9 @@ enum Scenario {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
+    use scenarios::fanout::RoomKind::{Ephemeral, Stored};
     rlimit::increase_nofile_limit(u64::MAX)?;
+    clients::set_auth(cli.auth);
     let bin = cli.hub.clone().unwrap_or_else(target::sibling_hub);
     let config = cli.hub_config.clone();
     let target = || Target::new(cli.url.as_deref(), &bin, config.as_deref());
@@ -117,7 +147,8 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
         Scenario::All { size: Size::Smoke } => vec![
             Scenario::Startup { runs: 3 },
             Scenario::Idle { n: 200 },
-            Scenario::Fanout { subscribers: 50, rate: 200, seconds: 2 },
+            Scenario::Fanout { subscribers: 50, rate: 200, seconds: 2, publishers: 10, room: Stored },
+            Scenario::Fanout { subscribers: 50, rate: 100, seconds: 2, publishers: 1, room: Ephemeral },
             Scenario::Chat { senders: 10, seconds: 2 },
             Scenario::Reconnect { n: 50, missed: 50 },
             Scenario::Flood { n: 200, capacity: 150 },
@@ -126,8 +157,8 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
         Scenario::All { size: Size::Full } => vec![
             Scenario::Startup { runs: 20 },
             Scenario::Idle { n: scenarios::idle::largest_here(50_000)? },
-            Scenario::Fanout { subscribers: 1000, rate: 250, seconds: 10 },
-            Scenario::Fanout { subscribers: 1000, rate: 100, seconds: 10 },
+            Scenario::Fanout { subscribers: 1000, rate: 250, seconds: 10, publishers: 10, room: Stored },
+            Scenario::Fanout { subscribers: 1000, rate: 100, seconds: 10, publishers: 10, room: Stored },
             Scenario::Chat { senders: 100, seconds: 10 },
             Scenario::Reconnect { n: 1000, missed: 200 },
             Scenario::Flood { n: 5000, capacity: 4000 },
@@ -141,8 +172,9 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
                 scenarios::startup::run(&bin, config.as_deref(), runs, cli.url.is_some()).await?
             }
             Scenario::Idle { n } => scenarios::idle::run(&target()?, n).await?,
-            Scenario::Fanout { subscribers, rate, seconds } => {
-                scenarios::fanout::run(&target()?, subscribers, rate, seconds).await?
+            Scenario::Fanout { subscribers, rate, seconds, publishers, room } => {
+                let load = scenarios::fanout::Load { subscribers, rate, seconds, publishers, room };
+                scenarios::fanout::run(&target()?, load).await?
             }
             Scenario::Flood { n, capacity } => {
                 let target = match &cli.url {
@@ -152,6 +184,9 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
                     }
                 };
                 scenarios::flood::run(&target, n).await?
+            }
+            Scenario::Nchan { subscribers, rate, seconds, publishers } => {
+                scenarios::nchan::run(subscribers, rate, seconds, publishers).await?
             }
             Scenario::Chat { senders, seconds } => scenarios::chat::run(&target()?, senders, seconds).await?,
             Scenario::Reconnect { n, missed } => scenarios::reconnect::run(&target()?, n, missed).await?,
@@ -172,6 +207,12 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.pin
+        && let Err(e) = pin::pin_self()
+    {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

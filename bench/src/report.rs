@@ -15,7 +15,21 @@ pub struct Report {
 
 impl Report {
     pub fn new(scenario: &'static str) -> Report {
-        Report { scenario, params: Map::new(), metrics: Map::new(), correct: true }
+        let mut params = Map::new();
+        if crate::pin::hub_pinned() {
+            params.insert(
+                "pinned".into(),
+                Value::String(format!(
+                    "server on core {}, load on core {}",
+                    crate::pin::HUB_CPU,
+                    crate::pin::BENCH_CPU
+                )),
+            );
+        }
+        if crate::clients::auth() == crate::clients::Auth::Bearer {
+            params.insert("auth".into(), Value::String("bearer".into()));
+        }
+        Report { scenario, params, metrics: Map::new(), correct: true }
     }
 
     pub fn param(mut self, key: &str, value: impl Into<Value>) -> Report {

@@ -27,6 +27,26 @@ pub fn fsync_rate(dir: &Path) -> anyhow::Result<f64> {
     Ok(rate.round())
 }
 
+/// 1 MiB writes each followed by `fdatasync`, for about half a second, in `dir`: how many MB/s the
+/// disk takes when every write must reach it. A commit writes a whole page per index leaf it
+/// changes, so a chat load can be bound by this rather than by the fsync rate.
+pub fn write_rate_mb(dir: &Path) -> anyhow::Result<f64> {
+    let path = dir.join("write-probe");
+    let mut file = std::fs::File::create(&path).context("write probe file")?;
+    let block = vec![0u8; 1 << 20];
+    let started = Instant::now();
+    let mut n = 0u32;
+    while started.elapsed() < Duration::from_millis(500) || n < 4 {
+        file.write_all(&block)?;
+        file.sync_data()?;
+        n += 1;
+    }
+    let rate = f64::from(n) * 1.048_576 / started.elapsed().as_secs_f64();
+    drop(file);
+    std::fs::remove_file(&path)?;
+    Ok(rate.round())
+}
+
 /// The writer's batch-size histogram as `/metrics` gives it (cumulative buckets).
 #[derive(Debug, Clone, Default)]
 pub struct Batches {

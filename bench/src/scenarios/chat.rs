@@ -19,6 +19,7 @@ pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Resul
     // Measured before the load, on the disk the hub writes to.
     if let Some(dir) = target.data_dir() {
         report.metric("disk_fsyncs_per_s", store_stats::fsync_rate(dir)?);
+        report.metric("disk_write_mb_per_s", store_stats::write_rate_mb(dir)?);
     }
     let sessions = join_many(&client, "chat", senders).await?;
     let mut rooms = Vec::with_capacity(senders);
@@ -30,6 +31,7 @@ pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Resul
     let conns = connect_many(&client, &sessions).await?;
     // A hub given by URL elsewhere than loopback may keep its metrics closed: then no batch figures.
     let batches_before = Batches::scrape(&target.url).await.ok();
+    let written_before = target.disk_write_bytes();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let tasks: Vec<_> = conns
@@ -82,6 +84,10 @@ pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Resul
     report.metric("ack_p99_ms", ms(hist.value_at_quantile(0.99)));
     report.metric("ack_p999_ms", ms(hist.value_at_quantile(0.999)));
     report.check("messages were acknowledged", !hist.is_empty());
+    if let (Some(before), Some(after)) = (written_before, target.disk_write_bytes()) {
+        // The log's pages and the checkpoints' copies back into the database, per message.
+        report.metric("disk_bytes_per_message", after.saturating_sub(before) / hist.len().max(1));
+    }
     if let (Some(before), Ok(after)) = (batches_before, Batches::scrape(&target.url).await) {
         let b = after.since(&before);
         report.metric("batches", b.count());

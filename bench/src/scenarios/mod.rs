@@ -4,6 +4,8 @@ pub mod chat;
 pub mod fanout;
 pub mod flood;
 pub mod idle;
+pub mod nchan;
 pub mod party;
 pub mod reconnect;
+pub mod spread;
 pub mod startup;

@@ -85,8 +85,12 @@ impl HubClient {
 
     /// `ws://` URL of the socket at `path` (e.g. `/notifications/ws`) for a token.
     pub fn ws_path_url(&self, path: &str, token: &str) -> String {
-        let ws = self.base.replacen("http", "ws", 1);
-        format!("{ws}{path}?token={token}")
+        format!("{}?token={token}", self.ws_address(path))
+    }
+
+    /// `ws://` URL of the socket at `path`, with no credentials in it.
+    pub fn ws_address(&self, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("http", "ws", 1))
     }
 
     /// Fetches a token and opens the socket at `path`.
@@ -217,10 +221,17 @@ impl Connection {
     /// Opens a socket from a chosen local address (to spread many connections over several loopback
     /// addresses) with small buffers (the library's default read buffer is 128 KiB per socket).
     pub async fn open_lean(url: &str, local: Option<std::net::IpAddr>) -> Result<Connection> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        Connection::open_lean_request(url.into_client_request()?, local).await
+    }
+
+    /// [`Connection::open_lean`] with a hand-built request (e.g. `Authorization: Bearer <session>`).
+    pub async fn open_lean_request(
+        req: tungstenite::handshake::client::Request,
+        local: Option<std::net::IpAddr>,
+    ) -> Result<Connection> {
         use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-        let uri: tungstenite::http::Uri = url.parse().map_err(|e: tungstenite::http::uri::InvalidUri| {
-            ClientError::Ws(tungstenite::Error::HttpFormat(e.into()))
-        })?;
+        let uri = req.uri().clone();
         let host = uri.host().unwrap_or("127.0.0.1");
         let port = uri.port_u16().unwrap_or(80);
         let remote = tokio::net::lookup_host((host, port))
@@ -239,9 +250,14 @@ impl Connection {
         let stream = socket.connect(remote).await.map_err(|e| ClientError::Ws(tungstenite::Error::Io(e)))?;
         let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
         let (ws, _) =
-            tokio_tungstenite::client_async_with_config(url, MaybeTlsStream::Plain(stream), Some(config))
+            tokio_tungstenite::client_async_with_config(req, MaybeTlsStream::Plain(stream), Some(config))
                 .await?;
         Ok(Connection { ws })
+    }
+
+    /// The socket under this connection (to speak another protocol over it).
+    pub fn into_inner(self) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+        self.ws
     }
 
     /// Wraps an already-open socket (e.g. one opened with custom headers).
