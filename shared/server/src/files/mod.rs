@@ -11,6 +11,9 @@ mod slots;
 mod storage;
 mod thumbs;
 
+#[cfg(test)]
+mod tests;
+
 pub use kinds::{MAX_NAME_BYTES, disposition};
 pub use storage::Area;
 
