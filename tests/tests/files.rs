@@ -650,3 +650,19 @@ async fn a_party_rooms_files_go_when_the_party_ends_and_expires() {
     .await;
     assert_ne!(get(&hub, &ann, &file_path(&photo)).await.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn uploads_count_against_the_upload_budget() {
+    let hub = TestHub::start(&["--upload-rate", "2"]);
+    let (ann, _a) = join_and_connect(&hub.client(), "Ann").await;
+    for n in 0..2 {
+        let (status, _) = upload(&hub, &ann, "room:lobby", "n.txt", "text/plain", vec![b'0' + n]).await;
+        assert_eq!(status, 201);
+    }
+    let (status, body) = upload(&hub, &ann, "room:lobby", "n.txt", "text/plain", b"3".to_vec()).await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("rate_limited")), "{body}");
+    assert!(body["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0), "{body}");
+    // Another guest has their own budget.
+    let (bo, _b) = join_and_connect(&hub.client(), "Bo").await;
+    assert_eq!(upload(&hub, &bo, "room:lobby", "b.txt", "text/plain", b"b".to_vec()).await.0, 201);
+}
