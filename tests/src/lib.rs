@@ -320,6 +320,14 @@ impl TestHub {
         self.output.as_ref().expect("the process started")
     }
 
+    /// The process id of a hub run as a process ([`TestHub::start_process`]).
+    pub fn pid(&self) -> Option<u32> {
+        match &self.running {
+            Some(Running::Process(p)) => Some(p.child.id()),
+            _ => None,
+        }
+    }
+
     /// What the hub process printed on stdout so far.
     pub fn printed(&self) -> String {
         self.output().stdout.lock().unwrap().clone()

@@ -62,6 +62,7 @@ async fn one_message_reaches_campfire_go_falcon_and_hubbub_clients_each_in_its_o
         channel: "room:lobby".into(),
         client_message_id: "h-1".into(),
         body: "from hubbub".into(),
+        attachments: None,
     };
     hubbub.send(&send).await.unwrap();
     let cf = campfire.next_of("NewMessage").await;

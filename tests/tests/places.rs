@@ -38,6 +38,7 @@ async fn say(conn: &mut Connection, channel: &str, id: &str, body: &str) {
         channel: channel.into(),
         client_message_id: id.into(),
         body: body.into(),
+        attachments: None,
     };
     conn.send(&frame).await.unwrap();
 }

@@ -78,6 +78,7 @@ impl Publish for HubPublisher {
             channel: self.channel.clone(),
             client_message_id: format!("m{}", self.sent),
             body,
+            attachments: None,
         };
         self.sent += 1;
         Ok(self.tx.send(&frame).await?)

@@ -143,6 +143,15 @@ pub enum ErrorCode {
     NoSuchPlace,
     /// A place's name is empty, too long, has control characters, or is another place's.
     InvalidPlace,
+    /// No file with that id in that channel (never uploaded, expired, or its message deleted), or an
+    /// attachment that is not the sender's own unattached upload to this channel.
+    NoSuchFile,
+    /// The file is larger than the hub's `file_max_mb`.
+    FileTooLarge,
+    /// The upload would take the user past their `file_quota_mb` of stored files.
+    QuotaExceeded,
+    /// The hub's disk is too full to take the file (it keeps `file_min_free_mb` free).
+    StorageFull,
     /// The route does not exist.
     NotFound,
     /// The route exists but not with this HTTP method.
@@ -197,6 +206,10 @@ impl ErrorCode {
             Self::Banned => "banned",
             Self::NoSuchPlace => "no_such_place",
             Self::InvalidPlace => "invalid_place",
+            Self::NoSuchFile => "no_such_file",
+            Self::FileTooLarge => "file_too_large",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::StorageFull => "storage_full",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "unavailable",

@@ -53,7 +53,13 @@ pub enum ClientFrame {
         channel: String,
         /// Idempotency key chosen by the client; a resend with the same key is stored once.
         client_message_id: String,
+        /// May be empty when the message carries attachments.
         body: String,
+        /// Files uploaded to this channel by the sender and not yet attached (`POST
+        /// /api/channels/{channel}/files`), at most 10.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number[]")]
+        attachments: Option<Vec<i64>>,
     },
     /// Set the status others see (`online` clears a chosen `away` or `busy`) and the status line.
     SetStatus {
@@ -666,6 +672,7 @@ mod tests {
             deleted_at: None,
             deleted_by: None,
             reactions: None,
+            attachments: None,
         });
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(v["type"], "message");

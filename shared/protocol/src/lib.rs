@@ -8,6 +8,7 @@
 //! - [`places`]: places of a venue that guests check in to, and their REST bodies.
 //! - [`rest`]: request and response bodies of the `/api/` routes.
 //! - [`admin`]: roles, moderation, announcements and the `/api/admin/` bodies.
+//! - [`files`]: files and photos in chat: an upload's answer and a message's attachments.
 //! - [`codes`]: WebSocket close codes and the machine-readable [`ErrorCode`].
 //! - [`sockets`]: the hub's WebSocket paths (Hubbub's and the dialects') and the query they take.
 //! - [`dialects`]: the frames of the seed documents' APIs the hub also speaks.
@@ -21,6 +22,7 @@ pub mod admin;
 pub mod channel;
 pub mod codes;
 pub mod dialects;
+pub mod files;
 pub mod frames;
 pub mod model;
 pub mod party;
@@ -33,6 +35,7 @@ pub mod typescript;
 pub use admin::*;
 pub use channel::Channel;
 pub use codes::{ErrorCode, close};
+pub use files::*;
 pub use frames::{ClientFrame, ServerFrame};
 pub use model::*;
 pub use party::*;

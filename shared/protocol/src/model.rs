@@ -63,6 +63,11 @@ pub struct ChatMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reactions: Option<Vec<ReactionSummary>>,
+    /// Files and photos the message carries, in the order the sender attached them; absent when
+    /// there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub attachments: Option<Vec<crate::files::Attachment>>,
 }
 
 /// Who reacted to a message with one emoji.

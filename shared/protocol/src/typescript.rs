@@ -7,6 +7,7 @@ use ts_rs::{Config, TS};
 
 use crate::admin::*;
 use crate::codes::ErrorCode;
+use crate::files::Attachment;
 use crate::frames::{ClientFrame, ServerFrame};
 use crate::model::*;
 use crate::party::*;
@@ -39,6 +40,7 @@ pub fn render() -> String {
         decl::<UserInfo>(&cfg),
         decl::<HubInfo>(&cfg),
         decl::<ReactionSummary>(&cfg),
+        decl::<Attachment>(&cfg),
         decl::<ChatMessage>(&cfg),
         decl::<RoomKind>(&cfg),
         decl::<Room>(&cfg),

@@ -306,6 +306,27 @@ pub struct ServeArgs {
     /// Searches one user may run in 10 seconds; 0 for no limit. [default: 20]
     #[arg(long, env = "HUBBUB_SEARCH_RATE")]
     pub search_rate: Option<usize>,
+    /// The largest file or photo a guest may upload, in MiB. [default: 100]
+    #[arg(long, env = "HUBBUB_FILE_MAX_MB")]
+    pub file_max_mb: Option<u64>,
+    /// MiB of files one user may have stored at once; 0 for no quota. [default: 1024]
+    #[arg(long, env = "HUBBUB_FILE_QUOTA_MB")]
+    pub file_quota_mb: Option<u64>,
+    /// MiB the data directory's disk keeps free; an upload that would leave less is refused. [default: 512]
+    #[arg(long, env = "HUBBUB_FILE_MIN_FREE_MB")]
+    pub file_min_free_mb: Option<u64>,
+    /// Uploads one user may have in flight at once. [default: 3]
+    #[arg(long, env = "HUBBUB_UPLOAD_CONCURRENT")]
+    pub upload_concurrent: Option<usize>,
+    /// Uploads one client address may have in flight at once. [default: 12]
+    #[arg(long, env = "HUBBUB_UPLOAD_CONCURRENT_PER_ADDRESS")]
+    pub upload_concurrent_per_address: Option<usize>,
+    /// Uploads one user may start in 10 minutes; 0 for no limit. [default: 200]
+    #[arg(long, env = "HUBBUB_UPLOAD_RATE")]
+    pub upload_rate: Option<usize>,
+    /// Uploads started from one client address in 10 minutes; 0 for no limit. [default: 1000]
+    #[arg(long, env = "HUBBUB_UPLOAD_RATE_PER_ADDRESS")]
+    pub upload_rate_per_address: Option<usize>,
     /// Milliseconds per which at most one typing change of a user in a channel reaches the others.
     /// [default: 1000]
     #[arg(long, env = "HUBBUB_TYPING_WINDOW_MS")]
@@ -390,6 +411,13 @@ impl ServeArgs {
             reaction_max_distinct: self.reaction_max_distinct,
             status_rate: self.status_rate,
             search_rate: self.search_rate,
+            file_max_mb: self.file_max_mb,
+            file_quota_mb: self.file_quota_mb,
+            file_min_free_mb: self.file_min_free_mb,
+            upload_concurrent: self.upload_concurrent,
+            upload_concurrent_per_address: self.upload_concurrent_per_address,
+            upload_rate: self.upload_rate,
+            upload_rate_per_address: self.upload_rate_per_address,
             typing_window_ms: self.typing_window_ms,
             kick_cooldown_secs: self.kick_cooldown_secs,
             admin_token: self.admin_token,

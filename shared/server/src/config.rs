@@ -146,6 +146,20 @@ pub struct Config {
     pub search_rate: usize,
     /// At most one typing change per user and channel reaches the others per this window.
     pub typing_window: Duration,
+    /// Files and photos in chat: the largest file, in MiB.
+    pub file_max_mb: u64,
+    /// MiB of files one user may have stored at once (attached or waiting to be); 0: no quota.
+    pub file_quota_mb: u64,
+    /// MiB the data directory's disk keeps free: an upload that would leave less is refused.
+    pub file_min_free_mb: u64,
+    /// Uploads one user may have in flight at once.
+    pub upload_concurrent: usize,
+    /// Uploads one client address may have in flight at once.
+    pub upload_concurrent_per_address: usize,
+    /// Uploads one user may start (per 10 minutes, like the other budgets).
+    pub upload_rate: usize,
+    /// Uploads started from one client address.
+    pub upload_rate_per_address: usize,
     /// How long a kicked user's sockets are refused before they may come back.
     pub kick_cooldown: Duration,
     /// A bearer token that opens the admin API (`/api/admin/`) to scripts, acting as a host; `None`:
@@ -251,6 +265,13 @@ impl Default for Config {
             status_rate: 30,
             search_rate: 20,
             typing_window: Duration::from_secs(1),
+            file_max_mb: 100,
+            file_quota_mb: 1024,
+            file_min_free_mb: 512,
+            upload_concurrent: 3,
+            upload_concurrent_per_address: 12,
+            upload_rate: 200,
+            upload_rate_per_address: 1000,
             kick_cooldown: Duration::from_secs(60),
             admin_token: None,
             log_format: LogFormat::Text,
@@ -347,6 +368,13 @@ pub struct FileConfig {
     pub reaction_max_distinct: Option<usize>,
     pub status_rate: Option<usize>,
     pub search_rate: Option<usize>,
+    pub file_max_mb: Option<u64>,
+    pub file_quota_mb: Option<u64>,
+    pub file_min_free_mb: Option<u64>,
+    pub upload_concurrent: Option<usize>,
+    pub upload_concurrent_per_address: Option<usize>,
+    pub upload_rate: Option<usize>,
+    pub upload_rate_per_address: Option<usize>,
     pub typing_window_ms: Option<u64>,
     pub kick_cooldown_secs: Option<u64>,
     pub admin_token: Option<String>,
@@ -511,8 +539,22 @@ impl FileConfig {
             (self.reaction_max_distinct, &mut config.reaction_max_distinct),
             (self.status_rate, &mut config.status_rate),
             (self.search_rate, &mut config.search_rate),
+            (self.upload_concurrent, &mut config.upload_concurrent),
+            (self.upload_concurrent_per_address, &mut config.upload_concurrent_per_address),
+            (self.upload_rate, &mut config.upload_rate),
+            (self.upload_rate_per_address, &mut config.upload_rate_per_address),
         ];
         for (value, field) in counts {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+        let sizes = [
+            (self.file_max_mb, &mut config.file_max_mb),
+            (self.file_quota_mb, &mut config.file_quota_mb),
+            (self.file_min_free_mb, &mut config.file_min_free_mb),
+        ];
+        for (value, field) in sizes {
             if let Some(v) = value {
                 *field = v;
             }
@@ -569,6 +611,15 @@ impl Config {
         }
         if self.send_queue == 0 {
             return invalid("send_queue", "must be at least 1");
+        }
+        if !(1..=1024 * 1024).contains(&self.file_max_mb) {
+            return invalid("file_max_mb", "must be between 1 and 1048576");
+        }
+        if self.upload_concurrent == 0 || self.upload_concurrent_per_address == 0 {
+            return invalid(
+                "upload_concurrent",
+                "uploads in flight must be at least 1 per user and per address",
+            );
         }
         if self.presence_window.is_zero() || self.presence_window > Duration::from_secs(5) {
             return invalid("presence_window_ms", "must be between 1 and 5000");

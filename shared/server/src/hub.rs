@@ -14,6 +14,7 @@ use crate::chat::Chat;
 use crate::config::{Config, ConfigError};
 use crate::core::Core;
 use crate::discovery::{self, Discovery};
+use crate::files::Files;
 use crate::moderation::Moderation;
 use crate::notify::Notify;
 use crate::party::Parties;
@@ -58,6 +59,8 @@ struct Inner {
     moderation: Moderation,
     /// Deletes what the operator chose not to keep.
     retention: Retention,
+    /// Files and photos in chat.
+    files: Files,
     /// What the hub says about itself (its id is kept in the database) and the PIN: the host may
     /// change the name and the PIN while the hub runs.
     live: std::sync::RwLock<Live>,
@@ -124,6 +127,8 @@ impl Hub {
         let statuses = Statuses::new(core.clone());
         let moderation = Moderation::open(core.clone(), chat.clone(), notify.clone()).await?;
         let retention = Retention::new(core.clone());
+        let files = Files::open(core.clone())
+            .map_err(|source| StoreError::DataDir { path: core.config().data_dir.join("files"), source })?;
         Ok(Hub {
             inner: Arc::new(Inner {
                 core,
@@ -135,6 +140,7 @@ impl Hub {
                 statuses,
                 moderation,
                 retention,
+                files,
                 live,
                 joins,
                 discovery: discovery::Shared::default(),
@@ -176,6 +182,10 @@ impl Hub {
 
     pub fn moderation(&self) -> &Moderation {
         &self.inner.moderation
+    }
+
+    pub fn files(&self) -> &Files {
+        &self.inner.files
     }
 
     pub fn retention(&self) -> &Retention {

@@ -10,7 +10,8 @@
 //!   that bundles the shared parts.
 //! - Services over the core: [`notify`] (the inbox, pings, mentions), [`chat`] (rooms,
 //!   conversations, messages, typing), [`party`] (party sessions), [`auth`] (sessions, tokens,
-//!   Origin), [`discovery`] (mDNS), [`retention`] (deleting old data).
+//!   Origin), [`discovery`] (mDNS), [`retention`] (deleting old data), [`files`] (files and photos
+//!   in chat).
 //! - [`hub`]: the services together, as the front doors see them.
 //! - Front doors: [`api`] (REST under `/api/`), [`ws`] (the sockets), [`dialects`] (the seed
 //!   documents' APIs, translated), [`web`] (the embedded web client), and this file's router and [`serve`]; [`cli`] and [`export`] for the binary.
@@ -27,6 +28,7 @@ pub mod dialects;
 pub mod discovery;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod hub;
 pub mod lan;
 pub mod listener;
@@ -55,6 +57,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 
 pub use config::Config;
 pub use hub::Hub;
@@ -66,13 +69,23 @@ pub fn router(hub: Hub) -> Router {
         .merge(api::routes(&hub, dialects::endpoints))
         .route("/metrics", axum::routing::get(api::metrics))
         .fallback(web::serve)
-        .layer(CompressionLayer::new());
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotMarked)));
     ws::routes(axum::routing::get(dialects::main_socket))
         .merge(dialects::routes())
         .method_not_allowed_fallback(api::method_not_allowed)
         .merge(http)
         .layer(axum::Extension(dialects::Shared::default()))
         .with_state(hub)
+}
+
+/// Compresses only answers not marked [`api::Uncompressed`] (file downloads).
+#[derive(Debug, Clone, Copy)]
+struct NotMarked;
+
+impl Predicate for NotMarked {
+    fn should_compress<B: axum::body::HttpBody>(&self, response: &axum::http::Response<B>) -> bool {
+        response.extensions().get::<api::Uncompressed>().is_none()
+    }
 }
 
 /// How often the hub writes a probe row, so `/api/status` notices a store that stopped taking
@@ -135,6 +148,32 @@ async fn places_sweeper(hub: Hub) {
     }
 }
 
+/// Runs the files sweep every [`FILES_SWEEP_EVERY`] (bytes no message refers to any more), and
+/// its full form every [`FILES_FULL_SWEEP_EVERY`] (uploads never attached, ended ephemeral rooms).
+async fn files_sweeper(hub: Hub) {
+    if let Err(e) = hub.files().reconcile().await {
+        tracing::warn!(error = %e, "could not check the stored files against the database");
+    }
+    let mut tick = tokio::time::interval(FILES_SWEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_full = std::time::Instant::now();
+    loop {
+        tick.tick().await;
+        let full = last_full.elapsed() >= FILES_FULL_SWEEP_EVERY;
+        if full {
+            last_full = std::time::Instant::now();
+        }
+        if let Err(e) = hub.files().sweep(full).await {
+            tracing::warn!(error = %e, "files sweep failed; it runs again later");
+        }
+    }
+}
+
+/// How often unreferenced file bytes are unlinked.
+const FILES_SWEEP_EVERY: Duration = Duration::from_secs(2);
+/// How often unattached uploads expire and ended ephemeral rooms' uploads are forgotten.
+const FILES_FULL_SWEEP_EVERY: Duration = Duration::from_secs(60);
+
 /// How long shutdown waits for connections to flush and close before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -158,6 +197,7 @@ pub async fn serve(
     let ticker = tokio::spawn(presence_ticker(hub.clone()));
     let sweeper = tokio::spawn(retention_sweeper(hub.clone()));
     let places_sweeper = tokio::spawn(places_sweeper(hub.clone()));
+    let files_sweep = tokio::spawn(files_sweeper(hub.clone()));
     let signal_hub = hub.clone();
     let config = hub.config();
     let gate = listener::Gate::new(config, listener::raise_open_file_limit());
@@ -173,6 +213,7 @@ pub async fn serve(
     ticker.abort();
     sweeper.abort();
     places_sweeper.abort();
+    files_sweep.abort();
     core.tasks().close();
     if tokio::time::timeout(SHUTDOWN_GRACE, core.tasks().wait()).await.is_err() {
         tracing::warn!(open = core.tasks().len(), "connections still open after the shutdown grace period");

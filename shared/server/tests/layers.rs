@@ -38,6 +38,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("retention", 1),
     ("places", 1),
     ("simulate", 1),
+    ("files", 1),
     // The services together.
     ("hub", 2),
     // Front doors.

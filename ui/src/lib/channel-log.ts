@@ -1,6 +1,6 @@
 // The confirmed history of one persisted channel: ordered by offset, deduplicated, epoch-aware, with edits, deletes and reactions applied.
 
-import type { ChatMessage, ReactionSummary } from './protocol';
+import type { Attachment, ChatMessage, ReactionSummary } from './protocol';
 
 /** One emoji on a message and who chose it. */
 export interface Reaction {
@@ -28,6 +28,8 @@ export interface DisplayMessage {
   /** Who deleted it, when staff did and not its author. */
   deletedBy?: number;
   reactions?: readonly Reaction[];
+  /** Files and photos it carries. */
+  attachments?: readonly Attachment[];
   status: 'sent' | 'pending' | 'failed';
   /** Why the hub refused it (status `failed`). */
   error?: { code: string; message: string };
@@ -59,6 +61,7 @@ export function fromChatMessage(m: ChatMessage, key = `o:${m.channel}:${m.offset
   if (m.deleted_by !== undefined && m.deleted_by !== null) out.deletedBy = m.deleted_by;
   const reactions = reactionsFrom(m.reactions);
   if (reactions) out.reactions = reactions;
+  if (m.attachments?.length) out.attachments = m.attachments;
   return out;
 }
 
@@ -79,6 +82,7 @@ export function toChatMessage(m: DisplayMessage): ChatMessage | null {
   if (m.deletedAt !== undefined) out.deleted_at = m.deletedAt;
   if (m.deletedBy !== undefined) out.deleted_by = m.deletedBy;
   if (m.reactions?.length) out.reactions = m.reactions.map((r) => ({ emoji: r.emoji, user_ids: [...r.userIds] }));
+  if (m.attachments?.length) out.attachments = [...m.attachments];
   return out;
 }
 

@@ -364,6 +364,7 @@ export class ChatBook {
           deletedAt: ev.deleted_at,
           ...(ev.deleted_by !== undefined ? { deletedBy: ev.deleted_by } : {}),
           reactions: undefined,
+          attachments: undefined,
         }));
         break;
       }

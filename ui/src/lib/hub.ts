@@ -12,6 +12,7 @@ import { isModerationCode, refusalText, sanctionText } from './moderation';
 import { joinUrlProblem, statusTextProblem } from './notify';
 import { OnlinePoller, PRESENCE, PresenceBook, isHubWide } from './presence';
 import type {
+  Attachment,
   DmThread,
   HubInfo,
   MessagesResponse,
@@ -227,9 +228,9 @@ export class HubClient {
     return this.chat.loadOlder(channel);
   }
 
-  /** Queues a chat message and sends it now if connected; it shows as pending until acked. */
-  sendMessage(channel: string, body: string): SendResult {
-    const result = this.sender.send(channel, body);
+  /** Queues a chat message (with files already uploaded) and sends it now if connected; it shows as pending until acked. */
+  sendMessage(channel: string, body: string, attachments: Attachment[] = []): SendResult {
+    const result = this.sender.send(channel, body, attachments);
     if (result.ok) this.typingSender.stop(true); // the hub ends our typing state when the message arrives
     return result;
   }

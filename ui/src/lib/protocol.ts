@@ -20,7 +20,7 @@ export const CloseCode = {
   RATE_LIMITED: 4429,
 } as const;
 
-export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "muted" | "slow_mode" | "room_locked" | "banned" | "no_such_place" | "invalid_place" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "muted" | "slow_mode" | "room_locked" | "banned" | "no_such_place" | "invalid_place" | "no_such_file" | "file_too_large" | "quota_exceeded" | "storage_full" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
 
 export type UserInfo = { id: number, display_name: string, };
 
@@ -47,6 +47,42 @@ version: string,
 pin_required: boolean, };
 
 export type ReactionSummary = { emoji: string, user_ids: number[], };
+
+export type Attachment = { 
+/**
+ * The file's id, unique within its channel's database.
+ */
+id: number, 
+/**
+ * The channel it was uploaded to (and may only be attached in).
+ */
+channel: string, 
+/**
+ * The file name the uploader gave (no directories).
+ */
+name: string, 
+/**
+ * Bytes.
+ */
+size: number, 
+/**
+ * The media type: sniffed from the bytes when the hub recognises them, otherwise the
+ * uploader's claim (or `application/octet-stream`).
+ */
+content_type: string, 
+/**
+ * Whether a browser may show it inline (an image, audio or video type on the hub's short
+ * allow-list, recognised from its bytes); anything else is only ever downloaded.
+ */
+inline: boolean, 
+/**
+ * An image's size in pixels, when the hub could read it.
+ */
+width?: number, height?: number, 
+/**
+ * Whether the hub made a thumbnail (images it could decode within its limits).
+ */
+thumbnail: boolean, };
 
 export type ChatMessage = { 
 /**
@@ -84,7 +120,12 @@ deleted_by?: number,
 /**
  * Reactions, one entry per emoji; absent when there are none.
  */
-reactions?: Array<ReactionSummary>, };
+reactions?: Array<ReactionSummary>, 
+/**
+ * Files and photos the message carries, in the order the sender attached them; absent when
+ * there are none.
+ */
+attachments?: Array<Attachment>, };
 
 export type RoomKind = "open" | "closed" | "ephemeral";
 
@@ -504,7 +545,16 @@ since?: StreamPosition, } | { "type": "unsubscribe", ref?: string, channel: stri
 /**
  * Idempotency key chosen by the client; a resend with the same key is stored once.
  */
-client_message_id: string, body: string, } | { "type": "set_status", ref?: string, status: PresenceStatus, 
+client_message_id: string, 
+/**
+ * May be empty when the message carries attachments.
+ */
+body: string, 
+/**
+ * Files uploaded to this channel by the sender and not yet attached (`POST
+ * /api/channels/{channel}/files`), at most 10.
+ */
+attachments?: number[], } | { "type": "set_status", ref?: string, status: PresenceStatus, 
 /**
  * A custom status line, at most 80 characters; absent or empty clears it.
  */

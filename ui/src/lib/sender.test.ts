@@ -162,3 +162,22 @@ describe('ChatSender', () => {
     expect(second.sent.map((f) => f.body)).toEqual(['one']);
   });
 });
+
+describe('ChatSender with files', () => {
+  const photo = { id: 7, channel: CH, name: 'a.png', size: 3, content_type: 'image/png', inline: true, thumbnail: true };
+
+  it('sends uploaded files by id, with or without text, and shows them while pending and after a reload', () => {
+    const storage = new MemoryStorage();
+    const { sender, sent, subscribed } = setup({ storage });
+    const cmid = okId(sender.send(CH, '', [photo]));
+    expect(sent[0]).toMatchObject({ type: 'send_message', client_message_id: cmid, body: '', attachments: [7] });
+    expect(sender.tails().get(CH)?.[0].attachments).toEqual([photo]);
+    expect(sender.send(CH, '  ', []).ok).toBe(false);
+
+    // A page reloaded before the ack resends the same files.
+    subscribed.clear();
+    const again = setup({ storage });
+    again.sender.flush(CH);
+    expect(again.sent[0]).toMatchObject({ client_message_id: cmid, attachments: [7] });
+  });
+});

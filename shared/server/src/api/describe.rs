@@ -66,6 +66,8 @@ pub struct Endpoint {
     pub query: Option<SchemaFn>,
     /// The JSON body, and whether it may be left out (then the defaults apply).
     pub body: Option<(SchemaFn, bool)>,
+    /// The body is raw bytes of any media type (an upload), not JSON.
+    pub binary_body: bool,
     pub success: Success,
     /// Another success status with the same body (`POST /api/join`: 201 for a new user, 200 else).
     pub also: Option<u16>,
@@ -88,6 +90,7 @@ impl Endpoint {
             params: Vec::new(),
             query: None,
             body: None,
+            binary_body: false,
             success: Success::NoContent,
             also: None,
             router: on(filter, handler),
@@ -146,6 +149,12 @@ impl Endpoint {
     /// A body that may be left out (no `Content-Type`, nothing sent) for the defaults.
     pub fn optional_body<B: JsonSchema>(mut self) -> Self {
         self.body = Some((schema_of::<B>, true));
+        self
+    }
+
+    /// The body is a file's raw bytes, of any media type.
+    pub fn binary_body(mut self) -> Self {
+        self.binary_body = true;
         self
     }
 

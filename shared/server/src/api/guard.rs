@@ -48,6 +48,11 @@ async fn admit(hub: &Hub, request: Request) -> Result<Request, ApiError> {
     if !changes_state(request.method()) {
         return Ok(request);
     }
+    if super::files::is_upload(request.uri().path()) {
+        // A file's bytes, of any type and size: only where it comes from is checked here.
+        check_origin(hub, &request)?;
+        return Ok(request);
+    }
     check_request(hub, &request)?;
     object_body(request).await
 }
@@ -101,6 +106,22 @@ fn changes_state(method: &Method) -> bool {
 }
 
 fn check_request(hub: &Hub, request: &Request) -> Result<(), ApiError> {
+    check_origin(hub, request)?;
+    let headers = request.headers();
+    // No body and no type means "the defaults" where a route's body is optional.
+    let nothing = request.body().size_hint().exact() == Some(0) && !headers.contains_key(CONTENT_TYPE);
+    if !nothing && !json_content_type(headers) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidJson,
+            "the request body must be JSON, sent as Content-Type: application/json",
+        )
+        .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
+    Ok(())
+}
+
+/// A request with the session cookie must come from the hub's own pages.
+fn check_origin(hub: &Hub, request: &Request) -> Result<(), ApiError> {
     let headers = request.headers();
     // A bearer session is not sent by a browser on its own, so it cannot be forged from another
     // site; a cookie is, so a request without a bearer must come from the hub's own pages. That
@@ -112,15 +133,6 @@ fn check_request(hub: &Hub, request: &Request) -> Result<(), ApiError> {
             ErrorCode::Forbidden,
             "cross-site request refused: a request with the session cookie must come from this hub's own pages",
         ));
-    }
-    // No body and no type means "the defaults" where a route's body is optional.
-    let nothing = request.body().size_hint().exact() == Some(0) && !headers.contains_key(CONTENT_TYPE);
-    if !nothing && !json_content_type(headers) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidJson,
-            "the request body must be JSON, sent as Content-Type: application/json",
-        )
-        .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
     }
     Ok(())
 }

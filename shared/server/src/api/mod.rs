@@ -6,6 +6,7 @@ mod describe;
 mod dms;
 mod error;
 mod extract;
+mod files;
 mod guard;
 mod history;
 mod hubs;
@@ -23,15 +24,16 @@ pub use admin::Staff;
 pub use describe::{Auth, Endpoint};
 pub use error::ApiError;
 pub use extract::{Query, SessionUser};
+pub use files::Uncompressed;
 pub use guard::{method_not_allowed, wrong_method};
 pub use join::ws_token;
 pub use metrics::metrics;
 
 use axum::Router;
 use hubbub_protocol::{
-    CreatePartyRequest, CreateRoomRequest, DmThread, DmsResponse, ErrorCode, HostClaimRequest, HubInfo,
-    HubsResponse, InviteRequest, JoinRequest, JoinResponse, MarkReadRequest, MarkReadResponse, MeResponse,
-    MessagesResponse, NotificationsResponse, OnlineUsersResponse, PackSummary, PacksResponse,
+    Attachment, CreatePartyRequest, CreateRoomRequest, DmThread, DmsResponse, ErrorCode, HostClaimRequest,
+    HubInfo, HubsResponse, InviteRequest, JoinRequest, JoinResponse, MarkReadRequest, MarkReadResponse,
+    MeResponse, MessagesResponse, NotificationsResponse, OnlineUsersResponse, PackSummary, PacksResponse,
     PartiesResponse, PartyResults, PartySnapshot, PingRequest, PingResponse, QuestionPack,
     RemoteLinkResponse, RoleResponse, Room, RoomsResponse, StartDmRequest, StatusResponse, WsTokenResponse,
 };
@@ -129,6 +131,23 @@ fn endpoints() -> Vec<Endpoint> {
             .param::<String>("channel", "the channel, such as `room:lobby` or `dm:4`")
             .query::<history::PageQuery>()
             .ok::<MessagesResponse>(),
+        E::post("/channels/{channel}/files", files::upload)
+            .doc(chat, "Uploads a file or photo to a channel you may write to: the body is the file's bytes (any `Content-Type`), streamed to disk; attach it to a message (`send_message` with `attachments`) within the hour")
+            .param::<String>("channel", "the channel, such as `room:lobby` or `dm:4`")
+            .query::<files::UploadQuery>()
+            .binary_body()
+            .created::<Attachment>(),
+        E::get("/channels/{channel}/files/{id}", files::download)
+            .doc(chat, "A file's bytes, for readers of its channel (`Range` supported); only photos, audio and video recognised from their bytes are inline, anything else is an attachment")
+            .param::<String>("channel", "the channel, such as `room:lobby` or `dm:4`")
+            .param::<i64>("id", "the file's id")
+            .query::<files::DownloadQuery>()
+            .media("*/*"),
+        E::get("/channels/{channel}/files/{id}/thumbnail", files::thumbnail)
+            .doc(chat, "A photo's thumbnail (JPEG, at most 480 pixels a side), for readers of its channel")
+            .param::<String>("channel", "the channel, such as `room:lobby` or `dm:4`")
+            .param::<i64>("id", "the file's id")
+            .media("image/jpeg"),
         E::get("/search", history::search)
             .doc(chat, "Messages matching every word of `q`, newest first, from channels the user can read")
             .query::<history::SearchQuery>()

@@ -58,6 +58,13 @@ pub(super) fn build(endpoints: &[Endpoint]) -> Value {
                        "content": {"application/json": {"schema": (body)(&mut generator)}}}),
             );
         }
+        if e.binary_body {
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "description": "The file's bytes, of any media type",
+                       "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}),
+            );
+        }
         let mut responses = Map::new();
         match e.success {
             Success::Json(status, schema) => {

@@ -1,6 +1,6 @@
 //! Who may read and write a chat channel, and the checks a message passes before it is stored.
 
-use hubbub_protocol::{Channel, DmState, ErrorCode};
+use hubbub_protocol::{Channel, DmState, ErrorCode, MAX_ATTACHMENTS};
 use rusqlite::Connection;
 
 use crate::error::{Outcome, Refusal};
@@ -44,8 +44,8 @@ pub fn can_write(db: &Connection, channel: &Channel, user: i64) -> StoreResult<O
     Ok(Ok(()))
 }
 
-/// A new message's id and body.
-pub fn check_message(client_message_id: &str, body: &str) -> Outcome<()> {
+/// A new message's id, body and attachments: the body may be empty only when files are attached.
+pub fn check_message(client_message_id: &str, body: &str, attachments: &[i64]) -> Outcome<()> {
     if client_message_id.is_empty()
         || client_message_id.len() > MAX_CLIENT_MESSAGE_ID
         || client_message_id.chars().any(char::is_control)
@@ -56,6 +56,15 @@ pub fn check_message(client_message_id: &str, body: &str) -> Outcome<()> {
                 "client_message_id must be 1 to {MAX_CLIENT_MESSAGE_ID} bytes with no control characters"
             ),
         ));
+    }
+    if attachments.len() > MAX_ATTACHMENTS {
+        return Err(Refusal::new(
+            ErrorCode::InvalidFrame,
+            format!("a message carries at most {MAX_ATTACHMENTS} attachments"),
+        ));
+    }
+    if body.trim().is_empty() && !attachments.is_empty() {
+        return Ok(());
     }
     check_body(body)
 }
@@ -89,12 +98,17 @@ mod tests {
 
     #[test]
     fn message_checks_have_their_own_codes() {
-        assert!(check_message("c1", "hello").is_ok());
-        assert_eq!(check_message("", "x").unwrap_err().code, ErrorCode::InvalidClientMessageId);
-        assert_eq!(check_message(&"c".repeat(65), "x").unwrap_err().code, ErrorCode::InvalidClientMessageId);
-        assert_eq!(check_message("c", "  \n ").unwrap_err().code, ErrorCode::MessageEmpty);
-        assert_eq!(check_message("c", &"é".repeat(4001)).unwrap_err().code, ErrorCode::MessageTooLong);
-        assert!(check_message("c", &"é".repeat(4000)).is_ok());
+        assert!(check_message("c1", "hello", &[]).is_ok());
+        assert_eq!(check_message("", "x", &[]).unwrap_err().code, ErrorCode::InvalidClientMessageId);
+        assert_eq!(
+            check_message(&"c".repeat(65), "x", &[]).unwrap_err().code,
+            ErrorCode::InvalidClientMessageId
+        );
+        assert_eq!(check_message("c", "  \n ", &[]).unwrap_err().code, ErrorCode::MessageEmpty);
+        assert_eq!(check_message("c", &"é".repeat(4001), &[]).unwrap_err().code, ErrorCode::MessageTooLong);
+        assert!(check_message("c", &"é".repeat(4000), &[]).is_ok());
+        assert!(check_message("c", " ", &[3]).is_ok(), "files alone make a message");
+        assert_eq!(check_message("c", "x", &[1; 11]).unwrap_err().code, ErrorCode::InvalidFrame);
         assert!(chat_channel("dm:4").is_ok());
         assert_eq!(chat_channel("presence").unwrap_err().code, ErrorCode::NoSuchChannel);
     }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use hubbub_protocol::{Channel, ReadMark, ServerFrame, StreamPosition};
+use hubbub_protocol::{Channel, ErrorCode, ReadMark, ServerFrame, StreamPosition};
 
 use super::Chat;
 use super::access::{can_read, can_write, chat_channel, check_message};
@@ -11,7 +11,10 @@ use crate::conn::encode;
 use crate::error::Refusal;
 use crate::notify::{self, Stored};
 use crate::reply::{Reply, command};
-use crate::store::{InsertOutcome, Snapshot, insert_message, read_mark, read_marks, snapshot, unread};
+use crate::store::{
+    InsertOutcome, Snapshot, attach_files, attachable, attachments_of, insert_message, is_resend, read_mark,
+    read_marks, snapshot, unread,
+};
 use crate::time::now_ms;
 
 /// What a subscriber is told first, read in the same writer job that registers it.
@@ -77,9 +80,17 @@ impl Chat {
 
     /// Stores a message (once per `client_message_id`) with a `mention` entry for each user it
     /// names, acks the sender after the commit, fans the message out, and notifies the mentioned.
-    pub async fn send(&self, reply: Reply, channel: &str, client_message_id: String, body: String) {
-        let checked =
-            chat_channel(channel).and_then(|c| check_message(&client_message_id, &body).map(|()| c));
+    /// `attachments` are the sender's own unattached uploads to this channel.
+    pub async fn send(
+        &self,
+        reply: Reply,
+        channel: &str,
+        client_message_id: String,
+        body: String,
+        attachments: Vec<i64>,
+    ) {
+        let checked = chat_channel(channel)
+            .and_then(|c| check_message(&client_message_id, &body, &attachments).map(|()| c));
         let channel = match checked {
             Ok(c) => c,
             Err(refusal) => return reply.refuse(refusal),
@@ -105,7 +116,15 @@ impl Chat {
             {
                 return Ok(Err(refusal));
             }
-            let stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
+            let resend = is_resend(db, &name, sender, &client_message_id)?;
+            if !resend && !attachable(db, &name, sender, &attachments)? {
+                return Ok(Err(no_such_file()));
+            }
+            let mut stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
+            if !stored.duplicate && !attachments.is_empty() {
+                attach_files(db, stored.message.id, &attachments)?;
+                stored.message.attachments = attachments_of(db, stored.message.id)?;
+            }
             // Notifications live on disk, whatever the channel.
             let mut mentions =
                 if stored.duplicate { Vec::new() } else { notify::store_mentions(dbs, &stored.message)? };
@@ -137,4 +156,12 @@ impl Chat {
         )
         .await;
     }
+}
+
+/// Attachments that are not the sender's own unattached uploads to the channel.
+fn no_such_file() -> Refusal {
+    Refusal::new(
+        ErrorCode::NoSuchFile,
+        "an attachment is not one of your uploads to this channel waiting to be sent (it may have expired)",
+    )
 }

@@ -157,7 +157,13 @@ impl Translation {
             Cf::CreateMessage { room_id, content, client_message_id } => {
                 let Some(channel) = channel_of(&room_id) else { return no_room(out, &room_id) };
                 let r#ref = Some(self.refs.open(Pending::Create));
-                out.command(&ClientFrame::SendMessage { r#ref, channel, client_message_id, body: content });
+                out.command(&ClientFrame::SendMessage {
+                    r#ref,
+                    channel,
+                    client_message_id,
+                    body: content,
+                    attachments: None,
+                });
             }
             Cf::UpdateLastSeen { message_id } => {
                 let seen = message_id.parse::<i64>().ok().and_then(|id| self.seen.get(&id)).cloned();

@@ -295,7 +295,13 @@ impl Falcon {
                 let client_message_id =
                     frame.id.clone().unwrap_or_else(|| format!("falcon-{}-{}", self.id, self.sent));
                 let r#ref = Some(self.refs.open(Pending::Send(name)));
-                out.command(&ClientFrame::SendMessage { r#ref, channel, client_message_id, body });
+                out.command(&ClientFrame::SendMessage {
+                    r#ref,
+                    channel,
+                    client_message_id,
+                    body,
+                    attachments: None,
+                });
             }
             (None, Some(_)) if !self.rooms.is_in(self.id, &name) => {
                 self.error(out, Some(name), "not_in_room", "join the room first");

@@ -66,6 +66,8 @@ pub struct Metrics {
     refusals: Family<[(&'static str, String); 2], Counter>,
     presence_flushes: Counter,
     presence_frames: Counter,
+    uploads: Counter,
+    upload_bytes: Counter,
     store: StoreMetrics,
     parties_live: Gauge,
     party_players: Gauge,
@@ -150,6 +152,10 @@ impl Metrics {
             "Presence diff frames queued by the flushes",
             presence_frames.clone(),
         );
+        let uploads = Counter::default();
+        r.register("hubbub_uploads", "Files and photos stored (uploads that completed)", uploads.clone());
+        let upload_bytes = Counter::default();
+        r.register("hubbub_upload_bytes", "Bytes of the uploads that completed", upload_bytes.clone());
         let store = StoreMetrics::default();
         r.register(
             "hubbub_store_batch_jobs",
@@ -187,6 +193,8 @@ impl Metrics {
             refusals,
             presence_flushes,
             presence_frames,
+            uploads,
+            upload_bytes,
             store,
             parties_live,
             party_players,
@@ -200,6 +208,12 @@ impl Metrics {
     /// The writer thread's handles.
     pub fn store(&self) -> StoreMetrics {
         self.store.clone()
+    }
+
+    /// A file or photo was stored.
+    pub fn uploaded(&self, bytes: u64) {
+        self.uploads.inc();
+        self.upload_bytes.inc_by(bytes);
     }
 
     /// The counter of fan-out deliveries, for the channel registry.

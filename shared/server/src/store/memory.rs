@@ -66,6 +66,7 @@ const SCHEMA: &str = r#"
 pub fn open_memory(disk_path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_in_memory()?;
     conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(super::files::FILES_SCHEMA)?;
     let uri = format!("file:{}?mode=ro", disk_path.display());
     conn.execute("ATTACH DATABASE ?1 AS disk", [uri])?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;

@@ -113,6 +113,7 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
         deleted_at: r.get(9)?,
         deleted_by: r.get(10)?,
         reactions: None,
+        attachments: None,
     })
 }
 
@@ -130,6 +131,7 @@ fn with_reactions(conn: &Connection, mut m: ChatMessage) -> StoreResult<ChatMess
         }
     }
     m.reactions = (!list.is_empty()).then_some(list);
+    m.attachments = super::files::attachments_of(conn, m.id)?;
     Ok(m)
 }
 
@@ -140,6 +142,20 @@ pub fn get_message(conn: &Connection, channel: &str, id: i64) -> StoreResult<Opt
         .query_row(params![channel, id], row_to_message)
         .optional()?;
     m.map(|m| with_reactions(conn, m)).transpose()
+}
+
+/// Whether `sender` already stored a message with this `client_message_id` in `channel`.
+pub fn is_resend(
+    conn: &Connection,
+    channel: &str,
+    sender_id: i64,
+    client_message_id: &str,
+) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM messages WHERE channel = ?1 AND sender_id = ?2 AND client_message_id = ?3",
+        )?
+        .exists(params![channel, sender_id, client_message_id])?)
 }
 
 /// Stores a message with the channel's next offset, unless the same sender already stored one with
@@ -187,6 +203,7 @@ pub fn insert_message(
             deleted_at: None,
             deleted_by: None,
             reactions: None,
+            attachments: None,
         },
         duplicate: false,
     })

@@ -10,6 +10,7 @@
 
 mod backup;
 mod dms;
+mod files;
 mod lock;
 mod memory;
 mod messages;
@@ -26,11 +27,15 @@ mod writer;
 
 pub use backup::{Contents, ExportSource, ExportedRoom, backup, restore};
 pub use dms::{DmAction, DmRefusal, DmRow, act_on_dm, dm, dm_view, dms_for, readable_dms, start_dm};
+pub use files::{
+    FileRow, NewFile, all_files, attach_files, attachable, attachments_of, delete_file, expire_unattached,
+    forget_ended_rooms, get_file, insert_file, is_unreferenced, orphans, release_orphan, stored_bytes,
+};
 pub use lock::running_hub_address;
 pub use memory::{Db, EPHEMERAL_PREFIX, is_ephemeral, is_ephemeral_slug};
 pub use messages::{
     EventOutcome, EventRefusal, HISTORY_LIMIT, InsertOutcome, PAGE_LIMIT, Snapshot, channel_state,
-    delete_message, edit_message, ensure_channel, get_message, index_new_messages, insert_message,
+    delete_message, edit_message, ensure_channel, get_message, index_new_messages, insert_message, is_resend,
     messages_by, page, read_mark, read_marks, search, set_read_mark, snapshot, toggle_reaction, unread,
 };
 pub use moderation::{

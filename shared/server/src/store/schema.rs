@@ -281,6 +281,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX check_ins_by_user ON check_ins (user_id, at);
     CREATE INDEX check_ins_by_time ON check_ins (at);
     "#,
+    // 12: files and photos in chat (`store::files::FILES_SCHEMA`: the uploads, and the triggers that
+    // drop a deleted message's files and note the bytes nothing refers to any more).
+    super::files::FILES_SCHEMA,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

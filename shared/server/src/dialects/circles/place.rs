@@ -62,6 +62,7 @@ impl Dialect for Attendee {
                 channel,
                 client_message_id: client_message_id(&mut self.sent),
                 body: text,
+                attachments: None,
             }),
         }
     }
