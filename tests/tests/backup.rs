@@ -48,6 +48,7 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
                     channel: "room:lobby".into(),
                     client_message_id: format!("m{n}"),
                     body: body.clone(),
+                    reply_to: None,
                 };
                 conn.send(&frame).await.unwrap();
                 let r = n.to_string();

@@ -9,6 +9,7 @@ fn send(r: &str, cmid: &str, body: &str) -> ClientFrame {
         channel: "room:lobby".into(),
         client_message_id: cmid.into(),
         body: body.into(),
+        reply_to: None,
     }
 }
 

@@ -19,6 +19,7 @@ fn msg(cmid: &str) -> ClientFrame {
         channel: "room:lobby".into(),
         client_message_id: cmid.into(),
         body: format!("payload of {cmid}"),
+        reply_to: None,
     }
 }
 

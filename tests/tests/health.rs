@@ -22,6 +22,7 @@ fn send(r: &str) -> ClientFrame {
         channel: "room:lobby".into(),
         client_message_id: format!("cm-{r}"),
         body: "hello".into(),
+        reply_to: None,
     }
 }
 

@@ -102,6 +102,7 @@ async fn say(conn: &mut Connection, tag: &str, n: usize) -> Vec<String> {
             channel: "room:lobby".into(),
             client_message_id: id.clone(),
             body: format!("still here {i}"),
+            reply_to: None,
         })
         .await
         .unwrap();

@@ -94,6 +94,7 @@ impl Bystanders {
                     channel: "room:lobby".into(),
                     client_message_id: format!("b{}", self.sent),
                     body: body.clone(),
+                    reply_to: None,
                 })
                 .await
                 .expect("the talker can send");

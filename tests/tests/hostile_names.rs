@@ -50,6 +50,7 @@ async fn bystander_hears(sender: &mut Connection, bystander: &mut Connection, ta
             channel: "room:lobby".into(),
             client_message_id: format!("{tag}-{i}"),
             body: body.clone(),
+            reply_to: None,
         };
         sender.send(&frame).await.expect("the sender's socket is open");
     }

@@ -53,6 +53,7 @@ impl Scene {
                     channel: "room:lobby".into(),
                     client_message_id: r.clone(),
                     body: body.clone(),
+                    reply_to: None,
                 })
                 .await
                 .unwrap();

@@ -25,6 +25,7 @@ fn send(r: &str, body: &str) -> ClientFrame {
         channel: "room:lobby".into(),
         client_message_id: format!("cm-{r}"),
         body: body.into(),
+        reply_to: None,
     }
 }
 

@@ -18,6 +18,7 @@ fn send(channel: &str, id: &str, body: &str) -> ClientFrame {
         channel: channel.to_owned(),
         client_message_id: id.to_owned(),
         body: body.to_owned(),
+        reply_to: None,
     }
 }
 

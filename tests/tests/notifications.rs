@@ -110,6 +110,7 @@ async fn mentions_and_pings_stay_in_the_inbox_across_restarts_until_read() {
         channel: "room:lobby".into(),
         client_message_id: "m1".into(),
         body: "snacks are here, @bo lee!".into(),
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -124,6 +125,7 @@ async fn mentions_and_pings_stay_in_the_inbox_across_restarts_until_read() {
         channel: "room:lobby".into(),
         client_message_id: "m1".into(),
         body: "snacks are here, @bo lee!".into(),
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -238,6 +240,7 @@ async fn unread_counts_never_go_back_under_concurrent_sends_and_reads() {
                     channel: "room:lobby".into(),
                     client_message_id: format!("s{s}-{i}"),
                     body: format!("hey @Ann, number {i}"),
+                    reply_to: None,
                 };
                 conn.send(&frame).await.unwrap();
                 let r = format!("m{i}");

@@ -29,6 +29,7 @@ fn msg(r: String, body: String) -> ClientFrame {
         channel: "room:lobby".into(),
         client_message_id: r,
         body,
+        reply_to: None,
     }
 }
 

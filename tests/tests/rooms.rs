@@ -22,6 +22,7 @@ fn send(channel: &str, r: &str, body: &str) -> ClientFrame {
         channel: channel.into(),
         client_message_id: r.into(),
         body: body.into(),
+        reply_to: None,
     }
 }
 

@@ -87,6 +87,7 @@ async fn bad_frames_get_error_frames_and_the_connection_stays_open() {
         channel: "room:lobby".into(),
         client_message_id: "long".into(),
         body: long,
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -164,6 +165,7 @@ async fn shutdown_flushes_and_closes_every_socket_with_1001() {
         channel: "room:lobby".into(),
         client_message_id: "last".into(),
         body: "last words".into(),
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -221,6 +223,7 @@ async fn a_client_that_pipelines_faster_than_it_reads_is_slowed_not_cut_off() {
             channel: "room:lobby".into(),
             client_message_id: format!("f{i}"),
             body: format!("flood {i}"),
+            reply_to: None,
         })
         .await
         .unwrap();

@@ -49,6 +49,7 @@ pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Resul
                         channel: channel.clone(),
                         client_message_id: r.clone(),
                         body: format!("bench message {sent}"),
+                        reply_to: None,
                     };
                     if tx.send(&frame).await.is_err() {
                         break;

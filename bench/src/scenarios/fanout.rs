@@ -88,6 +88,7 @@ pub async fn run(target: &Target, subscribers: usize, rate: u64, seconds: u64) -
                         channel: "room:lobby".into(),
                         client_message_id: format!("p{who}-{sent}"),
                         body,
+                        reply_to: None,
                     };
                     if tx.send(&frame).await.is_err() {
                         break;

@@ -46,6 +46,7 @@ pub async fn run(target: &Target, n: usize, missed: usize) -> anyhow::Result<Rep
                 channel: "room:lobby".into(),
                 client_message_id: r.clone(),
                 body: format!("missed {i}"),
+                reply_to: None,
             })
             .await?;
         publisher

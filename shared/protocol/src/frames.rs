@@ -54,6 +54,10 @@ pub enum ClientFrame {
         /// Idempotency key chosen by the client; a resend with the same key is stored once.
         client_message_id: String,
         body: String,
+        /// The id of a message of the same channel this one answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        reply_to: Option<i64>,
     },
     /// Set the status others see (`online` clears a chosen `away` or `busy`) and the status line.
     SetStatus {
@@ -666,6 +670,7 @@ mod tests {
             deleted_at: None,
             deleted_by: None,
             reactions: None,
+            reply_to: None,
         });
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(v["type"], "message");

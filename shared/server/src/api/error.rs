@@ -33,6 +33,7 @@ impl ApiError {
             | ErrorCode::InvalidJoinUrl
             | ErrorCode::InvalidRoom
             | ErrorCode::InvalidEmoji
+            | ErrorCode::InvalidReply
             | ErrorCode::InvalidAnswer
             | ErrorCode::InvalidParty
             | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,

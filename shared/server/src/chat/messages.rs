@@ -11,7 +11,9 @@ use crate::conn::encode;
 use crate::error::Refusal;
 use crate::notify::{self, Stored};
 use crate::reply::{Reply, command};
-use crate::store::{InsertOutcome, Snapshot, insert_message, read_mark, read_marks, snapshot, unread};
+use crate::store::{
+    InsertOutcome, Snapshot, insert_message, read_mark, read_marks, reply_quote, snapshot, unread,
+};
 use crate::time::now_ms;
 
 /// What a subscriber is told first, read in the same writer job that registers it.
@@ -77,7 +79,15 @@ impl Chat {
 
     /// Stores a message (once per `client_message_id`) with a `mention` entry for each user it
     /// names, acks the sender after the commit, fans the message out, and notifies the mentioned.
-    pub async fn send(&self, reply: Reply, channel: &str, client_message_id: String, body: String) {
+    /// A reply (`reply_to`) must answer a live message of the same channel.
+    pub async fn send(
+        &self,
+        reply: Reply,
+        channel: &str,
+        client_message_id: String,
+        body: String,
+        reply_to: Option<i64>,
+    ) {
         let checked =
             chat_channel(channel).and_then(|c| check_message(&client_message_id, &body).map(|()| c));
         let channel = match checked {
@@ -105,7 +115,12 @@ impl Chat {
             {
                 return Ok(Err(refusal));
             }
-            let stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
+            let quote = match reply_to.map(|id| reply_quote(db, &name, id)).transpose()? {
+                Some(Err(refusal)) => return Ok(Err(refusal)),
+                Some(Ok(quote)) => Some(quote),
+                None => None,
+            };
+            let stored = insert_message(db, &name, sender, &client_message_id, &body, quote, now_ms())?;
             // Notifications live on disk, whatever the channel.
             let mut mentions =
                 if stored.duplicate { Vec::new() } else { notify::store_mentions(dbs, &stored.message)? };

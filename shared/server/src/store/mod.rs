@@ -30,7 +30,8 @@ pub use memory::{Db, EPHEMERAL_PREFIX, is_ephemeral, is_ephemeral_slug};
 pub use messages::{
     EventOutcome, EventRefusal, HISTORY_LIMIT, InsertOutcome, PAGE_LIMIT, Snapshot, channel_state,
     delete_message, edit_message, ensure_channel, get_message, index_new_messages, insert_message,
-    messages_by, page, read_mark, read_marks, search, set_read_mark, snapshot, toggle_reaction, unread,
+    messages_by, page, read_mark, read_marks, reply_quote, search, set_read_mark, snapshot, toggle_reaction,
+    unread,
 };
 pub use moderation::{
     NewAudit, NewBan, UserRow, announcement_audience, audit, audit_log, bans, clear_announcement,

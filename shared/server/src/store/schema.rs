@@ -260,6 +260,10 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (code, started_at)
     ) STRICT;
     "#,
+    // 11: replies: the id of the message (in the same channel) a message answers.
+    r#"
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

@@ -13,8 +13,8 @@ use crate::reply::Reply;
 pub(super) async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, frame: ClientFrame) {
     let chat = hub.chat();
     match frame {
-        ClientFrame::SendMessage { r#ref, channel, client_message_id, body } => {
-            chat.send(Reply::new(conn, r#ref), &channel, client_message_id, body).await;
+        ClientFrame::SendMessage { r#ref, channel, client_message_id, body, reply_to } => {
+            chat.send(Reply::new(conn, r#ref), &channel, client_message_id, body, reply_to).await;
         }
         ClientFrame::EditMessage { r#ref, channel, message_id, body } => {
             chat.modify(Reply::new(conn, r#ref), &channel, message_id, Change::Edit(body)).await;

@@ -133,6 +133,7 @@ fn send_message(r: &str, body: &str) -> ClientFrame {
         channel: "room:lobby".to_owned(),
         client_message_id: r.to_owned(),
         body: body.to_owned(),
+        reply_to: None,
     }
 }
 
