@@ -18,6 +18,7 @@ import type {
   Notification,
   OnlineUsersResponse,
   PresenceStatus,
+  ReplyQuote,
   Role,
   Room,
   RoomKind,
@@ -228,8 +229,8 @@ export class HubClient {
   }
 
   /** Queues a chat message and sends it now if connected; it shows as pending until acked. */
-  sendMessage(channel: string, body: string): SendResult {
-    const result = this.sender.send(channel, body);
+  sendMessage(channel: string, body: string, replyTo?: ReplyQuote): SendResult {
+    const result = this.sender.send(channel, body, replyTo);
     if (result.ok) this.typingSender.stop(true); // the hub ends our typing state when the message arrives
     return result;
   }

@@ -1,5 +1,7 @@
 // Bounded, localStorage-backed queue of chat messages the hub has not acknowledged yet.
 
+import type { ReplyQuote } from './protocol';
+
 /** One message waiting for the hub's ack; resent with the same client_message_id until then. */
 export interface OutboxEntry {
   clientMessageId: string;
@@ -7,6 +9,8 @@ export interface OutboxEntry {
   body: string;
   /** Local Unix time in ms when the user sent it. */
   createdAt: number;
+  /** The message it answers, as quoted when it was written. */
+  replyTo?: ReplyQuote;
 }
 
 export const OUTBOX_LIMIT = 500;
@@ -18,7 +22,8 @@ function isEntry(value: unknown): value is OutboxEntry {
     typeof e.clientMessageId === 'string' &&
     typeof e.channel === 'string' &&
     typeof e.body === 'string' &&
-    typeof e.createdAt === 'number'
+    typeof e.createdAt === 'number' &&
+    (e.replyTo === undefined || (typeof e.replyTo === 'object' && e.replyTo !== null && typeof (e.replyTo as Record<string, unknown>).message_id === 'number'))
   );
 }
 

@@ -3,7 +3,7 @@
 import type { DisplayMessage } from './channel-log';
 import { randomUuid } from './ids';
 import { Outbox, type OutboxEntry } from './outbox';
-import type { ChatMessage, ClientFrame, ErrorCode, UserInfo } from './protocol';
+import type { ChatMessage, ClientFrame, ErrorCode, ReplyQuote, UserInfo } from './protocol';
 
 export type SendResult = { ok: true; clientMessageId: string } | { ok: false; message: string };
 
@@ -53,13 +53,14 @@ export class ChatSender {
   }
 
   /** Queues a message and sends it now if the channel is live; it shows as pending until acked. */
-  send(channel: string, body: string): SendResult {
+  send(channel: string, body: string, replyTo?: ReplyQuote): SendResult {
     const problem = bodyProblem(body);
     if (problem) return { ok: false, message: problem };
     if (this.outbox.isFull) {
       return { ok: false, message: 'Too many messages are waiting to be sent. Wait for the connection to come back.' };
     }
     const entry: OutboxEntry = { clientMessageId: randomUuid(), channel, body, createdAt: Date.now() };
+    if (replyTo) entry.replyTo = replyTo;
     this.outbox.add(entry);
     this.trySend(entry);
     this.opts.onChange();
@@ -164,6 +165,7 @@ export class ChatSender {
       channel: entry.channel,
       client_message_id: entry.clientMessageId,
       body: entry.body,
+      ...(entry.replyTo ? { reply_to: entry.replyTo.message_id } : {}),
     });
     if (sent) this.inFlight.add(entry.clientMessageId);
   }
@@ -181,6 +183,7 @@ export class ChatSender {
       body: entry.body,
       createdAt: entry.createdAt,
       status: 'pending',
+      ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
     };
   }
 }
