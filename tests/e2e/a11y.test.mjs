@@ -75,6 +75,31 @@ for (const colorScheme of ['light', 'dark']) {
     await ann.page.getByTestId('message').filter({ has: ann.page.getByTestId('message-body').filter({ hasText: /^great$/ }) }).getByTestId('reply-quote').filter({ hasText: b }).waitFor();
     await ann.page.mouse.move(0, 0);
     await expectClean(ann.page, `lobby-desktop-${colorScheme}`, t);
+    // Every hue a user can get: their name on a message and on the page, and their avatar's initials.
+    await ann.page.evaluate(() => {
+      const probe = document.createElement('div');
+      probe.id = 'hue-probe';
+      for (const bg of ['var(--surface)', 'color-mix(in srgb, var(--accent) 10%, var(--surface))', 'var(--bg)']) {
+        const row = document.createElement('p');
+        row.style.background = bg;
+        for (let hue = 0; hue < 360; hue += 5) {
+          const name = document.createElement('span');
+          name.className = 'user-name';
+          name.style.setProperty('--user-hue', String(hue));
+          name.style.fontSize = '0.78rem';
+          name.textContent = `Name ${hue} `;
+          const avatar = document.createElement('span');
+          avatar.className = 'avatar';
+          avatar.style.setProperty('--user-hue', String(hue));
+          avatar.textContent = 'AB';
+          row.append(name, avatar);
+        }
+        probe.append(row);
+      }
+      document.querySelector('main')?.prepend(probe);
+    });
+    await expectClean(ann.page, `user-colours-${colorScheme}`, t);
+    await ann.page.evaluate(() => document.getElementById('hue-probe')?.remove());
     await expectClean(bo.page, `lobby-phone-${colorScheme}`, t);
 
     // A room of one's own.
