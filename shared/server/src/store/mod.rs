@@ -17,6 +17,7 @@ mod moderation;
 mod notifications;
 mod parties;
 mod reader;
+mod replies;
 pub mod retention;
 mod rooms;
 mod schema;
@@ -30,8 +31,7 @@ pub use memory::{Db, EPHEMERAL_PREFIX, is_ephemeral, is_ephemeral_slug};
 pub use messages::{
     EventOutcome, EventRefusal, HISTORY_LIMIT, InsertOutcome, PAGE_LIMIT, Snapshot, channel_state,
     delete_message, edit_message, ensure_channel, get_message, index_new_messages, insert_message,
-    messages_by, page, read_mark, read_marks, reply_quote, search, set_read_mark, snapshot, toggle_reaction,
-    unread,
+    messages_by, page, read_mark, read_marks, search, set_read_mark, snapshot, toggle_reaction, unread,
 };
 pub use moderation::{
     NewAudit, NewBan, UserRow, announcement_audience, audit, audit_log, bans, clear_announcement,
@@ -47,6 +47,7 @@ pub use parties::{
     CodeReuse, StoredPack, StoredResults, claim_party_code, get_pack, insert_pack, list_packs,
     list_party_results, load_parties, party_code_taken, save_party, save_party_results,
 };
+pub use replies::reply_quote;
 pub use rooms::{
     LOBBY, RoomRefusal, add_member, all_rooms, create_room, create_room_as, created_room_count, delete_room,
     invite, is_member, join_room, leave_room, member_rooms, room_kind, room_members, room_rules, room_view,
