@@ -139,3 +139,25 @@ async fn a_reply_must_answer_a_message_of_the_same_channel() {
     let mut again = connect_ready(&client, &ann).await;
     sent(&mut again, "room:lobby", "l2", "still here", Some(in_lobby)).await;
 }
+
+#[tokio::test]
+async fn replies_work_in_an_ephemeral_room_kept_in_memory() {
+    let hub = TestHub::start(&[]);
+    let client = hub.client();
+    let (ann, mut a) = join_and_connect(&client, "Ann").await;
+    let req = CreateRoomRequest { name: "Pop-up".into(), topic: None, kind: RoomKind::Ephemeral };
+    let room: Room = client.post_json(&ann, "/api/rooms", &req).await.expect("create room");
+    let popup = room.channel.clone();
+    a.recv_until(WAIT, |f| matches!(f, ServerFrame::Subscribed { channel, .. } if *channel == popup))
+        .await
+        .unwrap();
+
+    let first = sent(&mut a, &popup, "e1", "who brings ice?", None).await;
+    let reply = sent(&mut a, &popup, "e2", "me", Some(first)).await;
+    let stored = history(&client, &ann, &popup).await;
+    let q = stored.iter().find(|m| m.id == reply).and_then(|m| m.reply_to.clone()).expect("a quote");
+    assert_eq!((q.message_id, q.sender_name.as_str(), q.excerpt.as_str()), (first, "Ann", "who brings ice?"));
+    // An id that is no message of the room is refused.
+    a.send(&send(&popup, "e3", "re: nothing", Some(reply + 500))).await.unwrap();
+    assert_eq!(error_code(&mut a, "e3").await, ErrorCode::InvalidReply);
+}
