@@ -1,4 +1,4 @@
-// E2E: chat people would rather use: replies with a quote that jumps to the original (loading history), the @mention and emoji pickers, safe links, long messages collapsed, right-to-left text, grouping and 12+ messages on a phone, actions on tap and long press, the skip link and where focus goes, the manifest, and a first visit without console errors.
+// E2E: chat people would rather use: replies with a quote that jumps to the original (loading history), the @mention and emoji pickers, safe links, long messages collapsed, right-to-left text, grouping and 12+ messages on a phone, actions on tap and long press, the skip link and where focus goes, the manifest, a first visit without console errors, toasts that name their room and leave once dealt with, and the alert switches.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startHub } from './hub.mjs';
@@ -368,4 +368,58 @@ test('the manifest is served and linked; a first visit logs no error', { timeout
   await waitOnline(page);
   assert.deepEqual(failed, []);
   assert.deepEqual(logged, []);
+});
+
+test('toasts name what they are about and leave once dealt with; the sound and vibration switches are remembered', { timeout: 90_000 }, async (t) => {
+  const gus = await openPage(browser, DESKTOP);
+  const hal = await openPage(browser, DESKTOP);
+  t.after(async () => {
+    await gus.context.close();
+    await hal.context.close();
+  });
+  for (const [p, name] of [
+    [gus, 'Gus Host'],
+    [hal, 'Hal Guest'],
+  ]) {
+    await p.page.goto(hub.url);
+    await join(p.page, name);
+    await waitOnline(p.page);
+  }
+  // Gus makes an invite-only room and invites Hal: Hal's toast names the room.
+  await gus.page.getByTestId('new-room-toggle').click();
+  await gus.page.getByTestId('new-room-name').fill('Back Office');
+  await gus.page.getByTestId('new-room-closed').check();
+  await gus.page.getByTestId('new-room-submit').click();
+  await gus.page.getByTestId('room-title').filter({ hasText: 'Back Office' }).waitFor();
+  await gus.page.getByTestId('room-invite').click();
+  await gus.page.getByTestId('invite-dialog').getByRole('listitem').filter({ hasText: 'Hal Guest' }).getByTestId('invite-user').click();
+  await gus.page.getByTestId('invite-sent').waitFor();
+  await gus.page.keyboard.press('Escape');
+  const invite = hal.page.locator('[data-testid="toast"][data-kind="room_invite"]');
+  await invite.waitFor();
+  assert.equal((await invite.locator('.toast-text').textContent()).trim(), 'Gus Host invited you to Back Office');
+  // Joining from the toast opens the room, and the toast goes.
+  await invite.getByTestId('toast-open').click();
+  await hal.page.getByTestId('room-title').filter({ hasText: 'Back Office' }).waitFor();
+  await invite.waitFor({ state: 'detached' });
+
+  // A mention toast leaves once Hal opens the room it is about.
+  await hal.page.getByTestId('room-item').filter({ hasText: 'Lobby' }).click();
+  await send(gus.page, '@Hal Guest the files are in here');
+  const mention = hal.page.locator('[data-testid="toast"][data-kind="mention"]');
+  await mention.filter({ hasText: 'Gus Host mentioned you' }).waitFor();
+  await hal.page.getByTestId('room-item').filter({ hasText: 'Back Office' }).click();
+  await mention.waitFor({ state: 'detached' });
+
+  // The switches for sound and vibration, remembered after a reload.
+  await hal.page.getByTestId('status-menu').click();
+  assert.equal(await hal.page.getByTestId('alert-sound').isChecked(), true);
+  await hal.page.getByTestId('alert-sound').uncheck();
+  await hal.page.getByTestId('alert-vibrate').uncheck();
+  await hal.page.reload();
+  await waitOnline(hal.page);
+  await hal.page.getByTestId('status-menu').click();
+  assert.equal(await hal.page.getByTestId('alert-sound').isChecked(), false);
+  assert.equal(await hal.page.getByTestId('alert-vibrate').isChecked(), false);
+  assert.deepEqual([...gus.problems, ...hal.problems], []);
 });
