@@ -72,6 +72,20 @@ async function bot(name) {
   };
 }
 
+/** How many messages of the log are wholly on screen, scrolled to the newest. */
+async function messagesOnScreen(page) {
+  await page.getByTestId('messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  return page.getByTestId('messages').evaluate((log) => {
+    const view = log.getBoundingClientRect();
+    const top = Math.max(0, view.top);
+    const bottom = Math.min(window.innerHeight, view.bottom);
+    return [...log.querySelectorAll('[data-testid="message"]')].filter((m) => {
+      const r = m.getBoundingClientRect();
+      return r.top >= top && r.bottom <= bottom;
+    }).length;
+  });
+}
+
 /** The actions toolbar of a message is showing (opacity) and takes presses. */
 const actionsShown = (message) =>
   message.getByTestId('message-actions').evaluate((el) => getComputedStyle(el).opacity === '1' && getComputedStyle(el).pointerEvents !== 'none');
@@ -88,7 +102,22 @@ test('on a phone: grouped messages, 12 or more on screen, actions on tap and lon
     // Joining on a phone puts the caret nowhere: no keyboard pops up.
     assert.equal(await ann.page.evaluate(() => document.activeElement?.tagName), 'BODY');
 
-    // A conversation in runs: Bo says three things, Ann answers with two, and so on.
+    // The worst case first: every message from the other person than the one before, so each
+    // shows its name and time. At least 12 one-line messages still fit on a 390x844 screen.
+    for (let i = 1; i <= 14; i++) {
+      if (i % 2) await bo.say(`turn ${i}.`);
+      else {
+        await send(ann.page, `turn ${i}.`);
+        await ann.page.locator('[data-testid="message"][data-pending="false"]').filter({ hasText: `turn ${i}.` }).waitFor();
+      }
+    }
+    await messagesWith(ann.page, 'turn 13.').waitFor();
+    const alternating = await messagesOnScreen(ann.page);
+    t.diagnostic(`${alternating} one-line messages fully visible at 390x844, senders alternating`);
+    assert.ok(alternating >= 12, `only ${alternating} messages fit on the phone screen`);
+    await screenshot(ann.page, 'chat-phone-alternating');
+
+    // Then a conversation in runs: Bo says three things, Ann answers with three, and so on.
     let line = 0;
     for (let run = 0; run < 6; run++) {
       for (let i = 0; i < 3; i++) {
@@ -101,30 +130,23 @@ test('on a phone: grouped messages, 12 or more on screen, actions on tap and lon
     }
     await messagesWith(ann.page, `bo line ${line - 3}.`).waitFor();
     const messages = ann.page.getByTestId('messages').getByTestId('message');
-    await eventually('all 18 messages', async () => (await messages.count()) >= 18);
+    await eventually('all 32 messages', async () => (await messages.count()) >= 32);
 
     // Grouping: the first of a run shows the name and time, the next two only their text.
     const run = [1, 2, 3].map((n) => messagesWith(ann.page, `bo line ${n}.`));
     assert.equal(await run[0].getByTestId('message-sender').count(), 1);
     assert.equal(await run[1].getAttribute('data-continued'), 'true');
     assert.equal(await run[2].getByTestId('message-sender').count(), 0);
-    assert.equal(await messagesWith(ann.page, 'ann line 4.').getByTestId('message-sender').count(), 1, 'a new sender starts a group');
+    assert.equal(await messagesWith(ann.page, 'bo line 7.').getByTestId('message-sender').count(), 1, 'a new run starts a group');
+    // Your own messages carry no name, only their time.
+    assert.equal(await messagesWith(ann.page, 'ann line 4.').getByTestId('message-sender').count(), 0);
+    assert.equal(await messagesWith(ann.page, 'ann line 4.').locator('time').count(), 1);
+    const grouped = await messagesOnScreen(ann.page);
+    t.diagnostic(`${grouped} one-line messages fully visible at 390x844, in runs of three`);
+    assert.ok(grouped > alternating, 'grouping fits more');
     // No reaction row and no buttons take room on a message without reactions.
     assert.equal(await ann.page.getByTestId('messages').getByRole('list', { name: 'Reactions' }).count(), 0);
 
-    // At least 12 one-line messages fit on a 390x844 screen.
-    await ann.page.getByTestId('messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
-    const visible = await ann.page.getByTestId('messages').evaluate((log) => {
-      const view = log.getBoundingClientRect();
-      const top = Math.max(0, view.top);
-      const bottom = Math.min(window.innerHeight, view.bottom);
-      return [...log.querySelectorAll('[data-testid="message"]')].filter((m) => {
-        const r = m.getBoundingClientRect();
-        return r.top >= top && r.bottom <= bottom;
-      }).length;
-    });
-    t.diagnostic(`${visible} one-line messages fully visible at 390x844`);
-    assert.ok(visible >= 12, `only ${visible} messages fit on the phone screen`);
     await screenshot(ann.page, 'chat-phone-grouped');
 
     // Actions are hidden until a tap on the message; a tap elsewhere hides them again.
