@@ -260,6 +260,18 @@ test('on a desktop: replies jump to the original through older history; pickers,
     assert.equal(await cy.page.getByTestId('emoji-panel').count(), 0);
     await composer.press('Enter');
     await messagesWith(cy.page, 'pizza time 🍕').waitFor();
+    // And from the keyboard: the picker opens on its first emoji, the arrows move, Enter picks.
+    await composer.fill('');
+    await cy.page.getByTestId('emoji-button').click();
+    await eventually('the first emoji focused', () => cy.page.evaluate(() => document.activeElement?.getAttribute('data-emoji') === '😀'));
+    await cy.page.keyboard.press('ArrowRight');
+    await cy.page.keyboard.press('ArrowDown');
+    await cy.page.keyboard.press('ArrowUp');
+    assert.equal(await cy.page.evaluate(() => document.activeElement?.getAttribute('data-emoji')), '😃');
+    await cy.page.keyboard.press('Enter');
+    assert.equal(await composer.inputValue(), '😃');
+    assert.equal(await cy.page.evaluate(() => document.activeElement?.id), 'composer');
+    await composer.fill('');
 
     // Links: http(s) become anchors that open safely; anything else stays text, markup too.
     await send(cy.page, 'menu at https://example.com/menu?x=1, not javascript:alert(1) nor <b>bold</b>');
