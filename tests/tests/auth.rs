@@ -176,3 +176,24 @@ async fn tokio_tungstenite_connect(
 ) -> (hubbub_client::WebSocket, hubbub_client::tungstenite::handshake::client::Response) {
     hubbub_client::connect_request(req).await.expect("upgrade")
 }
+
+#[tokio::test]
+async fn the_session_route_answers_a_newcomer_with_null_and_a_member_with_who_they_are() {
+    let hub = TestHub::start(&[]);
+    // No session, a made-up one: 200 with `null`, never a 401 a browser would log.
+    for bearer in [None, Some("not-a-session")] {
+        let (status, body) = hubbub_tests::call(&hub, "GET", "/api/session", bearer, None).await;
+        assert_eq!((status, body), (200, serde_json::json!({"me": null})), "{bearer:?}");
+    }
+    let ann = hub.client().join("Ann", None).await.unwrap();
+    let (status, body) = hubbub_tests::call(&hub, "GET", "/api/session", Some(&ann.secret), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["me"]["user"]["display_name"], "Ann");
+    assert_eq!(body["me"]["user"]["id"], ann.user.id);
+    assert_eq!(body["me"]["role"], "guest");
+    // After logging out the session is gone again.
+    let (status, _) = hubbub_tests::call(&hub, "POST", "/api/logout", Some(&ann.secret), None).await;
+    assert_eq!(status, 204);
+    let (_, body) = hubbub_tests::call(&hub, "GET", "/api/session", Some(&ann.secret), None).await;
+    assert_eq!(body, serde_json::json!({"me": null}));
+}

@@ -49,6 +49,7 @@ async fn a_backup_taken_while_a_guest_chats_holds_every_acknowledged_message_and
                     client_message_id: format!("m{n}"),
                     body: body.clone(),
                     attachments: None,
+                    reply_to: None,
                 };
                 conn.send(&frame).await.unwrap();
                 let r = n.to_string();

@@ -10,6 +10,7 @@ fn send(r: &str, cmid: &str, body: &str) -> ClientFrame {
         client_message_id: cmid.into(),
         body: body.into(),
         attachments: None,
+        reply_to: None,
     }
 }
 

@@ -63,6 +63,7 @@ async fn one_message_reaches_campfire_go_falcon_and_hubbub_clients_each_in_its_o
         client_message_id: "h-1".into(),
         body: "from hubbub".into(),
         attachments: None,
+        reply_to: None,
     };
     hubbub.send(&send).await.unwrap();
     let cf = campfire.next_of("NewMessage").await;

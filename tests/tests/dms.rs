@@ -13,6 +13,7 @@ fn send(channel: &str, r: &str, body: &str) -> ClientFrame {
         client_message_id: r.into(),
         body: body.into(),
         attachments: None,
+        reply_to: None,
     }
 }
 

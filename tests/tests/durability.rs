@@ -20,6 +20,7 @@ fn msg(cmid: &str) -> ClientFrame {
         client_message_id: cmid.into(),
         body: format!("payload of {cmid}"),
         attachments: None,
+        reply_to: None,
     }
 }
 

@@ -98,6 +98,7 @@ fn send(channel: &str, r: &str, body: &str, files: &[i64]) -> ClientFrame {
         client_message_id: r.into(),
         body: body.into(),
         attachments: Some(files.to_vec()),
+        reply_to: None,
     }
 }
 

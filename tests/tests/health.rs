@@ -23,6 +23,7 @@ fn send(r: &str) -> ClientFrame {
         client_message_id: format!("cm-{r}"),
         body: "hello".into(),
         attachments: None,
+        reply_to: None,
     }
 }
 

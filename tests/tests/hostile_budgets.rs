@@ -103,6 +103,7 @@ async fn say(conn: &mut Connection, tag: &str, n: usize) -> Vec<String> {
             client_message_id: id.clone(),
             body: format!("still here {i}"),
             attachments: None,
+            reply_to: None,
         })
         .await
         .unwrap();

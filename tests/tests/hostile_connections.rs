@@ -95,6 +95,7 @@ impl Bystanders {
                     client_message_id: format!("b{}", self.sent),
                     body: body.clone(),
                     attachments: None,
+                    reply_to: None,
                 })
                 .await
                 .expect("the talker can send");

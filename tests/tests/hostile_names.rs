@@ -51,6 +51,7 @@ async fn bystander_hears(sender: &mut Connection, bystander: &mut Connection, ta
             client_message_id: format!("{tag}-{i}"),
             body: body.clone(),
             attachments: None,
+            reply_to: None,
         };
         sender.send(&frame).await.expect("the sender's socket is open");
     }

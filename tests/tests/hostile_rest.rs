@@ -54,6 +54,7 @@ impl Scene {
                     client_message_id: r.clone(),
                     body: body.clone(),
                     attachments: None,
+                    reply_to: None,
                 })
                 .await
                 .unwrap();

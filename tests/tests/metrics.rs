@@ -26,6 +26,7 @@ fn send(r: &str, body: &str) -> ClientFrame {
         client_message_id: format!("cm-{r}"),
         body: body.into(),
         attachments: None,
+        reply_to: None,
     }
 }
 

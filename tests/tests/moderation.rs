@@ -19,6 +19,7 @@ fn send(channel: &str, id: &str, body: &str) -> ClientFrame {
         client_message_id: id.to_owned(),
         body: body.to_owned(),
         attachments: None,
+        reply_to: None,
     }
 }
 

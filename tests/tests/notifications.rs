@@ -111,6 +111,7 @@ async fn mentions_and_pings_stay_in_the_inbox_across_restarts_until_read() {
         client_message_id: "m1".into(),
         body: "snacks are here, @bo lee!".into(),
         attachments: None,
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -126,6 +127,7 @@ async fn mentions_and_pings_stay_in_the_inbox_across_restarts_until_read() {
         client_message_id: "m1".into(),
         body: "snacks are here, @bo lee!".into(),
         attachments: None,
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -232,6 +234,7 @@ async fn unread_counts_never_go_back_under_concurrent_sends_and_reads() {
                     client_message_id: format!("s{s}-{i}"),
                     body: format!("hey @Ann, number {i}"),
                     attachments: None,
+                    reply_to: None,
                 };
                 conn.send(&frame).await.unwrap();
                 let r = format!("m{i}");

@@ -316,6 +316,7 @@ async fn party_chat_is_an_ephemeral_room_for_members_only() {
         client_message_id: format!("{who}-1"),
         body: body.into(),
         attachments: None,
+        reply_to: None,
     };
     command(&mut ann, say("ann", "good luck all")).await;
     host.recv_until(WAIT, |f| matches!(f, ServerFrame::Message(m) if m.body == "good luck all"))

@@ -39,6 +39,7 @@ async fn say(conn: &mut Connection, channel: &str, id: &str, body: &str) {
         client_message_id: id.into(),
         body: body.into(),
         attachments: None,
+        reply_to: None,
     };
     conn.send(&frame).await.unwrap();
 }

@@ -30,6 +30,7 @@ fn msg(r: String, body: String) -> ClientFrame {
         client_message_id: r,
         body,
         attachments: None,
+        reply_to: None,
     }
 }
 

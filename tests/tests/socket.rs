@@ -88,6 +88,7 @@ async fn bad_frames_get_error_frames_and_the_connection_stays_open() {
         client_message_id: "long".into(),
         body: long,
         attachments: None,
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -166,6 +167,7 @@ async fn shutdown_flushes_and_closes_every_socket_with_1001() {
         client_message_id: "last".into(),
         body: "last words".into(),
         attachments: None,
+        reply_to: None,
     })
     .await
     .unwrap();
@@ -224,6 +226,7 @@ async fn a_client_that_pipelines_faster_than_it_reads_is_slowed_not_cut_off() {
             client_message_id: format!("f{i}"),
             body: format!("flood {i}"),
             attachments: None,
+            reply_to: None,
         })
         .await
         .unwrap();

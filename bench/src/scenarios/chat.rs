@@ -52,6 +52,7 @@ pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Resul
                         client_message_id: r.clone(),
                         body: format!("bench message {sent}"),
                         attachments: None,
+                        reply_to: None,
                     };
                     if tx.send(&frame).await.is_err() {
                         break;

@@ -79,6 +79,7 @@ impl Publish for HubPublisher {
             client_message_id: format!("m{}", self.sent),
             body,
             attachments: None,
+            reply_to: None,
         };
         self.sent += 1;
         Ok(self.tx.send(&frame).await?)

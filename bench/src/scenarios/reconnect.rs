@@ -47,6 +47,7 @@ pub async fn run(target: &Target, n: usize, missed: usize) -> anyhow::Result<Rep
                 client_message_id: r.clone(),
                 body: format!("missed {i}"),
                 attachments: None,
+                reply_to: None,
             })
             .await?;
         publisher

@@ -98,6 +98,8 @@ pub enum ErrorCode {
     UserOffline,
     /// No message with that id in that channel.
     NoSuchMessage,
+    /// A reply's `reply_to` names no live message of the channel it is sent to.
+    InvalidReply,
     /// A room name is empty, too long or has control characters; or the name is taken.
     InvalidRoom,
     /// An emoji is empty or longer than 16 bytes.
@@ -184,6 +186,7 @@ impl ErrorCode {
             Self::InvalidJoinUrl => "invalid_join_url",
             Self::UserOffline => "user_offline",
             Self::NoSuchMessage => "no_such_message",
+            Self::InvalidReply => "invalid_reply",
             Self::InvalidRoom => "invalid_room",
             Self::InvalidEmoji => "invalid_emoji",
             Self::DmNotAccepted => "dm_not_accepted",
@@ -249,6 +252,7 @@ mod tests {
             ErrorCode::InvalidJoinUrl,
             ErrorCode::UserOffline,
             ErrorCode::NoSuchMessage,
+            ErrorCode::InvalidReply,
             ErrorCode::InvalidRoom,
             ErrorCode::InvalidEmoji,
             ErrorCode::DmNotAccepted,

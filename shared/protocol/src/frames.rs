@@ -60,6 +60,10 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional, type = "number[]")]
         attachments: Option<Vec<i64>>,
+        /// The id of a message of the same channel this one answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        reply_to: Option<i64>,
     },
     /// Set the status others see (`online` clears a chosen `away` or `busy`) and the status line.
     SetStatus {
@@ -673,6 +677,7 @@ mod tests {
             deleted_by: None,
             reactions: None,
             attachments: None,
+            reply_to: None,
         });
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(v["type"], "message");

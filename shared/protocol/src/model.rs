@@ -68,6 +68,26 @@ pub struct ChatMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub attachments: Option<Vec<crate::files::Attachment>>,
+    /// The message this one answers, as a short quote; absent when it is not a reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reply_to: Option<ReplyQuote>,
+}
+
+/// What a reply shows of the message it answers: its author and the start of its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+pub struct ReplyQuote {
+    /// Id of the message answered (in the same channel).
+    #[ts(type = "number")]
+    pub message_id: i64,
+    /// Its author; 0 once the message is gone altogether.
+    #[ts(type = "number")]
+    pub sender_id: i64,
+    pub sender_name: String,
+    /// The first 100 characters of its text as it is now (ending with `…` when cut); empty once deleted.
+    pub excerpt: String,
+    /// The message answered was deleted since.
+    pub deleted: bool,
 }
 
 /// Who reacted to a message with one emoji.

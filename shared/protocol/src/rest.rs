@@ -50,6 +50,13 @@ pub struct MeResponse {
     pub role: crate::admin::Role,
 }
 
+/// Answer to `GET /api/session`: who this browser is signed in as, if anyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+pub struct SessionResponse {
+    /// The session's user and role; `null` for a browser that has not joined (or whose session ended).
+    pub me: Option<MeResponse>,
+}
+
 /// Answer to `GET /api/auth/ws-token`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 pub struct WsTokenResponse {

@@ -14,6 +14,7 @@ import type {
   MarkReadRequest,
   MarkReadResponse,
   MeResponse,
+  SessionResponse,
   MessagesResponse,
   NotificationsResponse,
   OnlineUsersResponse,
@@ -138,14 +139,10 @@ export function getInfo(): Promise<HubInfo> {
   return request<HubInfo>('GET', '/api/info');
 }
 
-/** `GET /api/me`: the signed-in user, or null when this browser has no (valid) session. */
+/** `GET /api/session`: the signed-in user, or null when this browser has no (valid) session. */
 export async function getMe(): Promise<MeResponse | null> {
-  try {
-    return await request<MeResponse>('GET', '/api/me');
-  } catch (err) {
-    if (err instanceof ApiRequestError && err.status === 401) return null;
-    throw err;
-  }
+  // `/api/session` answers 200 with `null` for a newcomer, so a first visit logs no failed request.
+  return (await request<SessionResponse>('GET', '/api/session')).me;
 }
 
 /** `POST /api/join`: creates a session; the hub sets it as an HttpOnly cookie. */

@@ -1,6 +1,6 @@
 // The confirmed history of one persisted channel: ordered by offset, deduplicated, epoch-aware, with edits, deletes and reactions applied.
 
-import type { Attachment, ChatMessage, ReactionSummary } from './protocol';
+import type { Attachment, ChatMessage, ReactionSummary, ReplyQuote } from './protocol';
 
 /** One emoji on a message and who chose it. */
 export interface Reaction {
@@ -30,9 +30,25 @@ export interface DisplayMessage {
   reactions?: readonly Reaction[];
   /** Files and photos it carries. */
   attachments?: readonly Attachment[];
+  /** The message this one answers, as the hub quoted it. */
+  replyTo?: ReplyQuote;
   status: 'sent' | 'pending' | 'failed';
   /** Why the hub refused it (status `failed`). */
   error?: { code: string; message: string };
+}
+
+/** How many characters of the message answered a reply quotes (as the hub does). */
+export const QUOTE_CHARS = 100;
+
+/** The quote of a message's text: its first QUOTE_CHARS characters, with `…` when cut. */
+export function quoteExcerpt(body: string): string {
+  const chars = [...body];
+  return chars.length > QUOTE_CHARS ? `${chars.slice(0, QUOTE_CHARS).join('').trimEnd()}…` : body;
+}
+
+/** The quote a new reply to `m` shows until the hub's copy arrives. */
+export function quoteOf(m: DisplayMessage): ReplyQuote {
+  return { message_id: m.id ?? 0, sender_id: m.senderId, sender_name: m.senderName, excerpt: quoteExcerpt(m.body), deleted: m.deletedAt !== undefined };
 }
 
 /** How many confirmed messages a channel keeps in memory. */
@@ -62,6 +78,7 @@ export function fromChatMessage(m: ChatMessage, key = `o:${m.channel}:${m.offset
   const reactions = reactionsFrom(m.reactions);
   if (reactions) out.reactions = reactions;
   if (m.attachments?.length) out.attachments = m.attachments;
+  if (m.reply_to) out.replyTo = m.reply_to;
   return out;
 }
 
@@ -83,6 +100,7 @@ export function toChatMessage(m: DisplayMessage): ChatMessage | null {
   if (m.deletedBy !== undefined) out.deleted_by = m.deletedBy;
   if (m.reactions?.length) out.reactions = m.reactions.map((r) => ({ emoji: r.emoji, user_ids: [...r.userIds] }));
   if (m.attachments?.length) out.attachments = [...m.attachments];
+  if (m.replyTo) out.reply_to = m.replyTo;
   return out;
 }
 
@@ -175,6 +193,18 @@ export class ChannelLog {
     this.items = this.items.slice();
     this.items[index] = next;
     return true;
+  }
+
+  /** Changes the quote of every held reply to message `id` (it was edited or deleted). */
+  updateQuotes(id: number, change: (q: ReplyQuote) => ReplyQuote): boolean {
+    let changed = false;
+    const next = this.items.map((m) => {
+      if (m.replyTo?.message_id !== id) return m;
+      changed = true;
+      return { ...m, replyTo: change(m.replyTo) };
+    });
+    if (changed) this.items = next;
+    return changed;
   }
 
   /**

@@ -1,6 +1,6 @@
 // Chat state of every room and conversation: history with edits/deletes/reactions applied in offset order, read marks and unread counts, typing, older pages, and what is stored for resuming.
 
-import { ChannelLog, fromChatMessage, toChatMessage, withReaction, type DisplayMessage } from './channel-log';
+import { ChannelLog, fromChatMessage, quoteExcerpt, toChatMessage, withReaction, type DisplayMessage } from './channel-log';
 import { isChatChannel } from './directory';
 import type { ChatMessage, MessagesResponse, ServerFrame } from './protocol';
 import { MAX_STORED_MESSAGES, ResumeStore, sinceParam, type StoredChannel } from './resume';
@@ -352,6 +352,7 @@ export class ChatBook {
       }
       case 'message_edited':
         log.update(ev.message_id, (m) => ({ ...m, body: ev.body, editedAt: ev.edited_at }));
+        log.updateQuotes(ev.message_id, (q) => ({ ...q, excerpt: quoteExcerpt(ev.body) }));
         break;
       case 'message_deleted': {
         const target = log.findById(ev.message_id);
@@ -366,6 +367,7 @@ export class ChatBook {
           reactions: undefined,
           attachments: undefined,
         }));
+        log.updateQuotes(ev.message_id, (q) => ({ ...q, excerpt: '', deleted: true }));
         break;
       }
       case 'reaction':

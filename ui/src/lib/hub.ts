@@ -19,6 +19,7 @@ import type {
   Notification,
   OnlineUsersResponse,
   PresenceStatus,
+  ReplyQuote,
   Role,
   Room,
   RoomKind,
@@ -228,9 +229,9 @@ export class HubClient {
     return this.chat.loadOlder(channel);
   }
 
-  /** Queues a chat message (with files already uploaded) and sends it now if connected; it shows as pending until acked. */
-  sendMessage(channel: string, body: string, attachments: Attachment[] = []): SendResult {
-    const result = this.sender.send(channel, body, attachments);
+  /** Queues a chat message (with files already uploaded, perhaps answering another) and sends it now if connected; it shows as pending until acked. */
+  sendMessage(channel: string, body: string, attachments: Attachment[] = [], replyTo?: ReplyQuote): SendResult {
+    const result = this.sender.send(channel, body, attachments, replyTo);
     if (result.ok) this.typingSender.stop(true); // the hub ends our typing state when the message arrives
     return result;
   }

@@ -47,6 +47,8 @@ describe('notification words', () => {
     expect(notificationTitle(note({ kind: 'host_ping' }))).toBe('The host pinged you');
     expect(notificationTitle(note({ kind: 'host_ping', from_username: 'Ann' }))).toBe('Ann (host) pinged you');
     expect(notificationTitle(note({ kind: 'room_invite', from_username: 'Ben' }))).toBe('Ben invited you to a room');
+    const invite = note({ kind: 'room_invite', from_username: 'Ben', text: 'Ben invited you to Kitchen' });
+    expect(notificationLine(invite)).toBe('Ben invited you to Kitchen');
   });
 
   it('adds the hub text only when it says more than the title', () => {

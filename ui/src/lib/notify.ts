@@ -64,7 +64,8 @@ export function notificationTitle(n: Notification): string {
     case 'announcement':
       return 'Announcement';
     case 'room_invite':
-      return `${who(n)} invited you to a room`;
+      // The hub's text names the room ("Ann invited you to Kitchen").
+      return n.text?.trim() || `${who(n)} invited you to a room`;
     default:
       return n.text || 'Notification';
   }

@@ -1,6 +1,6 @@
 // Bounded, localStorage-backed queue of chat messages the hub has not acknowledged yet.
 
-import type { Attachment } from './protocol';
+import type { Attachment, ReplyQuote } from './protocol';
 
 /** One message waiting for the hub's ack; resent with the same client_message_id until then. */
 export interface OutboxEntry {
@@ -11,6 +11,8 @@ export interface OutboxEntry {
   createdAt: number;
   /** Files already uploaded for it (sent as their ids). */
   attachments?: Attachment[];
+  /** The message it answers, as quoted when it was written. */
+  replyTo?: ReplyQuote;
 }
 
 export const OUTBOX_LIMIT = 500;
@@ -23,7 +25,8 @@ function isEntry(value: unknown): value is OutboxEntry {
     typeof e.channel === 'string' &&
     typeof e.body === 'string' &&
     typeof e.createdAt === 'number' &&
-    (e.attachments === undefined || Array.isArray(e.attachments))
+    (e.attachments === undefined || Array.isArray(e.attachments)) &&
+    (e.replyTo === undefined || (typeof e.replyTo === 'object' && e.replyTo !== null && typeof (e.replyTo as Record<string, unknown>).message_id === 'number'))
   );
 }
 

@@ -20,7 +20,7 @@ export const CloseCode = {
   RATE_LIMITED: 4429,
 } as const;
 
-export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "muted" | "slow_mode" | "room_locked" | "banned" | "no_such_place" | "invalid_place" | "no_such_file" | "file_too_large" | "quota_exceeded" | "storage_full" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "unknown_type" | "invalid_frame" | "invalid_display_name" | "name_taken" | "pin_required" | "wrong_pin" | "unauthenticated" | "forbidden" | "no_such_channel" | "not_subscribed" | "message_empty" | "message_too_long" | "invalid_client_message_id" | "invalid_status" | "invalid_join_url" | "user_offline" | "no_such_message" | "invalid_reply" | "invalid_room" | "invalid_emoji" | "dm_not_accepted" | "rate_limited" | "limit_reached" | "no_such_party" | "kicked" | "party_full" | "not_host" | "not_in_party" | "not_a_player" | "wrong_phase" | "not_enough_ready" | "invalid_answer" | "invalid_party" | "invalid_pack" | "muted" | "slow_mode" | "room_locked" | "banned" | "no_such_place" | "invalid_place" | "no_such_file" | "file_too_large" | "quota_exceeded" | "storage_full" | "not_found" | "method_not_allowed" | "unavailable" | "internal";
 
 export type UserInfo = { id: number, display_name: string, };
 
@@ -84,6 +84,24 @@ width?: number, height?: number,
  */
 thumbnail: boolean, };
 
+export type ReplyQuote = { 
+/**
+ * Id of the message answered (in the same channel).
+ */
+message_id: number, 
+/**
+ * Its author; 0 once the message is gone altogether.
+ */
+sender_id: number, sender_name: string, 
+/**
+ * The first 100 characters of its text as it is now (ending with `…` when cut); empty once deleted.
+ */
+excerpt: string, 
+/**
+ * The message answered was deleted since.
+ */
+deleted: boolean, };
+
 export type ChatMessage = { 
 /**
  * Hub-wide id of the message.
@@ -125,7 +143,11 @@ reactions?: Array<ReactionSummary>,
  * Files and photos the message carries, in the order the sender attached them; absent when
  * there are none.
  */
-attachments?: Array<Attachment>, };
+attachments?: Array<Attachment>, 
+/**
+ * The message this one answers, as a short quote; absent when it is not a reply.
+ */
+reply_to?: ReplyQuote, };
 
 export type RoomKind = "open" | "closed" | "ephemeral";
 
@@ -554,7 +576,11 @@ body: string,
  * Files uploaded to this channel by the sender and not yet attached (`POST
  * /api/channels/{channel}/files`), at most 10.
  */
-attachments?: number[], } | { "type": "set_status", ref?: string, status: PresenceStatus, 
+attachments?: number[], 
+/**
+ * The id of a message of the same channel this one answers.
+ */
+reply_to?: number, } | { "type": "set_status", ref?: string, status: PresenceStatus, 
 /**
  * A custom status line, at most 80 characters; absent or empty clears it.
  */
@@ -725,6 +751,12 @@ export type MeResponse = { user: UserInfo,
  * The user's role on this hub.
  */
 role: Role, };
+
+export type SessionResponse = { 
+/**
+ * The session's user and role; `null` for a browser that has not joined (or whose session ended).
+ */
+me: MeResponse | null, };
 
 export type WsTokenResponse = { 
 /**

@@ -3,7 +3,7 @@
 import type { DisplayMessage } from './channel-log';
 import { randomUuid } from './ids';
 import { Outbox, type OutboxEntry } from './outbox';
-import type { Attachment, ChatMessage, ClientFrame, ErrorCode, UserInfo } from './protocol';
+import type { Attachment, ChatMessage, ClientFrame, ErrorCode, ReplyQuote, UserInfo } from './protocol';
 
 export type SendResult = { ok: true; clientMessageId: string } | { ok: false; message: string };
 
@@ -52,8 +52,8 @@ export class ChatSender {
     return this.outbox.size;
   }
 
-  /** Queues a message (with files already uploaded) and sends it now if the channel is live; it shows as pending until acked. */
-  send(channel: string, body: string, attachments: Attachment[] = []): SendResult {
+  /** Queues a message (with files already uploaded, perhaps answering another) and sends it now if the channel is live; it shows as pending until acked. */
+  send(channel: string, body: string, attachments: Attachment[] = [], replyTo?: ReplyQuote): SendResult {
     const problem = attachments.length > 0 && body.trim() === '' ? null : bodyProblem(body);
     if (problem) return { ok: false, message: problem };
     if (this.outbox.isFull) {
@@ -61,6 +61,7 @@ export class ChatSender {
     }
     const entry: OutboxEntry = { clientMessageId: randomUuid(), channel, body, createdAt: Date.now() };
     if (attachments.length > 0) entry.attachments = attachments;
+    if (replyTo) entry.replyTo = replyTo;
     this.outbox.add(entry);
     this.trySend(entry);
     this.opts.onChange();
@@ -166,6 +167,7 @@ export class ChatSender {
       client_message_id: entry.clientMessageId,
       body: entry.body,
       ...(entry.attachments?.length ? { attachments: entry.attachments.map((a) => a.id) } : {}),
+      ...(entry.replyTo ? { reply_to: entry.replyTo.message_id } : {}),
     });
     if (sent) this.inFlight.add(entry.clientMessageId);
   }
@@ -184,6 +186,7 @@ export class ChatSender {
       createdAt: entry.createdAt,
       status: 'pending',
       ...(entry.attachments?.length ? { attachments: entry.attachments } : {}),
+      ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
     };
   }
 }

@@ -1,7 +1,7 @@
-// The party's sounds, made with the Web Audio API (no files): a cue is a short list of notes; mute and volume kept in localStorage.
+// The party's sounds and the mention chime, made with the Web Audio API (no files): a cue is a short list of notes; mute and volume kept in localStorage.
 
 /** The moments that make a sound. */
-export type Cue = 'join' | 'tick' | 'last' | 'reveal' | 'podium';
+export type Cue = 'join' | 'tick' | 'last' | 'reveal' | 'podium' | 'mention';
 
 /** One note of a cue: when it starts (s after the cue), how long it rings, its pitch and loudness. */
 export interface Note {
@@ -69,6 +69,12 @@ export function cueNotes(cue: Cue): Note[] {
     case 'reveal':
       // A rising arpeggio.
       return [C5, E5, G5, C6].map((freq, i) => ({ at: i * 0.07, length: 0.3, freq, gain: 0.4, wave: 'triangle' as const }));
+    case 'mention':
+      // Someone asked for you: a soft two-note chime.
+      return [
+        { at: 0, length: 0.18, freq: E5, gain: 0.45, wave: 'sine' },
+        { at: 0.12, length: 0.3, freq: A5, gain: 0.4, wave: 'sine' },
+      ];
     case 'podium':
       // A short fanfare.
       return [

@@ -73,4 +73,13 @@ describe('ToastQueue', () => {
     q.clear();
     expect(texts()).toEqual([]);
   });
+
+  it('dismisses the toasts that were dealt with, and only those', () => {
+    const { q, texts } = queue();
+    q.push({ ...toast('kitchen'), channel: 'room:kitchen' });
+    q.push({ ...toast('note'), notificationId: 7 });
+    q.push(toast('other'));
+    q.dismissWhere((t) => t.channel === 'room:kitchen' || t.notificationId === 7);
+    expect(texts()).toEqual(['other']);
+  });
 });

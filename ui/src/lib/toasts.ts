@@ -75,6 +75,17 @@ export class ToastQueue {
     this.emit();
   }
 
+  /** Dismisses every toast `done` says was dealt with (its room opened, its notification read). */
+  dismissWhere(done: (toast: Toast) => boolean): void {
+    const gone = [...this.slots.values()].filter((s) => done(s.toast));
+    if (gone.length === 0) return;
+    for (const slot of gone) {
+      clearTimeout(slot.timer);
+      this.slots.delete(slot.toast.id);
+    }
+    this.emit();
+  }
+
   /** Stops a toast's clock (pointer over it, or focus inside it) so it can be read and used. */
   hold(id: number): void {
     const slot = this.slots.get(id);

@@ -34,6 +34,7 @@ impl ApiError {
             | ErrorCode::InvalidRoom
             | ErrorCode::InvalidPlace
             | ErrorCode::InvalidEmoji
+            | ErrorCode::InvalidReply
             | ErrorCode::InvalidAnswer
             | ErrorCode::InvalidParty
             | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,

@@ -1,4 +1,5 @@
-//! Joining the hub (`POST /api/join`), who am I (`GET /api/me`), and WebSocket tokens.
+//! Joining the hub (`POST /api/join`), who am I (`GET /api/me`, and `GET /api/session` for a page that
+//! may not have joined yet), and WebSocket tokens.
 
 use axum::Json;
 use std::net::SocketAddr;
@@ -8,12 +9,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header::SET_COOKIE};
 use axum::response::{AppendHeaders, IntoResponse};
 use hubbub_protocol::{
-    ErrorCode, HostClaimRequest, JoinRequest, JoinResponse, MeResponse, RoleResponse, WsTokenResponse,
+    ErrorCode, HostClaimRequest, JoinRequest, JoinResponse, MeResponse, RoleResponse, SessionResponse,
+    WsTokenResponse,
 };
 
 use super::{ApiError, SessionUser};
 use crate::auth::{
-    DEVICE_COOKIE, JoinAttempt, cleared_session_cookie, cookie, device_cookie, session_cookie,
+    DEVICE_COOKIE, JoinAttempt, cleared_session_cookie, cookie, device_cookie, lookup, session_cookie,
     session_from_headers,
 };
 use crate::hub::Hub;
@@ -64,6 +66,19 @@ pub async fn join(
 pub async fn me(State(hub): State<Hub>, SessionUser(record): SessionUser) -> Json<MeResponse> {
     let role = hub.core().policy().role(record.user.id);
     Json(MeResponse { user: record.user, role })
+}
+
+/// `GET /api/session`: the signed-in user and their role, or `null`: a page asks this before it
+/// knows whether it has joined, so a newcomer is answered 200 (no failed request in its console).
+pub async fn session(State(hub): State<Hub>, headers: HeaderMap) -> Result<Json<SessionResponse>, ApiError> {
+    let Some((secret, _)) = session_from_headers(&headers) else {
+        return Ok(Json(SessionResponse { me: None }));
+    };
+    let me = lookup(hub.store(), &secret).await?.map(|record| {
+        let role = hub.core().policy().role(record.user.id);
+        MeResponse { user: record.user, role }
+    });
+    Ok(Json(SessionResponse { me }))
 }
 
 /// `POST /api/host/claim`: a host link's token makes the signed-in user a host.

@@ -35,7 +35,8 @@ use hubbub_protocol::{
     HubInfo, HubsResponse, InviteRequest, JoinRequest, JoinResponse, MarkReadRequest, MarkReadResponse,
     MeResponse, MessagesResponse, NotificationsResponse, OnlineUsersResponse, PackSummary, PacksResponse,
     PartiesResponse, PartyResults, PartySnapshot, PingRequest, PingResponse, QuestionPack,
-    RemoteLinkResponse, RoleResponse, Room, RoomsResponse, StartDmRequest, StatusResponse, WsTokenResponse,
+    RemoteLinkResponse, RoleResponse, Room, RoomsResponse, SessionResponse, StartDmRequest, StatusResponse,
+    WsTokenResponse,
 };
 
 use crate::hub::Hub;
@@ -53,6 +54,10 @@ fn endpoints() -> Vec<Endpoint> {
             .created::<JoinResponse>()
             .also(200),
         E::get("/me", join::me).doc(people, "The session's user and role").ok::<MeResponse>(),
+        E::get("/session", join::session)
+            .doc(people, "The session's user and role, or `null` without a session (never 401)")
+            .auth(Open)
+            .ok::<SessionResponse>(),
         E::post("/logout", join::logout)
             .doc(people, "Ends this session: its sockets close with 4412 and the cookie is cleared"),
         E::post("/host/claim", join::claim_host)

@@ -13,7 +13,7 @@ use crate::notify::{self, Stored};
 use crate::reply::{Reply, command};
 use crate::store::{
     InsertOutcome, Snapshot, attach_files, attachable, attachments_of, insert_message, is_resend, read_mark,
-    read_marks, snapshot, unread,
+    read_marks, reply_quote, snapshot, unread,
 };
 use crate::time::now_ms;
 
@@ -81,6 +81,7 @@ impl Chat {
     /// Stores a message (once per `client_message_id`) with a `mention` entry for each user it
     /// names, acks the sender after the commit, fans the message out, and notifies the mentioned.
     /// `attachments` are the sender's own unattached uploads to this channel.
+    /// A reply (`reply_to`) must answer a live message of the same channel.
     pub async fn send(
         &self,
         reply: Reply,
@@ -88,6 +89,7 @@ impl Chat {
         client_message_id: String,
         body: String,
         attachments: Vec<i64>,
+        reply_to: Option<i64>,
     ) {
         let checked = chat_channel(channel)
             .and_then(|c| check_message(&client_message_id, &body, &attachments).map(|()| c));
@@ -120,7 +122,12 @@ impl Chat {
             if !resend && !attachable(db, &name, sender, &attachments)? {
                 return Ok(Err(no_such_file()));
             }
-            let mut stored = insert_message(db, &name, sender, &client_message_id, &body, now_ms())?;
+            let quote = match reply_to.map(|id| reply_quote(db, &name, id)).transpose()? {
+                Some(Err(refusal)) => return Ok(Err(refusal)),
+                Some(Ok(quote)) => Some(quote),
+                None => None,
+            };
+            let mut stored = insert_message(db, &name, sender, &client_message_id, &body, quote, now_ms())?;
             if !stored.duplicate && !attachments.is_empty() {
                 attach_files(db, stored.message.id, &attachments)?;
                 stored.message.attachments = attachments_of(db, stored.message.id)?;

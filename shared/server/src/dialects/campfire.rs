@@ -163,6 +163,7 @@ impl Translation {
                     client_message_id,
                     body: content,
                     attachments: None,
+                    reply_to: None,
                 });
             }
             Cf::UpdateLastSeen { message_id } => {

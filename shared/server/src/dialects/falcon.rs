@@ -301,6 +301,7 @@ impl Falcon {
                     client_message_id,
                     body,
                     attachments: None,
+                    reply_to: None,
                 });
             }
             (None, Some(_)) if !self.rooms.is_in(self.id, &name) => {

@@ -33,6 +33,7 @@ const SCHEMA: &str = r#"
         id INTEGER PRIMARY KEY, channel TEXT NOT NULL, "offset" INTEGER NOT NULL, sender_id INTEGER NOT NULL,
         client_message_id TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,
         edited_at INTEGER, deleted_at INTEGER, deleted_by INTEGER,
+        reply_to INTEGER,
         UNIQUE (channel, "offset"), UNIQUE (channel, sender_id, client_message_id)
     );
     CREATE TABLE events (

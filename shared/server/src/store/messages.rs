@@ -5,7 +5,9 @@
 //! message's current state. A replay renders the events after an offset in order; a message event
 //! carries the message as it is now, so applying the later events again changes nothing.
 
-use hubbub_protocol::{ChatMessage, ErrorCode, ReactionSummary, ServerFrame, StreamPosition};
+use hubbub_protocol::{ChatMessage, ErrorCode, ReactionSummary, ReplyQuote, ServerFrame, StreamPosition};
+
+use super::replies::quote;
 use rand::Rng;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -96,8 +98,10 @@ fn record_event(conn: &Connection, channel: &str, offset: i64, e: &Event<'_>, no
 }
 
 const SELECT_MESSAGE: &str = "SELECT m.id, m.channel, m.\"offset\", m.sender_id, u.display_name,
-        m.client_message_id, m.body, m.created_at, m.edited_at, m.deleted_at, m.deleted_by
-    FROM messages m JOIN users u ON u.id = m.sender_id";
+        m.client_message_id, m.body, m.created_at, m.edited_at, m.deleted_at, m.deleted_by,
+        m.reply_to, r.sender_id, ru.display_name, substr(r.body, 1, 101), r.deleted_at
+    FROM messages m JOIN users u ON u.id = m.sender_id
+    LEFT JOIN messages r ON r.id = m.reply_to LEFT JOIN users ru ON ru.id = r.sender_id";
 
 fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
     Ok(ChatMessage {
@@ -114,6 +118,13 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
         deleted_by: r.get(10)?,
         reactions: None,
         attachments: None,
+        reply_to: match r.get::<_, Option<i64>>(11)? {
+            None => None,
+            Some(id) => {
+                let sender = r.get::<_, Option<i64>>(12)?.zip(r.get::<_, Option<String>>(13)?);
+                Some(quote(id, sender, r.get(14)?, r.get(15)?))
+            }
+        },
     })
 }
 
@@ -159,13 +170,15 @@ pub fn is_resend(
 }
 
 /// Stores a message with the channel's next offset, unless the same sender already stored one with
-/// this `client_message_id`, in which case that one is returned as it is now.
+/// this `client_message_id`, in which case that one is returned as it is now. `reply_to` is the
+/// quote of the message it answers, checked by the caller with [`reply_quote`].
 pub fn insert_message(
     conn: &Connection,
     channel: &str,
     sender_id: i64,
     client_message_id: &str,
     body: &str,
+    reply_to: Option<ReplyQuote>,
     now: i64,
 ) -> StoreResult<InsertOutcome> {
     // The unique index answers this alone; the whole message is read only for a resend.
@@ -181,10 +194,13 @@ pub fn insert_message(
     let offset = next_offset(conn, channel)?;
     let id: i64 = conn
         .prepare_cached(
-            "INSERT INTO messages (channel, \"offset\", sender_id, client_message_id, body, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            "INSERT INTO messages (channel, \"offset\", sender_id, client_message_id, body, created_at, reply_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         )?
-        .query_row(params![channel, offset, sender_id, client_message_id, body, now], |r| r.get(0))?;
+        .query_row(
+            params![channel, offset, sender_id, client_message_id, body, now, reply_to.as_ref().map(|q| q.message_id)],
+            |r| r.get(0),
+        )?;
     // The message row is its own event: replay reads it from `messages` (see `replay`).
     let sender_name: String = conn
         .prepare_cached("SELECT display_name FROM users WHERE id = ?1")?
@@ -204,6 +220,7 @@ pub fn insert_message(
             deleted_by: None,
             reactions: None,
             attachments: None,
+            reply_to,
         },
         duplicate: false,
     })
@@ -607,9 +624,9 @@ mod tests {
     fn offsets_increase_and_resends_are_stored_once() {
         let conn = db();
         let u = create_user_with_session(&conn, "Ann", b"h", None, None, 0).unwrap().unwrap().user;
-        let a = insert_message(&conn, "room:lobby", u.id, "c1", "one", 1).unwrap();
-        let b = insert_message(&conn, "room:lobby", u.id, "c2", "two", 2).unwrap();
-        let again = insert_message(&conn, "room:lobby", u.id, "c1", "changed", 3).unwrap();
+        let a = insert_message(&conn, "room:lobby", u.id, "c1", "one", None, 1).unwrap();
+        let b = insert_message(&conn, "room:lobby", u.id, "c2", "two", None, 2).unwrap();
+        let again = insert_message(&conn, "room:lobby", u.id, "c1", "changed", None, 3).unwrap();
         assert_eq!((a.message.offset, b.message.offset), (1, 2));
         assert!(again.duplicate);
         assert_eq!(again.message, a.message);
@@ -621,7 +638,7 @@ mod tests {
     fn unknown_channel_is_an_error() {
         let conn = db();
         let u = create_user_with_session(&conn, "Ann", b"h", None, None, 0).unwrap().unwrap().user;
-        let err = insert_message(&conn, "room:nope", u.id, "c1", "x", 0).unwrap_err();
+        let err = insert_message(&conn, "room:nope", u.id, "c1", "x", None, 0).unwrap_err();
         assert!(matches!(err, StoreError::NoSuchChannel(_)));
     }
 
@@ -630,8 +647,8 @@ mod tests {
         let conn = db();
         let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
         let bo = create_user_with_session(&conn, "Bo", b"b", None, None, 0).unwrap().unwrap().user;
-        let m1 = insert_message(&conn, "room:lobby", ann.id, "c1", "helo", 1).unwrap().message;
-        let m2 = insert_message(&conn, "room:lobby", bo.id, "c2", "bye", 2).unwrap().message;
+        let m1 = insert_message(&conn, "room:lobby", ann.id, "c1", "helo", None, 1).unwrap().message;
+        let m2 = insert_message(&conn, "room:lobby", bo.id, "c2", "bye", None, 2).unwrap().message;
         assert_eq!(
             edit_message(&conn, "room:lobby", m1.id, bo.id, "x", 3).unwrap(),
             Err(EventRefusal::NotAuthor)
@@ -703,8 +720,8 @@ mod tests {
     fn a_reaction_costs_the_same_whatever_the_message_carries() {
         let mut conn = db();
         let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
-        let few = insert_message(&conn, "room:lobby", ann.id, "c1", "few", 1).unwrap().message;
-        let many = insert_message(&conn, "room:lobby", ann.id, "c2", "many", 2).unwrap().message;
+        let few = insert_message(&conn, "room:lobby", ann.id, "c1", "few", None, 1).unwrap().message;
+        let many = insert_message(&conn, "room:lobby", ann.id, "c2", "many", None, 2).unwrap().message;
         // 3,000 users' reactions over 20 emoji on one message, 3 on the other.
         conn.execute_batch(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
@@ -746,7 +763,7 @@ mod tests {
         let conn = db();
         let u = create_user_with_session(&conn, "Ann", b"h", None, None, 0).unwrap().unwrap().user;
         for i in 0..60 {
-            insert_message(&conn, "room:lobby", u.id, &format!("c{i}"), "m", i).unwrap();
+            insert_message(&conn, "room:lobby", u.id, &format!("c{i}"), "m", None, i).unwrap();
         }
         let fresh = snapshot(&conn, "room:lobby", None).unwrap();
         assert_eq!(fresh.recovered, None);
@@ -781,10 +798,11 @@ mod tests {
         ensure_channel(&conn, "room:secret", 0).unwrap();
         let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
         let bo = create_user_with_session(&conn, "Bo", b"b", None, None, 0).unwrap().unwrap().user;
-        insert_message(&conn, "room:lobby", ann.id, "1", "Pizza is here", 1).unwrap();
-        insert_message(&conn, "room:secret", ann.id, "2", "secret pizza", 2).unwrap();
-        let m =
-            insert_message(&conn, "room:lobby", ann.id, "3", "more PIZZA \"quoted\" OR", 3).unwrap().message;
+        insert_message(&conn, "room:lobby", ann.id, "1", "Pizza is here", None, 1).unwrap();
+        insert_message(&conn, "room:secret", ann.id, "2", "secret pizza", None, 2).unwrap();
+        let m = insert_message(&conn, "room:lobby", ann.id, "3", "more PIZZA \"quoted\" OR", None, 3)
+            .unwrap()
+            .message;
         assert!(search(&conn, "pizza", &["room:lobby".into()], 10).unwrap().is_empty(), "indexed per batch");
         index_new_messages(&conn).unwrap();
         let hits = search(&conn, "pizza", &["room:lobby".into()], 10).unwrap();
@@ -805,7 +823,7 @@ mod tests {
     fn search_takes_any_text_as_plain_words() {
         let conn = db();
         let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
-        insert_message(&conn, "room:lobby", ann.id, "1", "a b NEAR(x y) c*d -e f:g \"h\"", 1).unwrap();
+        insert_message(&conn, "room:lobby", ann.id, "1", "a b NEAR(x y) c*d -e f:g \"h\"", None, 1).unwrap();
         index_new_messages(&conn).unwrap();
         let nasty = [
             "a\0b",
@@ -866,9 +884,17 @@ mod tests {
         conn.execute("INSERT INTO users (display_name, created_at) VALUES ('Ann', 0)", []).unwrap();
         let ann = hubbub_protocol::UserInfo { id: conn.last_insert_rowid(), display_name: "Ann".into() };
         for n in 1..=3 {
-            let m = insert_message(&conn, "room:lobby", ann.id, &n.to_string(), "hi", n).unwrap().message;
-            // What schema 6 wrote beside every message.
-            record_event(&conn, "room:lobby", m.offset, &Event::of("message", m.id, ann.id), n).unwrap();
+            // A message row as schema 6 wrote it (no column added since), and the event beside it.
+            let offset = next_offset(&conn, "room:lobby").unwrap();
+            let id: i64 = conn
+                .query_row(
+                    "INSERT INTO messages (channel, \"offset\", sender_id, client_message_id, body, created_at)
+                     VALUES ('room:lobby', ?1, ?2, ?3, 'hi', ?4) RETURNING id",
+                    params![offset, ann.id, n.to_string(), n],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            record_event(&conn, "room:lobby", offset, &Event::of("message", id, ann.id), n).unwrap();
         }
         edit_message(&conn, "room:lobby", 2, ann.id, "hello", 9).unwrap().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
@@ -889,7 +915,7 @@ mod tests {
         let conn = db();
         let ann = create_user_with_session(&conn, "Ann", b"a", None, None, 0).unwrap().unwrap().user;
         let find = |q: &str| search(&conn, q, &["room:lobby".into()], 10).unwrap().len();
-        let m = insert_message(&conn, "room:lobby", ann.id, "1", "tacos tonight", 1).unwrap().message;
+        let m = insert_message(&conn, "room:lobby", ann.id, "1", "tacos tonight", None, 1).unwrap().message;
         edit_message(&conn, "room:lobby", m.id, ann.id, "burritos tonight", 2).unwrap().unwrap();
         index_new_messages(&conn).unwrap();
         assert_eq!((find("tacos"), find("burritos")), (0, 1), "edited in the same batch");

@@ -19,6 +19,7 @@ mod notifications;
 mod parties;
 mod places;
 mod reader;
+mod replies;
 pub mod retention;
 mod rooms;
 mod schema;
@@ -56,6 +57,7 @@ pub use places::{
     PlaceRefusal, PlaceRow, check_in, create_place, delete_check_in_before, delete_place, expired_check_ins,
     latest_check_in, list_places, place, recent_check_ins, rename_place,
 };
+pub use replies::reply_quote;
 pub use rooms::{
     LOBBY, RoomRefusal, add_member, all_rooms, create_room, create_room_as, created_room_count, delete_room,
     invite, is_member, join_room, leave_room, member_rooms, room_kind, room_members, room_rules, room_view,

@@ -284,6 +284,10 @@ const MIGRATIONS: &[&str] = &[
     // 12: files and photos in chat (`store::files::FILES_SCHEMA`: the uploads, and the triggers that
     // drop a deleted message's files and note the bytes nothing refers to any more).
     super::files::FILES_SCHEMA,
+    // 13: replies: the id of the message (in the same channel) a message answers.
+    r#"
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+    "#,
 ];
 
 /// Brings the database up to the newest schema. A database from a newer hub is refused.

@@ -98,6 +98,7 @@ impl Dialect for Thread {
                 client_message_id: client_message_id(&mut self.sent),
                 body: text,
                 attachments: None,
+                reply_to: None,
             }),
             In::MarkRead if self.newest == 0 => {
                 error(out, ErrorCode::NoSuchMessage, "the thread has no messages yet");

@@ -63,6 +63,7 @@ impl Dialect for Attendee {
                 client_message_id: client_message_id(&mut self.sent),
                 body: text,
                 attachments: None,
+                reply_to: None,
             }),
         }
     }

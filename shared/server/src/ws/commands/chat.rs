@@ -13,9 +13,9 @@ use crate::reply::Reply;
 pub(super) async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, frame: ClientFrame) {
     let chat = hub.chat();
     match frame {
-        ClientFrame::SendMessage { r#ref, channel, client_message_id, body, attachments } => {
+        ClientFrame::SendMessage { r#ref, channel, client_message_id, body, attachments, reply_to } => {
             let files = attachments.unwrap_or_default();
-            chat.send(Reply::new(conn, r#ref), &channel, client_message_id, body, files).await;
+            chat.send(Reply::new(conn, r#ref), &channel, client_message_id, body, files, reply_to).await;
         }
         ClientFrame::EditMessage { r#ref, channel, message_id, body } => {
             chat.modify(Reply::new(conn, r#ref), &channel, message_id, Change::Edit(body)).await;

@@ -134,6 +134,7 @@ fn send_message(r: &str, body: &str) -> ClientFrame {
         client_message_id: r.to_owned(),
         body: body.to_owned(),
         attachments: None,
+        reply_to: None,
     }
 }
 
