@@ -9,31 +9,30 @@
 //! relayed, not stored). Credentials: `Authorization: Bearer` or the `falcon_auth_token` cookie,
 //! each a 60 s token from `/api/auth/ws-token` or a session; refused with 401 before the upgrade.
 
+mod admin;
 mod rooms;
 
+pub use admin::endpoints;
 pub use rooms::Rooms;
+use rooms::{Target, room_name, room_of};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::ws::{Message, Utf8Bytes};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::{Extension, Json};
-use hubbub_protocol::dialects::falcon::{
-    BroadcastRequest, BroadcastResponse, Connection, Connections, MessageType as T, RoomInfo,
-    Rooms as RoomsBody, Status, WsMessage,
-};
+use hubbub_protocol::dialects::falcon::{MessageType as T, WsMessage};
 use hubbub_protocol::{
-    Channel, ChatMessage, ClientFrame, ErrorCode, NotificationKind, OnlineUser, PresenceStatus, ServerFrame,
-    SocketQuery, UserInfo,
+    ChatMessage, ClientFrame, NotificationKind, OnlineUser, PresenceStatus, ServerFrame, SocketQuery,
+    UserInfo,
 };
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::{Dialect, Out, Refs, Refuse, Speak, code_name, parse, rfc3339};
-use crate::api::{ApiError, Auth, Endpoint as E, Staff};
 use crate::auth::{SecretSource, cookie};
 use crate::hub::Hub;
 use crate::time::now_ms;
@@ -71,50 +70,6 @@ pub async fn connect(
     let kind = main_kind(&q, &headers);
     let speak = Speak::new(falcon, Refuse::Http).with_side(rx);
     accept_as(hub, credential, headers, from, ws, kind, None, speak).await
-}
-
-/// A go-falcon room, as the hub reads its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Target {
-    User(i64),
-    Group(String),
-    Thread(i64),
-    Custom(String),
-}
-
-impl Target {
-    fn parse(room: &str) -> Option<Target> {
-        let room = room.trim();
-        if room.is_empty() || room.chars().count() > 100 || room.chars().any(char::is_control) {
-            return None;
-        }
-        Some(match room.split_once(':') {
-            Some(("user", id)) => Target::User(id.parse().ok()?),
-            Some(("group", slug)) => Target::Group(slug.to_owned()),
-            Some(("thread", id)) => Target::Thread(id.parse().ok()?),
-            _ => Target::Custom(room.to_owned()),
-        })
-    }
-
-    /// The Hubbub channel of a group or thread.
-    fn channel(&self) -> Option<String> {
-        match self {
-            Target::Group(slug) => format!("room:{slug}").parse::<Channel>().ok().map(|c| c.to_string()),
-            Target::Thread(id) => Some(Channel::Dm(*id).to_string()),
-            _ => None,
-        }
-    }
-}
-
-/// go-falcon's name for a Hubbub channel: `room:x` is `group:x`, `dm:4` is `thread:4`.
-fn room_of(channel: &str) -> String {
-    if let Some(slug) = channel.strip_prefix("room:") {
-        format!("group:{slug}")
-    } else if let Some(id) = channel.strip_prefix("dm:") {
-        format!("thread:{id}")
-    } else {
-        channel.to_owned()
-    }
 }
 
 /// What a command sent to the hub was for.
@@ -430,15 +385,6 @@ impl Falcon {
     }
 }
 
-fn room_name(target: &Target) -> String {
-    match target {
-        Target::User(id) => format!("user:{id}"),
-        Target::Group(slug) => format!("group:{slug}"),
-        Target::Thread(id) => format!("thread:{id}"),
-        Target::Custom(name) => name.clone(),
-    }
-}
-
 fn status_name(status: PresenceStatus) -> &'static str {
     match status {
         PresenceStatus::Online => "online",
@@ -463,161 +409,5 @@ impl Dialect for Falcon {
         if let Some(frame) = parse(&frame) {
             self.hub_frame(frame, out);
         }
-    }
-}
-
-/// `GET /websocket/status`: public health.
-pub async fn status(State(hub): State<Hub>, Extension(shared): Extension<super::Shared>) -> Json<Status> {
-    let (sockets, rooms) = shared.falcon.counts();
-    Json(Status {
-        status: if hub.shutting_down() { "shutting_down" } else { "healthy" }.into(),
-        connections: u32::try_from(hub.connection_count()).unwrap_or(u32::MAX),
-        falcon_connections: sockets,
-        rooms,
-        timestamp: rfc3339(now_ms()),
-    })
-}
-
-/// `GET /websocket/connections`: every open socket of the hub.
-pub async fn connections(State(hub): State<Hub>, _staff: Staff) -> Json<Connections> {
-    let connections: Vec<Connection> = hub
-        .core()
-        .registry()
-        .connections()
-        .iter()
-        .map(|c| Connection {
-            id: c.id.to_string(),
-            user_id: c.user.id,
-            username: c.user.display_name.clone(),
-            path: c.route().to_owned(),
-            connected_at: rfc3339(c.meta.connected_at),
-            rooms: c.channel_names().iter().map(|n| room_of(n)).collect(),
-        })
-        .collect();
-    let total = u32::try_from(connections.len()).unwrap_or(u32::MAX);
-    Json(Connections { connections, total })
-}
-
-/// `GET /websocket/rooms`: the rooms `/websocket/connect` sockets are in.
-pub async fn rooms(Extension(shared): Extension<super::Shared>, _staff: Staff) -> Json<RoomsBody> {
-    let rooms: Vec<RoomInfo> = shared
-        .falcon
-        .list()
-        .into_iter()
-        .map(|(room, connections)| {
-            let kind = match Target::parse(&room) {
-                Some(Target::User(_)) => "user",
-                Some(Target::Group(_)) => "group",
-                Some(Target::Thread(_)) => "thread",
-                _ => "custom",
-            };
-            RoomInfo { room, kind: kind.into(), connections }
-        })
-        .collect();
-    let total = u32::try_from(rooms.len()).unwrap_or(u32::MAX);
-    Json(RoomsBody { rooms, total })
-}
-
-/// `POST /websocket/broadcast`: a `system_notification` to everyone (every protocol's clients get
-/// the hub's notice) or to a group's people, or a frame to a custom room's sockets.
-pub async fn broadcast(
-    State(hub): State<Hub>,
-    Extension(shared): Extension<super::Shared>,
-    Staff(actor): Staff,
-    Json(req): Json<BroadcastRequest>,
-) -> Result<Json<BroadcastResponse>, ApiError> {
-    let text = req.message.clone().or_else(|| match &req.data {
-        Value::String(s) => Some(s.clone()),
-        data => data.get("message").and_then(Value::as_str).map(str::to_owned),
-    });
-    let kind = req.r#type.unwrap_or(T::SystemNotification);
-    if !matches!(kind, T::SystemNotification | T::CustomEvent) {
-        return Err(ApiError::new(ErrorCode::InvalidFrame, "type is system_notification or custom_event"));
-    }
-    let target = match req.room.as_deref() {
-        None => None,
-        Some(room) => Some(
-            Target::parse(room).ok_or_else(|| ApiError::new(ErrorCode::InvalidFrame, "not a room name"))?,
-        ),
-    };
-    let delivered = match (target, kind) {
-        (Some(Target::Custom(room)), kind) => {
-            let envelope = WsMessage {
-                r#type: kind,
-                room: Some(room.clone()),
-                from: None,
-                to: None,
-                data: if req.data.is_null() { json!({"message": text}) } else { req.data },
-                timestamp: Some(rfc3339(now_ms()).into()),
-                id: None,
-            };
-            shared.falcon.relay(&room, None, &envelope)
-        }
-        (_, T::CustomEvent) => {
-            return Err(ApiError::new(ErrorCode::InvalidFrame, "a custom_event goes to a custom room"));
-        }
-        (target, _) => {
-            let text = text
-                .ok_or_else(|| ApiError::new(ErrorCode::InvalidFrame, "a broadcast needs `data.message`"))?;
-            let channel = match &target {
-                None => None,
-                Some(t @ (Target::Group(_) | Target::Thread(_))) => t.channel(),
-                Some(Target::User(id)) => Some(Channel::User(*id).to_string()),
-                Some(Target::Custom(_)) => None,
-            };
-            let user = match target {
-                Some(Target::User(id)) => Some(id),
-                _ => None,
-            };
-            let channel = if user.is_some() { None } else { channel };
-            hub.moderation().broadcast(&actor, &text, channel.as_deref(), user).await?
-        }
-    };
-    Ok(Json(BroadcastResponse { delivered }))
-}
-
-/// go-falcon's REST routes.
-pub fn endpoints() -> Vec<E> {
-    let tag = "go-falcon";
-    vec![
-        E::get("/websocket/status", status)
-            .doc(tag, "go-falcon: public health: open sockets and rooms")
-            .outside_api()
-            .auth(Auth::Open)
-            .ok::<Status>(),
-        E::get("/websocket/connections", connections)
-            .doc(tag, "go-falcon: every open socket of the hub, with its user and rooms (staff only)")
-            .outside_api()
-            .auth(Auth::Staff)
-            .ok::<Connections>(),
-        E::get("/websocket/rooms", rooms)
-            .doc(tag, "go-falcon: the rooms `/websocket/connect` sockets are in, with how many (staff only)")
-            .outside_api()
-            .auth(Auth::Staff)
-            .ok::<RoomsBody>(),
-        E::post("/websocket/broadcast", broadcast)
-            .doc(tag, "go-falcon: a `system_notification` to everyone or a room, or a frame to a custom room (staff only)")
-            .outside_api()
-            .auth(Auth::Staff)
-            .body::<BroadcastRequest>()
-            .ok::<BroadcastResponse>(),
-    ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn room_names_read_as_the_document_writes_them() {
-        assert_eq!(Target::parse("user:4"), Some(Target::User(4)));
-        assert_eq!(Target::parse("group:lobby"), Some(Target::Group("lobby".into())));
-        assert_eq!(Target::parse("thread:9"), Some(Target::Thread(9)));
-        assert_eq!(Target::parse("fleet-ops"), Some(Target::Custom("fleet-ops".into())));
-        assert_eq!(Target::parse("user:abc"), None);
-        assert_eq!(Target::parse(""), None);
-        assert_eq!(room_of("room:lobby"), "group:lobby");
-        assert_eq!(room_of("dm:3"), "thread:3");
-        assert_eq!(room_of("user:3"), "user:3");
     }
 }

@@ -1,4 +1,5 @@
-//! go-falcon's rooms among its own sockets: which `/websocket/connect` socket is in which room, so a
+//! go-falcon's rooms: how the hub reads a room's name (`user:`, `group:`, `thread:`, custom), and
+//! the rooms among its own sockets: which `/websocket/connect` socket is in which room, so a
 //! custom room's messages and any room's `custom_event`s reach the others in it, and the admin routes
 //! can list them. One per hub (in `dialects::Shared`).
 
@@ -7,8 +8,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::Message;
-use hubbub_protocol::UserInfo;
 use hubbub_protocol::dialects::falcon::WsMessage;
+use hubbub_protocol::{Channel, UserInfo};
 use tokio::sync::mpsc;
 
 /// Most rooms one socket is in (its automatic ones included).
@@ -124,6 +125,60 @@ impl Rooms {
     }
 }
 
+/// A go-falcon room, as the hub reads its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Target {
+    User(i64),
+    Group(String),
+    Thread(i64),
+    Custom(String),
+}
+
+impl Target {
+    pub(super) fn parse(room: &str) -> Option<Target> {
+        let room = room.trim();
+        if room.is_empty() || room.chars().count() > 100 || room.chars().any(char::is_control) {
+            return None;
+        }
+        Some(match room.split_once(':') {
+            Some(("user", id)) => Target::User(id.parse().ok()?),
+            Some(("group", slug)) => Target::Group(slug.to_owned()),
+            Some(("thread", id)) => Target::Thread(id.parse().ok()?),
+            _ => Target::Custom(room.to_owned()),
+        })
+    }
+
+    /// The Hubbub channel of a group or thread.
+    pub(super) fn channel(&self) -> Option<String> {
+        match self {
+            Target::Group(slug) => format!("room:{slug}").parse::<Channel>().ok().map(|c| c.to_string()),
+            Target::Thread(id) => Some(Channel::Dm(*id).to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// go-falcon's name for a Hubbub channel: `room:x` is `group:x`, `dm:4` is `thread:4`.
+pub(super) fn room_of(channel: &str) -> String {
+    if let Some(slug) = channel.strip_prefix("room:") {
+        format!("group:{slug}")
+    } else if let Some(id) = channel.strip_prefix("dm:") {
+        format!("thread:{id}")
+    } else {
+        channel.to_owned()
+    }
+}
+
+/// go-falcon's name for a room.
+pub(super) fn room_name(target: &Target) -> String {
+    match target {
+        Target::User(id) => format!("user:{id}"),
+        Target::Group(slug) => format!("group:{slug}"),
+        Target::Thread(id) => format!("thread:{id}"),
+        Target::Custom(name) => name.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +206,18 @@ mod tests {
             rooms.join(b, &format!("r{i}")).unwrap();
         }
         assert!(rooms.join(b, "one too many").is_err());
+    }
+
+    #[test]
+    fn room_names_read_as_the_document_writes_them() {
+        assert_eq!(Target::parse("user:4"), Some(Target::User(4)));
+        assert_eq!(Target::parse("group:lobby"), Some(Target::Group("lobby".into())));
+        assert_eq!(Target::parse("thread:9"), Some(Target::Thread(9)));
+        assert_eq!(Target::parse("fleet-ops"), Some(Target::Custom("fleet-ops".into())));
+        assert_eq!(Target::parse("user:abc"), None);
+        assert_eq!(Target::parse(""), None);
+        assert_eq!(room_of("room:lobby"), "group:lobby");
+        assert_eq!(room_of("dm:3"), "thread:3");
+        assert_eq!(room_of("user:3"), "user:3");
     }
 }
