@@ -161,8 +161,17 @@ impl Default for StoreOptions {
     }
 }
 
-/// Log pages after which a commit copies the log back into the database file.
-const WAL_CHECKPOINT_PAGES: i64 = 10_000;
+/// Log size after which a commit copies the log back into the database file (about 40 MB).
+const WAL_CHECKPOINT_BYTES: i64 = 40 << 20;
+
+/// The page size of a new database. A commit writes every page it changed to the log, whole, and
+/// a chat message changes a leaf of each of the two unique indexes on `messages` (by channel and
+/// offset, and by sender and client id), which for messages in different rooms are different
+/// leaves: 95 % of the log's pages under a chat load. With 4 KiB pages that was about 10.5 KB
+/// written per message, so a disk that takes 80 MB/s held a hub to about 7,400 messages/s; with
+/// 1 KiB pages it is 4.5 to 5 KB, and the same disk takes 17,500 (docs/benchmarks.md). A database
+/// made with another size keeps it (in WAL mode SQLite cannot change it without a full rewrite).
+pub const PAGE_SIZE: i64 = 1024;
 
 /// The database file inside a data directory.
 pub fn db_path(data_dir: &Path) -> PathBuf {
@@ -182,6 +191,8 @@ pub fn host_key_from_file(path: &Path) -> StoreResult<Vec<u8>> {
 
 fn open_connection(path: &Path, opts: &StoreOptions) -> StoreResult<Connection> {
     let conn = Connection::open(path)?;
+    // Takes effect only on a file with no pages yet (a new database).
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", if opts.synchronous_full { "FULL" } else { "NORMAL" })?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -205,10 +216,11 @@ impl Store {
         let mut conn = open_connection(&path, opts)?;
         schema::migrate(&mut conn)?;
         users::sync_name_keys(&mut conn)?;
-        // Checkpoint every 10,000 log pages (about 40 MB) rather than 1,000: a page rewritten by
-        // many commits is copied back once per checkpoint, so fewer checkpoints copy less (10 %
-        // of the writer thread went to checkpoints at the default under a chat load).
-        conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
+        // Checkpoint every 40 MB of log rather than SQLite's 1,000 pages: a page rewritten by many
+        // commits is copied back once per checkpoint, so fewer checkpoints copy less (10 % of the
+        // writer thread went to checkpoints at the default under a chat load).
+        let page_size: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_BYTES / page_size.max(512))?;
         let signals = Arc::new(writer::Signals::default());
         let (readers_alive, readers_gone) = std::sync::mpsc::channel();
         // Search indexing runs once per batch, before the commit: new messages enter the index

@@ -318,6 +318,36 @@ mod tests {
         assert_eq!(n, 1, "the row was folded into the database file");
     }
 
+    /// A new database takes the store's page size; one made with another size keeps its own, and
+    /// either checkpoints after the same amount of log.
+    #[tokio::test]
+    async fn a_new_database_takes_the_small_page_size_and_an_old_one_keeps_its_own() {
+        let page = |store: &Store| {
+            let store = store.clone();
+            async move {
+                store
+                    .read(|c| {
+                        let size: i64 = c.pragma_query_value(None, "page_size", |r| r.get(0))?;
+                        Ok(size)
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(page(&store).await, crate::store::PAGE_SIZE);
+        drop(store);
+
+        let old = tempfile::tempdir().unwrap();
+        let db = rusqlite::Connection::open(old.path().join("hubbub.db")).unwrap();
+        db.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER);")
+            .unwrap();
+        drop(db);
+        let store = Store::open(old.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(page(&store).await, 4096);
+    }
+
     /// A failing job in a batch: its own write is undone, its neighbours' commit once (though they
     /// ran twice), and each completion gets its own job's result.
     #[tokio::test]
