@@ -199,6 +199,56 @@ async fn the_user_socket_tells_the_users_notifications() {
         (Some(id), Some(bo.id), Some("ping me"))
     );
     let message_id = m["message_id"].as_i64().unwrap();
+    // A reply and a file from them (sent from a Hubbub client: the thread socket sends text only).
+    let bo_token = ws_token(&hub.url, &bo.session).await;
+    let mut bo_hubbub = open(&ws(&hub, "/ws", &bo_token)).await;
+    bo_hubbub.next_of("connection_established").await;
+    let channel = format!("dm:{id}");
+    bo_hubbub
+        .send(json!({"type": "send_message", "ref": "r1", "channel": channel, "client_message_id": "r1",
+                     "body": "about that", "reply_to": message_id}))
+        .await;
+    let reply = u.next_of("dm_reply").await;
+    assert_eq!(
+        (reply["thread_id"].as_i64(), reply["reply_to_id"].as_i64(), reply["from_user"].as_i64()),
+        (Some(id), Some(message_id), Some(bo.id))
+    );
+    assert_eq!(reply["text"], "about that");
+    assert!(reply["message_id"].as_i64().is_some_and(|m| m > message_id));
+    assert_iso(&reply["timestamp"]);
+    let http = reqwest::Client::new();
+    let uploaded: Value = http
+        .post(format!("{}/api/channels/{channel}/files?name=notes.txt", hub.url))
+        .bearer_auth(&bo.session)
+        .body("the notes")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file_id = uploaded["id"].as_i64().expect("an uploaded file");
+    bo_hubbub
+        .send(json!({"type": "send_message", "ref": "r2", "channel": channel, "client_message_id": "r2",
+                     "body": "", "attachments": [file_id]}))
+        .await;
+    let media = u.next_of("dm_media").await;
+    assert_eq!((media["thread_id"].as_i64(), media["from_user"].as_i64()), (Some(id), Some(bo.id)));
+    let item = &media["media"][0];
+    assert_eq!(
+        (item["id"].as_i64(), item["name"].as_str(), item["size"].as_i64()),
+        (Some(file_id), Some("notes.txt"), Some(9))
+    );
+    let bytes = http
+        .get(format!("{}{}", hub.url, item["url"].as_str().unwrap()))
+        .bearer_auth(&ann.session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(bytes, "the notes", "the media's url serves the file to the thread's other participant");
     // A reaction by them.
     b.send(json!({"type": "reaction", "message_id": message_id, "reaction": "👍"})).await;
     let r = u.next_of("reaction").await;

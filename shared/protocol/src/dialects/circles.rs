@@ -82,6 +82,25 @@ pub enum UserServerFrame {
     ConnectionEstablished { user_id: i64, timestamp: String },
     /// A new message from the other participant of one of the user's accepted threads.
     DmMessage { thread_id: i64, message_id: i64, from_user: i64, text: String, timestamp: String },
+    /// A new message that answers another of the thread (`reply_to_id`).
+    DmReply {
+        thread_id: i64,
+        message_id: i64,
+        reply_to_id: i64,
+        from_user: i64,
+        text: String,
+        timestamp: String,
+    },
+    /// A new message carrying files or photos (`media`, each fetched from its `url` with the
+    /// session).
+    DmMedia {
+        thread_id: i64,
+        message_id: i64,
+        from_user: i64,
+        text: String,
+        media: Vec<Media>,
+        timestamp: String,
+    },
     /// Someone asked the user for a thread.
     DmRequest { thread_id: i64, from_user: i64, timestamp: String },
     /// Someone reacted to a message in one of the user's threads.
@@ -90,6 +109,21 @@ pub enum UserServerFrame {
     Pong { timestamp: String },
     /// A frame could not be handled (Hubbub's addition): why, and Hubbub's error code.
     Error { message: String, code: String },
+}
+
+/// A file or photo of a `dm_media` notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Media {
+    /// The file's id in its thread.
+    pub id: i64,
+    /// The name it was uploaded with.
+    pub name: String,
+    /// Its type, sniffed from its bytes.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Where its bytes are (`/api/channels/{channel}/files/{id}`).
+    pub url: String,
 }
 
 /// What a client sends on `/ws/places/{place_id}/chat`.

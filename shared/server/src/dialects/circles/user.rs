@@ -4,17 +4,53 @@
 //! also subscribes the user's accepted conversations as it opens (at most [`MAX_THREADS`], the most
 //! recent first). A message from the other participant becomes `dm_message`, a reaction by them
 //! `reaction`, and a conversation request in the inbox `dm_request`. A conversation accepted while
-//! the socket is open is followed from then on. Hubbub has no replies and no media, so `dm_reply`
-//! and `dm_media` are never sent.
+//! the socket is open is followed from then on. A message that answers another is `dm_reply`
+//! (with `reply_to_id`), and one that carries files or photos `dm_media` (a reply with files is a
+//! `dm_reply`, as its answer is what the document names first).
 
 use axum::extract::ws::Utf8Bytes;
-use hubbub_protocol::dialects::circles::{UserClientFrame as In, UserServerFrame as Frame};
+use hubbub_protocol::dialects::circles::{Media, UserClientFrame as In, UserServerFrame as Frame};
 use hubbub_protocol::{Channel, ClientFrame, DmState, NotificationKind, ServerFrame, UserInfo};
 
 use super::super::{Dialect, Out, parse};
 use super::{bad_frame, hub_error, now, pong};
 use crate::hub::Hub;
 use crate::ws::Closing;
+
+/// What a new message in thread `thread_id` is to the user socket: a reply, media, or a message.
+fn message_notification(thread_id: i64, m: &hubbub_protocol::ChatMessage) -> Frame {
+    let (message_id, from_user, text, timestamp) = (m.id, m.sender_id, m.body.clone(), now());
+    if let Some(quote) = &m.reply_to {
+        return Frame::DmReply {
+            thread_id,
+            message_id,
+            reply_to_id: quote.message_id,
+            from_user,
+            text,
+            timestamp,
+        };
+    }
+    match m.attachments.as_deref() {
+        Some(files) if !files.is_empty() => Frame::DmMedia {
+            thread_id,
+            message_id,
+            from_user,
+            text,
+            media: files
+                .iter()
+                .map(|f| Media {
+                    id: f.id,
+                    name: f.name.clone(),
+                    content_type: f.content_type.clone(),
+                    size: f.size,
+                    url: format!("/api/channels/{}/files/{}", f.channel, f.id),
+                })
+                .collect(),
+            timestamp,
+        },
+        _ => Frame::DmMessage { thread_id, message_id, from_user, text, timestamp },
+    }
+}
 
 /// Conversations one user socket follows.
 pub const MAX_THREADS: usize = 200;
@@ -78,13 +114,7 @@ impl Dialect for Notices {
             }
             ServerFrame::Message(m) if m.sender_id != self.me => {
                 if let Some(thread_id) = thread_of(&m.channel) {
-                    out.send(&Frame::DmMessage {
-                        thread_id,
-                        message_id: m.id,
-                        from_user: m.sender_id,
-                        text: m.body.clone(),
-                        timestamp: now(),
-                    });
+                    out.send(&message_notification(thread_id, &m));
                 }
             }
             ServerFrame::Reaction { channel, message_id, emoji, user_id, added: true, .. }
