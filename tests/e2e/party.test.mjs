@@ -362,14 +362,18 @@ test('party edge cases: nudge, kick, a late watcher, an answer given while offli
     // Back online: he rejoins and the answer goes out once; the only player answered, so the reveal follows.
     // The host's screen is watched for the reveal from before the reconnect, so it cannot come and go
     // unseen while the test waits for Dan's banner.
+    // Dan's count and his own result are read as soon as they show, too: the reveal lasts 3 s, which
+    // a busy machine can spend waiting for his banner to go.
     const reveal = host.page.locator('[data-testid="reveal"][data-round="0"]');
     const revealed = reveal.waitFor();
+    const counted = reveal.locator('[data-testid="reveal-bar"][data-index="1"]').getAttribute('data-count', { timeout: 30_000 });
+    const ownResult = dan.page.locator('[data-testid="player-result"][data-round="0"]').waitFor({ timeout: 30_000 });
     blocked = false;
     await dan.page.getByTestId('party-reconnecting').getByRole('button', { name: 'Retry now' }).click().catch(() => {});
     await dan.page.getByTestId('party-reconnecting').waitFor({ state: 'detached' });
     await revealed;
-    assert.equal(await numberAttr(reveal.locator('[data-testid="reveal-bar"][data-index="1"]'), 'data-count'), 1, "Dan's answer counted once");
-    await dan.page.locator('[data-testid="player-result"][data-round="0"]').waitFor();
+    assert.equal(Number(await counted), 1, "Dan's answer counted once");
+    await ownResult;
 
     // Question 2: pause, +15 s while paused, resume, then skip it.
     await partyAt(host.page, 'question', 1).waitFor();
