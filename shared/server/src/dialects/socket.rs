@@ -102,7 +102,7 @@ impl Out {
     }
 }
 
-/// A socket speaking dialect `D` over `S` (axum's WebSocket in the hub; channels in unit tests).
+/// A socket speaking dialect `D` over `S` (the hub's [`crate::ws::HubSocket`]; channels in unit tests).
 pub struct DialectSocket<S, D> {
     inner: S,
     dialect: D,

@@ -1,4 +1,5 @@
-//! One connection: a writer task draining the bounded queue, a reader loop handling commands.
+//! One connection: a writer loop draining the bounded queue and a reader loop handling commands,
+//! both in the connection's one task.
 //!
 //! The writer owns the socket's sending half: it batches queued frames into one flush, pings on the
 //! heartbeat, and on close flushes (when asked) and sends the close frame. The reader owns the
@@ -7,8 +8,8 @@
 //! a player whose phone went silent is shown reconnecting within seconds.
 //!
 //! The loops are generic over the socket: anything that is a [`Stream`] of messages and a [`Sink`]
-//! for them, with axum's error. The hub runs them on axum's `WebSocket`; the tests (`tests.rs`) run
-//! them on in-memory channels.
+//! for them, with axum's error. The hub runs them on its own socket (`super::HubSocket`); the tests
+//! (`tests.rs`) run them on in-memory channels.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -71,8 +72,11 @@ async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
 /// The steps that await other parts of the hub (opening, each command, closing) run as boxed
 /// futures, so the connection's own future, which lives as long as the socket, stays small: an
 /// idle connection holds only its read and write loops, not the largest state a command needs.
+/// Both loops run in this one future (a task per connection, not two): the reader's command may
+/// wait for room in the send queue while the writer drains it, since each is polled whenever the
+/// task wakes.
 ///
-/// `socket` is axum's `WebSocket` in the hub, or anything else that reads and writes [`Message`]s
+/// `socket` is the hub's own socket, or anything else that reads and writes [`Message`]s
 /// with axum's error (the tests use channels).
 pub async fn run<S>(socket: S, hub: Hub, user: UserInfo, kind: Kind, meta: ConnMeta)
 where
@@ -93,15 +97,13 @@ where
     Box::pin(open(&hub, &conn, kind)).await;
 
     let (sink, stream) = socket.split();
-    let mut writer = tokio::spawn(write_loop(sink, rx, Arc::clone(&conn), hub.clone()));
+    let writer = write_loop(sink, rx, Arc::clone(&conn), hub.clone());
     let read = read_loop(stream, hub.clone(), Arc::clone(&conn));
-    tokio::pin!(read);
+    tokio::pin!(read, writer);
     tokio::select! {
         reason = &mut read => {
             conn.close(reason);
-            if timeout(Duration::from_secs(3), &mut writer).await.is_err() {
-                writer.abort();
-            }
+            let _ = timeout(Duration::from_secs(3), &mut writer).await;
         }
         _ = &mut writer => {
             // We sent a close (or the socket failed): let the peer answer it, briefly.
@@ -232,7 +234,8 @@ where
 }
 
 /// An oversized frame closes with 1009, a text frame that is not UTF-8 with 1007 (RFC 6455,
-/// 8.1); any other read error means the peer is gone.
+/// 8.1), a frame that breaks the protocol (unmasked, reserved bits, a stray continuation) with
+/// 1002; any other read error means the peer is gone.
 fn read_error(e: &axum::Error) -> CloseReason {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
@@ -248,6 +251,14 @@ fn read_error(e: &axum::Error) -> CloseReason {
                 return CloseReason::Send {
                     code: close::INVALID_PAYLOAD,
                     reason: Cow::Borrowed("text frame is not valid UTF-8"),
+                    flush: false,
+                };
+            }
+            Some(tungstenite::Error::Protocol(e)) => {
+                tracing::debug!(error = %e, "protocol error on a socket");
+                return CloseReason::Send {
+                    code: close::PROTOCOL_ERROR,
+                    reason: Cow::Borrowed("WebSocket protocol error"),
                     flush: false,
                 };
             }
