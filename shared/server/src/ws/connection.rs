@@ -69,16 +69,17 @@ async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
 
 /// Runs an authenticated connection until it ends, then removes every trace of it.
 ///
-/// The steps that await other parts of the hub (opening, each command, closing) run as boxed
-/// futures, so the connection's own future, which lives as long as the socket, stays small: an
-/// idle connection holds only its read and write loops, not the largest state a command needs.
-/// Both loops run in this one future (a task per connection, not two): the reader's command may
-/// wait for room in the send queue while the writer drains it, since each is polled whenever the
-/// task wakes.
+/// The returned future lives as long as the socket, so it holds only what an open connection
+/// needs: the socket's two halves, the hub, the connection's handle and queue, and its read and
+/// write loops. What is set up before it (the user, the settings) goes into the handle here, and
+/// the steps that await other parts of the hub (opening, each command, closing) run as boxed
+/// futures, so an idle connection does not keep the largest state a command needs. Both loops
+/// run in this one future (a task per connection, not two): the reader's command may wait for
+/// room in the send queue while the writer drains it, since each is polled whenever the task wakes.
 ///
 /// `socket` is the hub's own socket, or anything else that reads and writes [`Message`]s
 /// with axum's error (the tests use channels).
-pub async fn run<S>(socket: S, hub: Hub, user: UserInfo, kind: Kind, meta: ConnMeta)
+pub fn run<S>(socket: S, hub: Hub, user: UserInfo, kind: Kind, meta: ConnMeta) -> impl Future<Output = ()> + Send
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {
@@ -87,27 +88,38 @@ where
         _ => None,
     };
     let id = hub.next_connection_id();
-    let (handle, rx) = ConnHandle::new(id, user.clone(), device, hub.config().send_queue);
+    let (handle, rx) = ConnHandle::new(id, user, device, hub.config().send_queue);
     let conn = Arc::new(handle.with_meta(meta));
-    hub.core().registry().register(&conn);
-    hub.count_connection(true);
-    hub.core().metrics().connection_opened(conn.route());
-    hub.retention().session_used(conn.meta.session_id);
-    tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
-    Box::pin(open(&hub, &conn, kind)).await;
-
+    let kind = Box::new(kind);
     let (sink, stream) = socket.split();
+    async move {
+        hub.core().registry().register(&conn);
+        hub.count_connection(true);
+        hub.core().metrics().connection_opened(conn.route());
+        hub.retention().session_used(conn.meta.session_id);
+        tracing::debug!(conn = conn.id, user = conn.user.id, ?kind, "connection opened");
+        Box::pin(open(&hub, &conn, *kind)).await;
+        serve(stream, sink, rx, hub, conn).await;
+    }
+}
+
+/// Runs the read and write loops of an open connection until both end, then closes it down.
+async fn serve<R, W>(stream: R, sink: W, rx: outbox::Receiver, hub: Hub, conn: Arc<ConnHandle>)
+where
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    W: Sink<Message, Error = axum::Error> + Unpin,
+{
     let writer = write_loop(sink, rx, Arc::clone(&conn), hub.clone());
     let read = read_loop(stream, hub.clone(), Arc::clone(&conn));
     tokio::pin!(read, writer);
     tokio::select! {
         reason = &mut read => {
             conn.close(reason);
-            let _ = timeout(Duration::from_secs(3), &mut writer).await;
+            let _ = Box::pin(timeout(Duration::from_secs(3), &mut writer)).await;
         }
         _ = &mut writer => {
             // We sent a close (or the socket failed): let the peer answer it, briefly.
-            let _ = timeout(Duration::from_secs(1), &mut read).await;
+            let _ = Box::pin(timeout(Duration::from_secs(1), &mut read)).await;
         }
     }
     Box::pin(close_down(&hub, &conn)).await;
@@ -288,7 +300,7 @@ where
         tokio::select! {
             biased;
             reason = conn.closed() => {
-                finish(&mut sink, &mut rx, reason, &hub).await;
+                Box::pin(finish(&mut sink, &mut rx, reason, &hub)).await;
                 return;
             }
             () = hub.core().shutdown().cancelled() => {
@@ -300,13 +312,13 @@ where
             }
             frame = rx.recv() => {
                 let Some(frame) = frame else { return };
-                if !matches!(timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut rx, frame, &hub)).await, Ok(Ok(()))) {
+                if !matches!(Box::pin(timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut rx, frame, &hub))).await, Ok(Ok(()))) {
                     conn.close(CloseReason::Quiet);
                 }
             }
             () = &mut heartbeat => {
                 heartbeat.as_mut().reset(Instant::now() + beat());
-                if !matches!(timeout(WRITE_TIMEOUT, sink.send(Message::Ping(Default::default()))).await, Ok(Ok(()))) {
+                if !matches!(Box::pin(timeout(WRITE_TIMEOUT, sink.send(Message::Ping(Default::default())))).await, Ok(Ok(()))) {
                     conn.close(CloseReason::Quiet);
                 }
             }

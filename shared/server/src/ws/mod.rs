@@ -421,19 +421,19 @@ pub async fn accept_as<W: Wrap>(
         };
         (record.user, meta)
     });
+    // The socket's task holds only the future returned here (what is set up first is not kept).
     ws.on_upgrade(move |socket| {
-        tasks.track_future(async move {
-            match auth {
-                Ok((user, meta)) => {
-                    let socket = wrap.wrap(socket, &user);
-                    connection::run(socket, hub, user, kind, meta).await;
-                }
-                Err(((code, reason), sent)) => {
-                    let metrics = hub.core().metrics();
-                    metrics.refused("upgrade", refusal_name(code));
-                    metrics.connection_refused(code);
-                    refuse(socket, sent, reason).await;
-                }
+        use futures_util::future::Either;
+        tasks.track_future(match auth {
+            Ok((user, meta)) => {
+                let socket = wrap.wrap(socket, &user);
+                Either::Left(connection::run(socket, hub, user, kind, meta))
+            }
+            Err(((code, reason), sent)) => {
+                let metrics = hub.core().metrics();
+                metrics.refused("upgrade", refusal_name(code));
+                metrics.connection_refused(code);
+                Either::Right(refuse(socket, sent, reason))
             }
         })
     })

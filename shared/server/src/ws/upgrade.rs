@@ -108,6 +108,8 @@ impl WsUpgrade {
         F: Future<Output = ()> + Send + 'static,
     {
         let WsUpgrade { key, on_upgrade, limit } = self;
+        // Boxed, so what it captures is given back once it has made the connection's future.
+        let callback = Box::new(callback);
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => callback(WireSocket::new(TokioIo::new(upgraded), limit)).await,
