@@ -79,7 +79,13 @@ async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
 ///
 /// `socket` is the hub's own socket, or anything else that reads and writes [`Message`]s
 /// with axum's error (the tests use channels).
-pub fn run<S>(socket: S, hub: Hub, user: UserInfo, kind: Kind, meta: ConnMeta) -> impl Future<Output = ()> + Send
+pub fn run<S>(
+    socket: S,
+    hub: Hub,
+    user: UserInfo,
+    kind: Kind,
+    meta: ConnMeta,
+) -> impl Future<Output = ()> + Send
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {

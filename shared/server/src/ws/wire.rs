@@ -254,10 +254,8 @@ impl<IO: AsyncWrite + Unpin> WireSocket<IO> {
             }
             self.written = wrote;
         }
-        // A burst's queue is not kept for an idle socket.
-        if self.out.capacity() > 4 {
-            self.out = VecDeque::new();
-        }
+        // The queue's storage is not kept for an idle socket.
+        self.out = VecDeque::new();
         Pin::new(&mut self.io).poll_flush(cx)
     }
 }

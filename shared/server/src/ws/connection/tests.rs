@@ -421,4 +421,3 @@ async fn an_open_connection_is_a_small_future() {
     // loops shared one task, the connection's tasks held 3.7 KB.
     assert!(size <= 1536, "a connection's future takes {size} bytes");
 }
-
