@@ -100,35 +100,34 @@ where
     let (sink, stream) = socket.split();
     async move {
         hub.core().registry().register(&conn);
+        if hub.shutting_down() {
+            conn.close(CloseReason::Send {
+                code: close::GOING_AWAY,
+                reason: Cow::Borrowed("hub shutting down"),
+                flush: true,
+            });
+        }
         hub.count_connection(true);
         hub.core().metrics().connection_opened(conn.route());
         hub.retention().session_used(conn.meta.session_id);
         tracing::debug!(conn = conn.id, user = conn.user.id, ?kind, "connection opened");
         Box::pin(open(&hub, &conn, *kind)).await;
-        serve(stream, sink, rx, hub, conn).await;
-    }
-}
 
-/// Runs the read and write loops of an open connection until both end, then closes it down.
-async fn serve<R, W>(stream: R, sink: W, rx: outbox::Receiver, hub: Hub, conn: Arc<ConnHandle>)
-where
-    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
-    W: Sink<Message, Error = axum::Error> + Unpin,
-{
-    let writer = write_loop(sink, rx, Arc::clone(&conn), hub.clone());
-    let read = read_loop(stream, hub.clone(), Arc::clone(&conn));
-    tokio::pin!(read, writer);
-    tokio::select! {
-        reason = &mut read => {
-            conn.close(reason);
-            let _ = Box::pin(timeout(Duration::from_secs(3), &mut writer)).await;
+        let writer = write_loop(sink, rx, Arc::clone(&conn), hub.clone());
+        let read = read_loop(stream, hub.clone(), Arc::clone(&conn));
+        tokio::pin!(read, writer);
+        tokio::select! {
+            reason = &mut read => {
+                conn.close(reason);
+                let _ = Box::pin(timeout(Duration::from_secs(3), &mut writer)).await;
+            }
+            _ = &mut writer => {
+                // We sent a close (or the socket failed): let the peer answer it, briefly.
+                let _ = Box::pin(timeout(Duration::from_secs(1), &mut read)).await;
+            }
         }
-        _ = &mut writer => {
-            // We sent a close (or the socket failed): let the peer answer it, briefly.
-            let _ = Box::pin(timeout(Duration::from_secs(1), &mut read)).await;
-        }
+        Box::pin(close_down(&hub, &conn)).await;
     }
-    Box::pin(close_down(&hub, &conn)).await;
 }
 
 /// Greets a new connection and subscribes it to its channels (or seats it in its party).
@@ -308,13 +307,6 @@ where
             reason = conn.closed() => {
                 Box::pin(finish(&mut sink, &mut rx, reason, &hub)).await;
                 return;
-            }
-            () = hub.core().shutdown().cancelled() => {
-                conn.close(CloseReason::Send {
-                    code: close::GOING_AWAY,
-                    reason: Cow::Borrowed("hub shutting down"),
-                    flush: true,
-                });
             }
             frame = rx.recv() => {
                 let Some(frame) = frame else { return };

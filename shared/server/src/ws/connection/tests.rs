@@ -417,7 +417,7 @@ async fn an_open_connection_is_a_small_future() {
     let kind = Kind::Main { device: "Test".to_owned(), since: HashMap::new() };
     let future = run(Duplex { incoming, outgoing }, hub, user, kind, crate::conn::ConnMeta::default());
     let size = std::mem::size_of_val(&future);
-    // About 1.2 KB: the two loops' timers and wake-ups, and pointers. Before the framing and the
+    // About 1 KB: the two loops' timers and wake-ups, and pointers. Before the framing and the
     // loops shared one task, the connection's tasks held 3.7 KB.
-    assert!(size <= 1536, "a connection's future takes {size} bytes");
+    assert!(size <= 1024, "a connection's future takes {size} bytes");
 }
