@@ -175,7 +175,7 @@ mod tests {
         while let Some(text) = rx.try_recv() {
             match serde_json::from_str::<ServerFrame>(&text).unwrap() {
                 ServerFrame::Ack { r#ref, .. } | ServerFrame::Error { r#ref: Some(r#ref), .. } => {
-                    refs.push(r#ref)
+                    refs.push(r#ref);
                 }
                 other => panic!("not an answer: {other:?}"),
             }
