@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::report::Report;
+
 /// 4 KiB writes each followed by `fdatasync`, for about a second, in `dir`: what one commit at a
 /// time can reach on this disk.
 pub fn fsync_rate(dir: &Path) -> anyhow::Result<f64> {
@@ -79,6 +81,19 @@ impl Batches {
             }
         }
         b
+    }
+
+    /// Adds the batches the writer committed since `before` (when it was read) to `report`: how
+    /// many, and how many jobs each held.
+    pub async fn report_since(before: Option<Batches>, url: &str, report: &mut Report) {
+        if let (Some(before), Ok(after)) = (before, Batches::scrape(url).await) {
+            let b = after.since(&before);
+            report.metric("batches", b.count());
+            report.metric("batch_jobs_mean", b.mean());
+            report.metric("batch_jobs_p50_at_most", b.quantile_bound(0.5));
+            report.metric("batch_jobs_p99_at_most", b.quantile_bound(0.99));
+            report.check("the hub's metrics counted the writer's batches", b.count() > 0);
+        }
     }
 
     /// The batches counted since `before`.

@@ -89,13 +89,6 @@ pub async fn run(target: &Target, senders: usize, seconds: u64) -> anyhow::Resul
         // The log's pages and the checkpoints' copies back into the database, per message.
         report.metric("disk_bytes_per_message", after.saturating_sub(before) / hist.len().max(1));
     }
-    if let (Some(before), Ok(after)) = (batches_before, Batches::scrape(&target.url).await) {
-        let b = after.since(&before);
-        report.metric("batches", b.count());
-        report.metric("batch_jobs_mean", b.mean());
-        report.metric("batch_jobs_p50_at_most", b.quantile_bound(0.5));
-        report.metric("batch_jobs_p99_at_most", b.quantile_bound(0.99));
-        report.check("the hub's metrics counted the writer's batches", b.count() > 0);
-    }
+    Batches::report_since(batches_before, &target.url, &mut report).await;
     Ok(report)
 }

@@ -11,6 +11,7 @@ use hubbub_protocol::{ClientFrame, CreateRoomRequest, InviteRequest, Room, Serve
 use super::spread::{self, Deliveries, Publish};
 use crate::clients::{connect_many, join_many};
 use crate::report::Report;
+use crate::store_stats::Batches;
 use crate::target::Target;
 
 /// Which room the scenario fans out in.
@@ -146,6 +147,9 @@ pub async fn run(target: &Target, load: Load) -> anyhow::Result<Report> {
             HubPublisher { tx, channel: channel.clone(), sent: 0, _drain: drain }
         })
         .collect();
+    // How many commits the messages took (one publisher's go one at a time unless they share).
+    let batches_before = Batches::scrape(&target.url).await.ok();
     spread::measure(&mut report, subscribers, publishers, rate, seconds, &|| target.cpu_ms()).await?;
+    Batches::report_since(batches_before, &target.url, &mut report).await;
     Ok(report)
 }

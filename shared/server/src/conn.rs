@@ -1,10 +1,12 @@
-//! The hub's handle on one open connection: its bounded send queue and its close switch.
+//! The hub's handle on one open connection: its bounded send queue, its close switch, and the count
+//! of its writes still on the store (so its answers keep the order of its commands).
 //!
 //! **Architecture invariant:** every queue is bounded. A frame that does not fit in a connection's
 //! queue closes that connection with 4008 (too slow); the hub never buffers more for it.
 
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
 use hubbub_protocol::{Channel, ServerFrame, UserInfo};
@@ -50,6 +52,33 @@ pub struct ConnHandle {
     close_notify: Notify,
     /// Channels this connection is subscribed to, so it can leave them all when it ends.
     pub(crate) channels: Mutex<Vec<Channel>>,
+    /// Its commands' writes queued on the store whose answers are not queued yet.
+    writes: Writes,
+}
+
+/// Most writes one connection may have on the store at once (fewer with a small send queue, see
+/// [`ConnHandle::write_limit`]).
+pub const MAX_WRITES_IN_FLIGHT: usize = 32;
+
+/// A connection's writes in flight: a count and a wake-up for the reader waiting on it. The same
+/// few bytes however busy the connection was; nothing is kept per write.
+#[derive(Debug, Default)]
+struct Writes {
+    in_flight: AtomicUsize,
+    changed: Notify,
+}
+
+/// One write in flight, counted until this is dropped: by its completion once the answer is queued,
+/// or with the job itself if the job never runs (the store closing, a completion that panicked).
+#[derive(Debug)]
+pub struct WriteInFlight(Arc<ConnHandle>);
+
+impl Drop for WriteInFlight {
+    fn drop(&mut self) {
+        let writes = &self.0.writes;
+        writes.in_flight.fetch_sub(1, Ordering::AcqRel);
+        writes.changed.notify_waiters();
+    }
 }
 
 /// Serializes a frame once; the result is cheap to clone for every subscriber.
@@ -81,6 +110,7 @@ impl ConnHandle {
             close: Mutex::new(None),
             close_notify: Notify::new(),
             channels: Mutex::new(Vec::new()),
+            writes: Writes::default(),
         };
         (handle, rx)
     }
@@ -129,6 +159,42 @@ impl ConnHandle {
     /// instead of overflowing its own queue.
     pub async fn room_for_replies(&self) {
         self.tx.wait_for_room((self.tx.capacity() / 4).max(1)).await;
+    }
+
+    /// Counts one more write of this connection's on the store, until the returned value is dropped.
+    pub fn write_started(self: &Arc<Self>) -> WriteInFlight {
+        self.writes.in_flight.fetch_add(1, Ordering::AcqRel);
+        WriteInFlight(Arc::clone(self))
+    }
+
+    /// How many of its writes may be on the store at once: [`MAX_WRITES_IN_FLIGHT`], or fewer when
+    /// the send queue is small. Each write answers with an ack and usually an echo of its event, and
+    /// the reader only knows a quarter of the queue was free before the command: a sixteenth keeps
+    /// every answer of the writes in flight inside that quarter. One means a write at a time.
+    pub fn write_limit(&self) -> usize {
+        (self.tx.capacity() / 16).clamp(1, MAX_WRITES_IN_FLIGHT)
+    }
+
+    /// Waits until fewer than `n` of its writes are in flight.
+    pub async fn writes_below(&self, n: usize) {
+        loop {
+            if self.writes.in_flight.load(Ordering::Acquire) < n {
+                return;
+            }
+            let changed = self.writes.changed.notified();
+            tokio::pin!(changed);
+            // Registered before the count is read again, so a completion in between still wakes it.
+            changed.as_mut().enable();
+            if self.writes.in_flight.load(Ordering::Acquire) < n {
+                return;
+            }
+            changed.await;
+        }
+    }
+
+    /// Waits until every write of its is answered: an answer sent after this comes after theirs.
+    pub async fn writes_settled(&self) {
+        self.writes_below(1).await;
     }
 
     /// Encodes and queues one frame for this connection only.

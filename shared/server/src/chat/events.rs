@@ -8,7 +8,7 @@ use super::Chat;
 use super::access::{can_read, can_write, chat_channel, check_body};
 use crate::conn::encode;
 use crate::error::{Outcome, Refusal};
-use crate::reply::{Reply, command};
+use crate::reply::{Reply, pipelined};
 use crate::store::{
     Db, NewAudit, StoreResult, audit, channel_state, delete_message, edit_message, get_message,
     set_read_mark, toggle_reaction,
@@ -45,7 +45,7 @@ impl Chat {
     pub async fn modify(&self, reply: Reply, channel: &str, message_id: i64, change: Change) {
         let channel = match chat_channel(channel).and_then(|c| check(&change).map(|()| c)) {
             Ok(c) => c,
-            Err(refusal) => return reply.refuse(refusal),
+            Err(refusal) => return reply.refuse_in_turn(refusal).await,
         };
         let (name, actor, write_channel) = (channel.to_string(), reply.conn().user.id, channel.clone());
         let policy = self.core().policy();
@@ -55,12 +55,14 @@ impl Chat {
         if !matches!(change, Change::Delete)
             && let Err(refusal) = policy.may_write(actor, &name, now_ms())
         {
-            return reply.refuse(refusal);
+            return reply.refuse_in_turn(refusal).await;
         }
         if matches!(change, Change::React(_))
             && let Err(wait) = self.inner.reactions.check(actor, None, Instant::now())
         {
-            return reply.refuse(Refusal::rate_limited("too many reactions; wait a moment", wait));
+            return reply
+                .refuse_in_turn(Refusal::rate_limited("too many reactions; wait a moment", wait))
+                .await;
         }
         let max_distinct = self.core().config().reaction_max_distinct;
         let job = move |dbs: &Db<'_>| {
@@ -86,7 +88,7 @@ impl Chat {
             Ok(outcome.map_err(Refusal::from))
         };
         let core = self.core().clone();
-        command(self.core().store(), reply, job, move |frame: ServerFrame, reply| {
+        pipelined(self.core().store(), reply, job, move |frame: ServerFrame, reply| {
             let offset = match &frame {
                 ServerFrame::MessageEdited { offset, .. }
                 | ServerFrame::MessageDeleted { offset, .. }
@@ -131,7 +133,7 @@ impl Chat {
     pub async fn mark_read(&self, reply: Reply, channel: &str, offset: i64) {
         let channel = match chat_channel(channel) {
             Ok(c) => c,
-            Err(refusal) => return reply.refuse(refusal),
+            Err(refusal) => return reply.refuse_in_turn(refusal).await,
         };
         let (name, user, read_channel) = (channel.to_string(), reply.conn().user.id, channel.clone());
         let job = move |dbs: &Db<'_>| {
@@ -143,7 +145,7 @@ impl Chat {
             Ok(Ok(set_read_mark(db, &name, user, offset.clamp(0, last))?))
         };
         let core = self.core().clone();
-        command(self.core().store(), reply, job, move |mark: i64, reply| {
+        pipelined(self.core().store(), reply, job, move |mark: i64, reply| {
             reply.ack_with(Some(channel.to_string()), None, Some(mark), false);
             let receipt =
                 ServerFrame::ReadReceipt { channel: channel.to_string(), user_id: user, offset: mark };

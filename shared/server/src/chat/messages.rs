@@ -10,7 +10,7 @@ use super::access::{can_read, can_write, chat_channel, check_message};
 use crate::conn::encode;
 use crate::error::Refusal;
 use crate::notify::{self, Stored};
-use crate::reply::{Reply, command};
+use crate::reply::{Reply, command, pipelined};
 use crate::store::{
     InsertOutcome, Snapshot, attach_files, attachable, attachments_of, insert_message, is_resend, read_mark,
     read_marks, reply_quote, snapshot, unread,
@@ -95,14 +95,16 @@ impl Chat {
             .and_then(|c| check_message(&client_message_id, &body, &attachments).map(|()| c));
         let channel = match checked {
             Ok(c) => c,
-            Err(refusal) => return reply.refuse(refusal),
+            Err(refusal) => return reply.refuse_in_turn(refusal).await,
         };
         let sender = reply.conn().user.id;
         if let Err(refusal) = self.core().policy().may_write(sender, &channel.to_string(), now_ms()) {
-            return reply.refuse(refusal);
+            return reply.refuse_in_turn(refusal).await;
         }
         if let Some(Err(wait)) = self.inner.message_limit.as_ref().map(|l| l.check(sender, Instant::now())) {
-            return reply.refuse(Refusal::rate_limited("too many messages; slow down a little", wait));
+            return reply
+                .refuse_in_turn(Refusal::rate_limited("too many messages; slow down a little", wait))
+                .await;
         }
         let name = channel.to_string();
         let write_channel = channel.clone();
@@ -143,7 +145,7 @@ impl Chat {
             }
             Ok(Ok((stored, mentions)))
         };
-        command(
+        pipelined(
             self.core().store(),
             reply,
             job,

@@ -166,8 +166,9 @@ pub fn frame_type(text: &str) -> Option<String> {
 }
 
 /// Refs this socket gave the commands it sent the hub, and what each was for, so an `ack` or
-/// `error` can be told in the dialect's terms. Commands run one after another, so few are ever
-/// open; the oldest is forgotten past [`Refs::MAX`].
+/// `error` can be told in the dialect's terms. The hub answers in order and holds the reader once
+/// [`crate::conn::MAX_WRITES_IN_FLIGHT`] writes (half of [`Refs::MAX`]) are unanswered, so few are
+/// ever open; past `MAX` the oldest is forgotten.
 #[derive(Debug)]
 pub struct Refs<T> {
     next: u64,

@@ -1,5 +1,9 @@
 //! Client commands on an open connection: parse a frame, hand it to its family (chat, presence,
 //! notifications, parties), which answers with `ack` or `error` and the same `ref`.
+//!
+//! A socket's answers come in the order of its commands. Chat writes (see [`pipelined`]) return
+//! once their job is queued on the store, which answers them in queue order, so one client's
+//! messages share group commits; every other command first waits until those writes are answered.
 
 mod chat;
 mod notifications;
@@ -24,11 +28,15 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
         Ok(frame) => frame,
         Err(e) => {
             hub.core().metrics().frame_in("invalid");
+            conn.writes_settled().await;
             conn.send_frame(&parse_error(text, &e));
             return;
         }
     };
     hub.core().metrics().frame_in(frame_type(&frame));
+    if !pipelined(&frame) {
+        conn.writes_settled().await;
+    }
     match frame {
         ClientFrame::Ping { r#ref } => {
             conn.send_frame(&ServerFrame::Pong { r#ref, server_time: now_ms() });
@@ -60,6 +68,22 @@ pub async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, text: &str) {
         | ClientFrame::PartyAnswer { .. }
         | ClientFrame::PartyControl { .. }) => party::handle(hub, conn, frame).await,
     }
+}
+
+/// Whether a command may start while the connection's earlier writes are still on the store: the
+/// chat writes, which answer only from their job's completion or, refused before the store, with
+/// [`Reply::refuse_in_turn`]. Their effects need no more order than the store's queue gives: an
+/// edit, reaction or read mark queued after a send runs after it. Typing is not one of them (a
+/// send's completion ends the sender's typing), nor is anything answered straight from the reader.
+fn pipelined(frame: &ClientFrame) -> bool {
+    matches!(
+        frame,
+        ClientFrame::SendMessage { .. }
+            | ClientFrame::EditMessage { .. }
+            | ClientFrame::DeleteMessage { .. }
+            | ClientFrame::React { .. }
+            | ClientFrame::MarkRead { .. }
+    )
 }
 
 /// A client frame's type, as the wire names it (the label of `hubbub_frames_in_total`).
