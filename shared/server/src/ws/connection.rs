@@ -239,6 +239,8 @@ where
             }
             Some(Ok(Message::Binary(_))) => {
                 hub.core().metrics().frame_in("binary");
+                // Its answer must not overtake those of writes still in flight (rare: boxed).
+                Box::pin(conn.writes_settled()).await;
                 conn.send_frame(&ServerFrame::error(
                     None,
                     ErrorCode::InvalidFrame,
