@@ -84,6 +84,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener =
         TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     let bound = listener.local_addr()?;
+    let signal = shutdown_signal();
 
     // The first stdout line is for scripts: `listening on http://ADDR:PORT`.
     println!("listening on http://{bound}");
@@ -102,7 +103,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let discovery = hub.start_discovery(bound);
     let shutdown = async move {
-        shutdown_signal().await;
+        signal.await;
         // Goodbye first, so other hubs drop this one while it closes its sockets.
         let _ = tokio::task::spawn_blocking(move || discovery.stop()).await;
     };
@@ -210,23 +211,31 @@ async fn discover(args: DiscoverArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled: a signal sent as soon as `listening on` is printed (a script, a test, a
+/// service manager) already shuts the hub down cleanly instead of killing it.
+fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (term, interrupt) {
+                (Ok(mut term), Ok(mut interrupt)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
