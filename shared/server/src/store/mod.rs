@@ -23,6 +23,7 @@ mod replies;
 pub mod retention;
 mod rooms;
 mod schema;
+mod session_cache;
 mod users;
 mod writer;
 
@@ -226,6 +227,14 @@ impl Store {
         // Search indexing runs once per batch, before the commit: new messages enter the index
         // together (FTS5 flushed at every job cost 13 % of the writer thread).
         let hooks: Vec<writer::BatchHook> = vec![Box::new(|db: &Connection| index_new_messages(db))];
+        // Every session the writer deletes and every user it changes, for the session cache.
+        let changed = writer::ChangedRows::default();
+        let noted = Arc::clone(&changed);
+        conn.update_hook(Some(move |action, _: &str, table: &str, rowid| {
+            if let Some(change) = session_cache::changed(action, table, rowid) {
+                noted.lock().unwrap_or_else(|p| p.into_inner()).push(change);
+            }
+        }))?;
         let writer = Writer::start(
             conn,
             memory::open_memory(&path)?,
@@ -234,6 +243,7 @@ impl Store {
             Arc::clone(&signals),
             Arc::clone(&lock),
             readers_gone,
+            changed,
         )?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
@@ -350,6 +360,49 @@ impl Store {
             out.push(self.write_wait(move |dbs| job(dbs.memory)).await?);
         }
         Ok(out)
+    }
+
+    /// Runs a read-only `job` on the in-memory database (on the writer, between two commits), or
+    /// answers `None` without a round trip while no ephemeral room has ever existed.
+    pub async fn read_memory<T, J>(&self, job: J) -> StoreResult<Option<T>>
+    where
+        T: Send + 'static,
+        J: Fn(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        if !self.signals.memory_in_use.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        self.write_wait(move |dbs| job(dbs.memory)).await.map(Some)
+    }
+
+    /// The session whose secret hashes to `hash`: remembered, or read on a reader thread (and
+    /// remembered). A session the writer ended is never answered after its commit.
+    pub async fn session_by_hash(&self, hash: Vec<u8>) -> StoreResult<Option<SessionRecord>> {
+        let cache = &self.signals.sessions;
+        if let Some(record) = cache.by_hash(&hash) {
+            return Ok(Some(record));
+        }
+        let epoch = cache.epoch();
+        let key = hash.clone();
+        let found = self.read(move |conn| find_session(conn, &key)).await?;
+        if let Some(record) = &found {
+            cache.remember(epoch, record, Some(hash));
+        }
+        Ok(found)
+    }
+
+    /// The session `id` (a token names it), remembered or read like [`Store::session_by_hash`].
+    pub async fn session_by_id(&self, id: i64) -> StoreResult<Option<SessionRecord>> {
+        let cache = &self.signals.sessions;
+        if let Some(record) = cache.by_id(id) {
+            return Ok(Some(record));
+        }
+        let epoch = cache.epoch();
+        let found = self.read(move |conn| find_session_by_id(conn, id)).await?;
+        if let Some(record) = &found {
+            cache.remember(epoch, record, None);
+        }
+        Ok(found)
     }
 
     /// Runs a read-only `job` on a reader thread (it sees everything committed before it starts).

@@ -25,6 +25,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use super::memory::Db;
+use super::session_cache::{Changed, SessionCache};
 use super::{Committed, StoreError, StoreOptions, StoreResult};
 
 /// A queued write: `run` executes its SQL inside the open transaction (again, if its batch is
@@ -77,13 +78,22 @@ pub(super) struct Signals {
     pub memory_in_use: AtomicBool,
     /// Whether the last batch committed (read by `/api/status`).
     pub last_commit_ok: AtomicBool,
+    /// Sessions looked up recently; the writer forgets those its batches end or change.
+    pub sessions: SessionCache,
 }
 
 impl Default for Signals {
     fn default() -> Self {
-        Signals { memory_in_use: AtomicBool::new(false), last_commit_ok: AtomicBool::new(true) }
+        Signals {
+            memory_in_use: AtomicBool::new(false),
+            last_commit_ok: AtomicBool::new(true),
+            sessions: SessionCache::default(),
+        }
     }
 }
+
+/// The rows a batch changed that the session cache depends on, noted by SQLite's update hook.
+pub(super) type ChangedRows = Arc<std::sync::Mutex<Vec<Changed>>>;
 
 /// What the writer thread owns.
 struct Thread {
@@ -97,6 +107,8 @@ struct Thread {
     readers_gone: std_mpsc::Receiver<()>,
     /// Where each batch's size, time and outcome are recorded.
     metrics: Option<crate::metrics::StoreMetrics>,
+    /// What the update hook noted during the current batch.
+    changed: ChangedRows,
 }
 
 /// Committed batches waiting for their completions, at most.
@@ -119,11 +131,12 @@ impl Writer {
         signals: Arc<Signals>,
         lock: Arc<super::lock::DirLock>,
         readers_gone: std_mpsc::Receiver<()>,
+        changed: ChangedRows,
     ) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(opts.writer_queue.max(1));
         let max_batch = opts.max_batch.max(1);
         let metrics = opts.metrics.clone();
-        let owned = Thread { conn, memory, hooks, signals, _lock: lock, readers_gone, metrics };
+        let owned = Thread { conn, memory, hooks, signals, _lock: lock, readers_gone, metrics, changed };
         let (done_tx, done_rx) = std_mpsc::sync_channel::<Done>(COMPLETIONS_QUEUE);
         // Emptied batches go back to the writer, so a batch's vector is allocated once.
         let (spare_tx, spare_rx) = std_mpsc::channel();
@@ -186,6 +199,10 @@ fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, batches: Ba
             metrics.batch(batch.len(), started.elapsed(), commit.is_ok());
         }
         owned.signals.last_commit_ok.store(commit.is_ok(), Ordering::Relaxed);
+        // After the commit and before any completion: a session this batch ended is refused by
+        // the next lookup. (Forgotten whether or not the batch committed: forgetting is harmless.)
+        let changed = std::mem::take(&mut *owned.changed.lock().unwrap_or_else(|p| p.into_inner()));
+        owned.signals.sessions.forget(changed);
         if !owned.signals.memory_in_use.load(Ordering::Relaxed) && owned.memory.total_changes() > 0 {
             owned.signals.memory_in_use.store(true, Ordering::Release);
         }

@@ -36,7 +36,7 @@ use crate::api::ApiError;
 use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
 use crate::conn::ConnMeta;
 use crate::hub::Hub;
-use crate::store::{SessionRecord, find_session_by_id};
+use crate::store::SessionRecord;
 
 /// How much of an incoming frame the socket reads at a time, and the read buffer every connection
 /// keeps. Clients send small commands; a larger frame (up to `max_frame_bytes`) grows the buffer
@@ -317,7 +317,7 @@ async fn verify_token(hub: &Hub, token: &str) -> Result<SessionRecord, Closing> 
     let sid = claims.sid;
     let record = hub
         .store()
-        .read(move |conn| find_session_by_id(conn, sid))
+        .session_by_id(sid)
         .await
         .map_err(|_| (close::INTERNAL, "store unavailable"))?;
     record.filter(|r| r.user.id.to_string() == claims.sub).ok_or(unauthenticated)
