@@ -7,19 +7,19 @@ use hubbub_protocol::{Channel, ErrorCode, ReadMark, ServerFrame, StreamPosition}
 
 use super::Chat;
 use super::access::{can_read, can_write, chat_channel, check_message};
-use crate::conn::encode;
+use crate::conn::{encode, encode_subscribed};
 use crate::error::Refusal;
 use crate::notify::{self, Stored};
 use crate::reply::{Reply, command};
 use crate::store::{
-    InsertOutcome, Snapshot, attach_files, attachable, attachments_of, insert_message, is_resend, read_mark,
-    read_marks, reply_quote, snapshot, unread,
+    self, InsertOutcome, attach_files, attachable, attachments_of, insert_message, is_resend, read_mark,
+    read_marks, reply_quote, unread,
 };
 use crate::time::now_ms;
 
 /// What a subscriber is told first, read in the same writer job that registers it.
 struct Opening {
-    snapshot: Snapshot,
+    snapshot: store::Opening,
     last_read: i64,
     unread: u32,
     read_marks: Option<Vec<ReadMark>>,
@@ -34,6 +34,7 @@ impl Chat {
         let is_dm = matches!(channel, Channel::Dm(_));
         let read_channel = channel.clone();
         let core = self.core().clone();
+        let shared = self.core().store().shared_snapshots();
         let job = move |dbs: &crate::store::Db<'_>| {
             let db = dbs.chat(&read_channel);
             if let Err(refusal) = can_read(db, &read_channel, user)? {
@@ -46,7 +47,7 @@ impl Chat {
                 None
             };
             Ok(Ok(Opening {
-                snapshot: snapshot(db, &name, since.as_ref())?,
+                snapshot: shared.opening(db, &name, since.as_ref())?,
                 last_read: read_mark(db, &name, user)?,
                 unread: unread(db, &name, user)?,
                 read_marks: marks,
@@ -58,13 +59,13 @@ impl Chat {
             let r#ref = reply.take_ref();
             // Enters the channel's presence, sends the opening and subscribes, in one step.
             core.presence().enter_room(&channel, reply.conn(), core.registry(), |users, total| {
-                ServerFrame::Subscribed {
+                let frame = ServerFrame::Subscribed {
                     r#ref,
                     channel: channel.to_string(),
                     epoch: Some(s.epoch),
                     last_offset: Some(s.last_offset),
                     recovered: s.recovered,
-                    messages: (!recovered).then_some(s.messages),
+                    messages: None,
                     events: recovered.then_some(s.replay),
                     users: Some(users),
                     total: Some(total),
@@ -72,6 +73,11 @@ impl Chat {
                     last_read: Some(o.last_read),
                     unread: Some(o.unread),
                     read_marks: o.read_marks,
+                };
+                // The newest messages are the channel's shared bytes, not encoded again.
+                match s.messages.filter(|_| !recovered) {
+                    Some(messages) => encode_subscribed(&frame, &messages),
+                    None => encode(&frame),
                 }
             });
         })

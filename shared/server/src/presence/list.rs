@@ -14,7 +14,22 @@ use std::time::{Duration, Instant};
 
 use hubbub_protocol::{Channel, OnlineUser, ServerFrame};
 
-use super::Book;
+use axum::extract::ws::Utf8Bytes;
+
+use super::{Book, PresenceSet};
+use crate::conn::encode;
+
+/// A scope's list as new subscribers are sent it, built at one version of the scope.
+#[derive(Debug)]
+pub(super) struct Listed {
+    /// The users listed, in order.
+    ids: Vec<i64>,
+    /// The scope's version it was built at: current while none of `ids` changed since.
+    version: u64,
+    first: Vec<OnlineUser>,
+    /// The rest, as encoded `presence_diff` frames.
+    rest: Vec<Utf8Bytes>,
+}
 
 /// On a scope larger than its list, how often a change of the total alone is sent.
 pub const TOTAL_INTERVAL: Duration = Duration::from_secs(1);
@@ -34,8 +49,46 @@ impl Book {
     pub(super) fn listing(&mut self, scope: &Channel) -> (Vec<OnlineUser>, u32) {
         let ids = self.window(scope);
         let users = ids.iter().filter_map(|id| self.entry(scope, *id)).collect();
+        (users, self.note_listed(scope, ids))
+    }
+
+    /// What a new subscriber of `scope` is sent: the list's first entries (for its `subscribed`
+    /// frame), the rest as `presence_diff` frames, and the total. The rest are encoded once and
+    /// shared by every new subscriber while no listed entry changes: in a connect storm where
+    /// arrivals sort past the end of the list, each socket costs clones of the same bytes, not 100
+    /// entries built and encoded again.
+    pub(super) fn opening(&mut self, scope: &Channel) -> (Vec<OnlineUser>, Vec<Utf8Bytes>, u32) {
+        let ids = self.window(scope);
+        let current = self.sets.get(scope).zip(self.listed.get(scope)).is_some_and(|(set, listed)| {
+            listed.ids == ids && set.unchanged_since(&ids, listed.version)
+        });
+        if !current {
+            let users: Vec<OnlineUser> = ids.iter().filter_map(|id| self.entry(scope, *id)).collect();
+            let (first, rest, chunk) = super::split_snapshot(users);
+            let rest = rest
+                .chunks(chunk)
+                .map(|chunk| {
+                    encode(&ServerFrame::PresenceDiff {
+                        channel: Some(scope.to_string()),
+                        joins: chunk.to_vec(),
+                        leaves: Vec::new(),
+                        total: None,
+                    })
+                })
+                .collect();
+            let version = self.sets.get(scope).map_or(0, PresenceSet::version);
+            self.listed.insert(scope.clone(), Listed { ids: ids.clone(), version, first, rest });
+        }
+        let total = self.note_listed(scope, ids);
+        let listed = &self.listed[scope];
+        (listed.first.clone(), listed.rest.clone(), total)
+    }
+
+    /// Notes that a subscriber was just sent `ids` as `scope`'s list (where that differs from what
+    /// the last diff listed, the next diff corrects it); returns the scope's total.
+    fn note_listed(&mut self, scope: &Channel, ids: Vec<i64>) -> u32 {
         let Some(set) = self.sets.get_mut(scope) else {
-            return (users, 0);
+            return 0;
         };
         let listed: HashSet<i64> = ids.into_iter().collect();
         let differ: Vec<i64> = listed.symmetric_difference(&set.shown).copied().collect();
@@ -43,7 +96,7 @@ impl Book {
         if set.len() != set.total_sent {
             set.total_dirty = true;
         }
-        (users, count(set.len()))
+        count(set.len())
     }
 
     /// Everyone in `scope` whose name contains `query` (any case), by name: a page of them, and how

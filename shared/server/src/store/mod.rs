@@ -24,6 +24,7 @@ pub mod retention;
 mod rooms;
 mod schema;
 mod session_cache;
+mod shared_snapshot;
 mod users;
 mod writer;
 
@@ -59,6 +60,7 @@ pub use places::{
     latest_check_in, list_places, place, recent_check_ins, rename_place,
 };
 pub use replies::reply_quote;
+pub use shared_snapshot::{Opening, SharedSnapshots};
 pub use rooms::{
     LOBBY, RoomRefusal, add_member, all_rooms, create_room, create_room_as, created_room_count, delete_room,
     invite, is_member, join_room, leave_room, member_rooms, room_kind, room_members, room_rules, room_view,
@@ -228,16 +230,28 @@ impl Store {
         // together (FTS5 flushed at every job cost 13 % of the writer thread).
         let hooks: Vec<writer::BatchHook> = vec![Box::new(|db: &Connection| index_new_messages(db))];
         // Every session the writer deletes and every user it changes, for the session cache.
+        // and every write that may change a message as a snapshot shows it, for the shared snapshots.
         let changed = writer::ChangedRows::default();
         let noted = Arc::clone(&changed);
+        let snapshots = Arc::clone(&signals.snapshots);
         conn.update_hook(Some(move |action, _: &str, table: &str, rowid| {
             if let Some(change) = session_cache::changed(action, table, rowid) {
                 noted.lock().unwrap_or_else(|p| p.into_inner()).push(change);
             }
+            if SharedSnapshots::shows(action, table) {
+                snapshots.outdate();
+            }
+        }))?;
+        let mut memory = memory::open_memory(&path)?;
+        let snapshots = Arc::clone(&signals.snapshots);
+        memory.update_hook(Some(move |action, _: &str, table: &str, _| {
+            if SharedSnapshots::shows(action, table) {
+                snapshots.outdate();
+            }
         }))?;
         let writer = Writer::start(
             conn,
-            memory::open_memory(&path)?,
+            memory,
             opts,
             hooks,
             Arc::clone(&signals),
@@ -362,6 +376,11 @@ impl Store {
         Ok(out)
     }
 
+    /// The persisted channels' snapshots, shared by their new subscribers (read in writer jobs).
+    pub fn shared_snapshots(&self) -> Arc<SharedSnapshots> {
+        Arc::clone(&self.signals.snapshots)
+    }
+
     /// Runs a read-only `job` on the in-memory database (on the writer, between two commits), or
     /// answers `None` without a round trip while no ephemeral room has ever existed.
     pub async fn read_memory<T, J>(&self, job: J) -> StoreResult<Option<T>>
@@ -379,14 +398,14 @@ impl Store {
     /// remembered). A session the writer ended is never answered after its commit.
     pub async fn session_by_hash(&self, hash: Vec<u8>) -> StoreResult<Option<SessionRecord>> {
         let cache = &self.signals.sessions;
-        if let Some(record) = cache.by_hash(&hash) {
+        let key = session_cache::SecretHash::try_from(hash.as_slice()).ok();
+        if let Some(record) = key.as_ref().and_then(|k| cache.by_hash(k)) {
             return Ok(Some(record));
         }
         let epoch = cache.epoch();
-        let key = hash.clone();
-        let found = self.read(move |conn| find_session(conn, &key)).await?;
-        if let Some(record) = &found {
-            cache.remember(epoch, record, Some(hash));
+        let found = self.read(move |conn| find_session(conn, &hash)).await?;
+        if let (Some(record), Some(key)) = (&found, key) {
+            cache.remember(epoch, record, Some(key));
         }
         Ok(found)
     }

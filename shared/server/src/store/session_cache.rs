@@ -28,13 +28,32 @@ pub enum Changed {
     User(i64),
 }
 
+/// A secret's SHA-256, as the sessions table keeps it.
+pub type SecretHash = [u8; 32];
+
+#[derive(Debug)]
+struct Entry {
+    record: SessionRecord,
+    /// The secret's hash, once a lookup by secret found the session.
+    hash: Option<SecretHash>,
+}
+
+/// Kept small on purpose (about 130 bytes a session, the name included): the cache must not make
+/// an idle connection cost more.
 #[derive(Debug, Default)]
 struct Inner {
-    by_id: HashMap<i64, (SessionRecord, Option<Vec<u8>>)>,
-    by_hash: HashMap<Vec<u8>, i64>,
-    by_user: HashMap<i64, Vec<i64>>,
+    by_id: HashMap<i64, Entry>,
+    by_hash: HashMap<SecretHash, i64>,
     /// Raised by every [`SessionCache::forget`]: a lookup started before it keeps nothing.
     epoch: u64,
+}
+
+impl Inner {
+    fn remove(&mut self, id: i64) {
+        if let Some(Entry { hash: Some(hash), .. }) = self.by_id.remove(&id) {
+            self.by_hash.remove(&hash);
+        }
+    }
 }
 
 /// The sessions remembered, by secret hash and by id.
@@ -49,15 +68,15 @@ impl SessionCache {
     }
 
     /// The session whose secret hashes to `hash`, if remembered.
-    pub fn by_hash(&self, hash: &[u8]) -> Option<SessionRecord> {
+    pub fn by_hash(&self, hash: &SecretHash) -> Option<SessionRecord> {
         let inner = self.lock();
         let id = inner.by_hash.get(hash)?;
-        inner.by_id.get(id).map(|(record, _)| record.clone())
+        inner.by_id.get(id).map(|e| e.record.clone())
     }
 
     /// The session `id`, if remembered.
     pub fn by_id(&self, id: i64) -> Option<SessionRecord> {
-        self.lock().by_id.get(&id).map(|(record, _)| record.clone())
+        self.lock().by_id.get(&id).map(|e| e.record.clone())
     }
 
     /// Where a lookup starts: pass it to [`SessionCache::remember`] with what the lookup read.
@@ -67,7 +86,7 @@ impl SessionCache {
 
     /// Remembers a session read from the database (with its secret's hash when the lookup was by
     /// secret), unless something was forgotten since `epoch`.
-    pub fn remember(&self, epoch: u64, record: &SessionRecord, hash: Option<Vec<u8>>) {
+    pub fn remember(&self, epoch: u64, record: &SessionRecord, hash: Option<SecretHash>) {
         let mut inner = self.lock();
         if inner.epoch != epoch {
             return;
@@ -77,45 +96,39 @@ impl SessionCache {
             *inner = Inner { epoch, ..Inner::default() };
         }
         let id = record.session_id;
-        let hash = match (hash, inner.by_id.remove(&id)) {
-            (Some(hash), _) | (None, Some((_, Some(hash)))) => Some(hash),
-            (None, _) => None,
-        };
-        if let Some(hash) = &hash {
-            inner.by_hash.insert(hash.clone(), id);
+        let hash = hash.or_else(|| inner.by_id.get(&id).and_then(|e| e.hash));
+        if let Some(hash) = hash {
+            inner.by_hash.insert(hash, id);
         }
-        let sessions = inner.by_user.entry(record.user.id).or_default();
-        if !sessions.contains(&id) {
-            sessions.push(id);
-        }
-        inner.by_id.insert(id, (record.clone(), hash));
+        inner.by_id.insert(id, Entry { record: record.clone(), hash });
     }
 
     /// Forgets what the writer's last batch changed (called after its commit, before its
-    /// completions). A batch that changed nothing of it changes nothing here.
+    /// completions). A batch that changed nothing of it changes nothing here. A changed user
+    /// (rare: a rename, a role, a ban) is looked for among every session remembered.
     pub fn forget(&self, changed: Vec<Changed>) {
         if changed.is_empty() {
             return;
         }
         let mut inner = self.lock();
         inner.epoch += 1;
-        for change in changed {
-            let sessions = match change {
-                Changed::Session(id) => vec![id],
-                Changed::User(user) => inner.by_user.remove(&user).unwrap_or_default(),
-            };
-            for id in sessions {
-                if let Some((record, hash)) = inner.by_id.remove(&id) {
-                    if let Some(hash) = hash {
-                        inner.by_hash.remove(&hash);
-                    }
-                    if let Some(list) = inner.by_user.get_mut(&record.user.id) {
-                        list.retain(|s| *s != id);
-                        if list.is_empty() {
-                            inner.by_user.remove(&record.user.id);
-                        }
-                    }
-                }
+        let users: Vec<i64> = changed
+            .iter()
+            .filter_map(|c| match c {
+                Changed::User(user) => Some(*user),
+                Changed::Session(_) => None,
+            })
+            .collect();
+        for change in &changed {
+            if let Changed::Session(id) = change {
+                inner.remove(*id);
+            }
+        }
+        if !users.is_empty() {
+            let gone: Vec<i64> =
+                inner.by_id.iter().filter(|(_, e)| users.contains(&e.record.user.id)).map(|(id, _)| *id).collect();
+            for id in gone {
+                inner.remove(id);
             }
         }
     }
@@ -144,6 +157,12 @@ mod tests {
 
     use super::*;
 
+    fn h(i: i64) -> SecretHash {
+        let mut hash = [0; 32];
+        hash[..8].copy_from_slice(&i.to_le_bytes());
+        hash
+    }
+
     fn record(session: i64, user: i64) -> SessionRecord {
         SessionRecord { session_id: session, user: UserInfo { id: user, display_name: format!("u{user}") } }
     }
@@ -152,16 +171,16 @@ mod tests {
     fn an_ended_session_or_a_changed_user_is_forgotten() {
         let cache = SessionCache::default();
         let e = cache.epoch();
-        cache.remember(e, &record(1, 10), Some(b"one".to_vec()));
-        cache.remember(e, &record(2, 10), Some(b"two".to_vec()));
+        cache.remember(e, &record(1, 10), Some(h(1)));
+        cache.remember(e, &record(2, 10), Some(h(2)));
         cache.remember(e, &record(3, 11), None);
-        assert_eq!(cache.by_hash(b"one").map(|r| r.session_id), Some(1));
+        assert_eq!(cache.by_hash(&h(1)).map(|r| r.session_id), Some(1));
         assert_eq!(cache.by_id(3).map(|r| r.user.id), Some(11));
         cache.forget(vec![Changed::Session(1)]);
-        assert!(cache.by_hash(b"one").is_none() && cache.by_id(1).is_none());
-        assert!(cache.by_hash(b"two").is_some());
+        assert!(cache.by_hash(&h(1)).is_none() && cache.by_id(1).is_none());
+        assert!(cache.by_hash(&h(2)).is_some());
         cache.forget(vec![Changed::User(10), Changed::User(99)]);
-        assert!(cache.by_hash(b"two").is_none());
+        assert!(cache.by_hash(&h(2)).is_none());
         assert_eq!(cache.len(), 1);
     }
 
@@ -170,20 +189,20 @@ mod tests {
         let cache = SessionCache::default();
         let before = cache.epoch();
         cache.forget(vec![Changed::Session(1)]);
-        cache.remember(before, &record(1, 10), Some(b"one".to_vec()));
-        assert!(cache.by_hash(b"one").is_none(), "read before the session ended: not kept");
-        cache.remember(cache.epoch(), &record(1, 10), Some(b"one".to_vec()));
-        assert!(cache.by_hash(b"one").is_some());
+        cache.remember(before, &record(1, 10), Some(h(1)));
+        assert!(cache.by_hash(&h(1)).is_none(), "read before the session ended: not kept");
+        cache.remember(cache.epoch(), &record(1, 10), Some(h(1)));
+        assert!(cache.by_hash(&h(1)).is_some());
         // A lookup by id keeps the hash a lookup by secret found.
         cache.remember(cache.epoch(), &record(1, 10), None);
-        assert!(cache.by_hash(b"one").is_some());
+        assert!(cache.by_hash(&h(1)).is_some());
     }
 
     #[test]
     fn the_cache_is_bounded() {
         let cache = SessionCache::default();
         for i in 0..=i64::try_from(SESSION_CACHE_MAX).unwrap() {
-            cache.remember(cache.epoch(), &record(i, i), Some(i.to_le_bytes().to_vec()));
+            cache.remember(cache.epoch(), &record(i, i), Some(h(i)));
         }
         assert!(cache.len() <= SESSION_CACHE_MAX);
         assert!(cache.by_id(i64::try_from(SESSION_CACHE_MAX).unwrap()).is_some(), "the newest is kept");

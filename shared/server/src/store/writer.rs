@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 
 use super::memory::Db;
 use super::session_cache::{Changed, SessionCache};
+use super::shared_snapshot::SharedSnapshots;
 use super::{Committed, StoreError, StoreOptions, StoreResult};
 
 /// A queued write: `run` executes its SQL inside the open transaction (again, if its batch is
@@ -80,6 +81,9 @@ pub(super) struct Signals {
     pub last_commit_ok: AtomicBool,
     /// Sessions looked up recently; the writer forgets those its batches end or change.
     pub sessions: SessionCache,
+    /// Channels' snapshots shared by new subscribers; outdated by the update hooks and by every
+    /// batch that is rolled back.
+    pub snapshots: Arc<SharedSnapshots>,
 }
 
 impl Default for Signals {
@@ -88,6 +92,7 @@ impl Default for Signals {
             memory_in_use: AtomicBool::new(false),
             last_commit_ok: AtomicBool::new(true),
             sessions: SessionCache::default(),
+            snapshots: Arc::default(),
         }
     }
 }
@@ -247,11 +252,20 @@ fn run_cached(disk: &Connection, memory: &Connection, sql: &str) -> rusqlite::Re
 /// commits: disk first, then memory. When a job fails, the transaction is rolled back and the
 /// batch runs again with each job in its own savepoint.
 fn run_batch(owned: &mut Thread, batch: &mut [Box<dyn WriteJob>]) -> Result<(), StoreError> {
-    let Thread { conn, memory, hooks, .. } = owned;
-    match attempt(conn, memory, hooks, batch, false)? {
-        true => Ok(()),
-        false => attempt(conn, memory, hooks, batch, true).map(|_| ()),
+    let Thread { conn, memory, hooks, signals, .. } = owned;
+    // A rolled-back attempt may have let a job read (and share) what was never committed.
+    let outcome = match attempt(conn, memory, hooks, batch, false) {
+        Ok(true) => return Ok(()),
+        Ok(false) => {
+            signals.snapshots.outdate();
+            attempt(conn, memory, hooks, batch, true).map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    if outcome.is_err() {
+        signals.snapshots.outdate();
     }
+    outcome
 }
 
 /// One try at a batch. Without savepoints, returns `Ok(false)` (everything rolled back) as soon
