@@ -118,12 +118,10 @@ async fn each_new_subscriber_gets_the_lobby_as_it_is_now() {
     }
     let bodies = |m: &[ChatMessage]| m.iter().map(|m| m.body.clone()).collect::<Vec<_>>();
     let names = |m: &[ChatMessage]| m.iter().map(|m| m.sender_name.clone()).collect::<Vec<_>>();
-    let watchers: Vec<Session> =
-        futures_util::future::join_all((0..4).map(|i| client.join(&format!("Watcher {i}"), None)))
-            .await
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+    let mut watchers: Vec<Session> = Vec::new();
+    for i in 0..4 {
+        watchers.push(client.join(&format!("Watcher {i}"), None).await.unwrap());
+    }
     // Two sockets in a row get the same snapshot (the second is the first's shared copy).
     assert_eq!(bodies(&lobby_snapshot(&client, &watchers[0]).await), ["hello 0", "hello 1", "hello 2"]);
     assert_eq!(bodies(&lobby_snapshot(&client, &watchers[1]).await), ["hello 0", "hello 1", "hello 2"]);
