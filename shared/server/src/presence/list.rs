@@ -59,9 +59,11 @@ impl Book {
     /// entries built and encoded again.
     pub(super) fn opening(&mut self, scope: &Channel) -> (Vec<OnlineUser>, Vec<Utf8Bytes>, u32) {
         let ids = self.window(scope);
-        let current = self.sets.get(scope).zip(self.listed.get(scope)).is_some_and(|(set, listed)| {
-            listed.ids == ids && set.unchanged_since(&ids, listed.version)
-        });
+        let current = self
+            .sets
+            .get(scope)
+            .zip(self.listed.get(scope))
+            .is_some_and(|(set, listed)| listed.ids == ids && set.unchanged_since(&ids, listed.version));
         if !current {
             let users: Vec<OnlineUser> = ids.iter().filter_map(|id| self.entry(scope, *id)).collect();
             let (first, rest, chunk) = super::split_snapshot(users);

@@ -489,7 +489,10 @@ fn replay(conn: &Connection, channel: &str, after: i64) -> StoreResult<Vec<Serve
 /// Whether the events after `since` can be replayed exactly: the same epoch, and at most
 /// [`MAX_REPLAY`] events behind `last_offset`.
 pub fn replayable(since: &StreamPosition, epoch: &str, last_offset: i64) -> bool {
-    since.epoch == epoch && since.offset >= 0 && since.offset <= last_offset && last_offset - since.offset <= MAX_REPLAY
+    since.epoch == epoch
+        && since.offset >= 0
+        && since.offset <= last_offset
+        && last_offset - since.offset <= MAX_REPLAY
 }
 
 /// What a new subscriber gets: the events after `since` when they can be replayed exactly,

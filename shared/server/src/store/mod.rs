@@ -60,12 +60,12 @@ pub use places::{
     latest_check_in, list_places, place, recent_check_ins, rename_place,
 };
 pub use replies::reply_quote;
-pub use shared_snapshot::{Opening, SharedSnapshots};
 pub use rooms::{
     LOBBY, RoomRefusal, add_member, all_rooms, create_room, create_room_as, created_room_count, delete_room,
     invite, is_member, join_room, leave_room, member_rooms, room_kind, room_members, room_rules, room_view,
     rooms_for, set_room_rules,
 };
+pub use shared_snapshot::{Opening, SharedSnapshots};
 pub use users::{
     NameTaken, SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
     meta_get_or_init, rename_user, save_status, stored_status, user_exists,

@@ -125,8 +125,12 @@ impl SessionCache {
             }
         }
         if !users.is_empty() {
-            let gone: Vec<i64> =
-                inner.by_id.iter().filter(|(_, e)| users.contains(&e.record.user.id)).map(|(id, _)| *id).collect();
+            let gone: Vec<i64> = inner
+                .by_id
+                .iter()
+                .filter(|(_, e)| users.contains(&e.record.user.id))
+                .map(|(id, _)| *id)
+                .collect();
             for id in gone {
                 inner.remove(id);
             }

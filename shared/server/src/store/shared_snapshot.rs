@@ -87,9 +87,10 @@ impl SharedSnapshots {
         let fresh = since.is_none_or(|s| !super::messages::replayable(s, &epoch, last_offset));
         if fresh {
             let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(e) = entries.get(channel).filter(|e| {
-                e.generation == generation && e.last_offset == last_offset && e.epoch == epoch
-            }) {
+            if let Some(e) = entries
+                .get(channel)
+                .filter(|e| e.generation == generation && e.last_offset == last_offset && e.epoch == epoch)
+            {
                 return Ok(Opening {
                     epoch,
                     last_offset,

@@ -121,7 +121,7 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
     let personal = Channel::User(user.id);
     // The stored status, once read (a main socket reads it with its channels).
     let mut stored = None;
-    let (channels, mut since) = match &kind {
+    let (channels, since) = match &kind {
         Kind::Main { since, .. } => {
             let mut channels = vec![personal, Channel::Presence];
             let (chats, status) = chat_channels(hub, user.id).await;
@@ -172,10 +172,7 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
             });
         }
     } else {
-        for channel in channels {
-            let position = since.remove(&channel);
-            commands::subscribe(hub, crate::reply::Reply::new(conn, None), channel, position).await;
-        }
+        commands::subscribe_opening(hub, conn, channels, since).await;
     }
 }
 

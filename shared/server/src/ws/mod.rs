@@ -315,11 +315,7 @@ async fn verify_token(hub: &Hub, token: &str) -> Result<SessionRecord, Closing> 
     let unauthenticated = (close::UNAUTHENTICATED, "missing, invalid or expired credentials");
     let claims = hub.tokens().verify(token).ok_or(unauthenticated)?;
     let sid = claims.sid;
-    let record = hub
-        .store()
-        .session_by_id(sid)
-        .await
-        .map_err(|_| (close::INTERNAL, "store unavailable"))?;
+    let record = hub.store().session_by_id(sid).await.map_err(|_| (close::INTERNAL, "store unavailable"))?;
     record.filter(|r| r.user.id.to_string() == claims.sub).ok_or(unauthenticated)
 }
 

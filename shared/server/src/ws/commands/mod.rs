@@ -8,6 +8,7 @@ mod presence;
 
 pub use crate::status::parse_status;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use hubbub_protocol::{Channel, ClientFrame, ErrorCode, ServerFrame, StreamPosition};
@@ -99,6 +100,32 @@ pub async fn subscribe(hub: &Hub, reply: Reply, channel: Channel, since: Option<
         }
         chat @ (Channel::Room(_) | Channel::Dm(_)) => hub.chat().subscribe(reply, chat, since).await,
         Channel::Party(code) => party::subscribe(hub, reply, &code).await,
+    }
+}
+
+/// Subscribes a new socket to its `channels` (resuming those `since` names): the presence lists at
+/// once, the personal channel and every room and conversation in one writer job, a party's
+/// channel through its task.
+pub async fn subscribe_opening(
+    hub: &Hub,
+    conn: &Arc<ConnHandle>,
+    channels: Vec<Channel>,
+    mut since: HashMap<Channel, StreamPosition>,
+) {
+    let mut chats = Vec::new();
+    let mut personal = false;
+    for channel in channels {
+        match channel {
+            Channel::User(id) if id == conn.user.id => personal = true,
+            chat @ (Channel::Room(_) | Channel::Dm(_)) => {
+                let position = since.remove(&chat);
+                chats.push((chat, position));
+            }
+            other => subscribe(hub, Reply::new(conn, None), other, None).await,
+        }
+    }
+    if personal || !chats.is_empty() {
+        notifications::subscribe_with_chats(hub, conn, chats, personal).await;
     }
 }
 
