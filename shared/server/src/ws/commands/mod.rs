@@ -103,20 +103,20 @@ pub async fn subscribe(hub: &Hub, reply: Reply, channel: Channel, since: Option<
     }
 }
 
-/// Subscribes a new socket to its `channels` (resuming those `since` names): the presence lists at
-/// once, the personal channel and every room and conversation in one writer job, a party's
-/// channel through its task.
+/// Subscribes a new socket to its `channels` (resuming those `since` names): the personal channel
+/// and every room and conversation in one writer job, the presence lists in its completion, a
+/// party's channel through its task.
 pub async fn subscribe_opening(
     hub: &Hub,
     conn: &Arc<ConnHandle>,
     channels: Vec<Channel>,
     mut since: HashMap<Channel, StreamPosition>,
 ) {
-    let mut chats = Vec::new();
-    let mut personal = false;
+    let (mut personal, mut lists, mut chats) = (false, Vec::new(), Vec::new());
     for channel in channels {
         match channel {
             Channel::User(id) if id == conn.user.id => personal = true,
+            list @ (Channel::Presence | Channel::OnlineUsers) => lists.push(list),
             chat @ (Channel::Room(_) | Channel::Dm(_)) => {
                 let position = since.remove(&chat);
                 chats.push((chat, position));
@@ -125,7 +125,11 @@ pub async fn subscribe_opening(
         }
     }
     if personal || !chats.is_empty() {
-        notifications::subscribe_with_chats(hub, conn, chats, personal).await;
+        notifications::subscribe_with_chats(hub, conn, personal, lists, chats).await;
+    } else {
+        for list in lists {
+            presence::subscribe(hub, Reply::new(conn, None), &list);
+        }
     }
 }
 

@@ -40,12 +40,15 @@ pub(super) async fn subscribe_personal(hub: &Hub, reply: Reply) {
 }
 
 /// Subscribes a new socket to its personal channel (when `personal`) and to `chats`, its rooms and
-/// conversations, in one writer job: the unread count is read with the channels' openings.
+/// conversations, in one writer job: the unread count is read with the channels' openings. The
+/// presence `lists` are subscribed in the job's completion, after the personal channel, so the
+/// `subscribed` frames come in the order the socket's channels are listed.
 pub(super) async fn subscribe_with_chats(
     hub: &Hub,
     conn: &Arc<ConnHandle>,
-    chats: Vec<(Channel, Option<StreamPosition>)>,
     personal: bool,
+    lists: Vec<Channel>,
+    chats: Vec<(Channel, Option<StreamPosition>)>,
 ) {
     let user_id = conn.user.id;
     let core = hub.core().clone();
@@ -54,6 +57,9 @@ pub(super) async fn subscribe_with_chats(
         .subscribe_all(conn, chats, first, move |unread, conn| {
             if let Some(unread) = unread {
                 personal_opened(&core, conn, None, unread);
+            }
+            for list in &lists {
+                super::presence::subscribe_list(&core, conn, list, None);
             }
         })
         .await;
