@@ -198,7 +198,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
-    use hubbub_protocol::UserInfo;
+    use hubbub_protocol::{PresenceStatus, UserInfo};
 
     use super::*;
     use crate::channels::Registry;
@@ -327,6 +327,64 @@ mod tests {
         );
         view.apply(&mut rx);
         assert_eq!((view.names(), view.total), (vec!["a".into(), "b".into()], 5));
+    }
+
+    /// Every entry a subscriber was sent, by user id (the snapshot and the frames that follow it).
+    fn entries(rx: &mut Rx) -> BTreeMap<i64, OnlineUser> {
+        let mut out = BTreeMap::new();
+        while let Some(bytes) = rx.try_recv() {
+            match serde_json::from_str::<ServerFrame>(bytes.as_str()).unwrap() {
+                ServerFrame::Subscribed { users: Some(users), .. } => {
+                    out.extend(users.into_iter().map(|u| (u.user_id, u)));
+                }
+                ServerFrame::PresenceDiff { joins, .. } => {
+                    out.extend(joins.into_iter().map(|u| (u.user_id, u)))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The list after its first entries is shared by new subscribers; each change to a listed
+    /// member (a status, a tab going idle, a rename, a second device, leaving) reaches the next one.
+    #[test]
+    fn a_new_subscriber_sees_every_change_to_a_shared_list() {
+        let presence = Presence::new(Duration::ZERO, 20);
+        let registry = Registry::default();
+        let people: Vec<_> = (0..15).map(|i| conn(100 + i, 10 + i as i64, &format!("p{i:02}")).0).collect();
+        for c in &people {
+            presence.connect(c, None);
+        }
+        let mut next_id = 0;
+        let mut subscriber = |presence: &Presence| {
+            next_id += 1;
+            let (c, mut rx) = conn(next_id, 1000 + next_id as i64, "~watcher");
+            presence.subscribe(&c, &registry, None);
+            entries(&mut rx)
+        };
+        let first = subscriber(&presence);
+        assert_eq!(first.len(), 15);
+        assert_eq!(subscriber(&presence).keys().collect::<Vec<_>>(), first.keys().collect::<Vec<_>>());
+        // p12 (user 22) is past the first ten entries: in the shared frames.
+        presence.set_status(22, PresenceStatus::Busy, Some("in a game".into()));
+        let seen = subscriber(&presence);
+        assert_eq!(
+            (seen[&22].status, seen[&22].status_text.as_deref()),
+            (PresenceStatus::Busy, Some("in a game"))
+        );
+        presence.set_activity(&people[13], true);
+        assert_eq!(subscriber(&presence)[&23].status, PresenceStatus::Away);
+        presence.rename(24, "p14 renamed");
+        assert_eq!(subscriber(&presence)[&24].display_name, "p14 renamed");
+        let (second_tab, _rx) = conn(500, 21, "p11");
+        presence.connect(&second_tab, None);
+        assert_eq!(subscriber(&presence)[&21].connections, 2);
+        presence.disconnect(&people[10]);
+        presence.flush(Instant::now(), &registry);
+        let seen = subscriber(&presence);
+        assert!(!seen.contains_key(&20), "gone after its grace period");
+        assert_eq!(seen.len(), 14);
     }
 
     /// Random arrivals, departures, renames and subscribers joining between flushes: after every
