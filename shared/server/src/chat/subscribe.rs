@@ -88,7 +88,7 @@ impl Chat {
         let shared = self.core().store().shared_snapshots();
         let job = move |dbs: &Db<'_>| read_opening(dbs, &shared, &read_channel, user, since.as_ref());
         command(self.core().store(), reply, job, move |o: Opening, reply| {
-            send_opening(&core, &channel, o, reply)
+            send_opening(&core, &channel, o, reply);
         })
         .await;
     }

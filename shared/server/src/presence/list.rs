@@ -338,7 +338,7 @@ mod tests {
                     out.extend(users.into_iter().map(|u| (u.user_id, u)));
                 }
                 ServerFrame::PresenceDiff { joins, .. } => {
-                    out.extend(joins.into_iter().map(|u| (u.user_id, u)))
+                    out.extend(joins.into_iter().map(|u| (u.user_id, u)));
                 }
                 _ => {}
             }

@@ -231,8 +231,7 @@ impl Store {
         let hooks: Vec<writer::BatchHook> = vec![Box::new(|db: &Connection| index_new_messages(db))];
         // Every session the writer deletes and every user it changes, for the session cache.
         // and every write that may change a message as a snapshot shows it, for the shared snapshots.
-        let changed = writer::ChangedRows::default();
-        let noted = Arc::clone(&changed);
+        let noted = Arc::clone(&signals.changed);
         let snapshots = Arc::clone(&signals.snapshots);
         conn.update_hook(Some(move |action, _: &str, table: &str, rowid| {
             if let Some(change) = session_cache::changed(action, table, rowid) {
@@ -249,16 +248,8 @@ impl Store {
                 snapshots.outdate();
             }
         }))?;
-        let writer = Writer::start(
-            conn,
-            memory,
-            opts,
-            hooks,
-            Arc::clone(&signals),
-            Arc::clone(&lock),
-            readers_gone,
-            changed,
-        )?;
+        let writer =
+            Writer::start(conn, memory, opts, hooks, Arc::clone(&signals), Arc::clone(&lock), readers_gone)?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
             let c = open_connection(&path, opts)?;

@@ -106,7 +106,7 @@ impl SessionCache {
     /// Forgets what the writer's last batch changed (called after its commit, before its
     /// completions). A batch that changed nothing of it changes nothing here. A changed user
     /// (rare: a rename, a role, a ban) is looked for among every session remembered.
-    pub fn forget(&self, changed: Vec<Changed>) {
+    pub fn forget(&self, changed: &[Changed]) {
         if changed.is_empty() {
             return;
         }
@@ -119,7 +119,7 @@ impl SessionCache {
                 Changed::Session(_) => None,
             })
             .collect();
-        for change in &changed {
+        for change in changed {
             if let Changed::Session(id) = change {
                 inner.remove(*id);
             }
@@ -180,10 +180,10 @@ mod tests {
         cache.remember(e, &record(3, 11), None);
         assert_eq!(cache.by_hash(&h(1)).map(|r| r.session_id), Some(1));
         assert_eq!(cache.by_id(3).map(|r| r.user.id), Some(11));
-        cache.forget(vec![Changed::Session(1)]);
+        cache.forget(&[Changed::Session(1)]);
         assert!(cache.by_hash(&h(1)).is_none() && cache.by_id(1).is_none());
         assert!(cache.by_hash(&h(2)).is_some());
-        cache.forget(vec![Changed::User(10), Changed::User(99)]);
+        cache.forget(&[Changed::User(10), Changed::User(99)]);
         assert!(cache.by_hash(&h(2)).is_none());
         assert_eq!(cache.len(), 1);
     }
@@ -192,7 +192,7 @@ mod tests {
     fn a_lookup_that_started_before_a_forget_keeps_nothing() {
         let cache = SessionCache::default();
         let before = cache.epoch();
-        cache.forget(vec![Changed::Session(1)]);
+        cache.forget(&[Changed::Session(1)]);
         cache.remember(before, &record(1, 10), Some(h(1)));
         assert!(cache.by_hash(&h(1)).is_none(), "read before the session ended: not kept");
         cache.remember(cache.epoch(), &record(1, 10), Some(h(1)));

@@ -81,6 +81,9 @@ pub(super) struct Signals {
     pub last_commit_ok: AtomicBool,
     /// Sessions looked up recently; the writer forgets those its batches end or change.
     pub sessions: SessionCache,
+    /// The rows the current batch changed that the session cache depends on (noted by the update
+    /// hook, taken by the writer after the batch).
+    pub changed: ChangedRows,
     /// Channels' snapshots shared by new subscribers; outdated by the update hooks and by every
     /// batch that is rolled back.
     pub snapshots: Arc<SharedSnapshots>,
@@ -93,6 +96,7 @@ impl Default for Signals {
             last_commit_ok: AtomicBool::new(true),
             sessions: SessionCache::default(),
             snapshots: Arc::default(),
+            changed: ChangedRows::default(),
         }
     }
 }
@@ -112,8 +116,6 @@ struct Thread {
     readers_gone: std_mpsc::Receiver<()>,
     /// Where each batch's size, time and outcome are recorded.
     metrics: Option<crate::metrics::StoreMetrics>,
-    /// What the update hook noted during the current batch.
-    changed: ChangedRows,
 }
 
 /// Committed batches waiting for their completions, at most.
@@ -136,12 +138,11 @@ impl Writer {
         signals: Arc<Signals>,
         lock: Arc<super::lock::DirLock>,
         readers_gone: std_mpsc::Receiver<()>,
-        changed: ChangedRows,
     ) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(opts.writer_queue.max(1));
         let max_batch = opts.max_batch.max(1);
         let metrics = opts.metrics.clone();
-        let owned = Thread { conn, memory, hooks, signals, _lock: lock, readers_gone, metrics, changed };
+        let owned = Thread { conn, memory, hooks, signals, _lock: lock, readers_gone, metrics };
         let (done_tx, done_rx) = std_mpsc::sync_channel::<Done>(COMPLETIONS_QUEUE);
         // Emptied batches go back to the writer, so a batch's vector is allocated once.
         let (spare_tx, spare_rx) = std_mpsc::channel();
@@ -206,8 +207,8 @@ fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, batches: Ba
         owned.signals.last_commit_ok.store(commit.is_ok(), Ordering::Relaxed);
         // After the commit and before any completion: a session this batch ended is refused by
         // the next lookup. (Forgotten whether or not the batch committed: forgetting is harmless.)
-        let changed = std::mem::take(&mut *owned.changed.lock().unwrap_or_else(|p| p.into_inner()));
-        owned.signals.sessions.forget(changed);
+        let changed = std::mem::take(&mut *owned.signals.changed.lock().unwrap_or_else(|p| p.into_inner()));
+        owned.signals.sessions.forget(&changed);
         if !owned.signals.memory_in_use.load(Ordering::Relaxed) && owned.memory.total_changes() > 0 {
             owned.signals.memory_in_use.store(true, Ordering::Release);
         }
