@@ -401,6 +401,20 @@ impl Store {
         Ok(found)
     }
 
+    /// Where creating a session starts: read before its write job and pass to
+    /// [`Store::remember_new_session`].
+    pub fn session_epoch(&self) -> u64 {
+        self.signals.sessions.epoch()
+    }
+
+    /// Remembers a session just created (after its commit), so its first socket reads no database;
+    /// unless the writer forgot anything since `epoch` (it may have ended this very session).
+    pub fn remember_new_session(&self, epoch: u64, record: &SessionRecord, hash: &[u8]) {
+        if let Ok(hash) = session_cache::SecretHash::try_from(hash) {
+            self.signals.sessions.remember(epoch, record, Some(hash));
+        }
+    }
+
     /// The session `id` (a token names it), remembered or read like [`Store::session_by_hash`].
     pub async fn session_by_id(&self, id: i64) -> StoreResult<Option<SessionRecord>> {
         let cache = &self.signals.sessions;
