@@ -229,8 +229,9 @@ impl Store {
         // Search indexing runs once per batch, before the commit: new messages enter the index
         // together (FTS5 flushed at every job cost 13 % of the writer thread).
         let hooks: Vec<writer::BatchHook> = vec![Box::new(|db: &Connection| index_new_messages(db))];
-        // Every session the writer deletes and every user it changes, for the session cache.
-        // and every write that may change a message as a snapshot shows it, for the shared snapshots.
+        // Every session the writer deletes and every user it renames, for the session cache, and
+        // every write that may change a message as a snapshot shows it, for the shared snapshots.
+        conn.execute_batch(session_cache::RENAMES)?;
         let noted = Arc::clone(&signals.changed);
         let snapshots = Arc::clone(&signals.snapshots);
         conn.update_hook(Some(move |action, _: &str, table: &str, rowid| {

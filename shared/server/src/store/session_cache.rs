@@ -3,7 +3,7 @@
 //! through another thread each time.
 //!
 //! Exactness comes from the writer: SQLite's update hook on the writer's connection notes every
-//! session row deleted and every user row changed (a rename changes what a session shows), and after
+//! session row deleted and every user renamed (a rename changes what a session shows), and after
 //! the batch's commit the writer forgets them here ([`SessionCache::forget`]) before any completion
 //! runs. A lookup that read the database remembers its answer only if nothing was forgotten since it
 //! started (the cache's epoch), so an answer read just before a commit that ended the session is
@@ -24,7 +24,7 @@ pub const SESSION_CACHE_MAX: usize = 65_536;
 pub enum Changed {
     /// A session row was deleted (logout, revocation, ban, retention).
     Session(i64),
-    /// A user row was changed or deleted (a rename, a ban): their sessions are read again.
+    /// A user was renamed (or deleted): their sessions are read again.
     User(i64),
 }
 
@@ -104,8 +104,8 @@ impl SessionCache {
     }
 
     /// Forgets what the writer's last batch changed (called after its commit, before its
-    /// completions). A batch that changed nothing of it changes nothing here. A changed user
-    /// (rare: a rename, a role, a ban) is looked for among every session remembered.
+    /// completions). A batch that changed nothing of it changes nothing here. A renamed user's
+    /// sessions (renames are rare and budgeted) are looked for among every session remembered.
     pub fn forget(&self, changed: &[Changed]) {
         if changed.is_empty() {
             return;
@@ -144,13 +144,28 @@ impl SessionCache {
     }
 }
 
+/// Renames as rows the update hook sees: it does not say which columns an UPDATE changed, and a
+/// status or role change must not make the writer look through every session remembered. A
+/// temporary trigger on the writer's connection inserts the renamed user's id into a temporary
+/// table (and empties it again at once).
+pub const RENAMES: &str = "
+    CREATE TEMP TABLE IF NOT EXISTS renamed_users (id INTEGER PRIMARY KEY);
+    CREATE TEMP TRIGGER IF NOT EXISTS note_rename AFTER UPDATE OF display_name ON main.users
+    WHEN old.display_name IS NOT new.display_name
+    BEGIN
+        INSERT INTO renamed_users (id) VALUES (new.id);
+        DELETE FROM renamed_users;
+    END;";
+
 /// What SQLite's update hook reports, as the changes the cache cares about: a deleted session, a
-/// changed or deleted user.
+/// renamed (see [`RENAMES`]) or deleted user.
 pub fn changed(action: rusqlite::hooks::Action, table: &str, rowid: i64) -> Option<Changed> {
     use rusqlite::hooks::Action;
     match (table, action) {
         ("sessions", Action::SQLITE_DELETE) => Some(Changed::Session(rowid)),
-        ("users", Action::SQLITE_UPDATE | Action::SQLITE_DELETE) => Some(Changed::User(rowid)),
+        ("renamed_users", Action::SQLITE_INSERT) | ("users", Action::SQLITE_DELETE) => {
+            Some(Changed::User(rowid))
+        }
         _ => None,
     }
 }

@@ -63,12 +63,14 @@ impl SharedSnapshots {
     }
 
     /// Whether a write to `table` may change a message as a snapshot shows it: any write to the
-    /// messages, their reactions and files; a change to a user (a rename), not a new one (a guest
-    /// joining during a connect storm outdates nothing).
+    /// messages, their reactions and files; a renamed user (see the session cache's `RENAMES`),
+    /// not a new one or a status (a guest joining during a connect storm outdates nothing).
     pub fn shows(action: rusqlite::hooks::Action, table: &str) -> bool {
+        use rusqlite::hooks::Action;
         match table {
             "messages" | "reactions" | "files" => true,
-            "users" => action != rusqlite::hooks::Action::SQLITE_INSERT,
+            "renamed_users" => action == Action::SQLITE_INSERT,
+            "users" => action == Action::SQLITE_DELETE,
             _ => false,
         }
     }
