@@ -417,3 +417,78 @@ async fn a_text_frame_that_is_not_utf8_closes_with_1007() {
     assert_eq!(code, Some(close::INVALID_PAYLOAD));
     scene.bystander_unaffected("after the bad frame").await;
 }
+
+/// Opens `/ws` by hand over TCP for `session` and returns the socket past the `101`.
+async fn raw_socket(scene: &Scene, session: &Session) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = scene.hub.url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let request = format!(
+        "GET /ws HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Authorization: Bearer {}\r\n\r\n",
+        session.secret
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        tcp.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    // RFC 6455's own example key and answer.
+    assert!(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{head}");
+    tcp
+}
+
+/// Reads server frames until a close; returns its code (`None` if the connection ended without one).
+async fn close_code(tcp: &mut tokio::net::TcpStream) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    let read = async {
+        loop {
+            let mut head = [0u8; 2];
+            tcp.read_exact(&mut head).await.ok()?;
+            assert_eq!(head[1] & 0x80, 0, "server frames are not masked");
+            let len = match head[1] & 0x7f {
+                126 => u64::from(tcp.read_u16().await.ok()?),
+                127 => tcp.read_u64().await.ok()?,
+                n => u64::from(n),
+            };
+            let mut payload = vec![0u8; usize::try_from(len).unwrap()];
+            tcp.read_exact(&mut payload).await.ok()?;
+            if head[0] & 0x0f == 0x8 {
+                return payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, read).await.expect("the hub ends the socket")
+}
+
+#[tokio::test]
+async fn frames_that_break_the_websocket_protocol_close_with_1002_or_1009() {
+    use tokio::io::AsyncWriteExt;
+    let mut scene = Scene::start().await;
+    let (session, _conn) = join_and_connect(&scene.client, "Framer").await;
+    let masked_empty = |first: u8| vec![first, 0x80, 1, 2, 3, 4];
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        ("an unmasked text frame", vec![0x81, 0x02, b'{', b'}'], close::PROTOCOL_ERROR),
+        ("reserved bits set", masked_empty(0xc1), close::PROTOCOL_ERROR),
+        ("a continuation of nothing", masked_empty(0x80), close::PROTOCOL_ERROR),
+        ("a fragmented ping", masked_empty(0x09), close::PROTOCOL_ERROR),
+        ("a reserved opcode", masked_empty(0x83), close::PROTOCOL_ERROR),
+        // A header announcing 2^62 bytes: refused from the header, nothing waited for.
+        (
+            "a frame claiming exabytes",
+            vec![0x81, 0xff, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4],
+            close::TOO_BIG,
+        ),
+    ];
+    for (what, bytes, expected) in cases {
+        let mut tcp = raw_socket(&scene, &session).await;
+        tcp.write_all(&bytes).await.unwrap();
+        assert_eq!(close_code(&mut tcp).await, Some(expected), "{what}");
+    }
+    scene.bystander_unaffected("after the broken frames").await;
+}

@@ -90,6 +90,19 @@ impl Core {
         &self.inner.shutdown
     }
 
+    /// Signals shutdown and asks every open socket to close with 1001 once its queued frames are
+    /// written. (A socket opening after this sees the signal and closes the same way.)
+    pub fn shut_down(&self) {
+        self.inner.shutdown.cancel();
+        for conn in self.inner.registry.connections() {
+            conn.close(crate::conn::CloseReason::Send {
+                code: hubbub_protocol::close::GOING_AWAY,
+                reason: std::borrow::Cow::Borrowed("hub shutting down"),
+                flush: true,
+            });
+        }
+    }
+
     pub fn tasks(&self) -> &TaskTracker {
         &self.inner.tasks
     }

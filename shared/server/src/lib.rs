@@ -205,11 +205,11 @@ pub async fn serve(
     listener::serve(listener, router(hub.clone()), gate, config.header_timeout, async move {
         shutdown.await;
         tracing::info!("shutting down");
-        signal_hub.core().shutdown().cancel();
+        signal_hub.core().shut_down();
     })
     .await;
     let core = hub.core();
-    core.shutdown().cancel();
+    core.shut_down();
     ticker.abort();
     sweeper.abort();
     places_sweeper.abort();

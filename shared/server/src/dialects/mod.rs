@@ -14,7 +14,7 @@ mod socket;
 
 pub use socket::{Dialect, DialectSocket, Out};
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::Message;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hubbub_protocol::{ErrorCode, ServerFrame, UserInfo, close};
@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 
 use crate::api::ApiError;
 use crate::hub::Hub;
-use crate::ws::{Closing, Wrap};
+use crate::ws::{Closing, HubSocket, Wrap};
 
 pub use campfire::main_socket;
 
@@ -94,9 +94,9 @@ impl<D: Dialect> Speak<D> {
 }
 
 impl<D: Dialect> Wrap for Speak<D> {
-    type Socket = DialectSocket<WebSocket, D>;
+    type Socket = DialectSocket<HubSocket, D>;
 
-    fn wrap(self, socket: WebSocket, user: &UserInfo) -> Self::Socket {
+    fn wrap(self, socket: HubSocket, user: &UserInfo) -> Self::Socket {
         let socket = DialectSocket::new(socket, self.dialect, user);
         match self.side {
             Some(side) => socket.with_side(side),

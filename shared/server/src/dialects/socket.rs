@@ -102,7 +102,7 @@ impl Out {
     }
 }
 
-/// A socket speaking dialect `D` over `S` (axum's WebSocket in the hub; channels in unit tests).
+/// A socket speaking dialect `D` over `S` (the hub's [`crate::ws::HubSocket`]; channels in unit tests).
 pub struct DialectSocket<S, D> {
     inner: S,
     dialect: D,
@@ -148,6 +148,8 @@ where
                 self.unflushed = true;
             }
         }
+        // An idle socket keeps no queue storage.
+        self.out.peer = VecDeque::new();
         if flush && self.unflushed {
             ready!(Pin::new(&mut self.inner).poll_flush(cx))?;
             self.unflushed = false;
@@ -176,6 +178,9 @@ where
                 return Poll::Ready(None);
             }
             if let Some(command) = this.out.hub.pop_front() {
+                if this.out.hub.is_empty() {
+                    this.out.hub = VecDeque::new();
+                }
                 return Poll::Ready(Some(Ok(Message::Text(command))));
             }
             if let Some(close) = this.out.close.take() {

@@ -59,6 +59,9 @@ impl PresenceSet {
             Some(slot) => *slot = device,
             None => {
                 let at = member.conns.partition_point(|d| d.connection_id < device.connection_id);
+                // Most users have one connection: room for exactly it, not the four a first
+                // insert would make.
+                member.conns.reserve_exact(1);
                 member.conns.insert(at, device);
             }
         }

@@ -1,4 +1,5 @@
-//! One connection: a writer task draining the bounded queue, a reader loop handling commands.
+//! One connection: a writer loop draining the bounded queue and a reader loop handling commands,
+//! both in the connection's one task.
 //!
 //! The writer owns the socket's sending half: it batches queued frames into one flush, pings on the
 //! heartbeat, and on close flushes (when asked) and sends the close frame. The reader owns the
@@ -7,8 +8,8 @@
 //! a player whose phone went silent is shown reconnecting within seconds.
 //!
 //! The loops are generic over the socket: anything that is a [`Stream`] of messages and a [`Sink`]
-//! for them, with axum's error. The hub runs them on axum's `WebSocket`; the tests (`tests.rs`) run
-//! them on in-memory channels.
+//! for them, with axum's error. The hub runs them on its own socket (`super::HubSocket`); the tests
+//! (`tests.rs`) run them on in-memory channels.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -72,13 +73,23 @@ async fn chat_channels(hub: &Hub, user_id: i64) -> (Vec<Channel>, Option<StoredS
 
 /// Runs an authenticated connection until it ends, then removes every trace of it.
 ///
-/// The steps that await other parts of the hub (opening, each command, closing) run as boxed
-/// futures, so the connection's own future, which lives as long as the socket, stays small: an
-/// idle connection holds only its read and write loops, not the largest state a command needs.
+/// The returned future lives as long as the socket, so it holds only what an open connection
+/// needs: the socket's two halves, the hub, the connection's handle and queue, and its read and
+/// write loops. What is set up before it (the user, the settings) goes into the handle here, and
+/// the steps that await other parts of the hub (opening, each command, closing) run as boxed
+/// futures, so an idle connection does not keep the largest state a command needs. Both loops
+/// run in this one future (a task per connection, not two): the reader's command may wait for
+/// room in the send queue while the writer drains it, since each is polled whenever the task wakes.
 ///
-/// `socket` is axum's `WebSocket` in the hub, or anything else that reads and writes [`Message`]s
+/// `socket` is the hub's own socket, or anything else that reads and writes [`Message`]s
 /// with axum's error (the tests use channels).
-pub async fn run<S>(socket: S, hub: Hub, user: UserInfo, kind: Kind, meta: ConnMeta)
+pub fn run<S>(
+    socket: S,
+    hub: Hub,
+    user: UserInfo,
+    kind: Kind,
+    meta: ConnMeta,
+) -> impl Future<Output = ()> + Send
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {
@@ -87,32 +98,40 @@ where
         _ => None,
     };
     let id = hub.next_connection_id();
-    let (handle, rx) = ConnHandle::new(id, user.clone(), device, hub.config().send_queue);
+    let (handle, rx) = ConnHandle::new(id, user, device, hub.config().send_queue);
     let conn = Arc::new(handle.with_meta(meta));
-    hub.core().registry().register(&conn);
-    hub.count_connection(true);
-    hub.core().metrics().connection_opened(conn.route());
-    hub.retention().session_used(conn.meta.session_id);
-    tracing::debug!(conn = conn.id, user = user.id, ?kind, "connection opened");
-    Box::pin(open(&hub, &conn, kind)).await;
-
+    let kind = Box::new(kind);
     let (sink, stream) = socket.split();
-    let mut writer = tokio::spawn(write_loop(sink, rx, Arc::clone(&conn), hub.clone()));
-    let read = read_loop(stream, hub.clone(), Arc::clone(&conn));
-    tokio::pin!(read);
-    tokio::select! {
-        reason = &mut read => {
-            conn.close(reason);
-            if timeout(Duration::from_secs(3), &mut writer).await.is_err() {
-                writer.abort();
+    async move {
+        hub.core().registry().register(&conn);
+        if hub.shutting_down() {
+            conn.close(CloseReason::Send {
+                code: close::GOING_AWAY,
+                reason: Cow::Borrowed("hub shutting down"),
+                flush: true,
+            });
+        }
+        hub.count_connection(true);
+        hub.core().metrics().connection_opened(conn.route());
+        hub.retention().session_used(conn.meta.session_id);
+        tracing::debug!(conn = conn.id, user = conn.user.id, ?kind, "connection opened");
+        Box::pin(open(&hub, &conn, *kind)).await;
+
+        let writer = write_loop(sink, rx, Arc::clone(&conn), hub.clone());
+        let read = read_loop(stream, hub.clone(), Arc::clone(&conn));
+        tokio::pin!(read, writer);
+        tokio::select! {
+            reason = &mut read => {
+                conn.close(reason);
+                let _ = Box::pin(timeout(Duration::from_secs(3), &mut writer)).await;
+            }
+            _ = &mut writer => {
+                // We sent a close (or the socket failed): let the peer answer it, briefly.
+                let _ = Box::pin(timeout(Duration::from_secs(1), &mut read)).await;
             }
         }
-        _ = &mut writer => {
-            // We sent a close (or the socket failed): let the peer answer it, briefly.
-            let _ = timeout(Duration::from_secs(1), &mut read).await;
-        }
+        Box::pin(close_down(&hub, &conn)).await;
     }
-    Box::pin(close_down(&hub, &conn)).await;
 }
 
 /// Greets a new connection and subscribes it to its channels (or seats it in its party).
@@ -240,7 +259,8 @@ where
 }
 
 /// An oversized frame closes with 1009, a text frame that is not UTF-8 with 1007 (RFC 6455,
-/// 8.1); any other read error means the peer is gone.
+/// 8.1), a frame that breaks the protocol (unmasked, reserved bits, a stray continuation) with
+/// 1002; any other read error means the peer is gone.
 fn read_error(e: &axum::Error) -> CloseReason {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
@@ -256,6 +276,14 @@ fn read_error(e: &axum::Error) -> CloseReason {
                 return CloseReason::Send {
                     code: close::INVALID_PAYLOAD,
                     reason: Cow::Borrowed("text frame is not valid UTF-8"),
+                    flush: false,
+                };
+            }
+            Some(tungstenite::Error::Protocol(e)) => {
+                tracing::debug!(error = %e, "protocol error on a socket");
+                return CloseReason::Send {
+                    code: close::PROTOCOL_ERROR,
+                    reason: Cow::Borrowed("WebSocket protocol error"),
                     flush: false,
                 };
             }
@@ -285,25 +313,18 @@ where
         tokio::select! {
             biased;
             reason = conn.closed() => {
-                finish(&mut sink, &mut rx, reason, &hub).await;
+                Box::pin(finish(&mut sink, &mut rx, reason, &hub)).await;
                 return;
-            }
-            () = hub.core().shutdown().cancelled() => {
-                conn.close(CloseReason::Send {
-                    code: close::GOING_AWAY,
-                    reason: Cow::Borrowed("hub shutting down"),
-                    flush: true,
-                });
             }
             frame = rx.recv() => {
                 let Some(frame) = frame else { return };
-                if !matches!(timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut rx, frame, &hub)).await, Ok(Ok(()))) {
+                if !matches!(Box::pin(timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut rx, frame, &hub))).await, Ok(Ok(()))) {
                     conn.close(CloseReason::Quiet);
                 }
             }
             () = &mut heartbeat => {
                 heartbeat.as_mut().reset(Instant::now() + beat());
-                if !matches!(timeout(WRITE_TIMEOUT, sink.send(Message::Ping(Default::default()))).await, Ok(Ok(()))) {
+                if !matches!(Box::pin(timeout(WRITE_TIMEOUT, sink.send(Message::Ping(Default::default())))).await, Ok(Ok(()))) {
                     conn.close(CloseReason::Quiet);
                 }
             }

@@ -15,20 +15,22 @@
 //!
 //! The dialects (`crate::dialects`) accept their sockets through [`accept_as`], naming where the
 //! credential is ([`Credential`]) and what the connection runs on ([`Wrap`]); Hubbub's own sockets
-//! run on axum's socket itself ([`Plain`]).
+//! run on the upgraded socket itself ([`Plain`]). The opening handshake is `upgrade`, the framing
+//! `wire` (no buffer kept while a socket is idle; a frame's payload shared by every socket it goes to).
 
 mod commands;
 mod connection;
+mod upgrade;
+mod wire;
 
 use std::collections::HashMap;
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message};
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hubbub_protocol::{Channel, ErrorCode, SOCKETS, SocketQuery, Speaks, StreamPosition, UserInfo, close};
 
@@ -37,19 +39,6 @@ use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
 use crate::conn::ConnMeta;
 use crate::hub::Hub;
 use crate::store::SessionRecord;
-
-/// How much of an incoming frame the socket reads at a time, and the read buffer every connection
-/// keeps. Clients send small commands; a larger frame (up to `max_frame_bytes`) grows the buffer
-/// for as long as it needs. The library's default (128 KiB per connection) would dominate the hub's
-/// memory at tens of thousands of connections.
-const READ_BUFFER: usize = 1024;
-/// Outgoing frames are not gathered before a write: each goes to the socket as it is fed. The
-/// library's write buffer keeps the capacity of the most it ever held, for the connection's life,
-/// so gathering 8 KiB cost every connection 8 to 19 KiB; the writer still flushes once per batch.
-const WRITE_BUFFER: usize = 0;
-/// The most a socket may hold unsent before it fails: bounds what a peer that stops reading costs,
-/// and must exceed the largest frame (a catch-up of 1,000 events, a large presence snapshot).
-const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 
 /// Parses `since`: comma-separated `channel@epoch:offset`. Entries that do not parse are skipped, so
 /// their channels start from a fresh snapshot.
@@ -74,6 +63,7 @@ fn parse_since(since: Option<&str>) -> HashMap<Channel, StreamPosition> {
 }
 
 pub use connection::{Kind, run};
+pub use upgrade::{HubSocket, NotUpgrade, WsUpgrade};
 
 /// The WebSocket routes of Hubbub's own sockets: one per entry of the protocol's [`SOCKETS`] list
 /// that speaks Hubbub, which the AsyncAPI document describes, so no socket is served undescribed.
@@ -175,7 +165,7 @@ async fn chat_access(hub: &Hub, channel: &Channel, user: i64) -> Result<(), Clos
 }
 
 /// A WebSocket upgrade, or why the request was not one.
-pub type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
+pub type Upgrade = Result<WsUpgrade, NotUpgrade>;
 
 /// Where an upgrade request came from: the peer's address and the path, for the admin API.
 #[derive(Debug, Clone)]
@@ -319,7 +309,7 @@ async fn verify_token(hub: &Hub, token: &str) -> Result<SessionRecord, Closing> 
     record.filter(|r| r.user.id.to_string() == claims.sub).ok_or(unauthenticated)
 }
 
-/// How a socket's frames reach the connection: Hubbub's own sockets run on axum's socket as it is
+/// How a socket's frames reach the connection: Hubbub's own sockets run on the upgraded socket as it is
 /// ([`Plain`]); a dialect wraps it in a translator once the user is known.
 pub trait Wrap: Send + 'static {
     /// The socket the connection runs on.
@@ -328,7 +318,7 @@ pub trait Wrap: Send + 'static {
         + Send
         + 'static;
     /// Wraps the upgraded socket of `user`.
-    fn wrap(self, socket: WebSocket, user: &UserInfo) -> Self::Socket;
+    fn wrap(self, socket: HubSocket, user: &UserInfo) -> Self::Socket;
     /// How a refused upgrade ends: `Ok(code)` closes the upgraded socket with that code (Hubbub's
     /// way: a browser can read it), `Err(response)` answers the HTTP request instead.
     fn refusal(&self, closing: Closing) -> Result<u16, Box<Response>> {
@@ -342,12 +332,12 @@ pub trait Wrap: Send + 'static {
     }
 }
 
-/// Hubbub's own sockets: the connection runs on axum's socket itself.
+/// Hubbub's own sockets: the connection runs on the upgraded socket itself.
 pub struct Plain;
 
 impl Wrap for Plain {
-    type Socket = WebSocket;
-    fn wrap(self, socket: WebSocket, _: &UserInfo) -> WebSocket {
+    type Socket = HubSocket;
+    fn wrap(self, socket: HubSocket, _: &UserInfo) -> HubSocket {
         socket
     }
 }
@@ -382,20 +372,10 @@ pub async fn accept_as<W: Wrap>(
 ) -> Response {
     let ws = match ws {
         Ok(ws) => ws,
-        Err(e) => {
-            let mut err =
-                ApiError::new(ErrorCode::InvalidFrame, format!("expected a WebSocket upgrade: {e}"));
-            err.status = StatusCode::UPGRADE_REQUIRED;
-            return err.into_response();
-        }
+        Err(e) => return e.into_response(),
     };
     let limit = hub.config().max_frame_bytes;
-    let ws = ws
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .max_message_size(limit)
-        .max_frame_size(limit);
+    let ws = ws.max_message_size(limit);
     let auth = match authenticate(&hub, credential, &headers).await {
         Ok(record) if hub.moderation().kicked_for(record.user.id).is_some() => {
             Err((close::KICKED, "removed by a host a moment ago; try again later"))
@@ -437,19 +417,19 @@ pub async fn accept_as<W: Wrap>(
         };
         (record.user, meta)
     });
+    // The socket's task holds only the future returned here (what is set up first is not kept).
     ws.on_upgrade(move |socket| {
-        tasks.track_future(async move {
-            match auth {
-                Ok((user, meta)) => {
-                    let socket = wrap.wrap(socket, &user);
-                    connection::run(socket, hub, user, kind, meta).await;
-                }
-                Err(((code, reason), sent)) => {
-                    let metrics = hub.core().metrics();
-                    metrics.refused("upgrade", refusal_name(code));
-                    metrics.connection_refused(code);
-                    refuse(socket, sent, reason).await;
-                }
+        use futures_util::future::Either;
+        tasks.track_future(match auth {
+            Ok((user, meta)) => {
+                let socket = wrap.wrap(socket, &user);
+                Either::Left(connection::run(socket, hub, user, kind, meta))
+            }
+            Err(((code, reason), sent)) => {
+                let metrics = hub.core().metrics();
+                metrics.refused("upgrade", refusal_name(code));
+                metrics.connection_refused(code);
+                Either::Right(refuse(socket, sent, reason))
             }
         })
     })
@@ -470,7 +450,8 @@ fn refusal_name(code: u16) -> &'static str {
 }
 
 /// Closes a just-accepted socket with `code`.
-async fn refuse(mut socket: WebSocket, code: u16, reason: &'static str) {
+async fn refuse(mut socket: HubSocket, code: u16, reason: &'static str) {
+    use futures_util::SinkExt;
     tracing::debug!(code, reason, "socket refused");
     let frame = CloseFrame { code, reason: reason.into() };
     let _ = socket.send(Message::Close(Some(frame))).await;

@@ -401,3 +401,23 @@ async fn a_silent_client_is_closed_with_4000() {
     assert!(pings > 0, "the writer pings a silent client before giving it up");
     c.hang_up(&hub).await;
 }
+
+/// An idle connection costs its task: the future `run` returns, alive as long as the socket. It
+/// holds the loops and pointers, not the state of the steps that await the rest of the hub (those
+/// are boxed while they run), so it stays this small whatever the hub does on connect or on a
+/// slow write.
+#[tokio::test]
+async fn an_open_connection_is_a_small_future() {
+    let (_dir, hub) = open_hub(|_| {}).await;
+    let (_to_hub, mut incoming) = mpsc::unbounded_channel::<Result<Message, axum::Error>>();
+    let (outgoing, _from_hub) = mpsc::channel(1);
+    let incoming = futures_util::stream::poll_fn(move |cx| incoming.poll_recv(cx));
+    let outgoing = PollSender::new(outgoing).sink_map_err(axum::Error::new);
+    let user = UserInfo { id: 1, display_name: "Tester".to_owned() };
+    let kind = Kind::Main { device: "Test".to_owned(), since: HashMap::new() };
+    let future = run(Duplex { incoming, outgoing }, hub, user, kind, crate::conn::ConnMeta::default());
+    let size = std::mem::size_of_val(&future);
+    // About 1 KB: the two loops' timers and wake-ups, and pointers. Before the framing and the
+    // loops shared one task, the connection's tasks held 3.7 KB.
+    assert!(size <= 1024, "a connection's future takes {size} bytes");
+}
