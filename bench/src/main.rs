@@ -59,6 +59,10 @@ enum Scenario {
     Idle {
         #[arg(long, default_value_t = 1000)]
         n: usize,
+        /// Messages put in the Lobby before the clients connect, so a connection's cost can be read
+        /// against the room's history (each new socket is sent the Lobby's snapshot).
+        #[arg(long, default_value_t = 0)]
+        history: usize,
     },
     /// One address opens N connections that never send a byte; the hub's memory and open files,
     /// a guest's status request during the flood, and the connections the hub closes by itself.
@@ -146,7 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
     let plan: Vec<Scenario> = match cli.scenario {
         Scenario::All { size: Size::Smoke } => vec![
             Scenario::Startup { runs: 3 },
-            Scenario::Idle { n: 200 },
+            Scenario::Idle { n: 200, history: 0 },
             Scenario::Fanout { subscribers: 50, rate: 200, seconds: 2, publishers: 10, room: Stored },
             Scenario::Fanout { subscribers: 50, rate: 100, seconds: 2, publishers: 1, room: Ephemeral },
             Scenario::Chat { senders: 10, seconds: 2 },
@@ -156,7 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
         ],
         Scenario::All { size: Size::Full } => vec![
             Scenario::Startup { runs: 20 },
-            Scenario::Idle { n: scenarios::idle::largest_here(50_000)? },
+            Scenario::Idle { n: scenarios::idle::largest_here(50_000)?, history: 0 },
             Scenario::Fanout { subscribers: 1000, rate: 250, seconds: 10, publishers: 10, room: Stored },
             Scenario::Fanout { subscribers: 1000, rate: 100, seconds: 10, publishers: 10, room: Stored },
             Scenario::Chat { senders: 100, seconds: 10 },
@@ -171,7 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
             Scenario::Startup { runs } => {
                 scenarios::startup::run(&bin, config.as_deref(), runs, cli.url.is_some()).await?
             }
-            Scenario::Idle { n } => scenarios::idle::run(&target()?, n).await?,
+            Scenario::Idle { n, history } => scenarios::idle::run(&target()?, n, history).await?,
             Scenario::Fanout { subscribers, rate, seconds, publishers, room } => {
                 let load = scenarios::fanout::Load { subscribers, rate, seconds, publishers, room };
                 scenarios::fanout::run(&target()?, load).await?

@@ -1,11 +1,14 @@
 //! `idle`: N authenticated connections (each subscribed to its personal channel, presence and the
-//! Lobby) sitting idle; the hub's resident memory per connection.
+//! Lobby) sitting idle; the hub's resident memory per connection, and how long they took to connect
+//! (optionally with the Lobby's history filled first).
 
 use std::time::{Duration, Instant};
 
+use futures_util::{StreamExt, stream};
 use hubbub_client::HubClient;
+use hubbub_protocol::{ClientFrame, ServerFrame};
 
-use crate::clients::{connect_many, join_many};
+use crate::clients::{connect, connect_many, join_many};
 use crate::report::Report;
 use crate::target::Target;
 
@@ -23,7 +26,7 @@ pub fn largest_here(n: usize) -> anyhow::Result<usize> {
     Ok(n.min(most))
 }
 
-pub async fn run(target: &Target, n: usize) -> anyhow::Result<Report> {
+pub async fn run(target: &Target, n: usize, history: usize) -> anyhow::Result<Report> {
     // The hub and this program each hold one socket per connection; both raise their open-file
     // limit to the hard limit at start, so that limit says whether N connections can exist here.
     let (soft, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE)?;
@@ -37,6 +40,10 @@ pub async fn run(target: &Target, n: usize) -> anyhow::Result<Report> {
     );
     let client = HubClient::new(target.url.clone());
     let mut report = Report::new("idle").param("connections", n);
+    if history > 0 {
+        report = report.param("lobby_history", history);
+        fill_lobby(&client, history).await?;
+    }
     let sessions = join_many(&client, "idle", n).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = target.rss_kib();
@@ -70,4 +77,40 @@ pub async fn run(target: &Target, n: usize) -> anyhow::Result<Report> {
         r.abort();
     }
     Ok(report)
+}
+
+/// Writers sending the Lobby's history at once, so their messages share commits.
+const HISTORY_WRITERS: usize = 50;
+
+/// Puts `count` messages in the Lobby, from [`HISTORY_WRITERS`] users at once, each waiting for
+/// its acks.
+async fn fill_lobby(client: &HubClient, count: usize) -> anyhow::Result<()> {
+    let writers = join_many(client, "history", HISTORY_WRITERS.min(count)).await?;
+    let per = count.div_ceil(writers.len());
+    let sent: Vec<anyhow::Result<()>> = stream::iter(writers.iter().enumerate())
+        .map(|(w, session)| async move {
+            let (mut conn, _) = connect(client, session, w, None).await?;
+            for i in (w * per)..((w + 1) * per).min(count) {
+                let r = format!("h{i}");
+                conn.send(&ClientFrame::SendMessage {
+                    r#ref: Some(r.clone()),
+                    channel: "room:lobby".into(),
+                    client_message_id: r.clone(),
+                    body: format!("message {i} of the Lobby's history"),
+                    attachments: None,
+                    reply_to: None,
+                })
+                .await?;
+                conn.recv_until(
+                    Duration::from_secs(30),
+                    |f| matches!(f, ServerFrame::Ack { r#ref, .. } if *r#ref == r),
+                )
+                .await?;
+            }
+            Ok(())
+        })
+        .buffer_unordered(HISTORY_WRITERS)
+        .collect()
+        .await;
+    sent.into_iter().collect()
 }

@@ -92,6 +92,30 @@ pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
     }
 }
 
+/// Serializes a `subscribed` frame with `messages`, a JSON array encoded once and shared by every
+/// new subscriber of the channel (the frame itself, with the subscriber's own read state and
+/// presence, is theirs). The array goes right after the frame's type, where `messages: None` left
+/// no key.
+pub fn encode_subscribed(frame: &ServerFrame, messages: &str) -> Utf8Bytes {
+    const HEAD: &str = r#"{"type":"subscribed","#;
+    let own = encode(frame);
+    match own.as_str().strip_prefix(HEAD) {
+        Some(rest) if matches!(frame, ServerFrame::Subscribed { messages: None, .. }) => {
+            let mut out = String::with_capacity(own.len() + messages.len() + 12);
+            out.push_str(HEAD);
+            out.push_str(r#""messages":"#);
+            out.push_str(messages);
+            out.push(',');
+            out.push_str(rest);
+            Utf8Bytes::from(out)
+        }
+        _ => {
+            tracing::error!("a shared snapshot was given a frame it cannot go in");
+            own
+        }
+    }
+}
+
 impl ConnHandle {
     /// A handle and the receiving end of its send queue (`capacity` frames).
     pub fn new(
@@ -235,5 +259,37 @@ impl ConnHandle {
     /// Whether the connection has been asked to end.
     pub fn is_closing(&self) -> bool {
         self.close.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hubbub_protocol::{ChatMessage, ServerFrame};
+
+    use super::*;
+
+    fn message(id: i64, body: &str) -> ChatMessage {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "channel": "room:lobby", "offset": id, "sender_id": 1, "sender_name": "Ann",
+            "client_message_id": format!("c{id}"), "body": body, "created_at": 5
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_shared_snapshot_reads_as_the_frame_with_its_messages() {
+        let messages = vec![message(1, "hi"), message(2, "\"quoted\" \\ and \u{1F600}")];
+        let shared = serde_json::to_string(&messages).unwrap();
+        let mut frame = ServerFrame::subscribed(Some("r\"1".into()), "room:lobby".into());
+        if let ServerFrame::Subscribed { epoch, last_offset, unread, .. } = &mut frame {
+            (*epoch, *last_offset, *unread) = (Some("e".into()), Some(2), Some(1));
+        }
+        let bytes = encode_subscribed(&frame, &shared);
+        assert!(bytes.as_str().starts_with(r#"{"type":"subscribed","messages":[{"#), "{}", bytes.as_str());
+        let read: ServerFrame = serde_json::from_str(bytes.as_str()).unwrap();
+        if let ServerFrame::Subscribed { messages: m, .. } = &mut frame {
+            *m = Some(messages);
+        }
+        assert_eq!(serde_json::to_value(read).unwrap(), serde_json::to_value(frame).unwrap());
     }
 }

@@ -174,13 +174,16 @@ impl Joins {
         let hash = hash_secret(&secret);
         let new_device = attempt.device.is_none().then(new_secret);
         let device_hash = attempt.device.or(new_device.as_deref()).map(hash_secret);
-        let (new, address) = (name.clone(), attempt.from.to_string());
+        let (new, address, stored_hash) = (name.clone(), attempt.from.to_string(), hash.clone());
+        let epoch = store.session_epoch();
         let record = store
             .write_wait(move |db| {
                 create_user_with_session(db, &new, &hash, device_hash.as_deref(), Some(&address), now_ms())
             })
             .await?
             .map_err(|NameTaken| name_taken(&name))?;
+        // The newcomer's socket follows at once: its session check needs no database read.
+        store.remember_new_session(epoch, &record, &stored_hash);
         tracing::info!(user_id = record.user.id, name = %record.user.display_name, "guest joined");
         Ok(Joined { record, secret, created: true, new_device })
     }

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 
-use crate::store::{SessionRecord, Store, StoreResult, find_session, hash_secret};
+use crate::store::{SessionRecord, Store, StoreResult, hash_secret};
 
 /// Name of the HttpOnly cookie that carries the session secret.
 pub const SESSION_COOKIE: &str = "hubbub_session";
@@ -64,10 +64,9 @@ pub fn session_from_headers(headers: &HeaderMap) -> Option<(String, SecretSource
     cookie(headers, SESSION_COOKIE).map(|v| (v.to_owned(), SecretSource::Cookie))
 }
 
-/// Looks a session secret up in the store.
+/// Looks a session secret up (in the store's session cache, else in the database).
 pub async fn lookup(store: &Store, secret: &str) -> StoreResult<Option<SessionRecord>> {
-    let hash = hash_secret(secret);
-    store.read(move |conn| find_session(conn, &hash)).await
+    store.session_by_hash(hash_secret(secret)).await
 }
 
 #[cfg(test)]

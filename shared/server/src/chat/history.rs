@@ -86,11 +86,20 @@ impl Chat {
             .await?
     }
 
-    /// The rooms and conversations a user is subscribed to on connect, on disk and in memory.
-    pub async fn channels_of(&self, user: i64) -> Outcome<Vec<Channel>> {
-        let rooms = self.core().store().read_all(move |db| member_rooms(db, user)).await?;
-        let dms = self.core().store().read(move |db| readable_dms(db, user)).await?;
-        Ok(rooms.into_iter().flatten().map(Channel::Room).chain(dms.into_iter().map(Channel::Dm)).collect())
+    /// The rooms and conversations a user is subscribed to on connect (Lobby first, on disk and in
+    /// memory), and what `also` reads from the disk database in the same reader job: a connect
+    /// asks one reader thread once, not once per question (a connect storm is thousands of them).
+    pub async fn channels_of<T, A>(&self, user: i64, also: A) -> Outcome<(Vec<Channel>, T)>
+    where
+        T: Send + 'static,
+        A: FnOnce(&rusqlite::Connection) -> crate::store::StoreResult<T> + Send + 'static,
+    {
+        let store = self.core().store();
+        let (mut rooms, dms, extra) =
+            store.read(move |db| Ok((member_rooms(db, user)?, readable_dms(db, user)?, also(db)?))).await?;
+        rooms.extend(store.read_memory(move |db| member_rooms(db, user)).await?.into_iter().flatten());
+        let channels = rooms.into_iter().map(Channel::Room).chain(dms.into_iter().map(Channel::Dm)).collect();
+        Ok((channels, extra))
     }
 
     /// Whether `user` may read `channel`, read where the channel lives.

@@ -1,83 +1,22 @@
-//! Sending a message (stored once per `client_message_id`, acked after the commit, then fanned out)
-//! and subscribing to a persisted channel (snapshot or exact catch-up, then live events).
+//! Sending a message (stored once per `client_message_id`, acked after the commit, then fanned
+//! out).
 
 use std::time::Instant;
 
-use hubbub_protocol::{Channel, ErrorCode, ReadMark, ServerFrame, StreamPosition};
+use hubbub_protocol::{Channel, ErrorCode, ServerFrame};
 
 use super::Chat;
-use super::access::{can_read, can_write, chat_channel, check_message};
+use super::access::{can_write, chat_channel, check_message};
 use crate::conn::encode;
 use crate::error::Refusal;
 use crate::notify::{self, Stored};
 use crate::reply::{Reply, command, pipelined};
 use crate::store::{
-    InsertOutcome, Snapshot, attach_files, attachable, attachments_of, insert_message, is_resend, read_mark,
-    read_marks, reply_quote, snapshot, unread,
+    InsertOutcome, attach_files, attachable, attachments_of, insert_message, is_resend, reply_quote,
 };
 use crate::time::now_ms;
 
-/// What a subscriber is told first, read in the same writer job that registers it.
-struct Opening {
-    snapshot: Snapshot,
-    last_read: i64,
-    unread: u32,
-    read_marks: Option<Vec<ReadMark>>,
-}
-
 impl Chat {
-    /// Subscribes the replying connection to a persisted channel: a `subscribed` frame with the
-    /// snapshot, or with `recovered: true` followed by every event after `since`; then live events.
-    pub async fn subscribe(&self, reply: Reply, channel: Channel, since: Option<StreamPosition>) {
-        let name = channel.to_string();
-        let user = reply.conn().user.id;
-        let is_dm = matches!(channel, Channel::Dm(_));
-        let read_channel = channel.clone();
-        let core = self.core().clone();
-        let job = move |dbs: &crate::store::Db<'_>| {
-            let db = dbs.chat(&read_channel);
-            if let Err(refusal) = can_read(db, &read_channel, user)? {
-                return Ok(Err(refusal));
-            }
-            let marks = if is_dm {
-                let marks = read_marks(db, &name)?;
-                Some(marks.into_iter().map(|(user_id, offset)| ReadMark { user_id, offset }).collect())
-            } else {
-                None
-            };
-            Ok(Ok(Opening {
-                snapshot: snapshot(db, &name, since.as_ref())?,
-                last_read: read_mark(db, &name, user)?,
-                unread: unread(db, &name, user)?,
-                read_marks: marks,
-            }))
-        };
-        command(self.core().store(), reply, job, move |o: Opening, mut reply| {
-            let s = o.snapshot;
-            let recovered = s.recovered == Some(true);
-            let r#ref = reply.take_ref();
-            // Enters the channel's presence, sends the opening and subscribes, in one step.
-            core.presence().enter_room(&channel, reply.conn(), core.registry(), |users, total| {
-                ServerFrame::Subscribed {
-                    r#ref,
-                    channel: channel.to_string(),
-                    epoch: Some(s.epoch),
-                    last_offset: Some(s.last_offset),
-                    recovered: s.recovered,
-                    messages: (!recovered).then_some(s.messages),
-                    events: recovered.then_some(s.replay),
-                    users: Some(users),
-                    total: Some(total),
-                    unread_notifications: None,
-                    last_read: Some(o.last_read),
-                    unread: Some(o.unread),
-                    read_marks: o.read_marks,
-                }
-            });
-        })
-        .await;
-    }
-
     /// Stores a message (once per `client_message_id`) with a `mention` entry for each user it
     /// names, acks the sender after the commit, fans the message out, and notifies the mentioned.
     /// `attachments` are the sender's own unattached uploads to this channel.

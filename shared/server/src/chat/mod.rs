@@ -15,6 +15,7 @@ mod history;
 mod membership;
 mod messages;
 mod rooms;
+mod subscribe;
 mod typing;
 
 pub use access::{MAX_BODY_CHARS, MAX_CLIENT_MESSAGE_ID, can_read, can_write, chat_channel, check_body};

@@ -14,7 +14,22 @@ use std::time::{Duration, Instant};
 
 use hubbub_protocol::{Channel, OnlineUser, ServerFrame};
 
-use super::Book;
+use axum::extract::ws::Utf8Bytes;
+
+use super::{Book, PresenceSet};
+use crate::conn::encode;
+
+/// A scope's list as new subscribers are sent it, built at one version of the scope.
+#[derive(Debug)]
+pub(super) struct Listed {
+    /// The users listed, in order.
+    ids: Vec<i64>,
+    /// The scope's version it was built at: current while none of `ids` changed since.
+    version: u64,
+    first: Vec<OnlineUser>,
+    /// The rest, as encoded `presence_diff` frames.
+    rest: Vec<Utf8Bytes>,
+}
 
 /// On a scope larger than its list, how often a change of the total alone is sent.
 pub const TOTAL_INTERVAL: Duration = Duration::from_secs(1);
@@ -34,8 +49,48 @@ impl Book {
     pub(super) fn listing(&mut self, scope: &Channel) -> (Vec<OnlineUser>, u32) {
         let ids = self.window(scope);
         let users = ids.iter().filter_map(|id| self.entry(scope, *id)).collect();
+        (users, self.note_listed(scope, ids))
+    }
+
+    /// What a new subscriber of `scope` is sent: the list's first entries (for its `subscribed`
+    /// frame), the rest as `presence_diff` frames, and the total. The rest are encoded once and
+    /// shared by every new subscriber while no listed entry changes: in a connect storm where
+    /// arrivals sort past the end of the list, each socket costs clones of the same bytes, not 100
+    /// entries built and encoded again.
+    pub(super) fn opening(&mut self, scope: &Channel) -> (Vec<OnlineUser>, Vec<Utf8Bytes>, u32) {
+        let ids = self.window(scope);
+        let current = self
+            .sets
+            .get(scope)
+            .zip(self.listed.get(scope))
+            .is_some_and(|(set, listed)| listed.ids == ids && set.unchanged_since(&ids, listed.version));
+        if !current {
+            let users: Vec<OnlineUser> = ids.iter().filter_map(|id| self.entry(scope, *id)).collect();
+            let (first, rest, chunk) = super::split_snapshot(users);
+            let rest = rest
+                .chunks(chunk)
+                .map(|chunk| {
+                    encode(&ServerFrame::PresenceDiff {
+                        channel: Some(scope.to_string()),
+                        joins: chunk.to_vec(),
+                        leaves: Vec::new(),
+                        total: None,
+                    })
+                })
+                .collect();
+            let version = self.sets.get(scope).map_or(0, PresenceSet::version);
+            self.listed.insert(scope.clone(), Listed { ids: ids.clone(), version, first, rest });
+        }
+        let total = self.note_listed(scope, ids);
+        let listed = &self.listed[scope];
+        (listed.first.clone(), listed.rest.clone(), total)
+    }
+
+    /// Notes that a subscriber was just sent `ids` as `scope`'s list (where that differs from what
+    /// the last diff listed, the next diff corrects it); returns the scope's total.
+    fn note_listed(&mut self, scope: &Channel, ids: Vec<i64>) -> u32 {
         let Some(set) = self.sets.get_mut(scope) else {
-            return (users, 0);
+            return 0;
         };
         let listed: HashSet<i64> = ids.into_iter().collect();
         let differ: Vec<i64> = listed.symmetric_difference(&set.shown).copied().collect();
@@ -43,7 +98,7 @@ impl Book {
         if set.len() != set.total_sent {
             set.total_dirty = true;
         }
-        (users, count(set.len()))
+        count(set.len())
     }
 
     /// Everyone in `scope` whose name contains `query` (any case), by name: a page of them, and how
@@ -143,7 +198,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
-    use hubbub_protocol::UserInfo;
+    use hubbub_protocol::{PresenceStatus, UserInfo};
 
     use super::*;
     use crate::channels::Registry;
@@ -272,6 +327,64 @@ mod tests {
         );
         view.apply(&mut rx);
         assert_eq!((view.names(), view.total), (vec!["a".into(), "b".into()], 5));
+    }
+
+    /// Every entry a subscriber was sent, by user id (the snapshot and the frames that follow it).
+    fn entries(rx: &mut Rx) -> BTreeMap<i64, OnlineUser> {
+        let mut out = BTreeMap::new();
+        while let Some(bytes) = rx.try_recv() {
+            match serde_json::from_str::<ServerFrame>(bytes.as_str()).unwrap() {
+                ServerFrame::Subscribed { users: Some(users), .. } => {
+                    out.extend(users.into_iter().map(|u| (u.user_id, u)));
+                }
+                ServerFrame::PresenceDiff { joins, .. } => {
+                    out.extend(joins.into_iter().map(|u| (u.user_id, u)));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The list after its first entries is shared by new subscribers; each change to a listed
+    /// member (a status, a tab going idle, a rename, a second device, leaving) reaches the next one.
+    #[test]
+    fn a_new_subscriber_sees_every_change_to_a_shared_list() {
+        let presence = Presence::new(Duration::ZERO, 20);
+        let registry = Registry::default();
+        let people: Vec<_> = (0..15).map(|i| conn(100 + i, 10 + i as i64, &format!("p{i:02}")).0).collect();
+        for c in &people {
+            presence.connect(c, None);
+        }
+        let mut next_id = 0;
+        let mut subscriber = |presence: &Presence| {
+            next_id += 1;
+            let (c, mut rx) = conn(next_id, 1000 + next_id as i64, "~watcher");
+            presence.subscribe(&c, &registry, None);
+            entries(&mut rx)
+        };
+        let first = subscriber(&presence);
+        assert_eq!(first.len(), 15);
+        assert_eq!(subscriber(&presence).keys().collect::<Vec<_>>(), first.keys().collect::<Vec<_>>());
+        // p12 (user 22) is past the first ten entries: in the shared frames.
+        presence.set_status(22, PresenceStatus::Busy, Some("in a game".into()));
+        let seen = subscriber(&presence);
+        assert_eq!(
+            (seen[&22].status, seen[&22].status_text.as_deref()),
+            (PresenceStatus::Busy, Some("in a game"))
+        );
+        presence.set_activity(&people[13], true);
+        assert_eq!(subscriber(&presence)[&23].status, PresenceStatus::Away);
+        presence.rename(24, "p14 renamed");
+        assert_eq!(subscriber(&presence)[&24].display_name, "p14 renamed");
+        let (second_tab, _rx) = conn(500, 21, "p11");
+        presence.connect(&second_tab, None);
+        assert_eq!(subscriber(&presence)[&21].connections, 2);
+        presence.disconnect(&people[10]);
+        presence.flush(Instant::now(), &registry);
+        let seen = subscriber(&presence);
+        assert!(!seen.contains_key(&20), "gone after its grace period");
+        assert_eq!(seen.len(), 14);
     }
 
     /// Random arrivals, departures, renames and subscribers joining between flushes: after every

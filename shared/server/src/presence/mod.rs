@@ -18,6 +18,8 @@ use hubbub_protocol::{Channel, DevicePresence, OnlineUser, PresenceStatus, Serve
 pub use set::PresenceSet;
 
 use crate::channels::Registry;
+use axum::extract::ws::Utf8Bytes;
+
 use crate::conn::{ConnHandle, encode};
 use crate::time::now_ms;
 
@@ -38,6 +40,8 @@ struct Book {
     sets: HashMap<Channel, PresenceSet>,
     /// The most users a scope lists (see [`list`]).
     list_max: usize,
+    /// Each scope's list as new subscribers are sent it (see [`Book::opening`]).
+    listed: HashMap<Channel, list::Listed>,
 }
 
 impl Book {
@@ -72,7 +76,12 @@ impl Presence {
     /// `grace`: how long a user whose last connection closed still counts as online; `list_max`:
     /// the most users a scope lists to its subscribers (at least 1).
     pub fn new(grace: Duration, list_max: usize) -> Presence {
-        let book = Book { profiles: HashMap::new(), sets: HashMap::new(), list_max: list_max.max(1) };
+        let book = Book {
+            profiles: HashMap::new(),
+            sets: HashMap::new(),
+            list_max: list_max.max(1),
+            listed: HashMap::new(),
+        };
         Presence { book: Mutex::new(book), grace }
     }
 
@@ -130,14 +139,13 @@ impl Presence {
     /// Sends `conn` the hub's online list and subscribes it to the `presence` diffs.
     pub fn subscribe(&self, conn: &Arc<ConnHandle>, registry: &Registry, r#ref: Option<String>) {
         let mut book = self.lock();
-        let (users, total) = book.listing(&Channel::Presence);
-        let (first, rest, chunk) = split_snapshot(users);
+        let (first, rest, total) = book.opening(&Channel::Presence);
         let mut frame = ServerFrame::subscribed(r#ref, Channel::Presence.to_string());
         if let ServerFrame::Subscribed { users, total: all, .. } = &mut frame {
             (*users, *all) = (Some(first), Some(total));
         }
         conn.send_frame(&frame);
-        send_rest(conn, &Channel::Presence, &rest, chunk);
+        send_rest(conn, rest);
         registry.subscribe(&Channel::Presence, conn);
     }
 
@@ -150,21 +158,21 @@ impl Presence {
         registry.subscribe(&Channel::OnlineUsers, conn);
     }
 
-    /// Enters `conn` into a room's presence and sends the frame `subscribed` builds from the room's
-    /// members online, then subscribes `conn` to the room; all in one step, so no diff is missed.
+    /// Enters `conn` into a room's presence and sends the frame `subscribed` builds (and encodes)
+    /// from the room's members online, then subscribes `conn` to the room; all in one step, so no
+    /// diff is missed.
     pub fn enter_room(
         &self,
         room: &Channel,
         conn: &Arc<ConnHandle>,
         registry: &Registry,
-        subscribed: impl FnOnce(Vec<OnlineUser>, u32) -> ServerFrame,
+        subscribed: impl FnOnce(Vec<OnlineUser>, u32) -> Utf8Bytes,
     ) {
         let mut book = self.lock();
         Self::join(&mut book, room, conn);
-        let (users, total) = book.listing(room);
-        let (first, rest, chunk) = split_snapshot(users);
-        conn.send_frame(&subscribed(first, total));
-        send_rest(conn, room, &rest, chunk);
+        let (first, rest, total) = book.opening(room);
+        conn.send(subscribed(first, total));
+        send_rest(conn, rest);
         registry.subscribe(room, conn);
     }
 
@@ -239,6 +247,7 @@ impl Presence {
             let Some(frame) = book.diff(&scope, now) else {
                 if book.sets.get(&scope).is_some_and(PresenceSet::is_idle) && scope != Channel::Presence {
                     book.sets.remove(&scope);
+                    book.listed.remove(&scope);
                 }
                 continue;
             };
@@ -279,15 +288,10 @@ fn split_snapshot(mut users: Vec<OnlineUser>) -> (Vec<OnlineUser>, Vec<OnlineUse
     (users, rest, chunk)
 }
 
-/// Sends the entries after the first chunk as `presence_diff` joins, `chunk` entries a frame.
-fn send_rest(conn: &ConnHandle, scope: &Channel, rest: &[OnlineUser], chunk: usize) {
-    for chunk in rest.chunks(chunk) {
-        conn.send_frame(&ServerFrame::PresenceDiff {
-            channel: Some(scope.to_string()),
-            joins: chunk.to_vec(),
-            leaves: Vec::new(),
-            total: None,
-        });
+/// Sends the entries after the first chunk: `presence_diff` frames of joins, already encoded.
+fn send_rest(conn: &ConnHandle, rest: Vec<Utf8Bytes>) {
+    for frame in rest {
+        conn.send(frame);
     }
 }
 
@@ -438,11 +442,11 @@ mod tests {
         presence.connect(&b, None);
         presence.enter_room(&lobby, &a, &registry, |users, _| {
             assert_eq!(users.len(), 1);
-            ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() }
+            encode(&ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() })
         });
         presence.enter_room(&lobby, &b, &registry, |users, _| {
             assert_eq!(users.len(), 2);
-            ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() }
+            encode(&ServerFrame::Unsubscribed { r#ref: None, channel: "x".into() })
         });
         presence.flush(Instant::now(), &registry);
         presence.leave_room(&lobby, &b);

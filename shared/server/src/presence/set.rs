@@ -19,6 +19,8 @@ struct Member {
     grace: Option<(Instant, Vec<DevicePresence>)>,
     /// What the user sorts by (their name, lowercased).
     key: String,
+    /// The scope's [`PresenceSet::version`] when this member's entry last changed.
+    changed_at: u64,
 }
 
 /// Who is in one scope, plus the users whose visible entry changed since [`PresenceSet::take_changes`].
@@ -36,6 +38,9 @@ pub struct PresenceSet {
     pub(super) total_sent: usize,
     pub(super) total_dirty: bool,
     pub(super) total_at: Option<Instant>,
+    /// Raised by every change to an entry, so a list built at one version is known to be current
+    /// while none of its members changed since ([`PresenceSet::unchanged_since`]).
+    version: u64,
 }
 
 impl PresenceSet {
@@ -43,7 +48,7 @@ impl PresenceSet {
     pub fn join(&mut self, user_id: i64, device: DevicePresence, key: &str) {
         let member = self.members.entry(user_id).or_insert_with(|| {
             self.order.insert((key.to_owned(), user_id));
-            Member { conns: Vec::new(), since: device.since, grace: None, key: key.to_owned() }
+            Member { conns: Vec::new(), since: device.since, grace: None, key: key.to_owned(), changed_at: 0 }
         });
         if member.key != key {
             self.order.remove(&(std::mem::replace(&mut member.key, key.to_owned()), user_id));
@@ -61,7 +66,26 @@ impl PresenceSet {
             }
         }
         self.left.remove(&user_id);
+        self.mark(user_id);
+    }
+
+    /// Notes that `user_id`'s entry changed: for the next diff, and for lists built before.
+    fn mark(&mut self, user_id: i64) {
+        self.version += 1;
+        if let Some(member) = self.members.get_mut(&user_id) {
+            member.changed_at = self.version;
+        }
         self.changed.insert(user_id);
+    }
+
+    /// The scope's version: raised by every change to an entry.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether every one of `ids` is present and unchanged since `version`.
+    pub fn unchanged_since(&self, ids: &[i64], version: u64) -> bool {
+        ids.iter().all(|id| self.members.get(id).is_some_and(|m| m.changed_at <= version))
     }
 
     /// A connection leaves. When it was the user's last, they stay present until `now + grace`.
@@ -77,7 +101,7 @@ impl PresenceSet {
         if member.conns.is_empty() {
             member.grace = Some((now + grace, before));
         } else {
-            self.changed.insert(user_id);
+            self.mark(user_id);
         }
     }
 
@@ -94,7 +118,7 @@ impl PresenceSet {
             return false;
         }
         device.status = status;
-        self.changed.insert(user_id);
+        self.mark(user_id);
         true
     }
 
@@ -105,13 +129,13 @@ impl PresenceSet {
             self.order.remove(&(std::mem::replace(&mut member.key, key.to_owned()), user_id));
             self.order.insert((key.to_owned(), user_id));
         }
-        self.changed.insert(user_id);
+        self.mark(user_id);
     }
 
     /// Marks a user's entry as changed (their name or chosen status changed).
     pub fn touch(&mut self, user_id: i64) {
         if self.members.contains_key(&user_id) {
-            self.changed.insert(user_id);
+            self.mark(user_id);
         }
     }
 

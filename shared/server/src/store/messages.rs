@@ -486,14 +486,21 @@ fn replay(conn: &Connection, channel: &str, after: i64) -> StoreResult<Vec<Serve
     Ok(frames)
 }
 
+/// Whether the events after `since` can be replayed exactly: the same epoch, and at most
+/// [`MAX_REPLAY`] events behind `last_offset`.
+pub fn replayable(since: &StreamPosition, epoch: &str, last_offset: i64) -> bool {
+    since.epoch == epoch
+        && since.offset >= 0
+        && since.offset <= last_offset
+        && last_offset - since.offset <= MAX_REPLAY
+}
+
 /// What a new subscriber gets: the events after `since` when they can be replayed exactly,
 /// otherwise the newest [`HISTORY_LIMIT`] messages as they are now.
 pub fn snapshot(conn: &Connection, channel: &str, since: Option<&StreamPosition>) -> StoreResult<Snapshot> {
     let (epoch, last_offset) =
         channel_state(conn, channel)?.ok_or_else(|| StoreError::NoSuchChannel(channel.to_owned()))?;
-    let replayable = since.filter(|s| {
-        s.epoch == epoch && s.offset >= 0 && s.offset <= last_offset && last_offset - s.offset <= MAX_REPLAY
-    });
+    let replayable = since.filter(|s| replayable(s, &epoch, last_offset));
     let (messages, replay) = match replayable {
         Some(s) => (Vec::new(), replay(conn, channel, s.offset)?),
         None => (page(conn, channel, None, None, HISTORY_LIMIT)?.0, Vec::new()),
@@ -597,14 +604,22 @@ pub fn read_marks(conn: &Connection, channel: &str) -> StoreResult<Vec<(i64, i64
         .collect::<Result<_, _>>()?)
 }
 
-/// Messages from others after `user`'s read mark (deleted ones do not count).
+/// The most [`unread`] counts: a client shows more as "999+" (the web client shows "99+" already).
+pub const UNREAD_MAX: i64 = 1000;
+
+/// Messages from others after `user`'s read mark (deleted ones do not count), at most
+/// [`UNREAD_MAX`].
 pub fn unread(conn: &Connection, channel: &str, user: i64) -> StoreResult<u32> {
+    // A nested LIMIT stops the count at UNREAD_MAX: counting every message after an old mark made
+    // a newcomer's connect cost a scan of the whole history (on the writer thread).
     let n: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM messages WHERE channel = ?1 AND sender_id != ?2 AND deleted_at IS NULL
-             AND \"offset\" > coalesce((SELECT \"offset\" FROM read_marks WHERE channel = ?1 AND user_id = ?2), 0)",
+            "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel = ?1 AND sender_id != ?2
+             AND deleted_at IS NULL
+             AND \"offset\" > coalesce((SELECT \"offset\" FROM read_marks WHERE channel = ?1 AND user_id = ?2), 0)
+             ORDER BY \"offset\" LIMIT ?3)",
         )?
-        .query_row(params![channel, user], |r| r.get(0))?;
+        .query_row(params![channel, user, UNREAD_MAX], |r| r.get(0))?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
@@ -816,6 +831,11 @@ mod tests {
         assert_eq!(set_read_mark(&conn, "room:lobby", bo.id, 0).unwrap(), 1, "never backwards");
         assert_eq!(unread(&conn, "room:lobby", bo.id).unwrap(), 0);
         assert_eq!(unread(&conn, "room:lobby", ann.id).unwrap(), 0, "your own messages are read");
+        // A long history is counted up to UNREAD_MAX, however far back the mark is.
+        for i in 0..=UNREAD_MAX {
+            insert_message(&conn, "room:lobby", ann.id, &format!("many{i}"), "x", None, 10 + i).unwrap();
+        }
+        assert_eq!(i64::from(unread(&conn, "room:lobby", bo.id).unwrap()), UNREAD_MAX);
         assert_eq!(read_marks(&conn, "room:lobby").unwrap(), vec![(bo.id, 1)]);
     }
 

@@ -23,6 +23,8 @@ mod replies;
 pub mod retention;
 mod rooms;
 mod schema;
+mod session_cache;
+mod shared_snapshot;
 mod users;
 mod writer;
 
@@ -63,6 +65,7 @@ pub use rooms::{
     invite, is_member, join_room, leave_room, member_rooms, room_kind, room_members, room_rules, room_view,
     rooms_for, set_room_rules,
 };
+pub use shared_snapshot::{Opening, SharedSnapshots};
 pub use users::{
     NameTaken, SessionRecord, create_user_with_session, find_session, find_session_by_id, hash_secret,
     meta_get_or_init, rename_user, save_status, stored_status, user_exists,
@@ -226,15 +229,28 @@ impl Store {
         // Search indexing runs once per batch, before the commit: new messages enter the index
         // together (FTS5 flushed at every job cost 13 % of the writer thread).
         let hooks: Vec<writer::BatchHook> = vec![Box::new(|db: &Connection| index_new_messages(db))];
-        let writer = Writer::start(
-            conn,
-            memory::open_memory(&path)?,
-            opts,
-            hooks,
-            Arc::clone(&signals),
-            Arc::clone(&lock),
-            readers_gone,
-        )?;
+        // Every session the writer deletes and every user it renames, for the session cache, and
+        // every write that may change a message as a snapshot shows it, for the shared snapshots.
+        conn.execute_batch(session_cache::RENAMES)?;
+        let noted = Arc::clone(&signals.changed);
+        let snapshots = Arc::clone(&signals.snapshots);
+        conn.update_hook(Some(move |action, _: &str, table: &str, rowid| {
+            if let Some(change) = session_cache::changed(action, table, rowid) {
+                noted.lock().unwrap_or_else(|p| p.into_inner()).push(change);
+            }
+            if SharedSnapshots::shows(action, table) {
+                snapshots.outdate();
+            }
+        }))?;
+        let mut memory = memory::open_memory(&path)?;
+        let snapshots = Arc::clone(&signals.snapshots);
+        memory.update_hook(Some(move |action, _: &str, table: &str, _| {
+            if SharedSnapshots::shows(action, table) {
+                snapshots.outdate();
+            }
+        }))?;
+        let writer =
+            Writer::start(conn, memory, opts, hooks, Arc::clone(&signals), Arc::clone(&lock), readers_gone)?;
         let mut reader_conns = Vec::with_capacity(opts.readers.max(1));
         for _ in 0..opts.readers.max(1) {
             let c = open_connection(&path, opts)?;
@@ -350,6 +366,68 @@ impl Store {
             out.push(self.write_wait(move |dbs| job(dbs.memory)).await?);
         }
         Ok(out)
+    }
+
+    /// The persisted channels' snapshots, shared by their new subscribers (read in writer jobs).
+    pub fn shared_snapshots(&self) -> Arc<SharedSnapshots> {
+        Arc::clone(&self.signals.snapshots)
+    }
+
+    /// Runs a read-only `job` on the in-memory database (on the writer, between two commits), or
+    /// answers `None` without a round trip while no ephemeral room has ever existed.
+    pub async fn read_memory<T, J>(&self, job: J) -> StoreResult<Option<T>>
+    where
+        T: Send + 'static,
+        J: Fn(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        if !self.signals.memory_in_use.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        self.write_wait(move |dbs| job(dbs.memory)).await.map(Some)
+    }
+
+    /// The session whose secret hashes to `hash`: remembered, or read on a reader thread (and
+    /// remembered). A session the writer ended is never answered after its commit.
+    pub async fn session_by_hash(&self, hash: Vec<u8>) -> StoreResult<Option<SessionRecord>> {
+        let cache = &self.signals.sessions;
+        let key = session_cache::SecretHash::try_from(hash.as_slice()).ok();
+        if let Some(record) = key.as_ref().and_then(|k| cache.by_hash(k)) {
+            return Ok(Some(record));
+        }
+        let epoch = cache.epoch();
+        let found = self.read(move |conn| find_session(conn, &hash)).await?;
+        if let (Some(record), Some(key)) = (&found, key) {
+            cache.remember(epoch, record, Some(key));
+        }
+        Ok(found)
+    }
+
+    /// Where creating a session starts: read before its write job and pass to
+    /// [`Store::remember_new_session`].
+    pub fn session_epoch(&self) -> u64 {
+        self.signals.sessions.epoch()
+    }
+
+    /// Remembers a session just created (after its commit), so its first socket reads no database;
+    /// unless the writer forgot anything since `epoch` (it may have ended this very session).
+    pub fn remember_new_session(&self, epoch: u64, record: &SessionRecord, hash: &[u8]) {
+        if let Ok(hash) = session_cache::SecretHash::try_from(hash) {
+            self.signals.sessions.remember(epoch, record, Some(hash));
+        }
+    }
+
+    /// The session `id` (a token names it), remembered or read like [`Store::session_by_hash`].
+    pub async fn session_by_id(&self, id: i64) -> StoreResult<Option<SessionRecord>> {
+        let cache = &self.signals.sessions;
+        if let Some(record) = cache.by_id(id) {
+            return Ok(Some(record));
+        }
+        let epoch = cache.epoch();
+        let found = self.read(move |conn| find_session_by_id(conn, id)).await?;
+        if let Some(record) = &found {
+            cache.remember(epoch, record, None);
+        }
+        Ok(found)
     }
 
     /// Runs a read-only `job` on a reader thread (it sees everything committed before it starts).

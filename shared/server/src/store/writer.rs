@@ -25,6 +25,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use super::memory::Db;
+use super::session_cache::{Changed, SessionCache};
+use super::shared_snapshot::SharedSnapshots;
 use super::{Committed, StoreError, StoreOptions, StoreResult};
 
 /// A queued write: `run` executes its SQL inside the open transaction (again, if its batch is
@@ -77,13 +79,30 @@ pub(super) struct Signals {
     pub memory_in_use: AtomicBool,
     /// Whether the last batch committed (read by `/api/status`).
     pub last_commit_ok: AtomicBool,
+    /// Sessions looked up recently; the writer forgets those its batches end or change.
+    pub sessions: SessionCache,
+    /// The rows the current batch changed that the session cache depends on (noted by the update
+    /// hook, taken by the writer after the batch).
+    pub changed: ChangedRows,
+    /// Channels' snapshots shared by new subscribers; outdated by the update hooks and by every
+    /// batch that is rolled back.
+    pub snapshots: Arc<SharedSnapshots>,
 }
 
 impl Default for Signals {
     fn default() -> Self {
-        Signals { memory_in_use: AtomicBool::new(false), last_commit_ok: AtomicBool::new(true) }
+        Signals {
+            memory_in_use: AtomicBool::new(false),
+            last_commit_ok: AtomicBool::new(true),
+            sessions: SessionCache::default(),
+            snapshots: Arc::default(),
+            changed: ChangedRows::default(),
+        }
     }
 }
+
+/// The rows a batch changed that the session cache depends on, noted by SQLite's update hook.
+pub(super) type ChangedRows = Arc<std::sync::Mutex<Vec<Changed>>>;
 
 /// What the writer thread owns.
 struct Thread {
@@ -186,6 +205,10 @@ fn run(mut owned: Thread, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, batches: Ba
             metrics.batch(batch.len(), started.elapsed(), commit.is_ok());
         }
         owned.signals.last_commit_ok.store(commit.is_ok(), Ordering::Relaxed);
+        // After the commit and before any completion: a session this batch ended is refused by
+        // the next lookup. (Forgotten whether or not the batch committed: forgetting is harmless.)
+        let changed = std::mem::take(&mut *owned.signals.changed.lock().unwrap_or_else(|p| p.into_inner()));
+        owned.signals.sessions.forget(&changed);
         if !owned.signals.memory_in_use.load(Ordering::Relaxed) && owned.memory.total_changes() > 0 {
             owned.signals.memory_in_use.store(true, Ordering::Release);
         }
@@ -230,11 +253,20 @@ fn run_cached(disk: &Connection, memory: &Connection, sql: &str) -> rusqlite::Re
 /// commits: disk first, then memory. When a job fails, the transaction is rolled back and the
 /// batch runs again with each job in its own savepoint.
 fn run_batch(owned: &mut Thread, batch: &mut [Box<dyn WriteJob>]) -> Result<(), StoreError> {
-    let Thread { conn, memory, hooks, .. } = owned;
-    match attempt(conn, memory, hooks, batch, false)? {
-        true => Ok(()),
-        false => attempt(conn, memory, hooks, batch, true).map(|_| ()),
+    let Thread { conn, memory, hooks, signals, .. } = owned;
+    // A rolled-back attempt may have let a job read (and share) what was never committed.
+    let outcome = match attempt(conn, memory, hooks, batch, false) {
+        Ok(true) => return Ok(()),
+        Ok(false) => {
+            signals.snapshots.outdate();
+            attempt(conn, memory, hooks, batch, true).map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    if outcome.is_err() {
+        signals.snapshots.outdate();
     }
+    outcome
 }
 
 /// One try at a batch. Without savepoints, returns `Ok(false)` (everything rolled back) as soon

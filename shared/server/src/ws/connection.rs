@@ -56,13 +56,17 @@ pub enum Kind {
     Party(String),
 }
 
-/// The rooms and conversations a user is subscribed to on connect, Lobby first.
-async fn chat_channels(hub: &Hub, user_id: i64) -> Vec<Channel> {
-    match hub.chat().channels_of(user_id).await {
-        Ok(channels) => channels,
+/// A user's status as stored: the chosen one (if any) and the status line.
+type StoredStatus = (Option<String>, Option<String>);
+
+/// The rooms and conversations a user is subscribed to on connect, Lobby first, and the status
+/// they chose last time; read together, in one trip to a reader thread.
+async fn chat_channels(hub: &Hub, user_id: i64) -> (Vec<Channel>, Option<StoredStatus>) {
+    match hub.chat().channels_of(user_id, move |db| stored_status(db, user_id)).await {
+        Ok((channels, stored)) => (channels, Some(stored)),
         Err(e) => {
             tracing::warn!(error = %e, "could not list a user's rooms; subscribing the Lobby only");
-            vec![Channel::lobby()]
+            (vec![Channel::lobby()], None)
         }
     }
 }
@@ -134,10 +138,14 @@ where
 async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
     let user = &conn.user;
     let personal = Channel::User(user.id);
-    let (channels, mut since) = match &kind {
+    // The stored status, once read (a main socket reads it with its channels).
+    let mut stored = None;
+    let (channels, since) = match &kind {
         Kind::Main { since, .. } => {
             let mut channels = vec![personal, Channel::Presence];
-            channels.extend(chat_channels(hub, user.id).await);
+            let (chats, status) = chat_channels(hub, user.id).await;
+            channels.extend(chats);
+            stored = Some(status);
             (channels, since.clone())
         }
         Kind::Personal => (vec![personal], HashMap::new()),
@@ -160,7 +168,10 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
     if conn.device.is_some() {
         hub.moderation().greet(conn, &channels);
         let user_id = user.id;
-        let stored = hub.store().read(move |db| stored_status(db, user_id)).await.ok();
+        let stored = match stored {
+            Some(stored) => stored,
+            None => hub.store().read(move |db| stored_status(db, user_id)).await.ok(),
+        };
         let stored = stored.map(|(status, text)| (commands::parse_status(status.as_deref()), text));
         hub.presence().connect(conn, stored);
     }
@@ -180,10 +191,7 @@ async fn open(hub: &Hub, conn: &Arc<ConnHandle>, kind: Kind) {
             });
         }
     } else {
-        for channel in channels {
-            let position = since.remove(&channel);
-            commands::subscribe(hub, crate::reply::Reply::new(conn, None), channel, position).await;
-        }
+        commands::subscribe_opening(hub, conn, channels, since).await;
     }
 }
 

@@ -38,7 +38,7 @@ use crate::api::ApiError;
 use crate::auth::{SecretSource, lookup, origin_allowed, session_from_headers};
 use crate::conn::ConnMeta;
 use crate::hub::Hub;
-use crate::store::{SessionRecord, find_session_by_id};
+use crate::store::SessionRecord;
 
 /// Parses `since`: comma-separated `channel@epoch:offset`. Entries that do not parse are skipped, so
 /// their channels start from a fresh snapshot.
@@ -305,11 +305,7 @@ async fn verify_token(hub: &Hub, token: &str) -> Result<SessionRecord, Closing> 
     let unauthenticated = (close::UNAUTHENTICATED, "missing, invalid or expired credentials");
     let claims = hub.tokens().verify(token).ok_or(unauthenticated)?;
     let sid = claims.sid;
-    let record = hub
-        .store()
-        .read(move |conn| find_session_by_id(conn, sid))
-        .await
-        .map_err(|_| (close::INTERNAL, "store unavailable"))?;
+    let record = hub.store().session_by_id(sid).await.map_err(|_| (close::INTERNAL, "store unavailable"))?;
     record.filter(|r| r.user.id.to_string() == claims.sub).ok_or(unauthenticated)
 }
 

@@ -12,6 +12,7 @@ mod presence;
 
 pub use crate::status::parse_status;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use hubbub_protocol::{Channel, ClientFrame, ErrorCode, ServerFrame, StreamPosition};
@@ -123,6 +124,36 @@ pub async fn subscribe(hub: &Hub, reply: Reply, channel: Channel, since: Option<
         }
         chat @ (Channel::Room(_) | Channel::Dm(_)) => hub.chat().subscribe(reply, chat, since).await,
         Channel::Party(code) => party::subscribe(hub, reply, &code).await,
+    }
+}
+
+/// Subscribes a new socket to its `channels` (resuming those `since` names): the personal channel
+/// and every room and conversation in one writer job, the presence lists in its completion, a
+/// party's channel through its task.
+pub async fn subscribe_opening(
+    hub: &Hub,
+    conn: &Arc<ConnHandle>,
+    channels: Vec<Channel>,
+    mut since: HashMap<Channel, StreamPosition>,
+) {
+    let (mut personal, mut lists, mut chats) = (false, Vec::new(), Vec::new());
+    for channel in channels {
+        match channel {
+            Channel::User(id) if id == conn.user.id => personal = true,
+            list @ (Channel::Presence | Channel::OnlineUsers) => lists.push(list),
+            chat @ (Channel::Room(_) | Channel::Dm(_)) => {
+                let position = since.remove(&chat);
+                chats.push((chat, position));
+            }
+            other => subscribe(hub, Reply::new(conn, None), other, None).await,
+        }
+    }
+    if personal || !chats.is_empty() {
+        notifications::subscribe_with_chats(hub, conn, personal, lists, chats).await;
+    } else {
+        for list in lists {
+            presence::subscribe(hub, Reply::new(conn, None), &list);
+        }
     }
 }
 

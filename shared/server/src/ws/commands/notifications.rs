@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use hubbub_protocol::{Channel, ClientFrame, ServerFrame};
+use hubbub_protocol::{Channel, ClientFrame, ServerFrame, StreamPosition};
 
 use crate::conn::ConnHandle;
 use crate::hub::Hub;
@@ -33,13 +33,46 @@ pub(super) async fn subscribe_personal(hub: &Hub, reply: Reply) {
     let core = hub.core().clone();
     let job = move |db: &crate::store::Db<'_>| Ok(Ok(unread_count(db, user_id)?));
     crate::reply::command(hub.store(), reply, job, move |unread, mut reply| {
-        let channel = Channel::User(user_id);
-        let mut frame = ServerFrame::subscribed(reply.take_ref(), channel.to_string());
-        if let ServerFrame::Subscribed { unread_notifications, .. } = &mut frame {
-            *unread_notifications = Some(unread);
-        }
-        reply.send(&frame);
-        core.registry().subscribe(&channel, reply.conn());
+        let r#ref = reply.take_ref();
+        personal_opened(&core, reply.conn(), r#ref, unread);
     })
     .await;
+}
+
+/// Subscribes a new socket to its personal channel (when `personal`) and to `chats`, its rooms and
+/// conversations, in one writer job: the unread count is read with the channels' openings. The
+/// presence `lists` are subscribed in the job's completion, after the personal channel, so the
+/// `subscribed` frames come in the order the socket's channels are listed.
+pub(super) async fn subscribe_with_chats(
+    hub: &Hub,
+    conn: &Arc<ConnHandle>,
+    personal: bool,
+    lists: Vec<Channel>,
+    chats: Vec<(Channel, Option<StreamPosition>)>,
+) {
+    let user_id = conn.user.id;
+    let core = hub.core().clone();
+    let first = move |db: &crate::store::Db<'_>| personal.then(|| unread_count(db, user_id)).transpose();
+    hub.chat()
+        .subscribe_all(conn, chats, first, move |unread, conn| {
+            if let Some(unread) = unread {
+                personal_opened(&core, conn, None, unread);
+            }
+            for list in &lists {
+                super::presence::subscribe_list(&core, conn, list, None);
+            }
+        })
+        .await;
+}
+
+/// Sends the personal channel's `subscribed` (with the unread count) and subscribes `conn` to it,
+/// in a writer job's completion.
+fn personal_opened(core: &crate::core::Core, conn: &Arc<ConnHandle>, r#ref: Option<String>, unread: u32) {
+    let channel = Channel::User(conn.user.id);
+    let mut frame = ServerFrame::subscribed(r#ref, channel.to_string());
+    if let ServerFrame::Subscribed { unread_notifications, .. } = &mut frame {
+        *unread_notifications = Some(unread);
+    }
+    conn.send_frame(&frame);
+    core.registry().subscribe(&channel, conn);
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use hubbub_protocol::{Channel, ClientFrame};
 
 use crate::conn::ConnHandle;
+use crate::core::Core;
 use crate::hub::Hub;
 use crate::reply::Reply;
 
@@ -25,11 +26,16 @@ pub(super) async fn handle(hub: &Hub, conn: &Arc<ConnHandle>, frame: ClientFrame
 
 /// Subscribes to `presence` or `online_users`: the snapshot now, diffs after.
 pub(super) fn subscribe(hub: &Hub, mut reply: Reply, channel: &Channel) {
-    let (presence, registry) = (hub.presence(), hub.core().registry());
     let r#ref = reply.take_ref();
+    subscribe_list(hub.core(), reply.conn(), channel, r#ref);
+}
+
+/// [`subscribe`] with the core's handles (from a writer job's completion).
+pub(super) fn subscribe_list(core: &Core, conn: &Arc<ConnHandle>, channel: &Channel, r#ref: Option<String>) {
+    let (presence, registry) = (core.presence(), core.registry());
     if *channel == Channel::OnlineUsers {
-        presence.subscribe_online_users(reply.conn(), registry, r#ref);
+        presence.subscribe_online_users(conn, registry, r#ref);
     } else {
-        presence.subscribe(reply.conn(), registry, r#ref);
+        presence.subscribe(conn, registry, r#ref);
     }
 }
