@@ -10,7 +10,7 @@ use super::access::{can_write, chat_channel, check_message};
 use crate::conn::encode;
 use crate::error::Refusal;
 use crate::notify::{self, Stored};
-use crate::reply::{Reply, command, pipelined};
+use crate::reply::{Reply, pipelined};
 use crate::store::{
     InsertOutcome, attach_files, attachable, attachments_of, insert_message, is_resend, reply_quote,
 };
