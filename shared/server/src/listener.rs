@@ -378,9 +378,9 @@ pub async fn serve(
             drop(stream);
             continue;
         };
-        // Frames go to the socket as the writer feeds them (see `ws`), so small ones must not wait
-        // for the peer's delayed ACK: an ack followed by its event would otherwise sit 40 ms in
-        // Nagle's buffer.
+        // A socket's frames go out in one write per batch the writer takes (see `ws::wire`), often a
+        // single small frame, which must not wait for the peer's delayed ACK: an ack followed by
+        // its event would otherwise sit 40 ms in Nagle's buffer.
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }

@@ -65,16 +65,6 @@ struct Partial {
     data: Vec<u8>,
 }
 
-/// Where the closing handshake stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Closing {
-    Open,
-    /// The peer's close came (and ours is queued): the stream has ended.
-    Received,
-    /// The stream failed or the peer went away: nothing more is read.
-    Ended,
-}
-
 /// A server-side WebSocket over `io` (the upgraded HTTP connection), read as a [`Stream`] of
 /// [`Message`]s and written as a [`Sink`] of them.
 pub struct WireSocket<IO> {
@@ -88,7 +78,9 @@ pub struct WireSocket<IO> {
     written: usize,
     /// A close frame was queued: nothing is sent after it.
     close_sent: bool,
-    closing: Closing,
+    /// The peer's close came (its answer is queued), or the stream failed or ended: nothing more
+    /// is read.
+    ended: bool,
     /// The largest frame, and message, accepted from the peer.
     limit: usize,
 }
@@ -103,7 +95,7 @@ impl<IO> WireSocket<IO> {
             out: VecDeque::new(),
             written: 0,
             close_sent: false,
-            closing: Closing::Open,
+            ended: false,
             limit,
         }
     }
@@ -186,7 +178,7 @@ impl<IO> WireSocket<IO> {
                         // empty close.
                         let answer = payload.get(..2).map(Bytes::copy_from_slice).unwrap_or_default();
                         self.queue(OpCode::Control(Control::Close), answer);
-                        self.closing = Closing::Received;
+                        self.ended = true;
                         Ok(Some(Message::Close(frame)))
                     }
                     Control::Reserved(code) => Err(ProtocolError::UnknownControlFrameType(code).into()),
@@ -266,7 +258,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Stream for WireSocket<IO> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if this.closing != Closing::Open {
+            if this.ended {
                 return Poll::Ready(None);
             }
             match this.parse() {
@@ -279,7 +271,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Stream for WireSocket<IO> {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    this.closing = Closing::Ended;
+                    this.ended = true;
                     return Poll::Ready(Some(Err(axum::Error::new(e))));
                 }
             }
@@ -287,12 +279,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Stream for WireSocket<IO> {
             let mut buf = ReadBuf::new(&mut chunk);
             match ready!(Pin::new(&mut this.io).poll_read(cx, &mut buf)) {
                 Ok(()) if buf.filled().is_empty() => {
-                    this.closing = Closing::Ended;
+                    this.ended = true;
                     return Poll::Ready(None);
                 }
                 Ok(()) => this.read.extend_from_slice(buf.filled()),
                 Err(e) => {
-                    this.closing = Closing::Ended;
+                    this.ended = true;
                     return Poll::Ready(Some(Err(axum::Error::new(e))));
                 }
             }
