@@ -3,7 +3,7 @@
 //! A general-purpose channel allocates its first block of slots up front and keeps a control
 //! block beside it, about 3.5 KiB per connection even when nothing is queued. This queue is a
 //! deque that grows while frames wait and is given back when it drains, so an idle connection
-//! costs a few dozen bytes here. One sender side (the hub) and one receiver (the writer task).
+//! costs a few dozen bytes here. One sender side (the hub) and one receiver (the connection's writer loop).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
